@@ -1,0 +1,297 @@
+"""The exceptions of xentara_sync: one hierarchy for every flavour.
+
+Everything the package raises on purpose derives from :class:`XentaraError`. Where a
+standard exception means the same thing, the class derives from it too, so that
+``except KeyError``, ``except TimeoutError``, ``except ConnectionError``,
+``except TypeError`` and ``except ValueError`` keep working::
+
+    XentaraError
+    ├── ConnectionFailed (ConnectionError)      could not connect at all
+    │   ├── AuthenticationFailed                HTTP 401: bad or missing credentials
+    │   └── TLSVerificationFailed               the server's certificate was refused
+    ├── ConnectionClosed (ConnectionError)      the connection ended
+    │   └── ClientClosed                        ... because close() was called
+    ├── ProtocolError                           the peer broke the protocol
+    ├── RequestTimeout (TimeoutError)           no answer in time
+    ├── UsageError (RuntimeError)               the API was used in a way that cannot work
+    └── ServerError                             an error response, with .code and .text
+        ├── UnknownElement (KeyError)           also raised before sending, with suggestions
+        ├── MissingAttribute (KeyError)
+        ├── AccessDenied (PermissionError)
+        ├── ReadOnly (PermissionError)          also raised before sending
+        ├── WriteOnly (PermissionError)
+        ├── OutOfRange (ValueError)             also raised before sending
+        ├── TypeMismatch (TypeError)            also raised before sending
+        ├── IllegalValue (ValueError)
+        ├── ReadError, WriteError
+        ├── UnknownSubscription, UnknownSession
+        ├── InvalidStageChange
+        └── InvalidRequest                      parse errors, bad parameters, unknown commands
+
+Messages name the operation and the element, never credentials:
+
+>>> err = ServerError.from_code(-32103, "value is read only", operation="write",
+...                             element="Hardware.Inputs.Temperature")
+>>> type(err).__name__, err.code
+('ReadOnly', -32103)
+>>> str(err)
+"write 'Hardware.Inputs.Temperature' failed: value is read only (-32103)"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+__all__ = [
+    "AccessDenied",
+    "AuthenticationFailed",
+    "ClientClosed",
+    "ConnectionClosed",
+    "ConnectionFailed",
+    "IllegalValue",
+    "InvalidRequest",
+    "InvalidStageChange",
+    "MissingAttribute",
+    "OutOfRange",
+    "ProtocolError",
+    "ReadError",
+    "ReadOnly",
+    "RequestTimeout",
+    "ServerError",
+    "TLSVerificationFailed",
+    "TypeMismatch",
+    "UnknownElement",
+    "UnknownSession",
+    "UnknownSubscription",
+    "UsageError",
+    "WriteError",
+    "WriteOnly",
+    "XentaraError",
+]
+
+
+class XentaraError(Exception):
+    """Base class of every exception of this package."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its message; keep every subclass readable.
+        return str(self.args[0]) if self.args else ""
+
+
+class ConnectionFailed(XentaraError, ConnectionError):
+    """The connection could not be opened: host unreachable, refused, or handshake failed."""
+
+
+class AuthenticationFailed(ConnectionFailed):
+    """The server refused the credentials (HTTP 401), or none were given."""
+
+
+class TLSVerificationFailed(ConnectionFailed):
+    """The server's TLS certificate could not be verified.
+
+    For a self-signed certificate, pass ``verify_ssl=False`` (or a CA file).
+    """
+
+
+class ConnectionClosed(XentaraError, ConnectionError):
+    """The connection ended; the client cannot send or receive any more."""
+
+
+class ClientClosed(ConnectionClosed):
+    """The client was closed by :meth:`close`."""
+
+
+class ProtocolError(XentaraError):
+    """The peer sent something the Xentara WebSocket protocol does not allow."""
+
+
+class RequestTimeout(XentaraError, TimeoutError):
+    """A request got no answer within its timeout. The client stays usable."""
+
+
+class UsageError(XentaraError, RuntimeError):
+    """The API was used in a way that cannot work (for example from the wrong thread)."""
+
+
+class ServerError(XentaraError):
+    """The server answered a request with an error.
+
+    Attributes:
+        code: the Xentara error code (see :class:`~xentara_sync.protocol.ErrorCode`).
+        text: the server's text for it.
+        operation: what was asked (``"read"``, ``"write"``, ...), if known.
+        element: the element concerned, if known.
+    """
+
+    codes: ClassVar[tuple[int, ...]] = ()
+
+    def __init__(
+        self,
+        code: int,
+        text: str,
+        *,
+        operation: str | None = None,
+        element: str | None = None,
+    ) -> None:
+        self.code = code
+        self.text = text
+        self.operation = operation
+        self.element = element
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        what = " ".join(
+            part for part in (self.operation, repr(self.element) if self.element else None) if part
+        )
+        prefix = f"{what} failed: " if what else ""
+        return f"{prefix}{self.text} ({self.code})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_server_error,
+            (type(self), self.code, self.text, self.operation, self.element),
+        )
+
+    @staticmethod
+    def from_code(
+        code: int,
+        text: str,
+        *,
+        operation: str | None = None,
+        element: str | None = None,
+    ) -> ServerError:
+        """The exception for error *code*: the most specific class that exists."""
+        cls = _CLASSES_BY_CODE.get(code, ServerError)
+        return cls(code, text, operation=operation, element=element)
+
+
+def _rebuild_server_error(
+    cls: type[ServerError], code: int, text: str, operation: str | None, element: str | None
+) -> ServerError:
+    return cls(code, text, operation=operation, element=element)
+
+
+class UnknownElement(ServerError, KeyError):
+    """No element has this name or UUID. ``suggestions`` holds close matches."""
+
+    codes = (-32100,)
+
+    def __init__(
+        self,
+        code: int = -32100,
+        text: str = "unknown element",
+        *,
+        operation: str | None = None,
+        element: str | None = None,
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.suggestions = tuple(suggestions)
+        super().__init__(code, text, operation=operation, element=element)
+
+    def _message(self) -> str:
+        message = super()._message()
+        if self.suggestions:
+            message += "; did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
+        return message
+
+
+class MissingAttribute(ServerError, KeyError):
+    """The element has no such attribute."""
+
+    codes = (-32101,)
+
+
+class AccessDenied(ServerError, PermissionError):
+    """The user may not do this."""
+
+    codes = (-32102,)
+
+
+class ReadOnly(ServerError, PermissionError):
+    """The attribute cannot be written."""
+
+    codes = (-32103,)
+
+
+class WriteOnly(ServerError, PermissionError):
+    """The attribute cannot be read."""
+
+    codes = (-32104,)
+
+
+class OutOfRange(ServerError, ValueError):
+    """The value lies outside the range of the attribute's data type."""
+
+    codes = (-32105,)
+
+
+class TypeMismatch(ServerError, TypeError):
+    """The value does not convert to the attribute's data type."""
+
+    codes = (-32106,)
+
+
+class IllegalValue(ServerError, ValueError):
+    """The value is not valid for the attribute."""
+
+    codes = (-32107,)
+
+
+class ReadError(ServerError):
+    """Reading failed on the server's side."""
+
+    codes = (-32108,)
+
+
+class WriteError(ServerError):
+    """Writing failed on the server's side."""
+
+    codes = (-32109,)
+
+
+class UnknownSubscription(ServerError, KeyError):
+    """No subscription has this id."""
+
+    codes = (-32110,)
+
+
+class UnknownSession(ServerError, KeyError):
+    """No sub-session has this id."""
+
+    codes = (-32111,)
+
+
+class InvalidStageChange(ServerError):
+    """The requested stage change is not possible in the current stage."""
+
+    codes = (-32112,)
+
+
+class InvalidRequest(ServerError):
+    """The server could not understand the request (parse error, bad parameter,
+    unknown command, missing or duplicate client hello, internal error)."""
+
+    codes = (-32700, -32600, -32601, -32602, -32603, -32000, -32001)
+
+
+_CLASSES_BY_CODE: dict[int, type[ServerError]] = {
+    code: cls
+    for cls in (
+        UnknownElement,
+        MissingAttribute,
+        AccessDenied,
+        ReadOnly,
+        WriteOnly,
+        OutOfRange,
+        TypeMismatch,
+        IllegalValue,
+        ReadError,
+        WriteError,
+        UnknownSubscription,
+        UnknownSession,
+        InvalidStageChange,
+        InvalidRequest,
+    )
+    for code in cls.codes
+}

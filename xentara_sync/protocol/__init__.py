@@ -1,0 +1,105 @@
+"""The Xentara WebSocket protocol, sans I/O: identifiers, CBOR codec and packets.
+
+Nothing here opens a socket, runs an event loop or starts a thread; the client
+flavours and the simulator drive I/O around it.
+
+>>> from xentara_sync.protocol import Request, Opcode, encode_message
+>>> encode_message([Request(1, Opcode.CLIENT_HELLO, {0: 1, 1: 1})]).hex()
+'818400010ea200010101'
+"""
+
+from .codec import (
+    AttributeFault,
+    DataChange,
+    Failure,
+    Packet,
+    Request,
+    Success,
+    TimePoint,
+    decode,
+    decode_message,
+    encode,
+    encode_message,
+    fault,
+    parse_packet,
+    unwrap,
+    unwrap_attributes,
+    wrap,
+)
+from .ids import (
+    NIL_UUID,
+    Access,
+    Attribute,
+    AttributeMetadataKey,
+    BrowseEntryKey,
+    BrowseParam,
+    Category,
+    ClientHelloParam,
+    DataType,
+    ErrorCode,
+    EventKey,
+    EventType,
+    LookupParam,
+    MetaData,
+    MetaDataParam,
+    Opcode,
+    PacketType,
+    Quality,
+    ReadParam,
+    ServerInformation,
+    SessionParam,
+    Stage,
+    SubscribeParam,
+    SubSessionParam,
+    UnsubscribeParam,
+    WriteParam,
+)
+
+#: The protocol version this package speaks.
+PROTOCOL_VERSION = 1
+
+__all__ = [
+    "NIL_UUID",
+    "PROTOCOL_VERSION",
+    "Access",
+    "Attribute",
+    "AttributeFault",
+    "AttributeMetadataKey",
+    "BrowseEntryKey",
+    "BrowseParam",
+    "Category",
+    "ClientHelloParam",
+    "DataChange",
+    "DataType",
+    "ErrorCode",
+    "EventKey",
+    "EventType",
+    "Failure",
+    "LookupParam",
+    "MetaData",
+    "MetaDataParam",
+    "Opcode",
+    "Packet",
+    "PacketType",
+    "Quality",
+    "ReadParam",
+    "Request",
+    "ServerInformation",
+    "SessionParam",
+    "Stage",
+    "SubSessionParam",
+    "SubscribeParam",
+    "Success",
+    "TimePoint",
+    "UnsubscribeParam",
+    "WriteParam",
+    "decode",
+    "decode_message",
+    "encode",
+    "encode_message",
+    "fault",
+    "parse_packet",
+    "unwrap",
+    "unwrap_attributes",
+    "wrap",
+]

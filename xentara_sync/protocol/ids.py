@@ -1,0 +1,486 @@
+"""Identifier tables of the Xentara WebSocket API.
+
+Every number that travels on the wire has a name here. The values are those of the
+Xentara documentation and of Xentara's official client (see the protocol reference in
+the documentation, "Protocol").
+
+>>> Opcode.READ
+<Opcode.READ: 4>
+>>> Attribute.VALUE.uuid
+UUID('4aa0e4e0-521e-4599-a985-e454baa59f89')
+>>> Attribute.from_key(Attribute.VALUE.uuid) is Attribute.VALUE
+True
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import IntEnum
+from typing import Final
+
+__all__ = [
+    "NIL_UUID",
+    "Access",
+    "Attribute",
+    "AttributeMetadataKey",
+    "BrowseEntryKey",
+    "BrowseParam",
+    "Category",
+    "ClientHelloParam",
+    "DataType",
+    "ErrorCode",
+    "EventKey",
+    "EventType",
+    "LookupParam",
+    "MetaData",
+    "MetaDataParam",
+    "Opcode",
+    "PacketType",
+    "Quality",
+    "ReadParam",
+    "ServerInformation",
+    "SessionParam",
+    "Stage",
+    "SubSessionParam",
+    "SubscribeParam",
+    "UnsubscribeParam",
+    "WriteParam",
+]
+
+#: The nil UUID: the model root in ``browse``.
+NIL_UUID: Final = uuid.UUID(int=0)
+
+
+class PacketType(IntEnum):
+    """First element of every packet."""
+
+    REQUEST = 0
+    SUCCESS = 1
+    ERROR = 2
+    EVENT = 8
+
+
+class EventType(IntEnum):
+    """Second element of an event packet."""
+
+    DATA_CHANGE = 0
+
+
+class Opcode(IntEnum):
+    """Command identifiers (third element of a request)."""
+
+    SERVER_INFORMATION = 0
+    BROWSE = 1
+    META_DATA = 2
+    LOOKUP = 3
+    READ = 4
+    WRITE = 5
+    SUBSCRIBE = 6
+    UNSUBSCRIBE = 7
+    GET_STAGE = 8
+    RESUME = 9  # not documented by Xentara; inferred from the stage machine
+    SUSPEND = 10
+    SHUTDOWN = 11
+    CREATE_SUB_SESSION = 12
+    CLOSE_SUB_SESSION = 13
+    CLIENT_HELLO = 14
+    CHECK_ACCESS = 15
+
+
+class Category(IntEnum):
+    """Element categories (``browse`` entry key 2, ``meta_data`` key 1)."""
+
+    ROOT = 0
+    ELEMENT_GROUP = 1
+    DATA_POINT = 2
+    TIMER = 3
+    EXECUTION_TRACK = 4
+    EXECUTION_PIPELINE = 5
+    DEVICE = 6
+    SUB_DEVICE = 7
+    DEVICE_GROUP = 8
+    DATA_POINT_GROUP = 9
+    TRANSACTION = 10
+    MICROSERVICE = 11
+    AI = 12
+    DATA_STORAGE = 13
+    EXTERNAL_INTERFACE = 14
+    SPECIAL_PURPOSE = 15
+
+
+class ServerInformation(IntEnum):
+    """Items of ``server_information``."""
+
+    VERSION = 0
+    USER_NAME = 1
+    MODEL_FILE_PATH = 2
+
+
+class MetaData(IntEnum):
+    """Items of ``meta_data``."""
+
+    PRIMARY_KEY = 0
+    CATEGORY = 1
+    ATTRIBUTES = 2
+    HAS_CHILDREN = 3
+
+
+class Access(IntEnum):
+    """Attribute access (attribute metadata key 2)."""
+
+    READ_ONLY = 0
+    WRITE_ONLY = 1
+    READ_WRITE = 2
+
+    @property
+    def readable(self) -> bool:
+        """Whether the attribute can be read."""
+        return self is not Access.WRITE_ONLY
+
+    @property
+    def writable(self) -> bool:
+        """Whether the attribute can be written."""
+        return self is not Access.READ_ONLY
+
+
+class DataType(IntEnum):
+    """Attribute data types (attribute metadata key 3)."""
+
+    BOOLEAN = 0
+    INT8 = 1
+    INT16 = 2
+    INT32 = 3
+    INT64 = 4
+    UINT8 = 5
+    UINT16 = 6
+    UINT32 = 7
+    UINT64 = 8
+    FLOAT32 = 9
+    FLOAT64 = 10
+    STRING = 11
+    WSTRING = 12
+    U8STRING = 13
+    U16STRING = 14
+    U32STRING = 15
+    TIME_POINT = 16
+    UUID = 17
+    QUALITY = 18
+    ELEMENT_CATEGORY = 19
+    ERROR_CODE = 20
+    CUSTOM = 21
+    NONE = 22
+
+    @property
+    def integer_range(self) -> tuple[int, int] | None:
+        """The inclusive range of an integer type, or ``None`` for other types.
+
+        >>> DataType.INT16.integer_range
+        (-32768, 32767)
+        """
+        return _INTEGER_RANGES.get(self)
+
+    @property
+    def is_string(self) -> bool:
+        """Whether values of this type are text strings."""
+        return DataType.STRING <= self <= DataType.U32STRING
+
+    @property
+    def is_float(self) -> bool:
+        """Whether values of this type are floating point numbers."""
+        return self in (DataType.FLOAT32, DataType.FLOAT64)
+
+
+_INTEGER_RANGES: Final = {
+    DataType.INT8: (-(2**7), 2**7 - 1),
+    DataType.INT16: (-(2**15), 2**15 - 1),
+    DataType.INT32: (-(2**31), 2**31 - 1),
+    DataType.INT64: (-(2**63), 2**63 - 1),
+    DataType.UINT8: (0, 2**8 - 1),
+    DataType.UINT16: (0, 2**16 - 1),
+    DataType.UINT32: (0, 2**32 - 1),
+    DataType.UINT64: (0, 2**64 - 1),
+    DataType.QUALITY: (0, 3),
+    DataType.ELEMENT_CATEGORY: (0, 15),
+}
+
+
+class Quality(IntEnum):
+    """Quality of a value (attribute ``quality``)."""
+
+    GOOD = 0
+    ACCEPTABLE = 1
+    UNRELIABLE = 2
+    BAD = 3
+
+
+class Stage(IntEnum):
+    """Operational stages (``get_stage``).
+
+    Xentara documents 0 to 3 for the WebSocket interface. The suspended stage has no
+    documented number; this project uses 4 for it.
+    """
+
+    STARTUP = 0
+    PRE_OPERATIONAL = 1
+    OPERATIONAL = 2
+    POST_OPERATIONAL = 3
+    SUSPENDED = 4
+
+
+class ErrorCode(IntEnum):
+    """Error codes of error responses and of ``122`` attribute errors."""
+
+    NO_ERROR = 0
+    PARSE_ERROR = -32700
+    INVALID_REQUEST = -32600
+    COMMAND_NOT_FOUND = -32601
+    INVALID_PARAMETER = -32602
+    INTERNAL_ERROR = -32603
+    MISSING_CLIENT_HELLO = -32000
+    DUPLICATE_CLIENT_HELLO = -32001
+    UNKNOWN_ELEMENT = -32100
+    MISSING_ATTRIBUTE = -32101
+    ACCESS_DENIED = -32102
+    READ_ONLY = -32103
+    WRITE_ONLY = -32104
+    OUT_OF_RANGE = -32105
+    TYPE_MISMATCH = -32106
+    ILLEGAL_VALUE = -32107
+    READ_ERROR = -32108
+    WRITE_ERROR = -32109
+    UNKNOWN_SUBSCRIPTION = -32110
+    UNKNOWN_SESSION = -32111
+    INVALID_STAGE_CHANGE = -32112
+
+    @property
+    def text(self) -> str:
+        """The text Xentara's official client shows for this code.
+
+        >>> ErrorCode.READ_ONLY.text
+        'value is read only'
+        """
+        return _ERROR_TEXTS[self]
+
+
+_ERROR_TEXTS: Final = {
+    ErrorCode.NO_ERROR: "no error",
+    ErrorCode.PARSE_ERROR: "payload not well formed",
+    ErrorCode.INVALID_REQUEST: "invalid request",
+    ErrorCode.COMMAND_NOT_FOUND: "command not found",
+    ErrorCode.INVALID_PARAMETER: "invalid parameter",
+    ErrorCode.INTERNAL_ERROR: "internal server error",
+    ErrorCode.MISSING_CLIENT_HELLO: "missing client hello request",
+    ErrorCode.DUPLICATE_CLIENT_HELLO: "duplicate client hello request",
+    ErrorCode.UNKNOWN_ELEMENT: "unknown element",
+    ErrorCode.MISSING_ATTRIBUTE: "missing attribute",
+    ErrorCode.ACCESS_DENIED: "access denied",
+    ErrorCode.READ_ONLY: "value is read only",
+    ErrorCode.WRITE_ONLY: "value is write only",
+    ErrorCode.OUT_OF_RANGE: "value is out of range",
+    ErrorCode.TYPE_MISMATCH: "value cannot be converted to requested type",
+    ErrorCode.ILLEGAL_VALUE: "value supplied is not valid",
+    ErrorCode.READ_ERROR: "read error",
+    ErrorCode.WRITE_ERROR: "write error",
+    ErrorCode.UNKNOWN_SUBSCRIPTION: "unknown subscription Id",
+    ErrorCode.UNKNOWN_SESSION: "unknown session Id",
+    ErrorCode.INVALID_STAGE_CHANGE: "invalid stage change request",
+}
+
+
+class Attribute(IntEnum):
+    """Well-known attributes, with the fixed UUIDs Xentara gives them.
+
+    Requests may name a well-known attribute by its number or by its UUID.
+    """
+
+    PRIMARY_KEY = 0
+    NAME = 1
+    UUID = 2
+    TYPE = 3
+    CATEGORY = 4
+    SOURCE_TIME = 5
+    UPDATE_TIME = 6
+    CHANGE_TIME = 7
+    WRITE_TIME = 8
+    QUALITY = 9
+    DEVICE_STATE = 10
+    VALUE = 11
+    ERROR = 12
+    WRITE_ERROR = 13
+
+    @property
+    def uuid(self) -> uuid.UUID:
+        """The fixed UUID of this attribute."""
+        return _ATTRIBUTE_UUIDS[self]
+
+    @property
+    def wire_name(self) -> str:
+        """The attribute's name as Xentara spells it (``"changeTime"``).
+
+        >>> Attribute.CHANGE_TIME.wire_name
+        'changeTime'
+        """
+        return _ATTRIBUTE_NAMES[self]
+
+    @classmethod
+    def from_key(cls, key: int | uuid.UUID) -> Attribute | None:
+        """The well-known attribute a request key names, or ``None``.
+
+        *key* is an attribute number or UUID, as requests carry them.
+        """
+        if isinstance(key, uuid.UUID):
+            return _ATTRIBUTES_BY_UUID.get(key)
+        try:
+            return cls(key)
+        except ValueError:
+            return None
+
+    @classmethod
+    def from_name(cls, name: str) -> Attribute | None:
+        """The well-known attribute called *name* (``"value"``, ``"changeTime"``,
+        ``"change_time"`` or ``"CHANGE_TIME"``), or ``None``.
+
+        >>> Attribute.from_name("change_time")
+        <Attribute.CHANGE_TIME: 7>
+        """
+        return _ATTRIBUTES_BY_NAME.get(name.replace("_", "").lower())
+
+
+_ATTRIBUTE_UUIDS: Final = {
+    Attribute.PRIMARY_KEY: uuid.UUID("ed22790e-261b-4a23-bfcc-6175a5571b33"),
+    Attribute.NAME: uuid.UUID("0f974e57-cb9a-4d46-8811-efe3d619ecb9"),
+    Attribute.UUID: uuid.UUID("b610a3e8-eff1-4a1a-b099-1939586b7aff"),
+    Attribute.TYPE: uuid.UUID("e1d217de-cf51-4852-8b90-d691a00871dc"),
+    Attribute.CATEGORY: uuid.UUID("cc9219e1-74b5-4be4-86c7-0fff12eb5324"),
+    Attribute.SOURCE_TIME: uuid.UUID("5f67b0fb-d000-4b7c-92e4-78a36cb05b9d"),
+    Attribute.UPDATE_TIME: uuid.UUID("91eed150-f62c-424b-ba59-9269b02e234c"),
+    Attribute.CHANGE_TIME: uuid.UUID("54f09787-dcbe-4fbf-9a02-524e469eea47"),
+    Attribute.WRITE_TIME: uuid.UUID("0a62de23-0564-4b91-8225-569dfa1ac04f"),
+    Attribute.QUALITY: uuid.UUID("d3c4b709-bccf-4665-9621-abfb5c6addce"),
+    Attribute.DEVICE_STATE: uuid.UUID("d0da9c4b-3240-404d-9f40-e52361b870e6"),
+    Attribute.VALUE: uuid.UUID("4aa0e4e0-521e-4599-a985-e454baa59f89"),
+    Attribute.ERROR: uuid.UUID("85a28731-2553-4886-8cd1-8b9d9980fa04"),
+    Attribute.WRITE_ERROR: uuid.UUID("70435d1d-224f-4c25-a1ac-5191d7514252"),
+}
+_ATTRIBUTE_NAMES: Final = {
+    Attribute.PRIMARY_KEY: "primaryKey",
+    Attribute.NAME: "name",
+    Attribute.UUID: "UUID",
+    Attribute.TYPE: "type",
+    Attribute.CATEGORY: "category",
+    Attribute.SOURCE_TIME: "sourceTime",
+    Attribute.UPDATE_TIME: "updateTime",
+    Attribute.CHANGE_TIME: "changeTime",
+    Attribute.WRITE_TIME: "writeTime",
+    Attribute.QUALITY: "quality",
+    Attribute.DEVICE_STATE: "deviceState",
+    Attribute.VALUE: "value",
+    Attribute.ERROR: "error",
+    Attribute.WRITE_ERROR: "writeError",
+}
+_ATTRIBUTES_BY_UUID: Final = {u: a for a, u in _ATTRIBUTE_UUIDS.items()}
+_ATTRIBUTES_BY_NAME: Final = {
+    **{a.name.replace("_", "").lower(): a for a in Attribute},
+    **{n.lower(): a for a, n in _ATTRIBUTE_NAMES.items()},
+}
+
+
+# Parameter and result keys of the commands. Each command has its own small key space.
+
+
+class ClientHelloParam(IntEnum):
+    """``client_hello`` parameters; the result map uses key 0 for the version."""
+
+    MINIMUM_VERSION = 0
+    MAXIMUM_VERSION = 1
+
+
+class BrowseParam(IntEnum):
+    """``browse`` parameters."""
+
+    ELEMENT = 0
+    DEPTH = 1
+    CATEGORIES = 2
+
+
+class BrowseEntryKey(IntEnum):
+    """Keys of one ``browse`` result entry."""
+
+    PRIMARY_KEY = 0
+    ELEMENT = 1
+    CATEGORY = 2
+
+
+class MetaDataParam(IntEnum):
+    """``meta_data`` parameters."""
+
+    ELEMENT = 0
+    ITEMS = 1
+
+
+class AttributeMetadataKey(IntEnum):
+    """Keys of one attribute description in a ``meta_data`` result."""
+
+    NAME = 0
+    ID = 1
+    ACCESS = 2
+    DATA_TYPE = 3
+
+
+class LookupParam(IntEnum):
+    """``lookup`` parameters."""
+
+    PRIMARY_KEY = 0
+
+
+class ReadParam(IntEnum):
+    """``read`` parameters."""
+
+    ELEMENT = 0
+    ATTRIBUTES = 1
+
+
+class WriteParam(IntEnum):
+    """``write`` parameters."""
+
+    ELEMENT = 0
+    ATTRIBUTE = 1
+    VALUE = 2
+    SUB_SESSION = 3
+
+
+class SubscribeParam(IntEnum):
+    """``subscribe`` parameters; key 0 holds ``{0: element, 1: [attributes]}`` maps."""
+
+    ITEMS = 0
+    MAXIMUM_UPDATE_RATE = 1
+    MINIMUM_UPDATE_RATE = 2
+    DESIRED_ID = 3
+
+
+class UnsubscribeParam(IntEnum):
+    """``unsubscribe`` parameters."""
+
+    SUBSCRIPTION = 0
+
+
+class SessionParam(IntEnum):
+    """Parameters of ``suspend``, ``resume``, ``shutdown``, ``close_sub_session``
+    and ``check_access``: key 0 is the sub-session id."""
+
+    SESSION = 0
+
+
+class SubSessionParam(IntEnum):
+    """``create_sub_session`` parameters."""
+
+    AUTHENTICATION = 0
+    DESIRED_ID = 1
+
+
+class EventKey(IntEnum):
+    """Keys of a data-change event map."""
+
+    TIMESTAMP = 0
+    ELEMENT = 1
+    ATTRIBUTES = 2
