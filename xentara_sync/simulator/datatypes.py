@@ -1,0 +1,189 @@
+"""Data types of simulated values: names in model files, coercion of written values.
+
+Model files name value types two ways: Xentara's own (``"int64"``, ``"float32"``,
+``"bool"``, ``"string"``) and EtherCAT's (``"INTEGER16"``, ``"REAL32"``,
+``"BOOLEAN"``, ``"UNSIGNED8"``). Both map to :class:`~xentara_sync.protocol.DataType`.
+
+:func:`coerce` checks a value a client writes and turns it into the stored value,
+or raises :class:`Rejected` with the error code the simulator answers with:
+
+- a value of the wrong kind (a string for a number, a bool for an integer, a float
+  with a fraction for an integer, anything but a bool for a bool) is a *type
+  mismatch* (-32106); an integer for a float is fine, and so is an integral float
+  (``3.0``) for an integer;
+- an integer outside the range of its type, or a finite float beyond the float32
+  range, is *out of range* (-32105);
+- a string holding a NUL character is an *illegal value* (-32107): Xentara's strings
+  are C strings.
+
+>>> coerce(DataType.INT16, 7.0)
+7
+>>> coerce(DataType.FLOAT32, 0.1)
+0.10000000149011612
+>>> coerce(DataType.INT8, 300)
+Traceback (most recent call last):
+...
+xentara_sync.simulator.datatypes.Rejected: value 300 is out of range for INT8 (-32105)
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from typing import Any, Final
+
+from ..protocol import DataType, ErrorCode
+
+__all__ = ["Rejected", "coerce", "convert", "parse_data_type", "zero"]
+
+_FLOAT32_MAX: Final = 3.4028234663852886e38
+_F32 = struct.Struct("<f")
+
+_NAMES: Final[dict[str, DataType]] = {
+    "bool": DataType.BOOLEAN,
+    "boolean": DataType.BOOLEAN,
+    "bit": DataType.BOOLEAN,
+    "bit1": DataType.BOOLEAN,
+    "int8": DataType.INT8,
+    "int16": DataType.INT16,
+    "int32": DataType.INT32,
+    "int64": DataType.INT64,
+    "integer8": DataType.INT8,
+    "integer16": DataType.INT16,
+    "integer32": DataType.INT32,
+    "integer64": DataType.INT64,
+    "uint8": DataType.UINT8,
+    "uint16": DataType.UINT16,
+    "uint32": DataType.UINT32,
+    "uint64": DataType.UINT64,
+    "unsigned8": DataType.UINT8,
+    "unsigned16": DataType.UINT16,
+    "unsigned32": DataType.UINT32,
+    "unsigned64": DataType.UINT64,
+    "byte": DataType.UINT8,
+    "word": DataType.UINT16,
+    "dword": DataType.UINT32,
+    "float32": DataType.FLOAT32,
+    "float": DataType.FLOAT32,
+    "real32": DataType.FLOAT32,
+    "float64": DataType.FLOAT64,
+    "double": DataType.FLOAT64,
+    "real64": DataType.FLOAT64,
+    "string": DataType.STRING,
+    "visible_string": DataType.STRING,
+    "unicode_string": DataType.STRING,
+}
+
+
+class Rejected(Exception):
+    """A written value cannot be stored; ``code`` is the error code to answer."""
+
+    def __init__(self, code: ErrorCode, text: str) -> None:
+        super().__init__(f"{text} ({int(code)})")
+        self.code = code
+        self.text = text
+
+
+def parse_data_type(name: object, default: DataType = DataType.FLOAT64) -> DataType:
+    """The data type a model file names (case does not matter); *default* if unknown.
+
+    >>> parse_data_type("REAL32"), parse_data_type("int64")
+    (<DataType.FLOAT32: 9>, <DataType.INT64: 4>)
+    """
+    if isinstance(name, str):
+        return _NAMES.get(name.strip().lower(), default)
+    return default
+
+
+def zero(data_type: DataType) -> Any:
+    """The start value of a point of *data_type* that names none."""
+    if data_type is DataType.BOOLEAN:
+        return False
+    if data_type.is_float:
+        return 0.0
+    if data_type.is_string:
+        return ""
+    return 0
+
+
+def float32(value: float) -> float:
+    """*value* rounded to float32 precision (saturating to ±inf beyond the range)."""
+    try:
+        result: float = _F32.unpack(_F32.pack(value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+    return result
+
+
+def coerce(data_type: DataType, value: Any) -> Any:
+    """*value*, as a client wrote it, converted to *data_type*; raises :class:`Rejected`."""
+    kind = type(value)
+    if data_type is DataType.BOOLEAN:
+        if kind is bool:
+            return value
+        raise _mismatch(data_type, value)
+    bounds = data_type.integer_range
+    if bounds is not None:
+        if kind is bool or not isinstance(value, (int, float)):
+            raise _mismatch(data_type, value)
+        if isinstance(value, float):
+            if not math.isfinite(value) or not value.is_integer():
+                raise _mismatch(data_type, value)
+            value = int(value)
+        if not bounds[0] <= value <= bounds[1]:
+            raise Rejected(
+                ErrorCode.OUT_OF_RANGE, f"value {value} is out of range for {data_type.name}"
+            )
+        return int(value)
+    if data_type.is_float:
+        if kind is bool or not isinstance(value, (int, float)):
+            raise _mismatch(data_type, value)
+        try:
+            result = float(value)
+        except OverflowError:
+            raise Rejected(
+                ErrorCode.OUT_OF_RANGE, f"value {value} is out of range for {data_type.name}"
+            ) from None
+        if data_type is DataType.FLOAT32:
+            if math.isfinite(result) and abs(result) > _FLOAT32_MAX:
+                raise Rejected(ErrorCode.OUT_OF_RANGE, f"value {value} is out of range for FLOAT32")
+            result = float32(result)
+        return result
+    if data_type.is_string:
+        if kind is not str:
+            raise _mismatch(data_type, value)
+        if "\x00" in value:
+            raise Rejected(ErrorCode.ILLEGAL_VALUE, "a string value must not contain NUL")
+        return value
+    raise _mismatch(data_type, value)
+
+
+def convert(data_type: DataType, number: float) -> Any:
+    """A computed (signal) value *number* as a value of *data_type*, clamped into range.
+
+    >>> convert(DataType.INT16, 1e9), convert(DataType.BOOLEAN, 0.7)
+    (32767, True)
+    """
+    if data_type is DataType.BOOLEAN:
+        return number >= 0.5
+    bounds = data_type.integer_range
+    if bounds is not None:
+        if math.isnan(number):
+            return 0
+        if number >= bounds[1]:
+            return bounds[1]
+        if number <= bounds[0]:
+            return bounds[0]
+        return min(max(round(number), bounds[0]), bounds[1])
+    if data_type is DataType.FLOAT32:
+        return float32(number)
+    if data_type.is_string:
+        return f"{number:g}"
+    return float(number)
+
+
+def _mismatch(data_type: DataType, value: Any) -> Rejected:
+    return Rejected(
+        ErrorCode.TYPE_MISMATCH,
+        f"a {type(value).__name__} value cannot be converted to {data_type.name}",
+    )
