@@ -14,6 +14,8 @@ standard exception means the same thing, the class derives from it too, so that
     ├── ProtocolError                           the peer broke the protocol
     ├── RequestTimeout (TimeoutError)           no answer in time
     ├── UsageError (RuntimeError)               the API was used in a way that cannot work
+    ├── InvalidURL (ValueError)                 not a ws:// or wss:// URL
+    ├── SubscriptionEnded                       the subscription was stopped
     └── ServerError                             an error response, with .code and .text
         ├── UnknownElement (KeyError)           also raised before sending, with suggestions
         ├── MissingAttribute (KeyError)
@@ -52,6 +54,7 @@ __all__ = [
     "IllegalValue",
     "InvalidRequest",
     "InvalidStageChange",
+    "InvalidURL",
     "MissingAttribute",
     "OutOfRange",
     "ProtocolError",
@@ -59,6 +62,7 @@ __all__ = [
     "ReadOnly",
     "RequestTimeout",
     "ServerError",
+    "SubscriptionEnded",
     "TLSVerificationFailed",
     "TypeMismatch",
     "UnknownElement",
@@ -112,6 +116,14 @@ class RequestTimeout(XentaraError, TimeoutError):
 
 class UsageError(XentaraError, RuntimeError):
     """The API was used in a way that cannot work (for example from the wrong thread)."""
+
+
+class InvalidURL(XentaraError, ValueError):
+    """The URL cannot name a Xentara WebSocket endpoint."""
+
+
+class SubscriptionEnded(XentaraError):
+    """The subscription was stopped (or never started) and has no more events."""
 
 
 class ServerError(XentaraError):

@@ -14,7 +14,7 @@ True
 
 from __future__ import annotations
 
-import uuid
+import uuid as _uuid
 from enum import IntEnum
 from typing import Final
 
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: The nil UUID: the model root in ``browse``.
-NIL_UUID: Final = uuid.UUID(int=0)
+NIL_UUID: Final = _uuid.UUID(int=0)
 
 
 class PacketType(IntEnum):
@@ -309,7 +309,7 @@ class Attribute(IntEnum):
     WRITE_ERROR = 13
 
     @property
-    def uuid(self) -> uuid.UUID:
+    def uuid(self) -> _uuid.UUID:
         """The fixed UUID of this attribute."""
         return _ATTRIBUTE_UUIDS[self]
 
@@ -323,12 +323,12 @@ class Attribute(IntEnum):
         return _ATTRIBUTE_NAMES[self]
 
     @classmethod
-    def from_key(cls, key: int | uuid.UUID) -> Attribute | None:
+    def from_key(cls, key: int | _uuid.UUID) -> Attribute | None:
         """The well-known attribute a request key names, or ``None``.
 
         *key* is an attribute number or UUID, as requests carry them.
         """
-        if isinstance(key, uuid.UUID):
+        if isinstance(key, _uuid.UUID):
             return _ATTRIBUTES_BY_UUID.get(key)
         try:
             return cls(key)
@@ -347,20 +347,20 @@ class Attribute(IntEnum):
 
 
 _ATTRIBUTE_UUIDS: Final = {
-    Attribute.PRIMARY_KEY: uuid.UUID("ed22790e-261b-4a23-bfcc-6175a5571b33"),
-    Attribute.NAME: uuid.UUID("0f974e57-cb9a-4d46-8811-efe3d619ecb9"),
-    Attribute.UUID: uuid.UUID("b610a3e8-eff1-4a1a-b099-1939586b7aff"),
-    Attribute.TYPE: uuid.UUID("e1d217de-cf51-4852-8b90-d691a00871dc"),
-    Attribute.CATEGORY: uuid.UUID("cc9219e1-74b5-4be4-86c7-0fff12eb5324"),
-    Attribute.SOURCE_TIME: uuid.UUID("5f67b0fb-d000-4b7c-92e4-78a36cb05b9d"),
-    Attribute.UPDATE_TIME: uuid.UUID("91eed150-f62c-424b-ba59-9269b02e234c"),
-    Attribute.CHANGE_TIME: uuid.UUID("54f09787-dcbe-4fbf-9a02-524e469eea47"),
-    Attribute.WRITE_TIME: uuid.UUID("0a62de23-0564-4b91-8225-569dfa1ac04f"),
-    Attribute.QUALITY: uuid.UUID("d3c4b709-bccf-4665-9621-abfb5c6addce"),
-    Attribute.DEVICE_STATE: uuid.UUID("d0da9c4b-3240-404d-9f40-e52361b870e6"),
-    Attribute.VALUE: uuid.UUID("4aa0e4e0-521e-4599-a985-e454baa59f89"),
-    Attribute.ERROR: uuid.UUID("85a28731-2553-4886-8cd1-8b9d9980fa04"),
-    Attribute.WRITE_ERROR: uuid.UUID("70435d1d-224f-4c25-a1ac-5191d7514252"),
+    Attribute.PRIMARY_KEY: _uuid.UUID("ed22790e-261b-4a23-bfcc-6175a5571b33"),
+    Attribute.NAME: _uuid.UUID("0f974e57-cb9a-4d46-8811-efe3d619ecb9"),
+    Attribute.UUID: _uuid.UUID("b610a3e8-eff1-4a1a-b099-1939586b7aff"),
+    Attribute.TYPE: _uuid.UUID("e1d217de-cf51-4852-8b90-d691a00871dc"),
+    Attribute.CATEGORY: _uuid.UUID("cc9219e1-74b5-4be4-86c7-0fff12eb5324"),
+    Attribute.SOURCE_TIME: _uuid.UUID("5f67b0fb-d000-4b7c-92e4-78a36cb05b9d"),
+    Attribute.UPDATE_TIME: _uuid.UUID("91eed150-f62c-424b-ba59-9269b02e234c"),
+    Attribute.CHANGE_TIME: _uuid.UUID("54f09787-dcbe-4fbf-9a02-524e469eea47"),
+    Attribute.WRITE_TIME: _uuid.UUID("0a62de23-0564-4b91-8225-569dfa1ac04f"),
+    Attribute.QUALITY: _uuid.UUID("d3c4b709-bccf-4665-9621-abfb5c6addce"),
+    Attribute.DEVICE_STATE: _uuid.UUID("d0da9c4b-3240-404d-9f40-e52361b870e6"),
+    Attribute.VALUE: _uuid.UUID("4aa0e4e0-521e-4599-a985-e454baa59f89"),
+    Attribute.ERROR: _uuid.UUID("85a28731-2553-4886-8cd1-8b9d9980fa04"),
+    Attribute.WRITE_ERROR: _uuid.UUID("70435d1d-224f-4c25-a1ac-5191d7514252"),
 }
 _ATTRIBUTE_NAMES: Final = {
     Attribute.PRIMARY_KEY: "primaryKey",

@@ -1,0 +1,132 @@
+"""The asyncio backend: futures, tasks and ``websockets.asyncio.client``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed as WebSocketClosed
+
+from ..core import TaskHandle, Transport
+from ..endpoint import Endpoint
+from ..exceptions import ConnectionClosed
+from ..handshake import connect_error
+
+__all__ = ["AsyncioBackend"]
+
+#: Seconds the closing handshake may take before the TCP connection is dropped.
+CLOSE_TIMEOUT = 2.0
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+class _Waiter:
+    __slots__ = ("_future",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._future: asyncio.Future[Any] = loop.create_future()
+
+    def set_result(self, value: Any) -> None:
+        self._future.set_result(value)
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._future.set_exception(exc)
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    async def wait(self, timeout: float | None) -> Any:
+        future = self._future
+        if timeout is None or future.done():
+            return await future
+        handle = future.get_loop().call_later(timeout, _expire, future)
+        try:
+            return await future
+        finally:
+            handle.cancel()
+
+
+def _closed_error(exc: WebSocketClosed) -> ConnectionClosed:
+    frame = exc.rcvd or exc.sent
+    if frame is None:
+        return ConnectionClosed("the connection closed without a closing handshake")
+    reason = f" ({frame.reason})" if frame.reason else ""
+    return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
+
+
+class _Transport:
+    __slots__ = ("_ws",)
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self._ws = ws
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await self._ws.send(data)
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+
+    async def recv(self) -> bytes:
+        try:
+            return await self._ws.recv(decode=False)
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+
+    async def close(self) -> None:
+        try:
+            await self._ws.close()
+        except Exception:  # closing must not fail
+            self._ws.transport.abort()
+
+
+class AsyncioBackend:
+    """Runs the client core on the running asyncio event loop."""
+
+    __slots__ = ("_tasks",)
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def create_waiter(self) -> _Waiter:
+        return _Waiter(asyncio.get_running_loop())
+
+    async def checkpoint(self) -> None:
+        await asyncio.sleep(0)
+
+    def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
+        async def run() -> None:
+            await fn()
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def connect(
+        self,
+        endpoint: Endpoint,
+        *,
+        headers: Mapping[str, str],
+        ssl: Any,
+        timeout: float,
+        max_size: int | None,
+    ) -> Transport:
+        try:
+            ws = await connect(
+                endpoint.url,
+                additional_headers=dict(headers),
+                ssl=ssl,
+                open_timeout=timeout,
+                close_timeout=CLOSE_TIMEOUT,
+                max_size=max_size,
+                compression=None,
+                proxy=None,
+            )
+        except Exception as exc:
+            raise connect_error(exc, endpoint, timeout) from exc
+        return _Transport(ws)

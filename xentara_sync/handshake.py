@@ -1,0 +1,81 @@
+"""Turn what can go wrong while opening a WebSocket into a clear exception.
+
+Shared by the flavours, which all open their connections with ``websockets``. The
+messages name the URL without credentials and say what to do.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+from websockets.exceptions import (
+    InvalidHandshake,
+    InvalidMessage,
+    InvalidStatus,
+    InvalidURI,
+)
+
+from .endpoint import Endpoint
+from .exceptions import (
+    AuthenticationFailed,
+    ConnectionFailed,
+    InvalidURL,
+    TLSVerificationFailed,
+    XentaraError,
+)
+
+__all__ = ["connect_error"]
+
+
+def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> XentaraError:
+    """The exception to raise when connecting to *endpoint* failed with *exc*."""
+    url = endpoint.url
+    if isinstance(exc, XentaraError):
+        return exc
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        if status == 401:
+            if endpoint.has_credentials:
+                return AuthenticationFailed(
+                    f"{url} refused the credentials of user {endpoint.username!r} (HTTP 401)"
+                )
+            return AuthenticationFailed(
+                f"{url} requires credentials (HTTP 401): put them in the URL, "
+                f"as in wss://user:password@{endpoint.host}:{endpoint.port}/api/ws"
+            )
+        if status == 403:
+            return AuthenticationFailed(
+                f"{url} refused the connection (HTTP 403): the user may not open "
+                f"WebSocket connections (entitlement websocket.connect)"
+            )
+        if status == 404:
+            return ConnectionFailed(
+                f"{url} has no WebSocket endpoint there (HTTP 404): Xentara serves /api/ws"
+            )
+        return ConnectionFailed(f"{url} refused the WebSocket handshake (HTTP {status})")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TLSVerificationFailed(
+            f"the TLS certificate of {url} could not be verified "
+            f"({exc.verify_message or exc.reason}); for a self-signed certificate pass "
+            f"verify_ssl=False, or give the CA with cafile=..."
+        )
+    if isinstance(exc, ssl.SSLError):
+        return ConnectionFailed(
+            f"the TLS handshake with {url} failed ({exc.reason or exc}); "
+            f"does the server speak wss:// on port {endpoint.port}?"
+        )
+    if isinstance(exc, TimeoutError):
+        return ConnectionFailed(
+            f"{url} did not answer within {timeout:g} s: is the host reachable and Xentara running?"
+        )
+    if isinstance(exc, InvalidURI):
+        return InvalidURL(f"invalid URL {url!r}: {exc}")
+    if isinstance(exc, InvalidMessage):
+        hint = "" if endpoint.secure else "; does it expect wss://?"
+        return ConnectionFailed(f"{url} did not answer the WebSocket handshake{hint}")
+    if isinstance(exc, InvalidHandshake):
+        return ConnectionFailed(f"the WebSocket handshake with {url} failed: {exc}")
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return ConnectionFailed(f"cannot connect to {url}: {reason}")
+    return ConnectionFailed(f"cannot connect to {url}: {type(exc).__name__}: {exc}")

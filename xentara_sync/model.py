@@ -1,0 +1,285 @@
+"""What a client knows of the element tree: names, UUIDs, categories, attribute metadata.
+
+The index is built from ``browse`` results and answers name look-ups without a round
+trip; a wrong name gets close-match suggestions:
+
+>>> import uuid
+>>> index = ElementIndex([ElementInfo("Hardware.Output 1", uuid.uuid4(), Category.DATA_POINT)])
+>>> index.get("Hardware.Output 1").category
+<Category.DATA_POINT: 2>
+>>> index.suggestions("Hardware.Outptu 1")
+['Hardware.Output 1']
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import struct
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .exceptions import OutOfRange, ReadOnly, TypeMismatch, WriteOnly
+from .protocol import Access, Attribute, Category, DataType, Quality, TimePoint
+
+__all__ = [
+    "AttributeInfo",
+    "ElementIndex",
+    "ElementInfo",
+    "ElementMetadata",
+    "ServerInfo",
+    "attribute_key",
+    "check_readable",
+    "check_write",
+    "convert_value",
+]
+
+
+class ElementInfo(NamedTuple):
+    """One element as ``browse`` reports it."""
+
+    key: str
+    """The primary key, e.g. ``"Hardware.EtherCAT Bus.EL2624.Output 1"``."""
+    uuid: uuid.UUID
+    category: Category
+
+
+class AttributeInfo(NamedTuple):
+    """One attribute of an element, as ``meta_data`` reports it."""
+
+    name: str
+    """The attribute's name as Xentara spells it (``"value"``, ``"changeTime"``)."""
+    id: int | uuid.UUID
+    """The attribute's number (well-known attributes) or UUID."""
+    access: Access
+    data_type: DataType
+
+
+@dataclass(frozen=True)
+class ElementMetadata:
+    """The ``meta_data`` of one element."""
+
+    key: str
+    category: Category
+    attributes: Mapping[str, AttributeInfo] = field(default_factory=dict)
+    has_children: bool = False
+
+    def attribute(self, name: str | int | uuid.UUID | Attribute) -> AttributeInfo | None:
+        """The attribute called or numbered *name*, or ``None``."""
+        if isinstance(name, str):
+            found = self.attributes.get(name)
+            if found is not None:
+                return found
+            well_known = Attribute.from_name(name)
+            if well_known is None:
+                return None
+            name = well_known
+        wanted = attribute_key(name)
+        for info in self.attributes.values():
+            if info.id == wanted or (
+                isinstance(info.id, uuid.UUID) and Attribute.from_key(info.id) == wanted
+            ):
+                return info
+        return None
+
+
+class ServerInfo(NamedTuple):
+    """What ``server_information`` tells about the server."""
+
+    version: str | None
+    user_name: str | None
+    model_file_path: str | None
+
+
+class ElementIndex:
+    """Primary key <-> UUID <-> category of the elements a client knows.
+
+    Iteration yields primary keys in model order.
+    """
+
+    __slots__ = ("_by_key", "_by_uuid")
+
+    def __init__(self, elements: Iterable[ElementInfo] = ()) -> None:
+        self._by_key: dict[str, ElementInfo] = {e.key: e for e in elements}
+        self._by_uuid: dict[uuid.UUID, ElementInfo] = {e.uuid: e for e in self._by_key.values()}
+
+    def add(self, element: ElementInfo) -> None:
+        """Remember *element* (a look-up outside the browsed tree)."""
+        self._by_key[element.key] = element
+        self._by_uuid[element.uuid] = element
+
+    def get(self, key: str) -> ElementInfo | None:
+        """The element with primary key *key*, or ``None``."""
+        return self._by_key.get(key)
+
+    def by_uuid(self, element: uuid.UUID) -> ElementInfo | None:
+        """The element with this UUID, or ``None``."""
+        return self._by_uuid.get(element)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def values(self) -> Iterable[ElementInfo]:
+        """Every element, in model order."""
+        return self._by_key.values()
+
+    def suggestions(self, key: str, count: int = 3) -> list[str]:
+        """Known primary keys that look like *key*, best first."""
+        keys = list(self._by_key)
+        close = difflib.get_close_matches(key, keys, n=count, cutoff=0.6)
+        if close:
+            return close
+        # A mistyped last segment: compare the names of the elements only.
+        last = key.rsplit(".", 1)[-1].lower()
+        names: dict[str, str] = {}
+        for known in keys:
+            names.setdefault(known.rsplit(".", 1)[-1].lower(), known)
+        return [names[n] for n in difflib.get_close_matches(last, list(names), n=count)]
+
+
+def attribute_key(attribute: str | int | uuid.UUID | Attribute) -> int | uuid.UUID:
+    """The wire key of an attribute given by name, number or UUID.
+
+    >>> attribute_key("change_time"), attribute_key("value"), attribute_key(9)
+    (7, 11, 9)
+    """
+    if isinstance(attribute, uuid.UUID):
+        well_known = Attribute.from_key(attribute)
+        return int(well_known) if well_known is not None else attribute
+    if isinstance(attribute, int) and not isinstance(attribute, bool):
+        return int(attribute)
+    if isinstance(attribute, str):
+        well_known = Attribute.from_name(attribute)
+        if well_known is not None:
+            return int(well_known)
+        try:
+            return uuid.UUID(attribute)
+        except ValueError:
+            pass
+    names = ", ".join(a.wire_name for a in Attribute)
+    raise ValueError(f"unknown attribute {attribute!r}; the well-known attributes are {names}")
+
+
+_CONVERTERS: dict[int, Any] = {
+    Attribute.QUALITY: Quality,
+    Attribute.CATEGORY: Category,
+}
+
+
+def convert_value(key: int | uuid.UUID, value: Any) -> Any:
+    """Give a read value its Python type (quality -> :class:`Quality`, ...)."""
+    convert = _CONVERTERS.get(key) if isinstance(key, int) else None
+    if convert is not None and isinstance(value, int):
+        try:
+            return convert(value)
+        except ValueError:
+            return value
+    return value
+
+
+_FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
+
+
+def check_readable(info: AttributeInfo, *, element: str) -> None:
+    """Raise :class:`WriteOnly` if the attribute cannot be read."""
+    if not info.access.readable:
+        raise WriteOnly(-32104, f"{info.name} is write only", operation="read", element=element)
+
+
+def check_write(info: AttributeInfo, value: Any, *, element: str) -> Any:
+    """Check *value* against the attribute's access and data type before sending it.
+
+    Returns the value to send (a ``float32`` is rounded to single precision). Raises
+    :class:`ReadOnly`, :class:`TypeMismatch` or :class:`OutOfRange`, naming the
+    element, so that a bad write never leaves the client.
+
+    >>> info = AttributeInfo("value", 11, Access.READ_WRITE, DataType.UINT8)
+    >>> check_write(info, 300, element="Level")
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.OutOfRange: write 'Level' failed: 300 is outside uint8 (0..255) (-32105)
+    """
+    if not info.access.writable:
+        raise ReadOnly(-32103, f"{info.name} is read only", operation="write", element=element)
+    dtype = info.data_type
+    type_name = _TYPE_NAMES.get(dtype, dtype.name.lower())
+
+    def mismatch(expected: str) -> TypeMismatch:
+        return TypeMismatch(
+            -32106,
+            f"{info.name} is {type_name}: expected {expected}, got {type(value).__name__} "
+            f"{value!r}",
+            operation="write",
+            element=element,
+        )
+
+    if dtype is DataType.BOOLEAN:
+        if not isinstance(value, bool):
+            raise mismatch("True or False")
+        return value
+    limits = dtype.integer_range
+    if limits is not None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise mismatch("an int")
+        low, high = limits
+        if not low <= value <= high:
+            raise OutOfRange(
+                -32105,
+                f"{value} is outside {type_name} ({low}..{high})",
+                operation="write",
+                element=element,
+            )
+        return int(value)
+    if dtype.is_float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise mismatch("a float")
+        number = float(value)
+        if dtype is DataType.FLOAT32 and math.isfinite(number):
+            if abs(number) > _FLOAT32_MAX:
+                raise OutOfRange(
+                    -32105,
+                    f"{value} is outside the range of float32",
+                    operation="write",
+                    element=element,
+                )
+            number = struct.unpack("<f", struct.pack("<f", number))[0]
+        return number
+    if dtype.is_string:
+        if not isinstance(value, str):
+            raise mismatch("a str")
+        return value
+    if dtype is DataType.TIME_POINT:
+        if not isinstance(value, TimePoint):
+            raise mismatch("a TimePoint")
+        return value
+    if dtype is DataType.UUID:
+        if not isinstance(value, uuid.UUID):
+            raise mismatch("a uuid.UUID")
+        return value
+    return value
+
+
+_TYPE_NAMES: dict[DataType, str] = {
+    DataType.BOOLEAN: "bool",
+    DataType.INT8: "int8",
+    DataType.INT16: "int16",
+    DataType.INT32: "int32",
+    DataType.INT64: "int64",
+    DataType.UINT8: "uint8",
+    DataType.UINT16: "uint16",
+    DataType.UINT32: "uint32",
+    DataType.UINT64: "uint64",
+    DataType.FLOAT32: "float32",
+    DataType.FLOAT64: "float64",
+    DataType.TIME_POINT: "a time point",
+    DataType.UUID: "a UUID",
+    DataType.QUALITY: "a quality",
+}
