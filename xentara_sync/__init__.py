@@ -1,10 +1,75 @@
 """xentara_sync: read, write and watch Xentara data points from Python.
 
-Nothing is started at import time.
+The top-level names are the blocking client, usable from plain scripts, unittest
+suites, REPL sessions and any thread::
+
+    from xentara_sync import XentaraClient
+
+    with XentaraClient("wss://user:password@xentara:8080/api/ws", verify_ssl=False) as client:
+        client.write("Hardware.EtherCAT Bus.EL2624.Output 1", True)
+        print(client.read("Hardware.EtherCAT Bus.EL2624.Output 1"))
+
+The asyncio flavour is :mod:`xentara_sync.aio`, the trio flavour
+:mod:`xentara_sync.trio`. Nothing starts at import time, and the clients are
+imported only when first used.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .exceptions import *  # noqa: F403
 from .exceptions import __all__ as _exception_names
 
-__all__ = ["__version__", *_exception_names]
+if TYPE_CHECKING:
+    from .core import Element as Element
+    from .core import Event as Event
+    from .model import (
+        AttributeInfo as AttributeInfo,
+    )
+    from .model import (
+        ElementInfo as ElementInfo,
+    )
+    from .model import (
+        ElementMetadata as ElementMetadata,
+    )
+    from .model import (
+        ServerInfo as ServerInfo,
+    )
+    from .protocol import Quality as Quality
+    from .protocol import Stage as Stage
+    from .protocol import TimePoint as TimePoint
+    from .sync import Subscription as Subscription
+    from .sync import XentaraClient as XentaraClient
+
+_LAZY = {
+    "XentaraClient": "xentara_sync.sync",
+    "Subscription": "xentara_sync.sync",
+    "Element": "xentara_sync.core",
+    "Event": "xentara_sync.core",
+    "AttributeInfo": "xentara_sync.model",
+    "ElementInfo": "xentara_sync.model",
+    "ElementMetadata": "xentara_sync.model",
+    "ServerInfo": "xentara_sync.model",
+    "Quality": "xentara_sync.protocol",
+    "Stage": "xentara_sync.protocol",
+    "TimePoint": "xentara_sync.protocol",
+}
+
+__all__ = ["__version__", *_LAZY, *_exception_names]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'xentara_sync' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -384,11 +384,6 @@ class Subscription:
         """Events lost because the queue was full (the oldest are dropped)."""
         return self._sink.dropped
 
-    @property
-    def sink(self) -> EventSink:
-        """Where the events go (the queue behind :meth:`receive`)."""
-        return self._sink
-
     async def start(self, *, timeout: float | None = None) -> None:
         """Subscribe on the server. Does nothing if already running."""
         if self._active:
@@ -448,7 +443,7 @@ class Subscription:
     def _deliver(self, event: Event) -> None:
         self._sink.put(event)
 
-    async def receive(self, *, timeout: float | None = None) -> Event:
+    async def receive(self, timeout: float | None = None) -> Event:
         """The next event; waits at most *timeout* seconds (None: the client's timeout).
 
         Raises :class:`RequestTimeout` when none comes in time, and

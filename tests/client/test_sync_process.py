@@ -1,0 +1,168 @@
+"""The blocking client in whole programs: Ctrl-C, exit without close, fork, the REPL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from xentara_sync.simulator import Simulator
+
+OUTPUT = "Hardware.EtherCAT Bus.EL2624.Output 1"
+
+
+def python(code: str) -> subprocess.Popen[str]:
+    """Start a Python program; the caller reads or waits for it."""
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, str]:
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the program hung:\nstdout: {out}\nstderr: {err}")
+    return proc.returncode, out, err
+
+
+def test_import_starts_nothing() -> None:
+    proc = python(
+        """
+        import sys, threading
+        import xentara_sync
+        assert threading.active_count() == 1, threading.enumerate()
+        heavy = {"asyncio", "websockets", "trio", "xentara_sync.simulator", "xentara_sync.cli"}
+        assert not heavy & set(sys.modules), heavy & set(sys.modules)
+        print("ok")
+        """
+    )
+    code, out, err = finish(proc)
+    assert (code, out.strip(), err) == (0, "ok", "")
+
+
+def test_ctrl_c_cancels_a_blocked_call_and_the_client_stays_usable() -> None:
+    proc = python(
+        f"""
+        import sys
+        from xentara_sync import XentaraClient
+        from xentara_sync.simulator import Simulator
+        with Simulator() as sim, XentaraClient(sim.url) as client:
+            sim.stall()
+            print("blocked", flush=True)
+            try:
+                client.read({OUTPUT!r}, timeout=60)
+            except KeyboardInterrupt:
+                print("interrupted", flush=True)
+            sim.unstall()
+            print("after", client.read({OUTPUT!r}), flush=True)
+        """
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "blocked"
+    time.sleep(0.3)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code, out, err = finish(proc)
+    assert time.monotonic() - started < 10
+    assert "interrupted" in out
+    assert "after False" in out or "after True" in out
+    assert code == 0, err
+
+
+def test_a_script_that_never_closes_exits_promptly_and_quietly() -> None:
+    proc = python(
+        f"""
+        from xentara_sync import XentaraClient
+        from xentara_sync.simulator import Simulator
+        sim = Simulator()
+        sim.start()
+        client = XentaraClient(sim.url)
+        other = client.copy()
+        sub = client.subscribe("Hardware.Fast Signals.Sine", callback=lambda event: None)
+        sub.start()
+        iterated = other.subscribe("Hardware.Fast Signals.Saw-Tooth")
+        iterated.start()
+        print(client.read({OUTPUT!r}), flush=True)
+        """
+    )
+    started = time.monotonic()
+    code, out, err = finish(proc)
+    assert time.monotonic() - started < 15
+    assert out.strip() in ("True", "False")
+    assert err == ""
+    assert code == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_child_gets_a_clear_error_or_a_fresh_loop() -> None:
+    proc = python(
+        f"""
+        import os, sys
+        from xentara_sync import UsageError, XentaraClient
+        from xentara_sync.simulator import Simulator
+        with Simulator() as sim:
+            client = XentaraClient(sim.url)
+            client.read({OUTPUT!r})
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    client.read({OUTPUT!r})
+                except UsageError as exc:
+                    print("child old client:", exc, flush=True)
+                with XentaraClient(sim.url) as fresh:
+                    print("child new client:", fresh.read({OUTPUT!r}), flush=True)
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            print("parent:", client.read({OUTPUT!r}), os.waitstatus_to_exitcode(status), flush=True)
+            client.close()
+        """
+    )
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert "child old client: this client was created in another process" in out
+    assert "child new client:" in out
+    assert "parent:" in out
+    assert out.strip().endswith(" 0")
+
+
+def test_repl_session(simulator: Simulator) -> None:
+    session = f"""
+from xentara_sync import XentaraClient
+client = XentaraClient({simulator.url!r})
+client.write({OUTPUT!r}, True)
+client[{OUTPUT!r}].read()
+client
+client.close()
+"""
+    proc = subprocess.Popen(
+        [sys.executable, "-q", "-i"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    code, out, err = finish(proc_write(proc, session))
+    assert code == 0, err
+    assert "True" in out
+    assert "<xentara_sync.XentaraClient ws://127.0.0.1" in out
+    assert "Traceback" not in err
+
+
+def proc_write(proc: subprocess.Popen[str], text: str) -> subprocess.Popen[str]:
+    assert proc.stdin is not None
+    proc.stdin.write(text)
+    proc.stdin.close()
+    proc.stdin = None
+    return proc

@@ -1,0 +1,205 @@
+"""The event loop thread behind the blocking client.
+
+One daemon thread per process runs an asyncio event loop for every blocking client.
+It starts with the first client (never at import time), stops when the last client
+closes, is cleaned up at interpreter exit (so a script that forgets ``close()`` exits
+promptly and quietly), and is forgotten in the child after ``os.fork()``, where the
+next client starts a fresh one.
+
+Calls cross with :func:`asyncio.run_coroutine_threadsafe`. Every wait is bounded;
+on timeout or ``KeyboardInterrupt`` the coroutine is cancelled. Calling from the
+loop thread itself raises :class:`~xentara_sync.exceptions.UsageError` at once
+instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import logging
+import os
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from ..exceptions import RequestTimeout, UsageError
+
+__all__ = ["LoopThread", "loop_thread"]
+
+log = logging.getLogger("xentara_sync")
+
+T = TypeVar("T")
+
+#: Seconds the loop may take beyond a call's own timeout before the caller gives up.
+GRACE = 1.0
+#: Seconds the clean-up at interpreter exit may take in all.
+EXIT_TIMEOUT = 2.0
+
+
+class LoopThread:
+    """An asyncio event loop running in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.users = 0
+        self.error: BaseException | None = None
+        self._ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="xentara-sync-loop", daemon=True)
+        self.thread.start()
+        self._ready.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._ready.set)
+        try:
+            self.loop.run_forever()
+        except BaseException as exc:  # recorded: the next call re-raises it
+            self.error = exc
+            log.exception("the xentara-sync event loop thread failed")
+        finally:
+            try:
+                self._finish()
+            finally:
+                self._ready.set()
+
+    def _finish(self) -> None:
+        loop = self.loop
+        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the loop still runs (in this process)."""
+        return self.pid == os.getpid() and self.thread.is_alive() and self.loop.is_running()
+
+    def in_loop_thread(self) -> bool:
+        """Whether the caller is the loop thread."""
+        return threading.get_ident() == self.thread.ident
+
+    def check(self) -> None:
+        """Raise a clear error if calls cannot be made from here."""
+        if self.pid != os.getpid():
+            raise UsageError(
+                "this client was created in another process (before os.fork()); "
+                "create a new client in this process"
+            )
+        if self.in_loop_thread():
+            raise UsageError(
+                "the blocking client was called from its own event loop thread "
+                "(from a coroutine or callback of the loop), which would deadlock; "
+                "use xentara_sync.aio there"
+            )
+        if not self.alive:
+            raise UsageError("the xentara-sync event loop thread is gone") from self.error
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        """Run *coro* on the loop and wait at most *timeout* (+ a grace) for its result.
+
+        On timeout or KeyboardInterrupt the coroutine is cancelled.
+        """
+        try:
+            self.check()
+        except BaseException:
+            coro.close()
+            raise
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        wait = None if timeout is None else timeout + GRACE
+        try:
+            return future.result(wait)
+        except BaseException as exc:
+            if future.done() and not future.cancelled():
+                raise  # the coroutine's own outcome, with its own message
+            # Timed out, interrupted (Ctrl-C) or cancelled: cancel the coroutine.
+            future.cancel()
+            if not isinstance(exc, (TimeoutError, concurrent.futures.CancelledError)):
+                raise
+            if not self.alive:
+                raise UsageError("the xentara-sync event loop thread is gone") from self.error
+            raise RequestTimeout(f"no answer within {timeout:g} s") from None
+
+    def call_soon(self, callback: Callable[..., object], *args: Any) -> None:
+        """Run ``callback(*args)`` on the loop thread, soon."""
+        self.loop.call_soon_threadsafe(callback, *args)
+
+    def stop(self, timeout: float) -> None:
+        """Stop the loop (cancelling what still runs) and join the thread."""
+        if self.pid != os.getpid() or not self.thread.is_alive():
+            return
+        try:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        except RuntimeError:  # already closed
+            return
+        if not self.in_loop_thread():
+            self.thread.join(timeout)
+
+
+_lock = threading.Lock()
+_current: LoopThread | None = None
+_exit_hooks: list[Callable[[], None]] = []
+_registered = False
+
+
+def loop_thread() -> LoopThread:
+    """The process's loop thread, started if needed; counts one more user."""
+    global _current, _registered
+    with _lock:
+        current = _current
+        if current is None or not current.alive:
+            current = _current = LoopThread()
+            if not _registered:
+                _registered = True
+                atexit.register(_at_exit)
+                if hasattr(os, "register_at_fork"):
+                    os.register_at_fork(after_in_child=_after_fork_in_child)
+        current.users += 1
+        return current
+
+
+def release(thread: LoopThread) -> None:
+    """One user fewer; the last one stops the thread."""
+    global _current
+    with _lock:
+        thread.users -= 1
+        if thread.users > 0 or thread is not _current:
+            return
+        _current = None
+    thread.stop(EXIT_TIMEOUT)
+
+
+def on_exit(hook: Callable[[], None]) -> Callable[[], None]:
+    """Run *hook* at interpreter exit, before the loop stops; returns an undo function."""
+    _exit_hooks.append(hook)
+
+    def undo() -> None:
+        try:
+            _exit_hooks.remove(hook)
+        except ValueError:
+            pass
+
+    return undo
+
+
+def _at_exit() -> None:
+    for hook in list(_exit_hooks):
+        try:
+            hook()
+        except Exception:
+            log.debug("exit hook failed", exc_info=True)
+    _exit_hooks.clear()
+    current = _current
+    if current is not None:
+        current.stop(EXIT_TIMEOUT)
+
+
+def _after_fork_in_child() -> None:
+    global _current, _lock
+    _current = None
+    _lock = threading.Lock()
+    _exit_hooks.clear()

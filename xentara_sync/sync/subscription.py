@@ -1,0 +1,269 @@
+"""Subscriptions of the blocking client: thread-safe iterators and callbacks."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..core import Event
+from ..core import Subscription as CoreSubscription
+from ..exceptions import RequestTimeout, SubscriptionEnded
+
+if TYPE_CHECKING:
+    from .client import XentaraClient
+
+__all__ = ["Callback", "Dispatcher", "Subscription", "ThreadEventQueue"]
+
+log = logging.getLogger("xentara_sync")
+
+#: A subscription callback: called with each :class:`Event`.
+Callback = Callable[[Event], Any]
+
+#: Seconds a blocking wait sleeps at a time, so that Ctrl-C is seen promptly.
+_SLICE = 0.25
+
+
+class ThreadEventQueue:
+    """A bounded, thread-safe event queue filled by the loop thread.
+
+    Overflow policy: when full, the oldest event is dropped and counted.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        if maxsize < 1:
+            raise ValueError("max_queue must be at least 1")
+        self.maxsize = maxsize
+        self._items: collections.deque[Event] = collections.deque()
+        self._ready = threading.Condition(threading.Lock())
+        self._closed = False
+        self._error: BaseException | None = None
+        self.dropped = 0
+        #: Called (on the loop thread) after each put, to wake a dispatcher.
+        self.on_put: Callable[[], None] | None = None
+
+    def put(self, event: Event) -> None:
+        with self._ready:
+            if len(self._items) >= self.maxsize:
+                self._items.popleft()
+                self.dropped += 1
+            self._items.append(event)
+            self._ready.notify()
+        on_put = self.on_put
+        if on_put is not None:
+            on_put()
+
+    def close(self, error: BaseException | None) -> None:
+        with self._ready:
+            self._closed = True
+            self._error = error
+            self._ready.notify_all()
+        on_put = self.on_put
+        if on_put is not None:
+            on_put()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, timeout: float | None) -> Event:
+        """The next event. Raises :class:`SubscriptionEnded` (or the connection's
+        error) once closed and empty, :class:`TimeoutError` after *timeout*."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._ready:
+            while not self._items:
+                if self._closed:
+                    if self._error is not None:
+                        raise self._error
+                    raise SubscriptionEnded("the subscription has ended")
+                if deadline is None:
+                    self._ready.wait(_SLICE)
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                self._ready.wait(min(remaining, _SLICE))
+            return self._items.popleft()
+
+    def drain(self) -> list[Event]:
+        """Every queued event, at once."""
+        with self._ready:
+            items = list(self._items)
+            self._items.clear()
+            return items
+
+
+class Dispatcher:
+    """One thread that runs the callbacks of a client's subscriptions, in order."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue[Subscription | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def notify(self, subscription: Subscription) -> None:
+        self._queue.put(subscription)
+
+    def _run(self) -> None:
+        while True:
+            subscription = self._queue.get()
+            if subscription is None:
+                return
+            for event in subscription._queue.drain():
+                subscription._run_callbacks(event)
+
+    def in_thread(self) -> bool:
+        return threading.get_ident() == self._thread.ident
+
+    def stop(self, timeout: float) -> None:
+        self._queue.put(None)
+        if not self.in_thread():
+            self._thread.join(timeout)
+
+
+class Subscription:
+    """A subscription of the blocking client.
+
+    A context manager (enter starts, exit stops) and an iterator that ends when the
+    subscription is stopped or the client closed, and raises if the connection was
+    lost::
+
+        with client.subscribe("Hardware.Signals.Sine") as sub:
+            for event in sub:
+                print(event.value)
+
+    Or callbacks, which run in order on one dispatcher thread of the client::
+
+        sub = client.subscribe("Hardware.Signals.Sine", callback=print)
+        sub.start()
+
+    A subscription with callbacks delivers its events to them, not to the iterator.
+    Its queue is bounded (``max_queue``); when full, the oldest event is dropped and
+    counted in :attr:`dropped`.
+    """
+
+    def __init__(
+        self,
+        client: XentaraClient,
+        core: CoreSubscription,
+        queue: ThreadEventQueue,
+        callback: Callback | None,
+    ) -> None:
+        self._client = client
+        self._core = core
+        self._queue = queue
+        self._callbacks: list[Callback] = []
+        self._callbacks_lock = threading.Lock()
+        #: Exceptions raised by callbacks (each is logged).
+        self.callback_errors = 0
+        if callback is not None:
+            self.add_callback(callback)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The subscribed primary keys."""
+        return self._core.keys
+
+    @property
+    def id(self) -> Any:
+        """The subscription's id on the server while it runs."""
+        return self._core.id
+
+    @property
+    def active(self) -> bool:
+        """Whether the subscription is running."""
+        return self._core.active
+
+    @property
+    def dropped(self) -> int:
+        """Events lost because the queue was full."""
+        return self._core.dropped
+
+    def start(self, *, timeout: float | None = None) -> None:
+        """Subscribe on the server. Does nothing if already running."""
+        if self._core._ended:
+            self._queue = self._client._new_queue(self._core.max_queue)
+            self._wire_queue()
+        self._client._run(self._core.start(timeout=timeout), timeout)
+
+    def stop(self, *, timeout: float | None = None) -> None:
+        """Unsubscribe and end the iteration. Does nothing if not running."""
+        self._client._run(self._core.stop(timeout=timeout), timeout)
+
+    def _wire_queue(self) -> None:
+        queue = self._queue
+        self._core._sink_factory = lambda: queue
+        self._core._sink = queue
+        if self._callbacks:
+            self._connect_dispatcher()
+
+    def receive(self, timeout: float | None = None) -> Event:
+        """The next event, waiting at most *timeout* seconds (None: the client's timeout).
+
+        Raises :class:`RequestTimeout` (a :class:`TimeoutError`) when none comes in
+        time and :class:`SubscriptionEnded` once the subscription has ended.
+        """
+        wait = self._client.timeout if timeout is None else timeout
+        try:
+            return self._queue.get(wait)
+        except TimeoutError:
+            raise RequestTimeout(
+                f"no event from {', '.join(self.keys)} within {wait:g} s"
+            ) from None
+
+    def __iter__(self) -> Iterator[Event]:
+        if not self._core.active and not self._core._ended:
+            self.start()
+        while True:
+            try:
+                yield self._queue.get(None)
+            except SubscriptionEnded:
+                return
+
+    def __enter__(self) -> Subscription:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._client.closed:
+            return
+        self.stop()
+
+    # ------------------------------------------------------------------ callbacks
+
+    def add_callback(self, callback: Callback) -> None:
+        """Call *callback(event)* for every event, on the client's dispatcher thread."""
+        if not callable(callback):
+            raise TypeError(f"a callback must be callable, not {callback!r}")
+        with self._callbacks_lock:
+            self._callbacks.append(callback)
+        self._connect_dispatcher()
+
+    def remove_callback(self, callback: Callback) -> None:
+        """Stop calling *callback*; raises :class:`ValueError` if it was not added."""
+        with self._callbacks_lock:
+            self._callbacks.remove(callback)
+            if not self._callbacks:
+                self._queue.on_put = None
+
+    def _connect_dispatcher(self) -> None:
+        dispatcher = self._client._dispatcher()
+        self._queue.on_put = lambda: dispatcher.notify(self)
+        if len(self._queue):
+            dispatcher.notify(self)
+
+    def _run_callbacks(self, event: Event) -> None:
+        with self._callbacks_lock:
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            try:
+                callback(event)
+            except Exception:
+                self.callback_errors += 1
+                log.exception("a callback of the subscription to %s failed", ", ".join(self.keys))
+
+    def __repr__(self) -> str:
+        return repr(self._core).replace("<Subscription", "<xentara_sync.Subscription", 1)
