@@ -130,7 +130,7 @@ class ServerError(XentaraError):
     """The server answered a request with an error.
 
     Attributes:
-        code: the Xentara error code (see :class:`~xentara_sync.protocol.ErrorCode`).
+        code: the Xentara error code (see :class:`~xentara_sync.protocol.ids.ErrorCode`).
         text: the server's text for it.
         operation: what was asked (``"read"``, ``"write"``, ...), if known.
         element: the element concerned, if known.

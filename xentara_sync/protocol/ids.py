@@ -47,7 +47,7 @@ __all__ = [
     "WriteParam",
 ]
 
-#: The nil UUID: the model root in ``browse``.
+#: The nil UUID, which names the model root in ``browse``.
 NIL_UUID: Final = _uuid.UUID(int=0)
 
 
