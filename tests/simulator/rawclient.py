@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from xentara_sync.protocol import (
     DataChange,
@@ -68,7 +69,21 @@ class RawClient:
         return client
 
     async def close(self) -> None:
-        await self.ws.close()
+        """Close, reading (and dropping) what still arrives so the handshake completes."""
+
+        async def drain() -> None:
+            try:
+                async for _ in self.ws:
+                    pass
+            except ConnectionClosed:
+                pass
+
+        draining = asyncio.ensure_future(drain())
+        try:
+            await self.ws.close()
+        finally:
+            await asyncio.wait([draining], timeout=2)
+            draining.cancel()
 
     async def __aenter__(self) -> RawClient:
         return self

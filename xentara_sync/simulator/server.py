@@ -210,6 +210,7 @@ class Simulator:
                 compression=None,
                 max_size=self._max_message_size,
                 write_limit=2**16,
+                close_timeout=2,
                 server_header="Xentara-Simulator",
                 logger=_log,
             )
@@ -227,11 +228,12 @@ class Simulator:
             return
         self._server = None
         server.close()
-        try:
-            await asyncio.wait_for(server.wait_closed(), 5)
-        except asyncio.TimeoutError:  # pragma: no cover - a handler did not finish
+        closing = asyncio.ensure_future(server.wait_closed())
+        done, _ = await asyncio.wait({closing}, timeout=5)
+        if not done:  # pragma: no cover - a handler did not finish in time
             for connection in list(self._connections):
                 connection.transport.abort()
+            closing.cancel()
         engine.stop_timers()
         self._requests_before += engine.request_count
         engine.request_count = 0

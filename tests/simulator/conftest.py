@@ -1,0 +1,56 @@
+"""Fixtures of the simulator tests: a threaded simulator on 127.0.0.1 and helpers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from xentara_sync.simulator import Simulator
+
+from .rawclient import RawClient
+
+T = TypeVar("T")
+
+#: /work/shared/models seen from the repository: shared/ lies beside it.
+SHARED_MODELS = Path(__file__).resolve().parents[2] / ".." / "shared" / "models"
+
+
+def run(coro: Coroutine[Any, Any, T], timeout: float = 8.0) -> T:
+    """Run *coro* on a fresh event loop, bounded in time."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    """A simulator with the demo model, serving from a background thread."""
+    with Simulator() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def sample_model() -> Path:
+    """The real model file signal-sampler.json (skips when shared/ is absent)."""
+    path = SHARED_MODELS / "signal-sampler.json"
+    if not path.is_file():
+        pytest.skip(f"the shared model files are not at {SHARED_MODELS}")
+    return path
+
+
+Scenario = Callable[[RawClient], Coroutine[Any, Any, T]]
+
+
+def with_client(simulator: Simulator, scenario: Scenario[T], **connect: Any) -> T:
+    """Connect a raw client (hello done) to *simulator* and run *scenario* with it."""
+
+    async def main() -> T:
+        client = await RawClient.connect(simulator.url, **connect)
+        try:
+            return await scenario(client)
+        finally:
+            await client.close()
+
+    return run(main())
