@@ -29,10 +29,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
+from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
 from .endpoint import Endpoint, make_ssl_context
 from .exceptions import (
@@ -134,6 +131,14 @@ class Transport(Protocol):
 
     async def close(self) -> None:
         """Close (bounded in time); never raises."""
+        ...
+
+
+class NowaitTransport(Transport, Protocol):
+    """A transport that can also send without awaiting (from its loop's thread)."""
+
+    def send_nowait(self, data: bytes) -> None:
+        """Send one message now; raises :class:`ConnectionClosed` once closed."""
         ...
 
 
@@ -804,11 +809,21 @@ class ClientCore:
             # One request holds something CBOR cannot carry: fail it alone.
             for request in batch:
                 try:
-                    await self._transport.send(encode_message([request]))
+                    await self._send(encode_message([request]))
                 except ProtocolError as exc:
                     self._fail_request(request.message_id, exc)
             return
-        await self._transport.send(data)
+        await self._send(data)
+
+    async def _send(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is None:
+            raise ConnectionClosed(f"the connection to {self.url} is closed")
+        send_nowait = getattr(transport, "send_nowait", None)
+        if send_nowait is not None:
+            send_nowait(data)
+        else:
+            await transport.send(data)
 
     def _fail_request(self, message_id: int, error: BaseException) -> None:
         waiter = self._pending.pop(message_id, None)
@@ -1140,23 +1155,29 @@ class ClientCore:
         element, wire = await self._resolve(key, timeout)
         metadata = await self._element_metadata(element, key, timeout)
         wanted = wire if wire is not None else attribute
-        info = metadata.attribute(wanted)
+        params = self._write_params(element, metadata, key, value, wanted)
+        await self._call(Opcode.WRITE, params, timeout, "write", key)
+
+    def _write_params(
+        self,
+        element: ElementInfo,
+        metadata: ElementMetadata,
+        key: str,
+        value: Any,
+        attribute: str | int | uuid.UUID,
+    ) -> dict[int, Any]:
+        """The parameters of a write, after checking access and data type."""
+        info = metadata.attribute(attribute)
         if info is None:
             names = ", ".join(metadata.attributes) or "none"
             raise MissingAttribute(
                 -32101,
-                f"no attribute {wanted!r} (attributes: {names})",
+                f"no attribute {attribute!r} (attributes: {names})",
                 operation="write",
                 element=key,
             )
         checked = check_write(info, value, element=key)
-        await self._call(
-            Opcode.WRITE,
-            {0: element.uuid, 1: _wire_id(info), 2: checked},
-            timeout,
-            "write",
-            key,
-        )
+        return {0: element.uuid, 1: _wire_id(info), 2: checked}
 
     # ------------------------------------------------------------------ subscriptions
 

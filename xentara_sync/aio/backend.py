@@ -8,6 +8,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
+from websockets.protocol import OPEN
 
 from ..core import TaskHandle, Transport
 from ..endpoint import Endpoint
@@ -70,6 +71,18 @@ class _Transport:
             await self._ws.send(data)
         except WebSocketClosed as exc:
             raise _closed_error(exc) from None
+
+    def send_nowait(self, data: bytes) -> None:
+        """Send at once, from the loop thread, without waiting for the write buffer.
+
+        Requests are bounded by the callers awaiting them, so skipping the drain
+        cannot grow memory without limit; it saves a coroutine per message.
+        """
+        ws = self._ws
+        if ws.protocol.state is not OPEN:
+            raise ConnectionClosed("the connection is closed")
+        ws.protocol.send_binary(data)
+        ws.send_data()
 
     async def recv(self) -> bytes:
         try:

@@ -23,7 +23,7 @@ import datetime as _dt
 import math
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Final, NamedTuple, TypeAlias
 
@@ -44,7 +44,9 @@ __all__ = [
     "decode_message",
     "encode",
     "encode_message",
+    "encode_packet",
     "fault",
+    "join_packets",
     "parse_packet",
     "unwrap",
     "unwrap_attributes",
@@ -117,7 +119,7 @@ class TimePoint:
     def from_datetime(cls, value: _dt.datetime) -> TimePoint:
         """The instant of an aware :class:`~datetime.datetime` (naive means UTC)."""
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
+            value = value.replace(tzinfo=_dt.UTC)
         delta = value - _EPOCH
         return cls((delta.days * 86_400 + delta.seconds) * _NS_PER_S + delta.microseconds * 1000)
 
@@ -166,7 +168,7 @@ class TimePoint:
         return (TimePoint, (self.ns,))
 
 
-_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 TimePoint.MIN = TimePoint(_INT64_MIN)
 TimePoint.MAX = TimePoint(_INT64_MAX)
 
@@ -398,6 +400,31 @@ def encode_message(packets: Iterable[Packet], *, canonical: bool = False) -> byt
     '81820107'
     """
     return encode([_packet_to_wire(p) for p in packets], canonical=canonical)
+
+
+def encode_packet(packet: Packet) -> bytes:
+    """Encode one packet alone; :func:`join_packets` makes messages of such parts.
+
+    Lets a thread encode its own request and the I/O side only concatenate.
+
+    >>> join_packets([encode_packet(Success(7))]) == encode_message([Success(7)])
+    True
+    """
+    return encode(_packet_to_wire(packet))
+
+
+def join_packets(parts: Sequence[bytes]) -> bytes:
+    """One message (the outer array) from packets encoded by :func:`encode_packet`."""
+    count = len(parts)
+    if count < 24:
+        head = bytes((0x80 + count,))
+    elif count < 0x100:
+        head = bytes((0x98, count))
+    elif count < 0x10000:
+        head = b"\x99" + count.to_bytes(2, "big")
+    else:
+        head = b"\x9a" + count.to_bytes(4, "big")
+    return head + b"".join(parts)
 
 
 def _int(value: Any) -> bool:

@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 from ..aio import XentaraClient as AsyncClient
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, Element
 from ..exceptions import ClientClosed
-from ..model import ElementInfo, ElementMetadata, ServerInfo
-from ..protocol import Category, Stage
+from ..model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
+from ..protocol import Category, Failure, Opcode, Stage
 from . import loop as _loop
+from .bridge import Bridge
 from .subscription import Callback, Dispatcher, Subscription, ThreadEventQueue
 
 __all__ = ["XentaraClient"]
@@ -87,6 +88,7 @@ class XentaraClient:
             self._closed = True
             _loop.release(self._thread)
             raise
+        self._bridge = Bridge(self._async, self._thread)
         self._undo_exit_hook = _loop.on_exit(self._close_at_exit)
 
     @classmethod
@@ -242,7 +244,17 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> Any:
         """The current value of element *key* (or of another *attribute*)."""
-        return self._run(self._async.read(key, attribute=attribute, timeout=timeout), timeout)
+        core = self._async
+        element = core._index.get(key)
+        if element is None or self._closed:  # a look-up first: the general path
+            return self._run(core.read(key, attribute=attribute, timeout=timeout), timeout)
+        wanted = attribute_key(attribute)
+        packet = self._bridge.request(
+            Opcode.READ, {0: element.uuid, 1: [wanted]}, timeout, "read", key
+        )
+        if isinstance(packet, Failure):
+            raise core._server_error(packet, "read", key)
+        return core._read_value(packet.result, wanted, key)
 
     def read_attributes(
         self,
@@ -262,7 +274,24 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         """The values of many elements, read in one message: ``{key: value}``."""
-        return self._run(self._async.read_many(keys, attribute=attribute, timeout=timeout), timeout)
+        core = self._async
+        keys = list(keys)
+        elements = [core._index.get(key) for key in keys]
+        if self._closed or any(element is None for element in elements):
+            return self._run(core.read_many(keys, attribute=attribute, timeout=timeout), timeout)
+        wanted = attribute_key(attribute)
+        packets = self._bridge.request_many(
+            [(Opcode.READ, {0: e.uuid, 1: [wanted]}) for e in elements if e is not None],
+            timeout,
+            "read_many",
+            None,
+        )
+        values: dict[str, Any] = {}
+        for key, packet in zip(keys, packets, strict=True):
+            if isinstance(packet, Failure):
+                raise core._server_error(packet, "read", key)
+            values[key] = core._read_value(packet.result, wanted, key)
+        return values
 
     def write(
         self,
@@ -273,7 +302,17 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> None:
         """Write *value* to element *key*, checked against its data type first."""
-        self._run(self._async.write(key, value, attribute=attribute, timeout=timeout), timeout)
+        core = self._async
+        element = core._index.get(key)
+        metadata = core._metadata.get(element.uuid) if element is not None else None
+        if element is None or metadata is None or self._closed:
+            # Unknown name or no metadata yet: the general path looks them up.
+            self._run(core.write(key, value, attribute=attribute, timeout=timeout), timeout)
+            return
+        params = core._write_params(element, metadata, key, value, attribute)
+        packet = self._bridge.request(Opcode.WRITE, params, timeout, "write", key)
+        if isinstance(packet, Failure):
+            raise core._server_error(packet, "write", key)
 
     def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""

@@ -1,0 +1,164 @@
+"""The blocking client's hot path: requests from any thread, without a coroutine.
+
+A plain ``asyncio.run_coroutine_threadsafe`` round trip costs a task, two futures
+and a callback chain per call. For the requests that need no coroutine (reads and
+writes of elements the client already knows), the calling thread does the work
+itself:
+
+1. it takes a message id, registers a :class:`ThreadWaiter` (a lock) in the
+   client's pending table and encodes its packet;
+2. it queues the bytes and, unless a flush is already scheduled, wakes the loop
+   with ``call_soon_threadsafe``; the loop joins whatever packets are queued into
+   one message (so concurrent threads share messages) and writes it;
+3. the loop's receive path releases the waiter's lock with the response, and the
+   calling thread interprets it.
+
+Every guarantee of the blocking client holds: a bounded wait, Ctrl-C and timeouts
+leave the client usable (the pending entry is removed; a late response is
+ignored), closing or losing the connection fails the waiter at once, and calls
+from the loop thread raise instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import _thread
+import collections
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..core import ClientCore
+from ..exceptions import ConnectionClosed, ProtocolError
+from ..protocol import Failure, Request, Success, encode_packet, join_packets
+from .loop import LoopThread
+
+__all__ = ["Bridge", "ThreadWaiter"]
+
+
+class ThreadWaiter:
+    """A result slot a thread blocks on; filled once by the loop thread."""
+
+    __slots__ = ("_done", "_error", "_lock", "_result")
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._lock.acquire()
+        self._done = False
+        self._result: Any = None
+        self._error: BaseException | None = None
+
+    def set_result(self, value: Any) -> None:
+        if not self._done:
+            self._result = value
+            self._done = True
+            self._lock.release()
+
+    def set_exception(self, exc: BaseException) -> None:
+        if not self._done:
+            self._error = exc
+            self._done = True
+            self._lock.release()
+
+    def done(self) -> bool:
+        return self._done
+
+    async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not a coroutine
+        raise TypeError("a ThreadWaiter is waited for with wait_blocking()")
+
+    def wait_blocking(self, timeout: float | None) -> Any:
+        """The result, or its exception; :class:`TimeoutError` after *timeout* seconds."""
+        if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            raise TimeoutError
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
+class Bridge:
+    """Sends requests of one client from any thread and waits for their answers."""
+
+    __slots__ = ("_core", "_loop", "_queue", "_scheduled", "_thread")
+
+    def __init__(self, core: ClientCore, thread: LoopThread) -> None:
+        self._core = core
+        self._thread = thread
+        self._loop = thread.loop
+        self._queue: collections.deque[tuple[int, bytes]] = collections.deque()
+        self._scheduled = False
+
+    def request(
+        self,
+        opcode: int,
+        params: Mapping[int, Any] | None,
+        timeout: float | None,
+        operation: str,
+        element: str | None,
+    ) -> Success | Failure:
+        """Send one request and wait for its response packet."""
+        return self.request_many([(opcode, params)], timeout, operation, element)[0]
+
+    def request_many(
+        self,
+        requests: Sequence[tuple[int, Mapping[int, Any] | None]],
+        timeout: float | None,
+        operation: str,
+        element: str | None,
+    ) -> list[Success | Failure]:
+        """Send requests in one message and wait for their responses, in order."""
+        core = self._core
+        self._thread.check()
+        core._check_open()
+        pending = core._pending
+        entries: list[tuple[int, ThreadWaiter]] = []
+        parts: list[tuple[int, bytes]] = []
+        try:
+            for opcode, params in requests:
+                message_id = next(core._ids)
+                waiter = ThreadWaiter()
+                pending[message_id] = waiter
+                entries.append((message_id, waiter))
+                parts.append((message_id, encode_packet(Request(message_id, opcode, params))))
+            # Closed while we registered? Then nobody will fail our waiters.
+            core._check_open()
+            self._submit(parts)
+            wait = core.timeout if timeout is None else timeout
+            deadline = self._loop.time() + wait
+            results: list[Success | Failure] = []
+            for _, waiter in entries:
+                try:
+                    results.append(waiter.wait_blocking(deadline - self._loop.time()))
+                except TimeoutError:
+                    raise core._timeout(operation, element, wait) from None
+            return results
+        finally:
+            for message_id, _ in entries:
+                pending.pop(message_id, None)
+
+    def _submit(self, parts: list[tuple[int, bytes]]) -> None:
+        self._queue.extend(parts)
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon_threadsafe(self._flush)
+
+    def _flush(self) -> None:
+        """On the loop thread: send every queued packet in one message."""
+        self._scheduled = False
+        queue = self._queue
+        batch: list[tuple[int, bytes]] = []
+        while queue:
+            batch.append(queue.popleft())
+        if not batch:
+            return
+        core = self._core
+        data = join_packets([part for _, part in batch])
+        try:
+            transport = core._transport
+            if transport is None or core._closed or core._lost is not None:
+                raise ConnectionClosed(f"the connection to {core.url} is closed")
+            send_nowait = getattr(transport, "send_nowait", None)
+            if send_nowait is not None:
+                send_nowait(data)
+            else:
+                core._backend.spawn(lambda: core._send(data))
+        except (ConnectionClosed, ProtocolError, OSError) as exc:
+            for message_id, _ in batch:
+                core._fail_request(message_id, exc)
