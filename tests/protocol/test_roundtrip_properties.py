@@ -26,7 +26,7 @@ from xentara_sync.protocol import (
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
-SETTINGS = settings(max_examples=120, deadline=None)
+SETTINGS = settings(max_examples=100, deadline=None)
 
 texts = st.text(st.characters(codec="utf-8"), max_size=20)
 time_points = st.integers(INT64_MIN, INT64_MAX).map(TimePoint)
