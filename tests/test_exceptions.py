@@ -219,11 +219,6 @@ def test_pickling_the_base_class_and_missing_context() -> None:
     assert str(restored) == "odd (-1)"
 
 
-@pytest.mark.xfail(
-    reason="ServerError.__reduce__ does not pass UnknownElement.suggestions, so they are "
-    "lost (and drop out of the message) after pickling",
-    strict=True,
-)
 def test_pickling_keeps_suggestions() -> None:
     error = UnknownElement(element="Grop 1", suggestions=("Group 1",))
     restored = pickle.loads(pickle.dumps(error))
@@ -247,3 +242,8 @@ def test_pickling_plain_errors(error: XentaraError) -> None:
     restored = pickle.loads(pickle.dumps(error))
     assert type(restored) is type(error)
     assert str(restored) == str(error)
+
+
+@pytest.mark.parametrize(("code", "cls"), [(-32109, ReadError), (-32103, WriteOnly)])
+def test_read_accepts_the_read_pages_numbering(code: int, cls: type[ServerError]) -> None:
+    assert type(ServerError.from_code(code, "text", operation="read")) is cls
