@@ -173,8 +173,13 @@ class ServerError(XentaraError):
         operation: str | None = None,
         element: str | None = None,
     ) -> ServerError:
-        """The exception for error *code*: the most specific class that exists."""
-        cls = _CLASSES_BY_CODE.get(code, ServerError)
+        """The exception for error *code*: the most specific class that exists.
+
+        Xentara's read page numbers "write only" -32103 and "read error" -32109 (the
+        write page's "read only" and "write error"); for a read, either numbering
+        is understood.
+        """
+        cls = (_READ_CLASSES if operation == "read" else _CLASSES_BY_CODE).get(code, ServerError)
         return cls(code, text, operation=operation, element=element)
 
 
@@ -201,11 +206,23 @@ class UnknownElement(ServerError, KeyError):
         self.suggestions = tuple(suggestions)
         super().__init__(code, text, operation=operation, element=element)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_unknown_element,
+            (self.code, self.text, self.operation, self.element, self.suggestions),
+        )
+
     def _message(self) -> str:
         message = super()._message()
         if self.suggestions:
             message += "; did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
         return message
+
+
+def _rebuild_unknown_element(
+    code: int, text: str, operation: str | None, element: str | None, suggestions: Sequence[str]
+) -> UnknownElement:
+    return UnknownElement(code, text, operation=operation, element=element, suggestions=suggestions)
 
 
 class MissingAttribute(ServerError, KeyError):
@@ -306,4 +323,9 @@ _CLASSES_BY_CODE: dict[int, type[ServerError]] = {
         InvalidRequest,
     )
     for code in cls.codes
+}
+_READ_CLASSES: dict[int, type[ServerError]] = {
+    **_CLASSES_BY_CODE,
+    -32103: WriteOnly,
+    -32109: ReadError,
 }

@@ -20,10 +20,12 @@ decode to :class:`TimePoint`; a :class:`TimePoint` encodes as
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Final, NamedTuple, TypeAlias
 
@@ -99,6 +101,9 @@ class TimePoint:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("TimePoint is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("TimePoint is immutable")
+
     @classmethod
     def now(cls) -> TimePoint:
         """The current time."""
@@ -149,16 +154,24 @@ class TimePoint:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TimePoint) and other.ns == self.ns
 
-    def __lt__(self, other: TimePoint) -> bool:
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, TimePoint):
+            return NotImplemented
         return self.ns < other.ns
 
-    def __le__(self, other: TimePoint) -> bool:
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, TimePoint):
+            return NotImplemented
         return self.ns <= other.ns
 
-    def __gt__(self, other: TimePoint) -> bool:
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, TimePoint):
+            return NotImplemented
         return self.ns > other.ns
 
-    def __ge__(self, other: TimePoint) -> bool:
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, TimePoint):
+            return NotImplemented
         return self.ns >= other.ns
 
     def __hash__(self) -> int:
@@ -173,7 +186,8 @@ TimePoint.MIN = TimePoint(_INT64_MIN)
 TimePoint.MAX = TimePoint(_INT64_MAX)
 
 
-class AttributeFault(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class AttributeFault:
     """An attribute in error, as read results and events report it (``122``)."""
 
     code: int
@@ -186,17 +200,29 @@ class AttributeFault(NamedTuple):
 # --------------------------------------------------------------------------- codec
 
 
+def _encode_time_point(encoder: cbor2.CBOREncoder, value: TimePoint) -> None:
+    encoder.encode(
+        cbor2.CBORTag(TAG_TIME, {4: cbor2.CBORTag(TAG_DECIMAL_FRACTION, [-9, value.ns])})
+    )
+
+
+def _encode_datetime(encoder: cbor2.CBOREncoder, value: _dt.datetime) -> None:
+    _encode_time_point(encoder, TimePoint.from_datetime(value))
+
+
+def _encode_fault(encoder: cbor2.CBOREncoder, value: AttributeFault) -> None:
+    encoder.encode(fault(value.code, value.text))
+
+
 def _encode_default(encoder: cbor2.CBOREncoder, value: Any) -> None:
-    if isinstance(value, TimePoint):
-        encoder.encode(
-            cbor2.CBORTag(TAG_TIME, {4: cbor2.CBORTag(TAG_DECIMAL_FRACTION, [-9, value.ns])})
-        )
-    elif isinstance(value, AttributeFault):
-        encoder.encode(fault(value.code, value.text))
-    elif isinstance(value, _dt.datetime):
-        _encode_default(encoder, TimePoint.from_datetime(value))
-    else:
-        raise cbor2.CBOREncodeTypeError(f"cannot encode {type(value).__name__} for Xentara")
+    raise cbor2.CBOREncodeTypeError(f"cannot encode {type(value).__name__} for Xentara")
+
+
+_ENCODERS: Final[dict[type, Any]] = {
+    TimePoint: _encode_time_point,
+    _dt.datetime: _encode_datetime,
+    AttributeFault: _encode_fault,
+}
 
 
 def _decode_epoch(value: Any, immutable: bool) -> TimePoint:
@@ -213,9 +239,11 @@ def _decode_time(value: Any, immutable: bool) -> TimePoint:
         fraction = value[4]
         if isinstance(fraction, Decimal) and fraction.is_finite():
             exponent = fraction.as_tuple().exponent
-            if isinstance(exponent, int) and exponent >= -9:
+            if exponent in (-9, -6, -3):
                 return TimePoint(int(fraction.scaleb(9)))
-        raise ProtocolError(f"unsupported time stamp fraction {fraction!r}")
+        raise ProtocolError(
+            f"unsupported time stamp fraction {fraction!r} (exponents -9, -6 and -3 are allowed)"
+        )
     if 1 in value:
         seconds = value[1]
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
@@ -245,7 +273,9 @@ def encode(value: Any, *, canonical: bool = False) -> bytes:
     '83010203'
     """
     try:
-        return cbor2.dumps(value, default=_encode_default, canonical=canonical)
+        return cbor2.dumps(
+            value, default=_encode_default, encoders=_ENCODERS, canonical=canonical
+        )
     except (cbor2.CBOREncodeError, ValueError, TypeError) as exc:
         raise ProtocolError(f"cannot encode {value!r}: {exc}") from exc
 
@@ -256,12 +286,21 @@ def decode(data: bytes) -> Any:
     >>> decode(bytes.fromhex("d82550e3ee10714d884ba18e5d0f1e4ce25ee8"))
     UUID('e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8')
     """
+    stream = io.BytesIO(data)
     try:
-        return cbor2.loads(data, semantic_decoders=_SEMANTIC_DECODERS)
+        value = cbor2.CBORDecoder(stream, semantic_decoders=_SEMANTIC_DECODERS).decode()
     except ProtocolError:
         raise
     except Exception as exc:  # cbor2 raises several types for broken input
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ProtocolError):  # raised by one of our tag decoders
+            raise cause from None
         raise ProtocolError(f"message is not well-formed CBOR: {exc}") from exc
+    if stream.tell() != len(data):
+        raise ProtocolError(
+            f"message has {len(data) - stream.tell()} bytes after its CBOR data item"
+        )
+    return value
 
 
 def wrap(value: Any) -> cbor2.CBORTag:
@@ -455,11 +494,16 @@ def parse_packet(item: Any) -> Packet:
     if kind == PacketType.SUCCESS and _int(kind):
         if size in (2, 3) and _int(item[1]):
             return Success(item[1], item[2] if size == 3 else None)
-        raise _packet_error(f"malformed success response {item!r}", None)
+        readable = item[1] if size > 1 and _int(item[1]) else None
+        raise _packet_error(f"malformed success response {item!r}", readable)
     if kind == PacketType.ERROR and _int(kind):
-        if size == 3 and _int(item[1]):
-            return Failure(item[1], *_parse_error(item[2]))
-        raise _packet_error(f"malformed error response {item!r}", None)
+        readable = item[1] if size > 1 and _int(item[1]) else None
+        if size == 3 and readable is not None:
+            try:
+                return Failure(readable, *_parse_error(item[2]))
+            except ProtocolError as exc:
+                raise _packet_error(f"malformed error response: {exc}", readable) from None
+        raise _packet_error(f"malformed error response {item!r}", readable)
     if kind == PacketType.EVENT and _int(kind):
         return _parse_event(item)
     raise _packet_error(f"unknown packet type {kind!r}", None)
