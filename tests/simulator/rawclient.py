@@ -50,7 +50,7 @@ class RawClient:
         hello: bool = True,
         **kwargs: Any,
     ) -> RawClient:
-        headers = {}
+        headers = dict(kwargs.pop("additional_headers", {}))
         if user is not None:
             token = base64.b64encode(f"{user}:{password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"

@@ -410,11 +410,13 @@ class Signal(Point):
         period = self.timer.period_ns
         now = TimePoint(tick * period)
         mask = UPDATE_BIT | SOURCE_BIT
-        if value != self.value:
-            first = tick
-            limit = max(self.tick, tick - 64)
-            while first - 1 > limit and self.value_at(first - 1) == value:
-                first -= 1
+        # The first tick of the current value, searched back to the last refresh
+        # (at most 64 ticks): the value may have changed and changed back meanwhile.
+        first = tick
+        limit = max(self.tick, tick - 64)
+        while first - 1 > limit and self.value_at(first - 1) == value:
+            first -= 1
+        if first - 1 > self.tick or value != self.value:
             self.change = now if first == tick else TimePoint(first * period)
             mask |= VALUE_BIT | CHANGE_BIT
         self.value = value
