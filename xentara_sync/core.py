@@ -782,7 +782,7 @@ class ClientCore:
             try:
                 packet = parse_packet(item)
             except ProtocolError as exc:
-                message_id = getattr(exc, "message_id", None)
+                message_id = exc.message_id
                 waiter = pending.pop(message_id, None) if message_id is not None else None
                 if waiter is not None and not waiter.done():
                     waiter.set_exception(exc)

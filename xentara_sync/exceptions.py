@@ -107,7 +107,12 @@ class ClientClosed(ConnectionClosed):
 
 
 class ProtocolError(XentaraError):
-    """The peer sent something the Xentara WebSocket protocol does not allow."""
+    """The peer sent something the Xentara WebSocket protocol does not allow.
+
+    ``message_id`` is the id of the broken packet when it could be read.
+    """
+
+    message_id: int | None = None
 
 
 class RequestTimeout(XentaraError, TimeoutError):

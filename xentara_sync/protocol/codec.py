@@ -281,7 +281,9 @@ def encode(value: Any, *, canonical: bool = False) -> bytes:
 
 
 def decode(data: bytes) -> Any:
-    """Decode one CBOR data item; a broken one raises :class:`ProtocolError`.
+    """Decode one CBOR data item.
+
+    A broken one raises :class:`~xentara_sync.exceptions.ProtocolError`.
 
     >>> decode(bytes.fromhex("d82550e3ee10714d884ba18e5d0f1e4ce25ee8"))
     UUID('e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8')
@@ -473,8 +475,9 @@ def _int(value: Any) -> bool:
 def parse_packet(item: Any) -> Packet:
     """Turn one decoded packet array into a typed packet.
 
-    Raises :class:`ProtocolError` saying what is wrong; its ``message_id`` attribute
-    holds the packet's message id when one could be read (else ``None``).
+    Raises :class:`~xentara_sync.exceptions.ProtocolError` saying what is wrong;
+    its ``message_id`` attribute holds the packet's message id when one could be
+    read (else ``None``).
     """
     if not isinstance(item, list) or not item:
         raise _packet_error(f"a packet must be a non-empty array, got {item!r}", None)
@@ -525,15 +528,15 @@ def _parse_event(item: list[Any]) -> DataChange:
 
 def _packet_error(text: str, message_id: int | None) -> ProtocolError:
     error = ProtocolError(text)
-    error.message_id = message_id  # type: ignore[attr-defined]
+    error.message_id = message_id
     return error
 
 
 def decode_message(data: bytes) -> list[Packet]:
     """Decode one WebSocket message into its packets.
 
-    Raises :class:`ProtocolError` if the message is not CBOR, not an outer array, or
-    holds a broken packet.
+    Raises :class:`~xentara_sync.exceptions.ProtocolError` if the message is not
+    CBOR, not an outer array, or holds a broken packet.
     """
     items = decode(data)
     if not isinstance(items, list):
