@@ -5,8 +5,10 @@ websockets + cbor2 client, measures:
 
 - single reads: one read request per message, sequential (request, wait, repeat);
 - batched reads: 100 read requests in one message, sequential batches;
+- events per second delivered to one subscriber of 20 signals on a 1 ms timer
+  (a generated model), counted as (element, attribute) updates received;
 - a full browse of a generated 10,000-element model (server-side time, measured
-  in-process).
+  in-process, and the round trip).
 
 Run: ``python benchmarks/simulator_bench.py [--seconds 3]`` (about 15 s in all).
 """
@@ -27,6 +29,7 @@ from websockets.asyncio.client import connect
 
 from xentara_sync.protocol import (
     NIL_UUID,
+    DataChange,
     Opcode,
     Request,
     Success,
@@ -104,6 +107,29 @@ async def measure_browse(url: str) -> float:
         return elapsed
 
 
+async def measure_events(url: str, seconds: float) -> tuple[float, float]:
+    """(attribute updates/s, event messages/s) for a subscription of every signal."""
+    async with connect(url, compression=None, max_size=None) as ws:
+        await ws.send(encode_message([Request(1, Opcode.CLIENT_HELLO, {0: 1, 1: 1})]))
+        await ws.recv()
+        await ws.send(encode_message([Request(2, Opcode.BROWSE, {0: NIL_UUID, 2: [2]})]))
+        (answer,) = decode_message(await ws.recv())  # type: ignore[arg-type]
+        assert isinstance(answer, Success)
+        items = [{0: entry[1], 1: [11]} for entry in answer.result]
+        await ws.send(encode_message([Request(3, Opcode.SUBSCRIBE, {0: items})]))
+        await ws.recv()
+        updates = messages = 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            data = await ws.recv()
+            assert isinstance(data, bytes)
+            packets = decode_message(data)
+            messages += 1
+            updates += sum(len(p.attributes) for p in packets if isinstance(p, DataChange))
+        elapsed = time.perf_counter() - start
+        return updates / elapsed, messages / elapsed
+
+
 def server_side_browse() -> tuple[float, float]:
     """(load time, server-side time of one full browse) for 10,000 elements."""
     document = generated_model(10_000)
@@ -149,7 +175,16 @@ def main() -> int:
         finally:
             process.terminate()
             process.wait(10)
-    print(f"{'full browse of 10k, round trip (s)':40s} {elapsed:10.3f}")
+        print(f"{'full browse of 10k, round trip (s)':40s} {elapsed:10.3f}")
+        path.write_text(json.dumps(generated_model(100, signals=20)), encoding="utf-8")
+        process, url = start_simulator(os.fspath(path))
+        try:
+            updates, messages = asyncio.run(measure_events(url, args.seconds))
+        finally:
+            process.terminate()
+            process.wait(10)
+        print(f"{'events/s (20 signals, 1 ms timer)':40s} {updates:10,.0f}")
+        print(f"{'event messages/s (one per tick)':40s} {messages:10,.0f}")
     return 0
 
 

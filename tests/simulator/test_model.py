@@ -273,8 +273,10 @@ def test_generated_model_of_10k_elements_loads_and_browses_fast() -> None:
     assert asyncio.run(browse()) < 0.2
     assert generated_model(10_000) == document
     assert len(load_model(generated_model(1))) == 1
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="at least 1 element"):
         generated_model(0)
+    with pytest.raises(ValueError, match="at least 15 elements"):
+        generated_model(14, signals=10)
 
 
 # ----------------------------------------------------------------- values, types, ranges
@@ -431,3 +433,26 @@ def test_convert_and_type_names() -> None:
     assert parse_data_type("REAL64") is DataType.FLOAT64
     assert parse_data_type("mystery", DataType.INT8) is DataType.INT8
     assert parse_data_type(None) is DataType.FLOAT64
+
+
+def test_generated_signals_tick_together() -> None:
+    document = generated_model(60, signals=10)
+    with Simulator(document) as sim:
+        assert len(sim.model) == 60
+        assert sim.model.timers[0].period_ns == 1_000_000
+
+        async def scenario(client: RawClient) -> None:
+            entries = await client.call(Opcode.BROWSE, {0: NIL_UUID, 2: [Category.DATA_POINT]})
+            signals = [e[1] for e in entries if e[0].startswith("Hardware.Signals.")]
+            assert len(signals) == 10
+            await client.call(Opcode.SUBSCRIBE, {0: [{0: s, 1: [11]} for s in signals]})
+            await client.wait_events(10)
+            start, messages = time.monotonic(), client.event_messages
+            sizes = []
+            while time.monotonic() - start < 0.3:
+                sizes.append(len(await client.receive(2)))
+            rate = (client.event_messages - messages) / (time.monotonic() - start)
+            assert rate > 200, rate
+            assert sum(sizes) / len(sizes) > 9  # all signals of a tick in one message
+
+        with_client(sim, scenario)

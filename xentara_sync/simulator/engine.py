@@ -45,6 +45,12 @@ Subscriptions
     changed (partial updates); key 0 is the element's change time. A desired id that
     exists replaces the old subscription. Subscribing to an attribute an element
     lacks fails the request with -32101.
+Timers
+    Signals are computed from the clock when read. A timer ticks (in a small
+    thread of its own, which hands each tick to the event loop) only while some
+    subscription watches one of its signals; all changes of one tick go out in one
+    event message per connection. When the loop falls behind, ticks coalesce:
+    subscribers get the newest tick's values.
 Coalescing
     Pending changes are kept per subscription as "(element, attributes) that
     changed", never as queued messages; values are read when the event message is
@@ -58,8 +64,10 @@ Coalescing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import hmac
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -186,7 +194,8 @@ class Engine:
         #: Called (once) after a shutdown request was answered.
         self.on_shutdown: Callable[[], None] | None = None
         self.started = TimePoint.now()
-        self._timer_tasks: dict[Timer, asyncio.Task[None]] = {}
+        self._timer_threads: dict[Timer, threading.Thread] = {}
+        self._stopping = threading.Event()
         try:
             self.account = getpass.getuser()
         except Exception:
@@ -209,28 +218,56 @@ class Engine:
     # ----------------------------------------------------------------- timers
 
     def _start_timer(self, timer: Timer) -> None:
-        if timer not in self._timer_tasks:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                return
-            self._timer_tasks[timer] = loop.create_task(self._run_timer(timer))
+        if timer in self._timer_threads or self._stopping.is_set():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        thread = threading.Thread(
+            target=self._timer_thread,
+            args=(timer, loop),
+            name=f"xentara-simulator timer {timer.key}",
+            daemon=True,
+        )
+        self._timer_threads[timer] = thread
+        thread.start()
 
-    async def _run_timer(self, timer: Timer) -> None:
+    def _timer_thread(self, timer: Timer, loop: asyncio.AbstractEventLoop) -> None:
+        # The loop's own timers have a granularity of a millisecond (and always
+        # oversleep), which would skip ticks of a 1 ms timer; a thread waits
+        # precisely and hands each tick to the loop, at most one at a time.
         period = timer.period_ns
+        stopping = self._stopping
+        due = threading.Event()
         try:
             while timer.watched:
-                await asyncio.sleep((period - time.time_ns() % period) / 1e9)
-                for signal in list(timer.watched):
-                    signal.refresh()
+                if stopping.wait((period - time.time_ns() % period) / 1e9):
+                    return
+                if not due.is_set():
+                    due.set()
+                    loop.call_soon_threadsafe(self._tick, timer, due)
+        except RuntimeError:  # the loop is closed
+            return
         finally:
-            self._timer_tasks.pop(timer, None)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._timer_ended, timer)
+
+    @staticmethod
+    def _tick(timer: Timer, due: threading.Event) -> None:
+        due.clear()
+        for signal in list(timer.watched):
+            signal.refresh()
+
+    def _timer_ended(self, timer: Timer) -> None:
+        self._timer_threads.pop(timer, None)
+        if timer.watched:
+            self._start_timer(timer)
 
     def stop_timers(self) -> None:
-        """Cancel every timer task (at server stop)."""
-        for task in list(self._timer_tasks.values()):
-            task.cancel()
-        self._timer_tasks.clear()
+        """Stop every timer thread (at server stop)."""
+        self._stopping.set()
+        self._timer_threads.clear()
 
     # ----------------------------------------------------------------- stages
 

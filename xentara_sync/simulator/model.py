@@ -304,7 +304,7 @@ class Point:
 class Timer:
     """A model ``@Timer``: the signals it drives and which of them are watched.
 
-    The server runs a task per timer only while :attr:`watched` is not empty;
+    The server runs a timer thread only while :attr:`watched` is not empty;
     :attr:`on_watched` is called when the first signal becomes watched.
     """
 
@@ -329,8 +329,8 @@ class Signal(Point):
     """A generated signal: its value is a function of the timer tick.
 
     The value at tick *j* (time ``j * period``) is computed on demand, so a signal
-    nobody reads or watches costs nothing; the timer task refreshes watched signals
-    at every tick. The change time is the first tick of the current value (searched
+    nobody reads or watches costs nothing; the timer refreshes watched signals at
+    every tick. The change time is the first tick of the current value (searched
     back at most 64 ticks; beyond that, 64 ticks ago).
     """
 

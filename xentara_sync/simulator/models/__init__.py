@@ -44,18 +44,31 @@ def demo_model_path() -> Path:
     return Path(str(resources.files(__name__).joinpath("demo.json")))
 
 
-def generated_model(count: int, *, group_size: int = 100) -> dict[str, Any]:
-    """A model of exactly *count* elements (at least 1) for load and browse benchmarks.
+def generated_model(
+    count: int, *, group_size: int = 100, signals: int = 0, signal_period: str = "1ms"
+) -> dict[str, Any]:
+    """A model of exactly *count* elements (at least 1) for load, browse and event
+    benchmarks.
 
     A top-level group ``Hardware`` holds groups ``Group 0001`` … of up to
     *group_size* - 1 registers each (``Hardware.Group 0001.Point 001``), of the data
-    types int64, float64, bool, float32, int16 and string in turn. UUIDs are derived
-    from the primary keys, so the same *count* gives the same model.
+    types int64, float64, bool, float32, int16 and string in turn. With *signals*,
+    ``Hardware.Signals`` (a sampler) holds that many float64 sine signals
+    (``Hardware.Signals.Signal 0001`` …) that change at every tick of a timer of
+    *signal_period*; the sampler, its signals and the track ``Sampling`` with the
+    timer and pipeline count towards *count*. UUIDs are derived from the primary
+    keys, so the same arguments give the same model.
+
+    >>> len(generated_model(50, signals=10)["children"][0]["@Group"]["children"])
+    2
     """
-    if count < 1:
-        raise ValueError("a generated model has at least one element")
+    extra = signals + 4 if signals else 0
+    if count < 1 + extra:
+        raise ValueError(
+            f"a generated model has at least {1 + extra} element{'s' if extra else ''}"
+        )
     group_size = max(group_size, 2)
-    remaining = count - 1
+    remaining = count - 1 - extra
     groups: list[dict[str, Any]] = []
     number = 0
     while remaining > 0:
@@ -87,11 +100,56 @@ def generated_model(count: int, *, group_size: int = 100) -> dict[str, Any]:
                 }
             }
         )
+    top: list[dict[str, Any]] = [_sampler(signals)] if signals else []
     hardware = {
         "@Group": {
             "name": "Hardware",
             "UUID": str(uuid.uuid5(_NAMESPACE, "Hardware")),
-            "children": groups,
+            "children": top + groups,
         }
     }
-    return {"children": [hardware]}
+    if not signals:
+        return {"children": [hardware]}
+    return {"children": [hardware, _track(signal_period)]}
+
+
+def _element(element_type: str, key: str, **settings: Any) -> dict[str, Any]:
+    name = key.rsplit(".", 1)[-1]
+    return {element_type: {"name": name, "UUID": str(uuid.uuid5(_NAMESPACE, key)), **settings}}
+
+
+def _sampler(signals: int) -> dict[str, Any]:
+    return _element(
+        "@Skill.SignalGenerator.Sampler",
+        "Hardware.Signals",
+        children=[
+            _element(
+                "@Skill.SignalGenerator.Signal",
+                f"Hardware.Signals.Signal {n:04d}",
+                dataType="float64",
+                top=100.0,
+                bottom=-100.0,
+                waveForm={"@SineWave": {"period": "10s", "phaseOffset": f"{n}ms"}},
+            )
+            for n in range(1, signals + 1)
+        ],
+    )
+
+
+def _track(period: str) -> dict[str, Any]:
+    return _element(
+        "@Track",
+        "Sampling",
+        children=[
+            _element("@Timer", "Sampling.Timer", period=period),
+            _element(
+                "@Pipeline",
+                "Sampling.Pipeline",
+                triggers=["Sampling.Timer.expired"],
+                checkpoints=[{}, {}],
+                segments=[
+                    {"start": 0, "end": 1, "tasks": [{"function": "Hardware.Signals.generate"}]}
+                ],
+            ),
+        ],
+    )
