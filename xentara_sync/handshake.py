@@ -59,6 +59,11 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
             f"({exc.verify_message or exc.reason}); for a self-signed certificate pass "
             f"verify_ssl=False, or give the CA with cafile=..."
         )
+    if endpoint.secure and isinstance(exc, (ConnectionResetError, EOFError)):
+        return ConnectionFailed(
+            f"{url} closed the connection during the TLS handshake; "
+            f"does the server speak wss:// on port {endpoint.port}, or plain ws://?"
+        )
     if isinstance(exc, ssl.SSLError):
         return ConnectionFailed(
             f"the TLS handshake with {url} failed ({exc.reason or exc}); "
