@@ -733,10 +733,11 @@ class ClientCore:
     def _connection_lost(self, cause: BaseException | None) -> None:
         if self._closed or self._lost is not None:
             return
-        detail = f": {cause}" if cause else ""
+        detail = f": {cause}" if cause else " (its event loop stopped)"
         error = ConnectionClosed(f"the connection to {self.url} was lost{detail}")
         self._lost = error
-        log.warning("%s", error)
+        if cause is not None:  # not when the event loop itself is shutting down
+            log.warning("%s", error)
         self._fail_all(error, end_subscriptions_with=error)
 
     def _check_open(self) -> None:
