@@ -415,3 +415,22 @@ def test_sample_model(sample_model: Any) -> None:
                     assert isinstance(event.uuid, uuid.UUID)
 
     run(main())
+
+
+def test_silent_host_times_out_clearly() -> None:
+    """A host that accepts TCP but never answers the handshake (as a stuck device)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    async def main() -> None:
+        with pytest.raises(ConnectionFailed, match=r"did not answer within 0\.5 s"):
+            await XentaraClient(f"ws://127.0.0.1:{port}/api/ws", connect_timeout=0.5)
+
+    try:
+        run(main())
+    finally:
+        listener.close()
