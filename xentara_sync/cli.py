@@ -19,6 +19,7 @@ from ._version import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("xentara_sync.demo", "run the embedded simulator and show the client at work"),
     "simulate": ("xentara_sync.simulator.cli", "serve a Xentara model over the WebSocket API"),
+    "bench": ("xentara_sync.bench", "measure latency, throughput, events, browsing, import time"),
 }
 
 

@@ -1,0 +1,82 @@
+"""The ``bench`` command: a tiny run against the embedded simulator, and its helpers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from xentara_sync import bench
+from xentara_sync.cli import main
+
+
+def test_tiny_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.monotonic()
+    status = main(["bench", "--json", "--quick", "--rounds", "1", "--reads", "50"])
+    elapsed = time.monotonic() - started
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    result = json.loads(captured.out)  # exactly one JSON object
+    for name in bench.FIGURES:
+        value = result[name]
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), name
+        assert value > 0, name
+        assert result[f"{name}_p90"] > 0, name
+    assert result["events_dropped"] == 0
+    assert result["key"] == "Hardware.Registers.Counter"
+    assert result["machine"]["cpu_count"] >= 1
+    assert set(result["targets"]) == set(bench.TARGETS)
+    assert elapsed < 20
+
+
+def test_the_table_names_every_figure() -> None:
+    result: dict[str, Any] = dict.fromkeys(bench.FIGURES, 1.5)
+    result.update({f"{name}_p90": 2.0 for name in bench.FIGURES})
+    result["browse10k_s"] = None
+    result.update(
+        events_dropped=0,
+        targets={name: {"target": "", "met": True} for name in bench.TARGETS},
+        skipped={"browse10k_s": "needs the generated model"},
+        server="ws://xentara:8080/api/ws",
+        key="Hardware.Registers.Counter",
+        event_source="4 signals",
+        plan=bench.QUICK._asdict(),
+        machine={"cpu_count": 2, "python": "3.11", "implementation": "CPython", "platform": "x"},
+    )
+    table = bench.format_table(result)
+    assert "skipped: needs the generated model" in table
+    assert "blocking / asyncio" in table
+    assert "ws://xentara:8080/api/ws" in table
+
+
+def test_percentile() -> None:
+    assert bench.percentile([3, 1, 2], 0.5) == 2
+    assert bench.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == pytest.approx(9.1)
+    with pytest.raises(ValueError, match="no values"):
+        bench.percentile([], 0.5)
+
+
+def test_plan_scaled_keeps_warmup_within_the_reads() -> None:
+    plan = bench.FULL.scaled(rounds=0, reads=10)
+    assert (plan.rounds, plan.reads, plan.warmup) == (1, 10, 10)
+
+
+def test_fast_model_adds_signals_with_unique_ids() -> None:
+    document = bench.fast_model(5)
+    text = json.dumps(document)
+    assert text.count('"name": "Sine 2"') == 1
+    uuids = [part.split('"')[0] for part in text.split('"UUID": "')[1:]]
+    assert len(uuids) == len(set(uuids))
+
+
+def test_importing_the_command_stays_light() -> None:
+    code = (
+        "import sys, xentara_sync.bench; "
+        "heavy = {'asyncio', 'websockets', 'cbor2', 'xentara_sync.core'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
