@@ -19,6 +19,10 @@ from ._version import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("xentara_sync.demo", "run the embedded simulator and show the client at work"),
     "simulate": ("xentara_sync.simulator.cli", "serve a Xentara model over the WebSocket API"),
+    "browse": ("xentara_sync.tools.browse", "list the elements of a model with their categories"),
+    "read": ("xentara_sync.tools.read", "read the values of elements"),
+    "write": ("xentara_sync.tools.write", "write a value to an element"),
+    "watch": ("xentara_sync.tools.watch", "print the value changes of elements as they come"),
     "bench": ("xentara_sync.bench", "measure latency, throughput, events, browsing, import time"),
 }
 
