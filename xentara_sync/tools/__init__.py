@@ -37,6 +37,7 @@ __all__ = [
     "parse_category",
     "parse_value",
     "positive_float",
+    "readable_file",
     "run_client",
     "set_examples",
 ]
@@ -85,7 +86,10 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         help="accept any TLS certificate (self-signed ones) for wss://",
     )
     group.add_argument(
-        "--cafile", metavar="FILE", help="trust the CA certificates in FILE (PEM) for wss://"
+        "--cafile",
+        metavar="FILE",
+        type=readable_file,
+        help="trust the CA certificates in FILE (PEM) for wss://",
     )
 
 
@@ -103,6 +107,16 @@ def positive_float(text: str) -> float:
     if not value > 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
     return value
+
+
+def readable_file(text: str) -> str:
+    """An ``argparse`` type: the name of a file that can be opened for reading."""
+    try:
+        with open(text, "rb"):
+            pass
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r}: {exc.strerror}") from None
+    return text
 
 
 def non_negative_int(text: str) -> int:
