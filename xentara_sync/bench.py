@@ -132,7 +132,7 @@ class Plan(NamedTuple):
 
 #: The full run: about a minute on two cores.
 FULL: Final = Plan(
-    rounds=6,
+    rounds=8,
     reads=2000,
     warmup=300,
     thread_seconds=1.0,
