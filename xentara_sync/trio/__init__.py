@@ -1,0 +1,91 @@
+"""The trio client: the documented ``XentaraClient`` API, on trio.
+
+The same names, arguments, defaults and behaviour as :mod:`xentara_sync.aio`; only
+the event loop differs. Importing this module imports trio (the optional extra
+``xentara_sync[trio]``); importing :mod:`xentara_sync` does not.
+
+>>> import trio
+>>> from xentara_sync.trio import XentaraClient
+>>> from xentara_sync.simulator import Simulator
+>>> async def main(url: str) -> None:
+...     client = await XentaraClient(url, root_element="Hardware")
+...     output = "Hardware.EtherCAT Bus.EL2624.Output 1"
+...     await client.write(output, True)
+...     print(await client.read(output))
+...     await client.close()
+>>> with Simulator() as sim:
+...     trio.run(main, sim.url)
+True
+
+``await XentaraClient(url)`` needs no nursery: the connection's background tasks
+(the reader, and the socket reader and keepalive of ``websockets``) run in a nursery
+held by a trio *system task* that ``close()`` cancels and waits for; see
+:mod:`xentara_sync.trio.backend`. A program that forgets ``close()`` still ends
+cleanly when its main task returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, ClientCore, Element, Event, Subscription
+from .backend import TrioBackend
+
+__all__ = ["Element", "Event", "Subscription", "XentaraClient"]
+
+
+class XentaraClient(ClientCore):
+    """A client of one Xentara WebSocket server, on trio.
+
+    Connect with ``client = await XentaraClient(url, root_element="Hardware")``,
+    ``await XentaraClient.create(...)`` or ``async with XentaraClient(...) as client``.
+    Connecting sends the client hello, resolves *root_element* and browses every
+    element under it. Requests started together (from tasks of one nursery) leave in
+    one WebSocket message::
+
+        async with XentaraClient(url) as client, trio.open_nursery() as nursery:
+            for key in keys:
+                nursery.start_soon(client.read, key)
+
+    Args:
+        url: ``ws://host:port/api/ws`` or ``wss://user:password@host:port/api/ws``;
+            credentials become HTTP Basic authentication.
+        root_element: primary key of the element whose descendants the client
+            indexes (``None``: the whole model).
+        verify_ssl: ``False`` accepts any TLS certificate (self-signed ones).
+        timeout: seconds any request waits for its answer unless told otherwise.
+        connect_timeout: seconds connecting may take (default: *timeout*).
+        ssl: an :class:`ssl.SSLContext` to use as is for ``wss://``.
+        cafile: a CA bundle to trust for ``wss://``.
+        headers: extra HTTP headers for the handshake.
+        max_queue: events a subscription keeps before dropping the oldest.
+        max_message_size: the largest message accepted from the server (bytes).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        root_element: str | None = "Hardware",
+        verify_ssl: bool = True,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = None,
+        ssl: Any = None,
+        cafile: str | None = None,
+        headers: dict[str, str] | None = None,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        max_message_size: int | None = 64 * 1024 * 1024,
+    ) -> None:
+        self._backend = TrioBackend()
+        super().__init__(
+            url,
+            root_element,
+            verify_ssl,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            ssl=ssl,
+            cafile=cafile,
+            headers=headers,
+            max_queue=max_queue,
+            max_message_size=max_message_size,
+        )

@@ -1,0 +1,272 @@
+"""The trio backend: events, cancel scopes and ``websockets.trio.client``.
+
+Background tasks
+----------------
+A connection needs tasks that outlive the call that opened it: the client's reader
+and, inside ``websockets``, the task that reads the socket and the keepalive task
+(:class:`websockets.trio.client.ClientConnection` takes a nursery for them). Since
+``client = await XentaraClient(url)`` has no nursery to offer, every connection gets
+a nursery of its own, held open by one *system task*
+(:func:`trio.lowlevel.spawn_system_task`), its :class:`_Host`:
+
+* ``close()`` closes the WebSocket, cancels the host and waits (briefly) until all
+  of the connection's tasks have ended, so nothing outlives the client;
+* a program that never calls ``close()`` still ends cleanly: trio cancels system
+  tasks when the main task returns, and the client reports "its event loop
+  stopped" to anything still waiting;
+* no exception can escape the host (one would crash the whole ``trio.run`` as a
+  :exc:`trio.TrioInternalError`): the core's reader reports a broken connection
+  itself, and anything else is logged.
+
+The opening handshake runs in the caller's task, so the caller's cancel scopes and
+``connect_timeout`` bound it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import trio
+from websockets.exceptions import ConnectionClosed as WebSocketClosed
+from websockets.trio.client import ClientConnection, connect
+
+from ..core import TaskHandle, Transport
+from ..endpoint import Endpoint
+from ..exceptions import ConnectionClosed
+from ..handshake import connect_error
+
+__all__ = ["TrioBackend"]
+
+log = logging.getLogger("xentara_sync")
+
+#: Seconds the closing handshake may take before the TCP connection is dropped.
+CLOSE_TIMEOUT = 2.0
+#: Seconds ``close()`` waits for the connection's tasks to end once cancelled.
+FINISH_TIMEOUT = 1.0
+
+_PENDING = object()
+
+
+class _Waiter:
+    """A one-shot result slot: a :class:`trio.Event` and the value or the error."""
+
+    __slots__ = ("_error", "_event", "_value")
+
+    def __init__(self) -> None:
+        self._event = trio.Event()
+        self._value: Any = _PENDING
+        self._error: BaseException | None = None
+
+    def set_result(self, value: Any) -> None:
+        if self._event.is_set():
+            raise RuntimeError("the result is already set")
+        self._value = value
+        self._event.set()
+
+    def set_exception(self, exc: BaseException) -> None:
+        if self._event.is_set():
+            raise RuntimeError("the result is already set")
+        self._error = exc
+        self._event.set()
+
+    def done(self) -> bool:
+        return self._event.is_set()
+
+    async def wait(self, timeout: float | None) -> Any:
+        event = self._event
+        if timeout is None:
+            await event.wait()
+        else:
+            with trio.move_on_after(timeout):
+                await event.wait()
+            if not event.is_set():
+                raise TimeoutError()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _Task:
+    """A background task's handle: cancelling it cancels the task's scope."""
+
+    __slots__ = ("scope",)
+
+    def __init__(self) -> None:
+        self.scope = trio.CancelScope()
+
+    def cancel(self) -> None:
+        self.scope.cancel()
+
+
+class _Host:
+    """A system task holding a nursery open for one connection's background tasks."""
+
+    __slots__ = ("_finished", "_ready", "_scope", "nursery")
+
+    def __init__(self) -> None:
+        self.nursery: trio.Nursery | None = None
+        self._scope = trio.CancelScope()
+        self._ready = trio.Event()
+        self._finished = trio.Event()
+
+    @classmethod
+    async def open(cls) -> _Host:
+        host = cls()
+        trio.lowlevel.spawn_system_task(host._run, name="xentara_sync connection")
+        try:
+            await host._ready.wait()
+        except BaseException:
+            host.cancel()
+            raise
+        return host
+
+    async def _run(self) -> None:
+        try:
+            with self._scope:
+                async with trio.open_nursery() as nursery:
+                    self.nursery = nursery
+                    self._ready.set()
+                    await trio.sleep_forever()
+        except Exception:  # a system task must never raise
+            log.exception("a background task of the trio client failed")
+        finally:
+            self.nursery = None
+            self._ready.set()
+            self._finished.set()
+
+    def start(self, fn: Callable[[], Awaitable[None]], task: _Task) -> bool:
+        """Run ``fn()`` in the host's nursery; False if the host has ended."""
+        nursery = self.nursery
+        if nursery is None:
+            return False
+        nursery.start_soon(_run_guarded, fn, task)
+        return True
+
+    def cancel(self) -> None:
+        self._scope.cancel()
+
+    async def aclose(self) -> None:
+        """Cancel every task of the connection and wait (bounded) until they end."""
+        self._scope.cancel()
+        with trio.move_on_after(FINISH_TIMEOUT):
+            await self._finished.wait()
+
+
+async def _run_guarded(fn: Callable[[], Awaitable[None]], task: _Task) -> None:
+    with task.scope:
+        try:
+            await fn()
+        except Exception:  # never into the host's nursery
+            log.exception("a background task of the trio client failed")
+
+
+def _closed_error(exc: WebSocketClosed) -> ConnectionClosed:
+    frame = exc.rcvd or exc.sent
+    if frame is None:
+        return ConnectionClosed("the connection closed without a closing handshake")
+    reason = f" ({frame.reason})" if frame.reason else ""
+    return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
+
+
+class _Transport:
+    """A ``websockets.trio`` connection and the host of its tasks.
+
+    No ``send_nowait``: ``websockets.trio`` writes to the socket only by awaiting
+    (under its send lock), so there is no sound synchronous send.
+    """
+
+    __slots__ = ("_host", "_ws")
+
+    def __init__(self, ws: ClientConnection, host: _Host) -> None:
+        self._ws = ws
+        self._host = host
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await self._ws.send(data)
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+
+    async def recv(self) -> bytes:
+        try:
+            return await self._ws.recv(decode=False)
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+
+    async def close(self) -> None:
+        try:
+            with trio.move_on_after(CLOSE_TIMEOUT + 0.5):
+                await self._ws.aclose()
+        except Exception:  # closing must not fail
+            pass
+        finally:
+            self._host.cancel()  # at once, even if the caller is being cancelled
+        await self._host.aclose()
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The error under trio's wrapper: TLS failures arrive as BrokenResourceError."""
+    if isinstance(exc, trio.BrokenResourceError) and exc.__cause__ is not None:
+        return exc.__cause__
+    return exc
+
+
+class TrioBackend:
+    """Runs the client core in the current ``trio.run``.
+
+    Each connection's background tasks live in a nursery held by a system task
+    (see the module's documentation); :meth:`spawn` starts tasks there.
+    """
+
+    __slots__ = ("_host",)
+
+    def __init__(self) -> None:
+        self._host: _Host | None = None
+
+    def create_waiter(self) -> _Waiter:
+        return _Waiter()
+
+    async def checkpoint(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+    def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
+        task = _Task()
+        host = self._host
+        if host is None or not host.start(fn, task):
+            # No connection (any more): a system task of its own, guarded the same way.
+            trio.lowlevel.spawn_system_task(_run_guarded, fn, task, name=fn)
+        return task
+
+    async def connect(
+        self,
+        endpoint: Endpoint,
+        *,
+        headers: Mapping[str, str],
+        ssl: Any,
+        timeout: float,
+        max_size: int | None,
+    ) -> Transport:
+        host = await _Host.open()
+        nursery = host.nursery
+        assert nursery is not None
+        try:
+            ws = await connect(
+                endpoint.url,
+                additional_headers=dict(headers),
+                ssl=ssl,
+                open_timeout=timeout,
+                close_timeout=CLOSE_TIMEOUT,
+                max_size=max_size,
+                compression=None,
+                proxy=None,
+            ).connect(nursery)
+        except Exception as exc:
+            await host.aclose()
+            raise connect_error(_cause(exc), endpoint, timeout) from exc
+        except BaseException:
+            host.cancel()
+            raise
+        self._host = host
+        return _Transport(ws, host)
