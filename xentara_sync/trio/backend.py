@@ -25,6 +25,7 @@ The opening handshake runs in the caller's task, so the caller's cancel scopes a
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -207,9 +208,16 @@ class _Transport:
 
 
 def _cause(exc: BaseException) -> BaseException:
-    """The error under trio's wrapper: TLS failures arrive as BrokenResourceError."""
+    """The error as :func:`connect_error` knows it.
+
+    trio wraps TLS failures in :exc:`trio.BrokenResourceError`, and reports a peer
+    that hangs up during the TLS handshake (a plain ``ws://`` server) as
+    :exc:`ssl.SSLEOFError` where asyncio says :exc:`ConnectionResetError`.
+    """
     if isinstance(exc, trio.BrokenResourceError) and exc.__cause__ is not None:
-        return exc.__cause__
+        exc = exc.__cause__
+    if isinstance(exc, ssl.SSLEOFError):
+        return ConnectionResetError(str(exc))
     return exc
 
 
