@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 import xentara_sync
+import xentara_sync.trio
 from xentara_sync import aio
 
-FLAVOURS: list[Any] = [xentara_sync]
+FLAVOURS: list[Any] = [xentara_sync, xentara_sync.trio]
 
 
 def public(cls: type) -> dict[str, Any]:
