@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import subprocess
+import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -590,3 +592,11 @@ def test_sample_model(sample_model: Any) -> None:
                     assert isinstance(event.uuid, uuid.UUID)
 
     run(main)
+
+
+def test_only_the_trio_module_imports_trio() -> None:
+    code = (
+        "import sys, xentara_sync, xentara_sync.aio; assert 'trio' not in sys.modules; "
+        "import xentara_sync.trio; assert 'trio' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
