@@ -195,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
     previous: Any = None
     main_thread = threading.current_thread() is threading.main_thread()
     if main_thread:
+        _TERMINATED.clear()
         previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         result = measure(
@@ -218,8 +219,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+#: Signals received that ask the run to stop.
+_TERMINATED: list[int] = []
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM: stop as Ctrl-C does (asyncio's runner then cancels its task cleanly)."""
+    import signal
+
+    # Noted as well: an exception raised inside a C callback may be swallowed; the
+    # rounds check this list and stop at the next one.
+    _TERMINATED.append(signum)
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    raise KeyboardInterrupt
 
 
 def _stderr_progress(text: str) -> None:
@@ -530,29 +544,39 @@ def _throughput(read: Callable[[], Any], threads: int, seconds: float) -> float:
 
     stop = threading.Event()
     counts: list[int] = []
+    errors: list[BaseException] = []
     barrier = threading.Barrier(threads + 1)
 
     def work() -> None:
         count = 0
-        barrier.wait()
-        stopped = stop.is_set
-        while not stopped():
-            read()
-            count += 1
+        try:
+            barrier.wait()
+            stopped = stop.is_set
+            while not stopped():
+                read()
+                count += 1
+        except threading.BrokenBarrierError:
+            return
+        except Exception as exc:
+            errors.append(exc)
+            return
         counts.append(count)
 
     workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
     for worker in workers:
         worker.start()
-    barrier.wait()
-    start = time.perf_counter_ns()
-    time.sleep(seconds)
-    stop.set()
-    for worker in workers:
-        worker.join()
+    try:
+        barrier.wait()
+        start = time.perf_counter_ns()
+        time.sleep(seconds)
+    finally:  # also on Ctrl-C: no thread keeps reading from a closing client
+        stop.set()
+        barrier.abort()
+        for worker in workers:
+            worker.join()
     elapsed = (time.perf_counter_ns() - start) / 1e9
-    if len(counts) != threads:
-        raise BenchError("a reading thread failed")
+    if errors:
+        raise BenchError(f"a reading thread failed: {errors[0]!r}") from errors[0]
     return sum(counts) / elapsed
 
 
@@ -695,6 +719,8 @@ def measure(
             read_key, event_source = _measure_rounds(
                 targets, root, key, plan, verify_ssl, samples, skipped, say
             )
+            if _TERMINATED:
+                raise KeyboardInterrupt
     finally:
         for server in servers:
             server.stop()
@@ -780,6 +806,8 @@ def _measure_rounds(
             _browse(targets.browse, verify_ssl)
 
         for number in range(plan.rounds):
+            if _TERMINATED:
+                raise KeyboardInterrupt
             say(f"round {number + 1}/{plan.rounds}")
             latency = {}
             for name, step in _rotate(
