@@ -1,7 +1,5 @@
 """The trio backend: events, cancel scopes and ``websockets.trio.client``.
 
-Background tasks
-----------------
 A connection needs tasks that outlive the call that opened it: the client's reader
 and, inside ``websockets``, the task that reads the socket and the keepalive task
 (:class:`websockets.trio.client.ClientConnection` takes a nursery for them). Since
