@@ -600,3 +600,50 @@ def test_only_the_trio_module_imports_trio() -> None:
         "import xentara_sync.trio; assert 'trio' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_cancelled_close_still_tears_down(simulator: Simulator) -> None:
+    async def main() -> None:
+        client = await XentaraClient(simulator.url)
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await client.close()
+        assert client.closed and not client.connected
+        ws: Any = client._transport._ws  # type: ignore[union-attr]
+        assert ws.stream.socket.fileno() == -1  # the TCP connection is gone
+        with trio.fail_after(1):
+            while not background_finished(client):
+                await trio.sleep(0.01)
+        with pytest.raises(ClientClosed):
+            await client.read(OUTPUTS[0])
+
+    run(main)
+
+
+def test_a_cancelled_request_does_not_hold_back_its_batch(simulator: Simulator) -> None:
+    """Whichever task opened the batch, the others' requests still leave."""
+
+    async def main() -> None:
+        async with XentaraClient(simulator.url) as client:
+            sent = count_sends(client)
+            values: list[Any] = []
+            for _ in range(10):  # trio runs a batch of tasks in either order
+                sent.clear()
+                values.clear()
+
+                async def cancelled() -> None:
+                    with trio.CancelScope() as scope:
+                        scope.cancel()
+                        await client.read(OUTPUTS[0])
+
+                async def patient() -> None:
+                    values.append(await client.read(OUTPUTS[1], timeout=2))
+
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(cancelled)
+                    nursery.start_soon(patient)
+                assert len(values) == 1 and isinstance(values[0], bool)
+                assert len(sent) == 1
+            assert client._pending == {}
+
+    run(main)
