@@ -65,13 +65,13 @@ from .protocol import (
     Failure,
     MetaData,
     Opcode,
-    Request,
     ServerInformation,
     Stage,
     Success,
     TimePoint,
     decode,
-    encode_message,
+    encode_request,
+    join_packets,
     parse_packet,
     unwrap,
 )
@@ -534,7 +534,7 @@ class ClientCore:
         self._transport: Transport | None = None
         self._reader: TaskHandle | None = None
         self._pending: dict[int, Waiter] = {}
-        self._outbox: list[Request] = []
+        self._outbox: list[tuple[int, bytes]] = []
         self._ids = itertools.count(1)
         self._index = ElementIndex()
         self._outside: dict[str, ElementInfo] = {}
@@ -623,6 +623,11 @@ class ClientCore:
             max_size=self.max_message_size,
         )
         self._transport = transport
+        set_receiver = getattr(transport, "set_receiver", None)
+        if set_receiver is not None:  # messages straight from the transport
+            set_receiver(self._receive)
+        # The reader takes what the transport does not hand over directly, and
+        # notices when the connection ends.
         self._reader = self._backend.spawn(self._read_loop)
         try:
             await self._call(
@@ -800,21 +805,39 @@ class ClientCore:
             else:
                 log.warning("ignored a request packet from %s", self.url)
 
-    async def _flush(self) -> None:
+    def _take_batch(self) -> tuple[list[int], bytes] | None:
+        """The queued requests as one message (their ids, the bytes), or None."""
         batch, self._outbox = self._outbox, []
-        if not batch or self._transport is None:
+        if not batch:
+            return None
+        return [message_id for message_id, _ in batch], join_packets([p for _, p in batch])
+
+    async def _flush(self) -> None:
+        taken = self._take_batch()
+        if taken is None:
             return
+        ids, data = taken
         try:
-            data = encode_message(batch)
-        except ProtocolError:
-            # One request holds something CBOR cannot carry: fail it alone.
-            for request in batch:
-                try:
-                    await self._send(encode_message([request]))
-                except ProtocolError as exc:
-                    self._fail_request(request.message_id, exc)
+            await self._send(data)
+        except ConnectionClosed as exc:
+            for message_id in ids:
+                self._fail_request(message_id, exc)
+            raise
+
+    def _flush_nowait(self) -> None:
+        """Send the queued requests now (on the loop, with a nowait transport)."""
+        taken = self._take_batch()
+        if taken is None:
             return
-        await self._send(data)
+        ids, data = taken
+        transport = self._transport
+        try:
+            if transport is None or self._lost is not None or self._closed:
+                raise ConnectionClosed(f"the connection to {self.url} is closed")
+            transport.send_nowait(data)  # type: ignore[attr-defined]
+        except (ConnectionClosed, OSError) as exc:
+            for message_id in ids:
+                self._fail_request(message_id, exc)
 
     async def _send(self, data: bytes) -> None:
         transport = self._transport
@@ -832,16 +855,31 @@ class ClientCore:
             waiter.set_exception(error)
 
     def _enqueue(self, opcode: int, params: Mapping[int, Any] | None) -> tuple[int, Waiter, bool]:
-        """Queue one request; returns its id, its waiter and whether it opened a batch."""
+        """Queue one request; returns its id, its waiter and whether it opened a batch.
+
+        The request is encoded here, so a value CBOR cannot carry fails its own call
+        at once and never the batch it would have joined.
+        """
         message_id = next(self._ids)
+        part = encode_request(message_id, opcode, params)
         waiter = self._backend.create_waiter()
         self._pending[message_id] = waiter
         outbox = self._outbox
-        outbox.append(Request(message_id, opcode, params))
+        outbox.append((message_id, part))
         return message_id, waiter, len(outbox) == 1
 
     async def _send_batch(self) -> None:
-        """Called by the task that opened a batch: let others join, then send it."""
+        """Called by the task that opened a batch: let others join, then send it.
+
+        With a backend that can schedule a callback and a transport that can send
+        without awaiting, the batch leaves from a callback on the next loop turn
+        (cheaper than a task step, and independent of the opener being cancelled).
+        Otherwise the opener yields once, then sends.
+        """
+        call_soon = getattr(self._backend, "call_soon", None)
+        if call_soon is not None and hasattr(self._transport, "send_nowait"):
+            call_soon(self._flush_nowait)
+            return
         try:
             await self._backend.checkpoint()
         except BaseException:

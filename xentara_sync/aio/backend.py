@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
+from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN
 
 from ..core import TaskHandle, Transport
@@ -16,6 +18,8 @@ from ..exceptions import ConnectionClosed
 from ..handshake import connect_error
 
 __all__ = ["AsyncioBackend"]
+
+log = logging.getLogger("xentara_sync")
 
 #: Seconds the closing handshake may take before the TCP connection is dropped.
 CLOSE_TIMEOUT = 2.0
@@ -60,11 +64,50 @@ def _closed_error(exc: WebSocketClosed) -> ConnectionClosed:
     return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
 
 
+class _DirectConnection(ClientConnection):
+    """A connection that hands each whole binary message to a receiver at once.
+
+    websockets queues incoming messages for ``recv()``, so a response reaches the
+    client only after the reading task has been scheduled: one loop turn per
+    message. With a receiver set, a binary message that arrives in one frame goes
+    to it straight from ``data_received``; everything else (text frames, fragmented
+    messages, control frames) takes the ordinary path, and once a fragmented
+    message starts, every message does until it ends, so the order is kept.
+    """
+
+    receiver: Callable[[bytes], None] | None = None
+    _fragmented = False
+
+    def process_event(self, event: Any) -> None:
+        receiver = self.receiver
+        if (
+            receiver is not None
+            and self.response is not None
+            and type(event) is Frame
+            and event.opcode is Opcode.BINARY
+            and event.fin
+            and not self._fragmented
+        ):
+            try:
+                receiver(bytes(event.data))
+            except Exception:  # the receiver must not break the connection
+                log.exception("handling a message failed")
+            return
+        if type(event) is Frame and event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            self._fragmented = not event.fin
+        super().process_event(event)
+
+
 class _Transport:
     __slots__ = ("_ws",)
 
     def __init__(self, ws: ClientConnection) -> None:
         self._ws = ws
+
+    def set_receiver(self, receiver: Callable[[bytes], None]) -> None:
+        """Receive whole binary messages through *receiver*, as they arrive."""
+        if isinstance(self._ws, _DirectConnection):
+            self._ws.receiver = receiver
 
     async def send(self, data: bytes) -> None:
         try:
@@ -111,6 +154,10 @@ class AsyncioBackend:
     async def checkpoint(self) -> None:
         await asyncio.sleep(0)
 
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run *callback* on the next turn of the running loop."""
+        asyncio.get_running_loop().call_soon(callback)
+
     def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
         async def run() -> None:
             await fn()
@@ -139,6 +186,7 @@ class AsyncioBackend:
                 max_size=max_size,
                 compression=None,
                 proxy=None,
+                create_connection=_DirectConnection,
             )
         except Exception as exc:
             raise connect_error(exc, endpoint, timeout) from exc

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,6 +48,8 @@ __all__ = [
     "encode",
     "encode_message",
     "encode_packet",
+    "encode_read",
+    "encode_request",
     "fault",
     "join_packets",
     "parse_packet",
@@ -273,9 +276,7 @@ def encode(value: Any, *, canonical: bool = False) -> bytes:
     '83010203'
     """
     try:
-        return cbor2.dumps(
-            value, default=_encode_default, encoders=_ENCODERS, canonical=canonical
-        )
+        return cbor2.dumps(value, default=_encode_default, encoders=_ENCODERS, canonical=canonical)
     except (cbor2.CBOREncodeError, ValueError, TypeError) as exc:
         raise ProtocolError(f"cannot encode {value!r}: {exc}") from exc
 
@@ -289,11 +290,18 @@ def decode(data: bytes) -> Any:
     UUID('e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8')
     """
     stream = io.BytesIO(data)
+    local = _decoders
+    decoder = getattr(local, "decoder", None)
+    if decoder is None:
+        decoder = local.decoder = cbor2.CBORDecoder(stream, semantic_decoders=_SEMANTIC_DECODERS)
+    else:
+        decoder.fp = stream
     try:
-        value = cbor2.CBORDecoder(stream, semantic_decoders=_SEMANTIC_DECODERS).decode()
-    except ProtocolError:
-        raise
+        value = decoder.decode()
     except Exception as exc:  # cbor2 raises several types for broken input
+        local.decoder = None  # a decoder that failed half-way is not reused
+        if isinstance(exc, ProtocolError):
+            raise
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ProtocolError):  # raised by one of our tag decoders
             raise cause from None
@@ -303,6 +311,10 @@ def decode(data: bytes) -> Any:
             f"message has {len(data) - stream.tell()} bytes after its CBOR data item"
         )
     return value
+
+
+#: One reusable decoder per thread: creating one costs more than decoding a response.
+_decoders = threading.local()
 
 
 def wrap(value: Any) -> cbor2.CBORTag:
@@ -452,6 +464,67 @@ def encode_packet(packet: Packet) -> bytes:
     True
     """
     return encode(_packet_to_wire(packet))
+
+
+def _head(major: int, value: int) -> bytes:
+    """The head of a CBOR item of major type *major* (0..7 << 5) and argument *value*."""
+    if value < 24:
+        return bytes((major | value,))
+    if value < 0x100:
+        return bytes((major | 24, value))
+    if value < 0x10000:
+        return bytes((major | 25,)) + value.to_bytes(2, "big")
+    if value < 0x100000000:
+        return bytes((major | 26,)) + value.to_bytes(4, "big")
+    return bytes((major | 27,)) + value.to_bytes(8, "big")
+
+
+def _small_int(value: Any) -> bool:
+    return type(value) is int and 0 <= value < 2**64
+
+
+def encode_read(message_id: int, element: uuid.UUID, attributes: Sequence[int]) -> bytes:
+    """``[0, message_id, 4, {0: element, 1: [attributes]}]``, framed by hand.
+
+    The hot path of every client: the same bytes as :func:`encode_packet` gives for
+    a read of whole-number attribute ids, for a fraction of the cost.
+
+    >>> element = uuid.UUID("e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8")
+    >>> encode_read(6, element, [11, 9, 7]).hex()
+    '84000604a200d82550e3ee10714d884ba18e5d0f1e4ce25ee801830b0907'
+    """
+    return b"".join(
+        (
+            b"\x84\x00",
+            _head(0, message_id),
+            b"\x04\xa2\x00\xd8\x25\x50",
+            element.bytes,
+            b"\x01",
+            _head(0x80, len(attributes)),
+            *[_head(0, a) for a in attributes],
+        )
+    )
+
+
+def encode_request(message_id: int, opcode: int, params: Mapping[int, Any] | None) -> bytes:
+    """Encode one request packet; reads of numbered attributes take :func:`encode_read`.
+
+    >>> element = uuid.UUID("e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8")
+    >>> request = Request(6, 4, {0: element, 1: [11, 9, 7]})
+    >>> encode_request(*request) == encode_packet(request)
+    True
+    """
+    if opcode == 4 and type(params) is dict and len(params) == 2:
+        element = params.get(0)
+        attributes = params.get(1)
+        if (
+            type(element) is uuid.UUID
+            and type(attributes) is list
+            and _small_int(message_id)
+            and all(_small_int(a) for a in attributes)
+        ):
+            return encode_read(message_id, element, attributes)
+    return encode_packet(Request(message_id, opcode, params))
 
 
 def join_packets(parts: Sequence[bytes]) -> bytes:

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..core import ClientCore
 from ..exceptions import ConnectionClosed, ProtocolError
-from ..protocol import Failure, Request, Success, encode_packet, join_packets
+from ..protocol import Failure, Success, encode_request, join_packets
 from .loop import LoopThread
 
 __all__ = ["Bridge", "ThreadWaiter"]
@@ -116,7 +116,7 @@ class Bridge:
                 waiter = ThreadWaiter()
                 pending[message_id] = waiter
                 entries.append((message_id, waiter))
-                parts.append((message_id, encode_packet(Request(message_id, opcode, params))))
+                parts.append((message_id, encode_request(message_id, opcode, params)))
             # Closed while we registered? Then nobody will fail our waiters.
             core._check_open()
             self._submit(parts)

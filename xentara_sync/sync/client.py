@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Coroutine, Iterable, Iterator
@@ -132,7 +131,7 @@ class XentaraClient:
             dispatcher, self._dispatcher_thread = self._dispatcher_thread, None
         self._undo_exit_hook()
         try:
-            if self._thread.pid == os.getpid() and self._thread.alive:
+            if self._thread.alive:
                 self._thread.run(self._async.close(), timeout or self._async.timeout)
         finally:
             if dispatcher is not None:

@@ -41,7 +41,7 @@ class LoopThread:
     """An asyncio event loop running in a daemon thread."""
 
     def __init__(self) -> None:
-        self.pid = os.getpid()
+        self.generation = _generation
         self.loop = asyncio.new_event_loop()
         self.users = 0
         self.error: BaseException | None = None
@@ -75,17 +75,22 @@ class LoopThread:
         loop.close()
 
     @property
+    def forked(self) -> bool:
+        """Whether this process is a child forked after the thread started."""
+        return self.generation != _generation
+
+    @property
     def alive(self) -> bool:
         """Whether the loop still runs (in this process)."""
-        return self.pid == os.getpid() and self.thread.is_alive() and self.loop.is_running()
+        return self.generation == _generation and self.loop.is_running()
 
     def in_loop_thread(self) -> bool:
         """Whether the caller is the loop thread."""
         return threading.get_ident() == self.thread.ident
 
     def check(self) -> None:
-        """Raise a clear error if calls cannot be made from here."""
-        if self.pid != os.getpid():
+        """Raise a clear error if calls cannot be made from here (cheap: every call)."""
+        if self.generation != _generation:
             raise UsageError(
                 "this client was created in another process (before os.fork()); "
                 "create a new client in this process"
@@ -96,7 +101,7 @@ class LoopThread:
                 "(from a coroutine or callback of the loop), which would deadlock; "
                 "use xentara_sync.aio there"
             )
-        if not self.alive:
+        if not self.loop.is_running():
             raise UsageError("the xentara-sync event loop thread is gone") from self.error
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
@@ -130,7 +135,7 @@ class LoopThread:
 
     def stop(self, timeout: float) -> None:
         """Stop the loop (cancelling what still runs) and join the thread."""
-        if self.pid != os.getpid() or not self.thread.is_alive():
+        if self.forked or not self.thread.is_alive():
             return
         try:
             self.loop.call_soon_threadsafe(self.loop.stop)
@@ -142,6 +147,8 @@ class LoopThread:
 
 _lock = threading.Lock()
 _current: LoopThread | None = None
+#: Counts the forks this process descends from; a loop thread of an older one is gone.
+_generation = 0
 _exit_hooks: list[Callable[[], None]] = []
 _registered = False
 
@@ -199,7 +206,8 @@ def _at_exit() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _current, _lock
+    global _current, _lock, _generation
+    _generation += 1
     _current = None
     _lock = threading.Lock()
     _exit_hooks.clear()
