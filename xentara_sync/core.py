@@ -280,6 +280,10 @@ class Element:
 # --------------------------------------------------------------------------- events
 
 
+#: A consumer draining a backlog yields to the event loop this often.
+_CHECKPOINT_EVERY = 64
+
+
 class EventQueue:
     """A bounded event queue for the async flavours.
 
@@ -287,7 +291,16 @@ class EventQueue:
     :attr:`dropped`), so a slow consumer always sees the newest values.
     """
 
-    __slots__ = ("_backend", "_closed", "_error", "_items", "_waiters", "dropped", "maxsize")
+    __slots__ = (
+        "_backend",
+        "_closed",
+        "_error",
+        "_gets",
+        "_items",
+        "_waiters",
+        "dropped",
+        "maxsize",
+    )
 
     def __init__(self, backend: Backend, maxsize: int = DEFAULT_MAX_QUEUE) -> None:
         if maxsize < 1:
@@ -298,6 +311,7 @@ class EventQueue:
         self._waiters: collections.deque[Waiter] = collections.deque()
         self._closed = False
         self._error: BaseException | None = None
+        self._gets = 0
         #: Events lost because the queue was full.
         self.dropped = 0
 
@@ -326,6 +340,10 @@ class EventQueue:
     async def get(self, timeout: float | None) -> Event:
         """The next event; raises :class:`SubscriptionEnded` (or the connection's error)
         once closed and empty, :class:`TimeoutError` after *timeout*."""
+        self._gets += 1
+        if self._items and self._gets % _CHECKPOINT_EVERY == 0:
+            # A backlog must not make the consumer uncancellable (trio's rule).
+            await self._backend.checkpoint()
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._items:
             if self._closed:

@@ -5,7 +5,7 @@ and a callback chain per call. For the requests that need no coroutine (reads an
 writes of elements the client already knows), the calling thread does the work
 itself:
 
-1. it takes a message id, registers a :class:`ThreadWaiter` (a lock) in the
+1. it takes a message id, registers a waiter (one lock per call) in the
    client's pending table and encodes its packet;
 2. it queues the bytes and, unless a flush is already scheduled, wakes the loop
    with ``call_soon_threadsafe``; the loop joins whatever packets are queued into
@@ -31,46 +31,75 @@ from ..exceptions import ConnectionClosed, ProtocolError
 from ..protocol import Failure, Success, encode_request, join_packets
 from .loop import LoopThread
 
-__all__ = ["Bridge", "ThreadWaiter"]
+__all__ = ["BatchWaiter", "Bridge"]
 
 
-class ThreadWaiter:
-    """A result slot a thread blocks on; filled once by the loop thread."""
+class _Slot:
+    """One response of a :class:`BatchWaiter` (what the client's pending table holds)."""
 
-    __slots__ = ("_done", "_error", "_lock", "_result")
+    __slots__ = ("_batch", "_index")
 
-    def __init__(self) -> None:
-        self._lock = _thread.allocate_lock()
-        self._lock.acquire()
-        self._done = False
-        self._result: Any = None
-        self._error: BaseException | None = None
+    def __init__(self, batch: BatchWaiter, index: int) -> None:
+        self._batch = batch
+        self._index = index
 
     def set_result(self, value: Any) -> None:
-        if not self._done:
-            self._result = value
+        self._batch._fill(self._index, value)
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._batch._fail(exc)
+
+    def done(self) -> bool:
+        return self._batch._results[self._index] is not _EMPTY or self._batch._done
+
+    async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not a coroutine
+        raise TypeError("a batch slot is waited for through its BatchWaiter")
+
+
+_EMPTY: Any = object()
+
+
+class BatchWaiter:
+    """Waits for the responses of several requests with one lock."""
+
+    __slots__ = ("_done", "_error", "_lock", "_missing", "_results")
+
+    def __init__(self, count: int) -> None:
+        self._lock = _thread.allocate_lock()
+        self._lock.acquire()
+        self._results: list[Any] = [_EMPTY] * count
+        self._missing = count
+        self._done = count == 0
+        self._error: BaseException | None = None
+        if self._done:
+            self._lock.release()
+
+    def slot(self, index: int) -> _Slot:
+        """The waiter of response number *index*."""
+        return _Slot(self, index)
+
+    def _fill(self, index: int, value: Any) -> None:
+        if self._done or self._results[index] is not _EMPTY:
+            return
+        self._results[index] = value
+        self._missing -= 1
+        if self._missing == 0:
             self._done = True
             self._lock.release()
 
-    def set_exception(self, exc: BaseException) -> None:
+    def _fail(self, exc: BaseException) -> None:
         if not self._done:
             self._error = exc
             self._done = True
             self._lock.release()
 
-    def done(self) -> bool:
-        return self._done
-
-    async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not a coroutine
-        raise TypeError("a ThreadWaiter is waited for with wait_blocking()")
-
-    def wait_blocking(self, timeout: float | None) -> Any:
-        """The result, or its exception; :class:`TimeoutError` after *timeout* seconds."""
+    def wait_blocking(self, timeout: float | None) -> list[Any]:
+        """Every response in order; the first error raised; TimeoutError after *timeout*."""
         if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
             raise TimeoutError
         if self._error is not None:
             raise self._error
-        return self._result
+        return self._results
 
 
 class Bridge:
@@ -103,34 +132,34 @@ class Bridge:
         operation: str,
         element: str | None,
     ) -> list[Success | Failure]:
-        """Send requests in one message and wait for their responses, in order."""
+        """Send requests in one message and wait for their responses, in order.
+
+        One lock serves the whole batch: each response fills its slot, and the last
+        one (or the first error) wakes the caller.
+        """
         core = self._core
         self._thread.check()
         core._check_open()
         pending = core._pending
-        entries: list[tuple[int, ThreadWaiter]] = []
+        batch = BatchWaiter(len(requests))
+        ids: list[int] = []
         parts: list[tuple[int, bytes]] = []
         try:
-            for opcode, params in requests:
+            for index, (opcode, params) in enumerate(requests):
                 message_id = next(core._ids)
-                waiter = ThreadWaiter()
-                pending[message_id] = waiter
-                entries.append((message_id, waiter))
+                pending[message_id] = batch.slot(index)
+                ids.append(message_id)
                 parts.append((message_id, encode_request(message_id, opcode, params)))
             # Closed while we registered? Then nobody will fail our waiters.
             core._check_open()
             self._submit(parts)
             wait = core.timeout if timeout is None else timeout
-            deadline = self._loop.time() + wait
-            results: list[Success | Failure] = []
-            for _, waiter in entries:
-                try:
-                    results.append(waiter.wait_blocking(deadline - self._loop.time()))
-                except TimeoutError:
-                    raise core._timeout(operation, element, wait) from None
-            return results
+            try:
+                return batch.wait_blocking(wait)
+            except TimeoutError:
+                raise core._timeout(operation, element, wait) from None
         finally:
-            for message_id, _ in entries:
+            for message_id in ids:
                 pending.pop(message_id, None)
 
     def _submit(self, parts: list[tuple[int, bytes]]) -> None:
