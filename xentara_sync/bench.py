@@ -644,6 +644,36 @@ def _import_ms(runs: int) -> list[float]:
     return samples
 
 
+def _thread_hop_us(count: int) -> list[float]:
+    """Round trips of a wake-up to an idle event loop thread and back, in µs.
+
+    ``call_soon_threadsafe`` there, a lock released back: no network, no protocol.
+    It is the floor of any blocking facade over an event loop thread, and on a
+    virtual machine it can be a large part of a loopback round trip.
+    """
+    import _thread
+    import asyncio
+    import threading
+
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever, name="bench-hop", daemon=True)
+    runner.start()
+    samples = []
+    try:
+        for _ in range(count):
+            lock = _thread.allocate_lock()
+            lock.acquire()
+            begin = time.perf_counter_ns()
+            loop.call_soon_threadsafe(lock.release)
+            lock.acquire()
+            samples.append((time.perf_counter_ns() - begin) / 1000)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(5)
+        loop.close()
+    return samples[count // 10 :]  # the first ones warm up
+
+
 def _readable(client: SyncClient, limit: int) -> list[str]:
     """Up to *limit* data points of *client* that read without error, in model order."""
     from .exceptions import XentaraError
@@ -706,6 +736,8 @@ def measure(
 
     say(f"import time ({plan.import_runs} interpreter pairs)")
     samples.extend("import_ms", _import_ms(plan.import_runs))
+    say("thread hand-over floor")
+    samples.extend("thread_hop_us", _thread_hop_us(max(plan.reads, 200)))
 
     servers: list[_Server] = []
     try:
@@ -881,6 +913,8 @@ def _result(
     ):
         if result.get(top) and result.get(bottom):
             result[ratio] = result[top] / result[bottom]
+    if result.get("sync_read_us") and result.get("async_read_us"):
+        result["sync_minus_async_us"] = result["sync_read_us"] - result["async_read_us"]
     dropped = samples.values.get("events_dropped", [])
     result["events_dropped"] = int(sum(dropped))
     result.pop("events_dropped_p90", None)
@@ -923,6 +957,8 @@ _ROWS: Final = (
     ("async_read_us", "await client.read() (asyncio)", "us", "{:,.1f}"),
     ("sync_read_us", "client.read() (blocking)", "us", "{:,.1f}"),
     ("sync_over_async", "  blocking / asyncio", "x", "{:.2f}"),
+    ("sync_minus_async_us", "  blocking - asyncio", "us", "{:,.1f}"),
+    ("thread_hop_us", "  floor: wake a loop thread and back", "us", "{:,.1f}"),
     ("async_over_raw", "  asyncio / raw", "x", "{:.2f}"),
     ("threads1_reads_per_s", "1 thread, blocking reads", "/s", "{:,.0f}"),
     ("threads8_reads_per_s", "8 threads sharing the client", "/s", "{:,.0f}"),
