@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
+import struct
 import threading
 import time
 import uuid
@@ -493,6 +494,14 @@ def encode_read(message_id: int, element: uuid.UUID, attributes: Sequence[int]) 
     >>> encode_read(6, element, [11, 9, 7]).hex()
     '84000604a200d82550e3ee10714d884ba18e5d0f1e4ce25ee801830b0907'
     """
+    if len(attributes) == 1 and 0 <= attributes[0] < 24 and 0 <= message_id < 0x10000:
+        # The usual case: one well-known attribute.
+        return (
+            (_MESSAGE_IDS[message_id] if message_id < 0x100 else b"\x84\x00\x19" + _U16(message_id))
+            + b"\x04\xa2\x00\xd8\x25\x50"
+            + element.bytes
+            + _ONE_ATTRIBUTE[attributes[0]]
+        )
     return b"".join(
         (
             b"\x84\x00",
@@ -504,6 +513,11 @@ def encode_read(message_id: int, element: uuid.UUID, attributes: Sequence[int]) 
             *[_head(0, a) for a in attributes],
         )
     )
+
+
+_MESSAGE_IDS: Final = [b"\x84\x00" + _head(0, n) for n in range(0x100)]
+_ONE_ATTRIBUTE: Final = [b"\x01\x81" + bytes((n,)) for n in range(24)]
+_U16: Final = struct.Struct(">H").pack
 
 
 def encode_request(message_id: int, opcode: int, params: Mapping[int, Any] | None) -> bytes:

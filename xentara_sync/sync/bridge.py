@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import _thread
 import collections
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..core import ClientCore
 from ..exceptions import ConnectionClosed, ProtocolError
-from ..protocol import Failure, Success, encode_request, join_packets
+from ..protocol import Failure, Success, encode_read, encode_request, join_packets
 from .loop import LoopThread
 
 __all__ = ["BatchWaiter", "Bridge"]
@@ -132,7 +133,42 @@ class Bridge:
         operation: str,
         element: str | None,
     ) -> list[Success | Failure]:
-        """Send requests in one message and wait for their responses, in order.
+        """Send requests in one message and wait for their responses, in order."""
+        return self._exchange(
+            len(requests),
+            lambda index, message_id: encode_request(message_id, *requests[index]),
+            timeout,
+            operation,
+            element,
+        )
+
+    def read_many(
+        self,
+        elements: Sequence[uuid.UUID],
+        attribute: int,
+        timeout: float | None,
+        operation: str,
+        element: str | None,
+    ) -> list[Success | Failure]:
+        """Read one numbered attribute of each element, in one message."""
+        wanted = (attribute,)
+        return self._exchange(
+            len(elements),
+            lambda index, message_id: encode_read(message_id, elements[index], wanted),
+            timeout,
+            operation,
+            element,
+        )
+
+    def _exchange(
+        self,
+        count: int,
+        encode: Callable[[int, int], bytes],
+        timeout: float | None,
+        operation: str,
+        element: str | None,
+    ) -> list[Success | Failure]:
+        """Register, encode and send *count* requests; wait for their responses.
 
         One lock serves the whole batch: each response fills its slot, and the last
         one (or the first error) wakes the caller.
@@ -141,15 +177,16 @@ class Bridge:
         self._thread.check()
         core._check_open()
         pending = core._pending
-        batch = BatchWaiter(len(requests))
-        ids: list[int] = []
+        ids = core._ids
+        batch = BatchWaiter(count)
+        registered: list[int] = []
         parts: list[tuple[int, bytes]] = []
         try:
-            for index, (opcode, params) in enumerate(requests):
-                message_id = next(core._ids)
+            for index in range(count):
+                message_id = next(ids)
                 pending[message_id] = batch.slot(index)
-                ids.append(message_id)
-                parts.append((message_id, encode_request(message_id, opcode, params)))
+                registered.append(message_id)
+                parts.append((message_id, encode(index, message_id)))
             # Closed while we registered? Then nobody will fail our waiters.
             core._check_open()
             self._submit(parts)
@@ -159,7 +196,7 @@ class Bridge:
             except TimeoutError:
                 raise core._timeout(operation, element, wait) from None
         finally:
-            for message_id in ids:
+            for message_id in registered:
                 pending.pop(message_id, None)
 
     def _submit(self, parts: list[tuple[int, bytes]]) -> None:

@@ -279,12 +279,13 @@ class XentaraClient:
         if self._closed or any(element is None for element in elements):
             return self._run(core.read_many(keys, attribute=attribute, timeout=timeout), timeout)
         wanted = attribute_key(attribute)
-        packets = self._bridge.request_many(
-            [(Opcode.READ, {0: e.uuid, 1: [wanted]}) for e in elements if e is not None],
-            timeout,
-            "read_many",
-            None,
-        )
+        uuids = [e.uuid for e in elements if e is not None]
+        if isinstance(wanted, int):
+            packets = self._bridge.read_many(uuids, wanted, timeout, "read_many", None)
+        else:
+            packets = self._bridge.request_many(
+                [(Opcode.READ, {0: u, 1: [wanted]}) for u in uuids], timeout, "read_many", None
+            )
         values: dict[str, Any] = {}
         for key, packet in zip(keys, packets, strict=True):
             if isinstance(packet, Failure):
