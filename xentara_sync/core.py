@@ -520,7 +520,8 @@ class ClientCore:
     add only their :class:`Backend`.
     """
 
-    _backend: Backend
+    #: Makes the flavour's :class:`Backend`; each flavour sets it.
+    _backend_factory: Callable[[], Backend]
 
     def __init__(
         self,
@@ -536,6 +537,7 @@ class ClientCore:
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = 64 * 1024 * 1024,
     ) -> None:
+        self._backend: Backend = self._backend_factory()
         self._endpoint = Endpoint.parse(url)
         self._url_with_credentials = url
         if timeout is None or timeout <= 0:

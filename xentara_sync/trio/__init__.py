@@ -26,9 +26,7 @@ cleanly when its main task returns.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, ClientCore, Element, Event, Subscription
+from ..core import ClientCore, Element, Event, Subscription
 from .backend import TrioBackend
 
 __all__ = ["Element", "Event", "Subscription", "XentaraClient"]
@@ -62,30 +60,4 @@ class XentaraClient(ClientCore):
         max_message_size: the largest message accepted from the server (bytes).
     """
 
-    def __init__(
-        self,
-        url: str,
-        root_element: str | None = "Hardware",
-        verify_ssl: bool = True,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = None,
-        ssl: Any = None,
-        cafile: str | None = None,
-        headers: dict[str, str] | None = None,
-        max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = 64 * 1024 * 1024,
-    ) -> None:
-        self._backend = TrioBackend()
-        super().__init__(
-            url,
-            root_element,
-            verify_ssl,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            ssl=ssl,
-            cafile=cafile,
-            headers=headers,
-            max_queue=max_queue,
-            max_message_size=max_message_size,
-        )
+    _backend_factory = TrioBackend
