@@ -96,6 +96,7 @@ from ..protocol import (
     wrap,
 )
 from .datatypes import Rejected, coerce
+from .fastread import answer_reads, element_index
 from .model import Element, Model, Timer, Watch
 
 __all__ = ["Engine", "Session", "Subscription", "User"]
@@ -184,6 +185,8 @@ class Engine:
         version: str = "2.0.7-simulator",
     ) -> None:
         self.model = model
+        #: The elements by the 16 bytes of their UUIDs (the read fast path's index).
+        self.by_uuid_bytes = element_index(model.by_uuid)
         self.users = {u.name: u for u in users}
         self.version = version
         self.stage = Stage.OPERATIONAL
@@ -359,6 +362,10 @@ class Session:
     callbacks returned by :meth:`handle` must run once the response is sent.
     """
 
+    #: Answer messages of plain reads through :func:`.fastread.answer_reads` (the
+    #: tests turn it off to compare with the general path).
+    fast_reads = True
+
     def __init__(self, engine: Engine, user: User | None, wake: Callable[[], None]) -> None:
         self.engine = engine
         self.user = user
@@ -386,6 +393,10 @@ class Session:
         self._after = after
         if isinstance(data, str):
             return self._message_error("text frames are not supported: send binary CBOR"), after
+        if self.fast_reads and self.hello:
+            fast = answer_reads(self, data)
+            if fast is not None:
+                return fast, after
         try:
             items = decode(data)
         except ProtocolError as exc:

@@ -1,0 +1,232 @@
+"""The fast path of the simulator's commonest message: a batch of plain reads.
+
+Almost every message a client sends is one or more read requests of the form
+``[0, id, 4, {0: 37(uuid), 1: [small attribute numbers...]}]``, which every client
+of this project (and most others) encodes the same way. Going through the general
+path, each costs a :class:`uuid.UUID` built by the decoder, a typed packet, a
+result dict of ``121`` tags and the general CBOR encoder: about 6 µs a request.
+
+:func:`answer_reads` matches such a message byte for byte, looks elements up by
+their 16 UUID bytes, and frames the response by hand (values through
+:func:`encode_value`). It answers only when it can answer *exactly* as the general
+path would, and returns ``None`` otherwise, so that the general path
+(:meth:`~xentara_sync.simulator.engine.Session.handle`) answers instead:
+
+- a message that is not a definite-length array of such requests only (other
+  opcodes, attribute UUIDs or numbers of 24 and above, negative or huge message
+  ids, extra parameter keys, keys in another order, repeated attribute numbers);
+- an unknown element (the nil UUID included), a session without hello or
+  without read right: the general path reports the error;
+- a value the hand framing does not cover falls back to :func:`~xentara_sync.
+  protocol.encode` for that value alone.
+
+Reads have no side effect but bringing a computed signal up to date, which the
+general path does the same way; a message given up half-way (an unknown element
+in its last request) is simply answered again by the general path.
+
+``tests/simulator/test_fastread.py`` checks, with generated messages and values,
+that both paths give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from ..exceptions import ProtocolError
+from ..protocol import ErrorCode, TimePoint, encode, fault, wrap
+
+if TYPE_CHECKING:
+    from .engine import Session
+    from .model import Element
+
+__all__ = ["answer_reads", "element_index", "encode_value"]
+
+#: One read request: message id (an unsigned integer), element UUID, attribute
+#: array head and its items (each a one-byte unsigned integer below 24).
+_READ: Final = re.compile(
+    rb"\x84\x00([\x00-\x17]|\x18.|\x19..|\x1a....|\x1b........)"
+    rb"\x04\xa2\x00\xd8\x25\x50(.{16})\x01([\x80-\x97])([\x00-\x17]*)",
+    re.DOTALL,
+)
+
+
+def _head(major: int, value: int) -> bytes:
+    """The head of a CBOR item of major type *major* (shifted) with argument *value*."""
+    if value < 24:
+        return bytes((major | value,))
+    if value < 0x100:
+        return bytes((major | 24, value))
+    if value < 0x10000:
+        return bytes((major | 25,)) + value.to_bytes(2, "big")
+    if value < 0x100000000:
+        return bytes((major | 26,)) + value.to_bytes(4, "big")
+    return bytes((major | 27,)) + value.to_bytes(8, "big")
+
+
+def _argument(head: bytes) -> int:
+    """The unsigned integer of a major type 0 item *head* (as :data:`_READ` matched it)."""
+    if len(head) == 1:
+        return head[0]
+    return int.from_bytes(head[1:], "big")
+
+
+def _canonical(head: bytes) -> bool:
+    """Whether the head of at least two bytes is the shortest one for its argument."""
+    if len(head) == 2:
+        return head[1] >= 24
+    return any(head[1 : 1 + (len(head) - 1) // 2])
+
+
+def _general(value: Any) -> bytes:
+    return encode(wrap(value))
+
+
+_VALUE: Final = b"\xd8\x79"
+_TRUE: Final = _VALUE + b"\xf5"
+_FALSE: Final = _VALUE + b"\xf4"
+_SMALL: Final = [_VALUE + bytes((n,)) for n in range(24)]
+_DOUBLE: Final = struct.Struct(">d").pack
+#: 121(1001({4: 4([-9, ...])})): a :class:`TimePoint` as the codec encodes it.
+_TIME: Final = _VALUE + b"\xd9\x03\xe9\xa1\x04\xc4\x82\x28"
+_UUID: Final = _VALUE + b"\xd8\x25\x50"
+_INT_LIMIT: Final = 1 << 64
+
+
+def _int(value: int) -> bytes:
+    if 0 <= value < 24:
+        return _SMALL[value]
+    if 0 <= value < _INT_LIMIT:
+        return _VALUE + _head(0, value)
+    if -_INT_LIMIT <= value < 0:
+        return _VALUE + _head(0x20, -1 - value)
+    return _general(value)  # a bignum (tag 2 or 3)
+
+
+def _float(value: float) -> bytes:
+    if value - value == 0.0:  # finite
+        return _VALUE + b"\xfb" + _DOUBLE(value)
+    return _general(value)  # NaN and the infinities take a half-float
+
+
+def _str(value: str) -> bytes:
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _general(value)  # raises ProtocolError, as the general path would
+    size = len(data)
+    return _VALUE + (bytes((0x60 | size,)) if size < 24 else _head(0x60, size)) + data
+
+
+def _time(value: TimePoint) -> bytes:
+    ns = value.ns
+    return _TIME + (_head(0, ns) if ns >= 0 else _head(0x20, -1 - ns))
+
+
+def _uuid(value: uuid.UUID) -> bytes:
+    return _UUID + value.bytes
+
+
+_ENCODERS: Final[Mapping[type, Callable[[Any], bytes]]] = {
+    bool: lambda value: _TRUE if value else _FALSE,
+    int: _int,
+    float: _float,
+    str: _str,
+    TimePoint: _time,
+    uuid.UUID: _uuid,
+}
+
+
+def encode_value(value: Any) -> bytes:
+    """``121(value)`` (or ``122`` for an :class:`~xentara_sync.protocol.AttributeFault`),
+    the same bytes as ``encode(wrap(value))``; raises
+    :class:`~xentara_sync.exceptions.ProtocolError` for a value it cannot encode.
+
+    >>> encode_value(22.5).hex(), encode_value(True).hex(), encode_value(-300).hex()
+    ('d879fb4036800000000000', 'd879f5', 'd87939012b')
+    """
+    encoder = _ENCODERS.get(type(value))
+    return encoder(value) if encoder is not None else _general(value)
+
+
+#: ``[1, id, ...`` for the message ids a one- or two-byte head carries.
+_SUCCESS: Final = {_head(0, n): b"\x83\x01" + _head(0, n) for n in range(0x100)}
+_MAP_HEADS: Final = [bytes((0xA0 | n,)) for n in range(24)]
+_MISSING: Final = encode(fault(ErrorCode.MISSING_ATTRIBUTE))
+_KEYS: Final = [bytes((n,)) for n in range(24)]
+
+
+def element_index(by_uuid: Mapping[uuid.UUID, Element]) -> dict[bytes, Element]:
+    """The elements of *by_uuid* keyed by the 16 bytes of their UUIDs."""
+    return {key.bytes: element for key, element in by_uuid.items()}
+
+
+def answer_reads(session: Session, data: bytes) -> bytes | None:
+    """The response message to *data* if it holds read requests only; else ``None``.
+
+    Counts the requests it answers in the engine's ``request_count``.
+    """
+    if not data:
+        return None
+    first = data[0]
+    if 0x81 <= first <= 0x97:
+        count, position = first - 0x80, 1
+    elif first == 0x98 and len(data) > 1:
+        count, position = data[1], 2
+    elif first == 0x99 and len(data) > 2:
+        count, position = int.from_bytes(data[1:3], "big"), 3
+    else:
+        return None
+    if not count or not session.hello:
+        return None
+    user = session.user
+    if user is not None and not user.read:
+        return None
+    engine = session.engine
+    elements = engine.by_uuid_bytes
+    match = _READ.match
+    success = _SUCCESS.get
+    encoders = _ENCODERS.get
+    parts: list[bytes] = [_head(0x80, count)]
+    append = parts.append
+    try:
+        for _ in range(count):
+            found = match(data, position)
+            if found is None:
+                return None
+            message_id, element_uuid, array, attributes = found.groups()
+            size = len(attributes)
+            if size != array[0] - 0x80 or (size > 1 and len(set(attributes)) != size):
+                return None
+            element = elements.get(element_uuid)
+            if element is None:
+                return None
+            position = found.end()
+            prefix = success(message_id)
+            if prefix is None:
+                if _canonical(message_id):
+                    prefix = b"\x83\x01" + message_id
+                else:
+                    prefix = b"\x83\x01" + _head(0, _argument(message_id))
+            append(prefix)
+            append(_MAP_HEADS[size])
+            by_key = element.table.by_key
+            get = element.get
+            for key in attributes:
+                attribute = by_key.get(key)
+                append(_KEYS[key])
+                if attribute is None:
+                    append(_MISSING)
+                else:
+                    value = get(attribute)
+                    encoder = encoders(type(value))
+                    append(encoder(value) if encoder is not None else _general(value))
+    except ProtocolError:
+        return None  # the general path fails the same way
+    if position != len(data):
+        return None
+    engine.request_count += count
+    return b"".join(parts)
