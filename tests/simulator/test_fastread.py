@@ -70,6 +70,7 @@ def _general(value: Any) -> bytes | type[ProtocolError]:
 @example(2**64 - 1)
 @example(-(2**64))
 @example(2**64)
+@example(-(2**64) - 1)
 def test_encode_value_gives_the_codec_bytes(value: Any) -> None:
     expected = _general(value)
     if expected is ProtocolError:
@@ -146,7 +147,7 @@ def _session(model: Model, user: User | None = None, *, fast: bool = True) -> Se
 
 
 def _answer(session: Session, data: bytes) -> tuple[Any, int]:
-    response: bytes | None | type[ProtocolError]
+    response: bytes | type[ProtocolError] | None
     try:
         response, _ = session.handle(data)
     except ProtocolError:

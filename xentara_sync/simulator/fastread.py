@@ -49,7 +49,7 @@ __all__ = ["answer_reads", "element_index", "encode_value"]
 #: array head and its items (each a one-byte unsigned integer below 24).
 _READ: Final = re.compile(
     rb"\x84\x00([\x00-\x17]|\x18.|\x19..|\x1a....|\x1b........)"
-    rb"\x04\xa2\x00\xd8\x25\x50(.{16})\x01([\x80-\x97])([\x00-\x17]*)",
+    rb"\x04\xa2\x00\xd8\x25\x50(.{16})\x01(?:\x81([\x00-\x17])|([\x80-\x97])([\x00-\x17]*))",
     re.DOTALL,
 )
 
@@ -88,7 +88,7 @@ def _general(value: Any) -> bytes:
 _VALUE: Final = b"\xd8\x79"
 _TRUE: Final = _VALUE + b"\xf5"
 _FALSE: Final = _VALUE + b"\xf4"
-_SMALL: Final = [_VALUE + bytes((n,)) for n in range(24)]
+_FLOAT: Final = _VALUE + b"\xfb"
 _DOUBLE: Final = struct.Struct(">d").pack
 #: 121(1001({4: 4([-9, ...])})): a :class:`TimePoint` as the codec encodes it.
 _TIME: Final = _VALUE + b"\xd9\x03\xe9\xa1\x04\xc4\x82\x28"
@@ -96,19 +96,41 @@ _UUID: Final = _VALUE + b"\xd8\x25\x50"
 _INT_LIMIT: Final = 1 << 64
 
 
+_U16: Final = struct.Struct(">H").pack
+_U32: Final = struct.Struct(">I").pack
+_U64: Final = struct.Struct(">Q").pack
+#: 121(n) and 121(-1 - n) for n < 256 (one-byte heads and one-byte arguments).
+_UINT8: Final = [_VALUE + _head(0, n) for n in range(0x100)]
+_NINT8: Final = [_VALUE + _head(0x20, n) for n in range(0x100)]
+
+
 def _int(value: int) -> bytes:
-    if 0 <= value < 24:
-        return _SMALL[value]
-    if 0 <= value < _INT_LIMIT:
-        return _VALUE + _head(0, value)
-    if -_INT_LIMIT <= value < 0:
-        return _VALUE + _head(0x20, -1 - value)
+    if value >= 0:
+        if value < 0x100:
+            return _UINT8[value]
+        if value < 0x10000:
+            return b"\xd8\x79\x19" + _U16(value)
+        if value < 0x100000000:
+            return b"\xd8\x79\x1a" + _U32(value)
+        if value < _INT_LIMIT:
+            return b"\xd8\x79\x1b" + _U64(value)
+    else:
+        value = -1 - value
+        if value < 0x100:
+            return _NINT8[value]
+        if value < 0x10000:
+            return b"\xd8\x79\x39" + _U16(value)
+        if value < 0x100000000:
+            return b"\xd8\x79\x3a" + _U32(value)
+        if value < _INT_LIMIT:
+            return b"\xd8\x79\x3b" + _U64(value)
+        value = -1 - value
     return _general(value)  # a bignum (tag 2 or 3)
 
 
 def _float(value: float) -> bytes:
     if value - value == 0.0:  # finite
-        return _VALUE + b"\xfb" + _DOUBLE(value)
+        return _FLOAT + _DOUBLE(value)
     return _general(value)  # NaN and the infinities take a half-float
 
 
@@ -157,6 +179,16 @@ _SUCCESS: Final = {_head(0, n): b"\x83\x01" + _head(0, n) for n in range(0x100)}
 _MAP_HEADS: Final = [bytes((0xA0 | n,)) for n in range(24)]
 _MISSING: Final = encode(fault(ErrorCode.MISSING_ATTRIBUTE))
 _KEYS: Final = [bytes((n,)) for n in range(24)]
+#: ``{key: ...`` and ``{key: 122(...)}``: the map of a read of one attribute.
+_ONE: Final = [b"\xa1" + key for key in _KEYS]
+_ONE_MISSING: Final = [b"\xa1" + key + _MISSING for key in _KEYS]
+
+
+def _success(message_id: bytes) -> bytes:
+    """``[1, id, ...`` for the message id head *message_id* (made the shortest)."""
+    if _canonical(message_id):
+        return b"\x83\x01" + message_id
+    return b"\x83\x01" + _head(0, _argument(message_id))
 
 
 def element_index(by_uuid: Mapping[uuid.UUID, Element]) -> dict[bytes, Element]:
@@ -197,20 +229,31 @@ def answer_reads(session: Session, data: bytes) -> bytes | None:
             found = match(data, position)
             if found is None:
                 return None
-            message_id, element_uuid, array, attributes = found.groups()
-            size = len(attributes)
-            if size != array[0] - 0x80 or (size > 1 and len(set(attributes)) != size):
-                return None
+            message_id, element_uuid, one, array, attributes = found.groups()
             element = elements.get(element_uuid)
             if element is None:
                 return None
             position = found.end()
             prefix = success(message_id)
             if prefix is None:
-                if _canonical(message_id):
-                    prefix = b"\x83\x01" + message_id
-                else:
-                    prefix = b"\x83\x01" + _head(0, _argument(message_id))
+                prefix = _success(message_id)
+            if one is not None:  # the usual: one attribute
+                key = one[0]
+                attribute = element.table.by_key.get(key)
+                if attribute is None:
+                    append(prefix + _ONE_MISSING[key])
+                    continue
+                value = element.get(attribute)
+                encoder = encoders(type(value))
+                append(
+                    prefix
+                    + _ONE[key]
+                    + (encoder(value) if encoder is not None else _general(value))
+                )
+                continue
+            size = len(attributes)
+            if size != array[0] - 0x80 or (size > 1 and len(set(attributes)) != size):
+                return None
             append(prefix)
             append(_MAP_HEADS[size])
             by_key = element.table.by_key
