@@ -8,7 +8,9 @@ websockets + cbor2 client, measures:
 - events per second delivered to one subscriber of 20 signals on a 1 ms timer
   (a generated model), counted as (element, attribute) updates received;
 - a full browse of a generated 10,000-element model (server-side time, measured
-  in-process, and the round trip).
+  in-process, and the round trip);
+- the server-side time of one read message (one read, and 100 reads of the
+  demo's data points), measured in-process without sockets.
 
 Run: ``python benchmarks/simulator_bench.py [--seconds 3]`` (about 15 s in all).
 """
@@ -29,15 +31,19 @@ from websockets.asyncio.client import connect
 
 from xentara_sync.protocol import (
     NIL_UUID,
+    Category,
     DataChange,
     Opcode,
     Request,
     Success,
     decode_message,
     encode_message,
+    encode_read,
+    join_packets,
 )
 from xentara_sync.simulator import generated_model, load_model
 from xentara_sync.simulator.engine import Engine, Session
+from xentara_sync.simulator.models import demo_model_path
 
 ELEMENT = "Hardware.Registers.Setpoint"
 
@@ -150,6 +156,47 @@ def server_side_browse() -> tuple[float, float]:
     return loaded, asyncio.run(browse())
 
 
+def server_side_reads() -> dict[str, float]:
+    """Microseconds :meth:`Session.handle` takes for read messages (best of 5 runs)."""
+    model = load_model(demo_model_path())
+    points = [
+        e for e in model.elements if e.category is Category.DATA_POINT and 11 in e.table.readable
+    ]
+    element = model.by_key[ELEMENT]
+    messages = {
+        "server side: 1 read of [11] (us)": (
+            join_packets([encode_read(7, element.uuid, [11])]),
+            20_000,
+        ),
+        "server side: 1 read of [11, 9, 7] (us)": (
+            join_packets([encode_read(7, element.uuid, [11, 9, 7])]),
+            20_000,
+        ),
+        "server side: 100 reads of [11] (us)": (
+            join_packets(
+                [encode_read(1000 + i, points[i % len(points)].uuid, [11]) for i in range(100)]
+            ),
+            300,
+        ),
+    }
+
+    async def run() -> dict[str, float]:
+        session = Session(Engine(model), None, lambda: None)
+        session.handle(encode_message([Request(1, Opcode.CLIENT_HELLO, {0: 1, 1: 1})]))
+        results = {}
+        for name, (message, count) in messages.items():
+            best = float("inf")
+            for _ in range(5):
+                start = time.perf_counter()
+                for _ in range(count):
+                    session.handle(message)
+                best = min(best, (time.perf_counter() - start) / count)
+            results[name] = best * 1e6
+        return results
+
+    return asyncio.run(run())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
@@ -162,6 +209,9 @@ def main() -> int:
         process.wait(10)
     for name, value in results.items():
         print(f"{name:40s} {value:10,.0f}")
+
+    for name, value in server_side_reads().items():
+        print(f"{name:40s} {value:10.1f}")
 
     loaded, browsed = server_side_browse()
     print(f"{'load 10k-element model (s)':40s} {loaded:10.3f}")
