@@ -17,8 +17,8 @@ path would, and returns ``None`` otherwise, so that the general path
   ids, extra parameter keys, keys in another order, repeated attribute numbers);
 - an unknown element (the nil UUID included), a session without hello or
   without read right: the general path reports the error;
-- a value the hand framing does not cover falls back to :func:`~xentara_sync.
-  protocol.encode` for that value alone.
+- a value the hand framing does not cover goes through
+  :func:`~xentara_sync.protocol.encode`, for that value alone.
 
 Reads have no side effect but bringing a computed signal up to date, which the
 general path does the same way; a message given up half-way (an unknown element
