@@ -13,8 +13,8 @@ from xentara_sync.simulator import Simulator
 
 T = TypeVar("T")
 
-#: Real model files shipped beside the repository (shared/models).
-SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
+#: Real model files, kept unchanged in tests/data (see its README).
+DATA = Path(__file__).resolve().parent / "data"
 
 OUTPUTS = [f"Hardware.EtherCAT Bus.EL2624.Output {n}" for n in range(1, 5)]
 INPUT = "Hardware.EtherCAT Bus.EL1004.Input 1"
@@ -43,7 +43,4 @@ def fresh_simulator() -> Iterator[Simulator]:
 @pytest.fixture(scope="session")
 def sample_model() -> Path:
     """The real model file of Xentara's sample web UI."""
-    path = SHARED_MODELS / "signal-sampler.json"
-    if not path.exists():
-        pytest.skip(f"{path} is not there (shared/ is beside the repository on CI)")
-    return path
+    return DATA / "signal-sampler.json"

@@ -15,8 +15,8 @@ from .rawclient import RawClient
 
 T = TypeVar("T")
 
-#: /work/shared/models seen from the repository: shared/ lies beside it.
-SHARED_MODELS = Path(__file__).resolve().parents[2] / ".." / "shared" / "models"
+#: Real model files, kept unchanged in tests/data (see its README).
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def run(coro: Coroutine[Any, Any, T], timeout: float = 8.0) -> T:
@@ -33,11 +33,8 @@ def sim() -> Iterator[Simulator]:
 
 @pytest.fixture
 def sample_model() -> Path:
-    """The real model file signal-sampler.json (skips when shared/ is absent)."""
-    path = SHARED_MODELS / "signal-sampler.json"
-    if not path.is_file():
-        pytest.skip(f"the shared model files are not at {SHARED_MODELS}")
-    return path
+    """The real model file signal-sampler.json."""
+    return DATA / "signal-sampler.json"
 
 
 Scenario = Callable[[RawClient], Coroutine[Any, Any, T]]

@@ -1,0 +1,24 @@
+"""The real model files in tests/data are unchanged copies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+#: Where the originals lie when the repository is checked out beside them.
+SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
+
+
+def test_sample_model_is_a_xentara_model() -> None:
+    model = json.loads((DATA / "signal-sampler.json").read_text(encoding="utf-8"))
+    assert isinstance(model, dict) and model, "a model file holds a JSON object"
+
+
+def test_sample_model_is_the_original() -> None:
+    original = SHARED_MODELS / "signal-sampler.json"
+    if not original.is_file():
+        pytest.skip(f"the originals are not beside the repository ({SHARED_MODELS})")
+    assert (DATA / "signal-sampler.json").read_bytes() == original.read_bytes()
