@@ -81,6 +81,45 @@ def test_ctrl_c_cancels_a_blocked_call_and_the_client_stays_usable() -> None:
     assert code == 0, err
 
 
+def test_ctrl_c_taken_by_another_thread_still_interrupts_a_blocked_call() -> None:
+    # The kernel may hand a process's SIGINT to any of its threads; Python then runs
+    # the handler in the main thread only when that thread next runs Python code.
+    proc = python(
+        f"""
+        import signal, threading, time
+        from xentara_sync import XentaraClient
+        from xentara_sync.simulator import Simulator
+        with Simulator() as sim, XentaraClient(sim.url) as client:
+            sim.stall()
+            calls = {{
+                "read": lambda: client.read({OUTPUT!r}, timeout=30),
+                "read_attributes": lambda: client.read_attributes({OUTPUT!r}, timeout=30),
+            }}
+            for name, call in calls.items():
+                for thread in threading.enumerate():
+                    if thread is threading.main_thread():
+                        continue
+                    kill = (thread.ident, signal.SIGINT)
+                    threading.Timer(0.3, signal.pthread_kill, kill).start()
+                    started = time.monotonic()
+                    try:
+                        call()
+                    except KeyboardInterrupt:
+                        seconds = time.monotonic() - started
+                        print(name, thread.name, "interrupted", seconds < 3, flush=True)
+            sim.unstall()
+            print("after", client.read({OUTPUT!r}), flush=True)
+        """
+    )
+    code, out, err = finish(proc, timeout=45)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[-1] in ("after False", "after True")
+    interrupted = lines[:-1]
+    assert len(interrupted) >= 4, out  # the loop thread and the simulator's, both calls
+    assert all(line.endswith(" interrupted True") for line in interrupted), out
+
+
 def test_a_script_that_never_closes_exits_promptly_and_quietly() -> None:
     proc = python(
         f"""

@@ -30,7 +30,7 @@ from typing import Any
 from ..core import ClientCore
 from ..exceptions import ConnectionClosed, ProtocolError
 from ..protocol import Failure, Success, encode_read, encode_request, join_packets
-from .loop import LoopThread
+from .loop import LoopThread, wait_lock
 
 __all__ = ["BatchWaiter", "Bridge"]
 
@@ -96,7 +96,7 @@ class BatchWaiter:
 
     def wait_blocking(self, timeout: float | None) -> list[Any]:
         """Every response in order; the first error raised; TimeoutError after *timeout*."""
-        if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+        if not wait_lock(self._lock, timeout):
             raise TimeoutError
         if self._error is not None:
             raise self._error

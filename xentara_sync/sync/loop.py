@@ -20,6 +20,7 @@ import concurrent.futures
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -35,6 +36,27 @@ T = TypeVar("T")
 GRACE = 1.0
 #: Seconds the clean-up at interpreter exit may take in all.
 EXIT_TIMEOUT = 2.0
+#: Seconds a blocking wait sleeps at a time. The kernel may deliver Ctrl-C's SIGINT
+#: to any thread of the process; Python then raises KeyboardInterrupt in the main
+#: thread only when that thread runs again, so no wait may sleep longer than this.
+SLICE = 0.25
+
+
+def wait_lock(lock: Any, timeout: float | None) -> bool:
+    """Acquire *lock* within *timeout* seconds (None: no limit); False on timeout.
+
+    The wait sleeps at most :data:`SLICE` at a time, so KeyboardInterrupt comes
+    through promptly whichever thread the signal was delivered to.
+    """
+    if timeout is not None and timeout <= SLICE:
+        return bool(lock.acquire(timeout=max(timeout, 0.0)))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        wait = SLICE if deadline is None else min(max(deadline - time.monotonic(), 0.0), SLICE)
+        if lock.acquire(timeout=wait):
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
 
 
 class LoopThread:
@@ -48,7 +70,8 @@ class LoopThread:
         self._ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name="xentara-sync-loop", daemon=True)
         self.thread.start()
-        self._ready.wait()
+        if not self._ready.wait(EXIT_TIMEOUT * 5):
+            raise UsageError("the xentara-sync event loop thread did not start")
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -117,7 +140,11 @@ class LoopThread:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         wait = None if timeout is None else timeout + GRACE
         try:
-            return future.result(wait)
+            finished = _Finished()
+            future.add_done_callback(finished)
+            if not wait_lock(finished.lock, wait) and not future.done():
+                raise TimeoutError
+            return future.result(0)
         except BaseException as exc:
             if future.done() and not future.cancelled():
                 raise  # the coroutine's own outcome, with its own message
@@ -143,6 +170,19 @@ class LoopThread:
             return
         if not self.in_loop_thread():
             self.thread.join(timeout)
+
+
+class _Finished:
+    """A done callback that releases a lock: a wait on it can be sliced."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+
+    def __call__(self, _future: object) -> None:
+        self.lock.release()
 
 
 _lock = threading.Lock()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import Event
 from ..core import Subscription as CoreSubscription
 from ..exceptions import RequestTimeout, SubscriptionEnded
+from .loop import SLICE
 
 if TYPE_CHECKING:
     from .client import XentaraClient
@@ -23,9 +24,6 @@ log = logging.getLogger("xentara_sync")
 
 #: A subscription callback: called with each :class:`Event`.
 Callback = Callable[[Event], Any]
-
-#: Seconds a blocking wait sleeps at a time, so that Ctrl-C is seen promptly.
-_SLICE = 0.25
 
 
 class ThreadEventQueue:
@@ -80,12 +78,12 @@ class ThreadEventQueue:
                         raise self._error
                     raise SubscriptionEnded("the subscription has ended")
                 if deadline is None:
-                    self._ready.wait(_SLICE)
+                    self._ready.wait(SLICE)
                     continue
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError
-                self._ready.wait(min(remaining, _SLICE))
+                self._ready.wait(min(remaining, SLICE))
             return self._items.popleft()
 
     def drain(self) -> list[Event]:
