@@ -120,6 +120,57 @@ def test_ctrl_c_taken_by_another_thread_still_interrupts_a_blocked_call() -> Non
     assert all(line.endswith(" interrupted True") for line in interrupted), out
 
 
+def test_ctrl_c_at_any_point_of_reads_and_writes_is_never_lost() -> None:
+    # A storm of KeyboardInterrupts, raised wherever the calling thread happens to
+    # be: each must reach the caller (none swallowed, for instance by a C encoder
+    # that ignores errors), and the client must work afterwards.
+    proc = python(
+        f"""
+        import signal, sys
+        from xentara_sync import XentaraClient
+        from xentara_sync.simulator import Simulator
+        ignored = []
+        sys.unraisablehook = ignored.append
+        raised = 0
+        armed = False
+        def interrupt(*_):
+            global raised
+            if armed:
+                raised += 1
+                raise KeyboardInterrupt
+        completed = interrupted = lost = 0
+        with Simulator() as sim, XentaraClient(sim.url) as client:
+            signal.signal(signal.SIGALRM, interrupt)
+            signal.setitimer(signal.ITIMER_REAL, 0.0007, 0.0007)
+            for n in range(3000):
+                before = raised
+                try:
+                    armed = True
+                    client.write("Hardware.Registers.Setpoint", float(n))
+                    client.read({OUTPUT!r})
+                    armed = False
+                    if raised > before:  # one was raised and did not come through
+                        lost += 1
+                    else:
+                        completed += 1
+                except KeyboardInterrupt:
+                    armed = False
+                    interrupted += 1
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            client.write("Hardware.Registers.Setpoint", 42.5)
+            value = client.read("Hardware.Registers.Setpoint")
+            print(completed, interrupted, lost, len(ignored), value)
+        """
+    )
+    code, out, err = finish(proc, timeout=45)
+    assert code == 0, err
+    completed, interrupted, lost, ignored, value = out.split()
+    assert int(interrupted) > 100, out  # the storm did hit the calls
+    assert int(completed) > 100, out  # and calls went through between its gusts
+    assert (lost, ignored) == ("0", "0"), err
+    assert value == "42.5"
+
+
 def test_a_script_that_never_closes_exits_promptly_and_quietly() -> None:
     proc = python(
         f"""

@@ -6,8 +6,11 @@ writes of elements the client already knows), the calling thread does the work
 itself:
 
 1. it takes a message id, registers a waiter (one lock per call) in the
-   client's pending table and encodes its packet;
-2. it queues the bytes and, unless a flush is already scheduled, wakes the loop
+   client's pending table and encodes a read itself (in Python: cbor2's C
+   encoder ignores errors raised within it, and a KeyboardInterrupt of the
+   calling thread would be lost there, so other requests are encoded by the
+   loop thread, where no signal handler runs);
+2. it queues the packet and, unless a flush is already scheduled, wakes the loop
    with ``call_soon_threadsafe``; the loop joins whatever packets are queued into
    one message (so concurrent threads share messages) and writes it;
 3. the loop's receive path releases the waiter's lock with the response, and the
@@ -58,6 +61,9 @@ class _Slot:
 
 
 _EMPTY: Any = object()
+
+#: A request as the calling thread queues it: encoded, or (id, opcode, params).
+_Part = bytes | tuple[int, int, Mapping[int, Any] | None]
 
 
 class BatchWaiter:
@@ -112,7 +118,7 @@ class Bridge:
         self._core = core
         self._thread = thread
         self._loop = thread.loop
-        self._queue: collections.deque[tuple[int, bytes]] = collections.deque()
+        self._queue: collections.deque[tuple[int, _Part]] = collections.deque()
         self._scheduled = False
 
     def request(
@@ -134,9 +140,11 @@ class Bridge:
         element: str | None,
     ) -> list[Success | Failure]:
         """Send requests in one message and wait for their responses, in order."""
+        # Encoded on the loop thread (see _flush): cbor2's C encoder ignores errors
+        # raised inside it, which would swallow a KeyboardInterrupt of this thread.
         return self._exchange(
             len(requests),
-            lambda index, message_id: encode_request(message_id, *requests[index]),
+            lambda index, message_id: (message_id, *requests[index]),
             timeout,
             operation,
             element,
@@ -163,7 +171,7 @@ class Bridge:
     def _exchange(
         self,
         count: int,
-        encode: Callable[[int, int], bytes],
+        encode: Callable[[int, int], _Part],
         timeout: float | None,
         operation: str,
         element: str | None,
@@ -180,12 +188,12 @@ class Bridge:
         ids = core._ids
         batch = BatchWaiter(count)
         registered: list[int] = []
-        parts: list[tuple[int, bytes]] = []
+        parts: list[tuple[int, _Part]] = []
         try:
             for index in range(count):
                 message_id = next(ids)
-                pending[message_id] = batch.slot(index)
                 registered.append(message_id)
+                pending[message_id] = batch.slot(index)
                 parts.append((message_id, encode(index, message_id)))
             # Closed while we registered? Then nobody will fail our waiters.
             core._check_open()
@@ -199,22 +207,33 @@ class Bridge:
             for message_id in registered:
                 pending.pop(message_id, None)
 
-    def _submit(self, parts: list[tuple[int, bytes]]) -> None:
+    def _submit(self, parts: list[tuple[int, _Part]]) -> None:
         self._queue.extend(parts)
         if not self._scheduled:
             self._scheduled = True
-            self._loop.call_soon_threadsafe(self._flush)
+            try:
+                self._loop.call_soon_threadsafe(self._flush)
+            except BaseException:  # Ctrl-C in there: the next call schedules a flush
+                self._scheduled = False
+                raise
 
     def _flush(self) -> None:
         """On the loop thread: send every queued packet in one message."""
         self._scheduled = False
         queue = self._queue
+        core = self._core
         batch: list[tuple[int, bytes]] = []
         while queue:
-            batch.append(queue.popleft())
+            message_id, part = queue.popleft()
+            if type(part) is not bytes:
+                try:
+                    part = encode_request(*part)
+                except ProtocolError as exc:  # a value CBOR cannot carry fails its call
+                    core._fail_request(message_id, exc)
+                    continue
+            batch.append((message_id, part))
         if not batch:
             return
-        core = self._core
         data = join_packets([part for _, part in batch])
         try:
             transport = core._transport
