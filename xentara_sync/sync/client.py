@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
@@ -82,7 +82,7 @@ class XentaraClient:
         self._closed = False
         self._thread = _loop.loop_thread()
         try:
-            self._thread.run(self._async._connect(), self._async.connect_timeout)
+            self._thread.run(self._async._connect, self._async.connect_timeout)
         except BaseException:
             self._closed = True
             _loop.release(self._thread)
@@ -101,12 +101,12 @@ class XentaraClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+    def _run(self, coroutine: Callable[[], Coroutine[Any, Any, T]], timeout: float | None) -> T:
+        """Run ``coroutine()`` on the loop thread (see :meth:`LoopThread.run`)."""
         if self._closed:
-            coro.close()
             raise ClientClosed(f"the client for {self.url} is closed")
         wait = self._async.timeout if timeout is None else timeout
-        return self._thread.run(coro, wait)
+        return self._thread.run(coroutine, wait)
 
     def _dispatcher(self) -> Dispatcher:
         with self._lock:
@@ -132,7 +132,7 @@ class XentaraClient:
         self._undo_exit_hook()
         try:
             if self._thread.alive:
-                self._thread.run(self._async.close(), timeout or self._async.timeout)
+                self._thread.run(self._async.close, timeout or self._async.timeout)
         finally:
             if dispatcher is not None:
                 dispatcher.stop(1.0)
@@ -246,7 +246,7 @@ class XentaraClient:
         core = self._async
         element = core._index.get(key)
         if element is None or self._closed:  # a look-up first: the general path
-            return self._run(core.read(key, attribute=attribute, timeout=timeout), timeout)
+            return self._run(lambda: core.read(key, attribute=attribute, timeout=timeout), timeout)
         wanted = attribute_key(attribute)
         packet = self._bridge.request(
             Opcode.READ, {0: element.uuid, 1: [wanted]}, timeout, "read", key
@@ -263,7 +263,9 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> dict[Any, Any]:
         """Several attributes of one element in one request."""
-        return self._run(self._async.read_attributes(key, attributes, timeout=timeout), timeout)
+        return self._run(
+            lambda: self._async.read_attributes(key, attributes, timeout=timeout), timeout
+        )
 
     def read_many(
         self,
@@ -277,7 +279,9 @@ class XentaraClient:
         keys = list(keys)
         elements = [core._index.get(key) for key in keys]
         if self._closed or any(element is None for element in elements):
-            return self._run(core.read_many(keys, attribute=attribute, timeout=timeout), timeout)
+            return self._run(
+                lambda: core.read_many(keys, attribute=attribute, timeout=timeout), timeout
+            )
         wanted = attribute_key(attribute)
         uuids = [e.uuid for e in elements if e is not None]
         if isinstance(wanted, int):
@@ -307,7 +311,7 @@ class XentaraClient:
         metadata = core._metadata.get(element.uuid) if element is not None else None
         if element is None or metadata is None or self._closed:
             # Unknown name or no metadata yet: the general path looks them up.
-            self._run(core.write(key, value, attribute=attribute, timeout=timeout), timeout)
+            self._run(lambda: core.write(key, value, attribute=attribute, timeout=timeout), timeout)
             return
         params = core._write_params(element, metadata, key, value, attribute)
         packet = self._bridge.request(Opcode.WRITE, params, timeout, "write", key)
@@ -316,15 +320,15 @@ class XentaraClient:
 
     def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""
-        return self._run(self._async.metadata(key, timeout=timeout), timeout)
+        return self._run(lambda: self._async.metadata(key, timeout=timeout), timeout)
 
     def server_information(self, *, timeout: float | None = None) -> ServerInfo:
         """Version, user name and model file path of the server."""
-        return self._run(self._async.server_information(timeout=timeout), timeout)
+        return self._run(lambda: self._async.server_information(timeout=timeout), timeout)
 
     def get_stage(self, *, timeout: float | None = None) -> Stage | int:
         """The server's operational stage."""
-        return self._run(self._async.get_stage(timeout=timeout), timeout)
+        return self._run(lambda: self._async.get_stage(timeout=timeout), timeout)
 
     # ------------------------------------------------------------------ subscriptions
 

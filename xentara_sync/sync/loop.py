@@ -6,7 +6,9 @@ closes, is cleaned up at interpreter exit (so a script that forgets ``close()`` 
 promptly and quietly), and is forgotten in the child after ``os.fork()``, where the
 next client starts a fresh one.
 
-Calls cross with :func:`asyncio.run_coroutine_threadsafe`. Every wait is bounded;
+Coroutines run as tasks on the loop; the caller waits on a lock that the loop
+thread releases (it never waits for anything a user thread holds, since Ctrl-C can
+interrupt a user thread anywhere). Every wait is bounded;
 on timeout or ``KeyboardInterrupt`` the coroutine is cancelled. Calling from the
 loop thread itself raises :class:`~xentara_sync.exceptions.UsageError` at once
 instead of deadlocking.
@@ -14,6 +16,7 @@ instead of deadlocking.
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import atexit
 import concurrent.futures
@@ -127,34 +130,35 @@ class LoopThread:
         if not self.loop.is_running():
             raise UsageError("the xentara-sync event loop thread is gone") from self.error
 
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
-        """Run *coro* on the loop and wait at most *timeout* (+ a grace) for its result.
+    def run(self, coroutine: Callable[[], Coroutine[Any, Any, T]], timeout: float | None) -> T:
+        """Run ``coroutine()`` on the loop and wait at most *timeout* (+ a grace).
 
-        On timeout or KeyboardInterrupt the coroutine is cancelled.
+        The coroutine is created on the loop thread, so that a Ctrl-C in the calling
+        thread cannot leave one behind unawaited. On timeout or KeyboardInterrupt it
+        is cancelled.
         """
-        try:
-            self.check()
-        except BaseException:
-            coro.close()
-            raise
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        self.check()
+        call = _Call(coroutine)
+        self.loop.call_soon_threadsafe(call.start)
         wait = None if timeout is None else timeout + GRACE
         try:
-            finished = _Finished()
-            future.add_done_callback(finished)
-            if not wait_lock(finished.lock, wait) and not future.done():
+            if not wait_lock(call.done, wait):
                 raise TimeoutError
-            return future.result(0)
         except BaseException as exc:
-            if future.done() and not future.cancelled():
-                raise  # the coroutine's own outcome, with its own message
-            # Timed out, interrupted (Ctrl-C) or cancelled: cancel the coroutine.
-            future.cancel()
-            if not isinstance(exc, (TimeoutError, concurrent.futures.CancelledError)):
-                raise
-            if not self.alive:
-                raise UsageError("the xentara-sync event loop thread is gone") from self.error
-            raise RequestTimeout(f"no answer within {timeout:g} s") from None
+            finished = call.done.acquire(False)
+            if not finished:  # still running: cancel it
+                try:
+                    self.loop.call_soon_threadsafe(call.cancel)
+                except RuntimeError:  # the loop is closed: nothing runs any more
+                    pass
+            if not isinstance(exc, TimeoutError):
+                raise  # Ctrl-C
+            if not finished:
+                if not self.alive:
+                    raise UsageError("the xentara-sync event loop thread is gone") from self.error
+                raise RequestTimeout(f"no answer within {timeout:g} s") from None
+        result: T = call.outcome()
+        return result
 
     def call_soon(self, callback: Callable[..., object], *args: Any) -> None:
         """Run ``callback(*args)`` on the loop thread, soon."""
@@ -172,17 +176,70 @@ class LoopThread:
             self.thread.join(timeout)
 
 
-class _Finished:
-    """A done callback that releases a lock: a wait on it can be sliced."""
+#: The tasks of :class:`_Call`, referenced by the loop thread until they end.
+_running: set[asyncio.Task[Any]] = set()
 
-    __slots__ = ("lock",)
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.lock.acquire()
+class _Call:
+    """A coroutine run on the loop for a waiting thread.
 
-    def __call__(self, _future: object) -> None:
-        self.lock.release()
+    Not :func:`asyncio.run_coroutine_threadsafe`: its future guards its state with
+    a :class:`threading.Condition`, which the calling thread holds now and then, and
+    a Ctrl-C at the wrong moment leaves it held, so that the loop thread would block
+    on it for good. Here the loop thread only ever releases :attr:`done`.
+    """
+
+    __slots__ = ("_coroutine", "_error", "_result", "_task", "cancelled", "done")
+
+    def __init__(self, coroutine: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        self._coroutine = coroutine
+        self._task: asyncio.Task[Any] | None = None
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self.cancelled = False
+        #: Released by the loop thread once the outcome is there.
+        self.done = _thread.allocate_lock()
+        self.done.acquire()
+
+    def start(self) -> None:
+        """On the loop thread: run the coroutine as a task."""
+        if self.cancelled:
+            return
+        try:
+            coro = self._coroutine()
+        except Exception as exc:  # wrong arguments, for instance
+            self._error = exc
+            self.done.release()
+            return
+        task = self._task = asyncio.get_running_loop().create_task(coro)
+        _running.add(task)  # asyncio itself keeps only a weak reference
+        task.add_done_callback(self._finish)
+
+    def cancel(self) -> None:
+        """On the loop thread: the caller gave up; cancel the coroutine."""
+        self.cancelled = True
+        if self._task is not None:
+            self._task.cancel()
+
+    def _finish(self, task: asyncio.Task[Any]) -> None:
+        # The task is let go of here, on the loop thread: were the last reference
+        # dropped by the calling thread, a Ctrl-C could strike in asyncio's clean-up
+        # of it there, where Python can only print and drop it.
+        _running.discard(task)
+        self._task = None
+        if task.cancelled():
+            self._error = concurrent.futures.CancelledError()
+        else:
+            self._error = task.exception()
+            if self._error is None:
+                self._result = task.result()
+        self.done.release()
+
+    def outcome(self) -> Any:
+        """The coroutine's result, or its exception raised."""
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 _lock = threading.Lock()

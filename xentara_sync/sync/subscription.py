@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import collections
 import logging
 import queue
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import Event
 from ..core import Subscription as CoreSubscription
 from ..exceptions import RequestTimeout, SubscriptionEnded
-from .loop import SLICE
+from .loop import SLICE, wait_lock
 
 if TYPE_CHECKING:
     from .client import XentaraClient
@@ -30,6 +31,12 @@ class ThreadEventQueue:
     """A bounded, thread-safe event queue filled by the loop thread.
 
     Overflow policy: when full, the oldest event is dropped and counted.
+
+    The loop thread never waits here for anything a user thread holds: a user
+    thread can be interrupted anywhere by Ctrl-C, and a lock it held would stay
+    held. Events live in a :class:`collections.deque` (atomic appends and pops);
+    a waiting reader sleeps on a *bell*, a lock that is held while there is no
+    news and that the loop thread releases after each change.
     """
 
     def __init__(self, maxsize: int) -> None:
@@ -37,29 +44,39 @@ class ThreadEventQueue:
             raise ValueError("max_queue must be at least 1")
         self.maxsize = maxsize
         self._items: collections.deque[Event] = collections.deque()
-        self._ready = threading.Condition(threading.Lock())
+        self._bell = _thread.allocate_lock()
+        self._bell.acquire()
         self._closed = False
         self._error: BaseException | None = None
         self.dropped = 0
         #: Called (on the loop thread) after each put, to wake a dispatcher.
         self.on_put: Callable[[], None] | None = None
 
+    def _ring(self) -> None:
+        try:
+            self._bell.release()
+        except RuntimeError:  # already rung and not yet heard
+            pass
+
     def put(self, event: Event) -> None:
-        with self._ready:
-            if len(self._items) >= self.maxsize:
-                self._items.popleft()
+        items = self._items
+        items.append(event)
+        if len(items) > self.maxsize:
+            try:
+                items.popleft()
+            except IndexError:  # a reader took it meanwhile
+                pass
+            else:
                 self.dropped += 1
-            self._items.append(event)
-            self._ready.notify()
+        self._ring()
         on_put = self.on_put
         if on_put is not None:
             on_put()
 
     def close(self, error: BaseException | None) -> None:
-        with self._ready:
-            self._closed = True
-            self._error = error
-            self._ready.notify_all()
+        self._error = error
+        self._closed = True
+        self._ring()
         on_put = self.on_put
         if on_put is not None:
             on_put()
@@ -71,27 +88,38 @@ class ThreadEventQueue:
         """The next event. Raises :class:`SubscriptionEnded` (or the connection's
         error) once closed and empty, :class:`TimeoutError` after *timeout*."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._ready:
-            while not self._items:
-                if self._closed:
-                    if self._error is not None:
-                        raise self._error
-                    raise SubscriptionEnded("the subscription has ended")
-                if deadline is None:
-                    self._ready.wait(SLICE)
-                    continue
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                self._ready.wait(min(remaining, SLICE))
-            return self._items.popleft()
+        items = self._items
+        while True:
+            try:
+                event = items.popleft()
+            except IndexError:
+                pass
+            else:
+                if items:  # more for another reader
+                    self._ring()
+                return event
+            if self._closed:
+                self._ring()  # the others waiting see it too
+                if self._error is not None:
+                    raise self._error
+                raise SubscriptionEnded("the subscription has ended")
+            if deadline is None:
+                wait_lock(self._bell, SLICE)
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            wait_lock(self._bell, remaining)
 
     def drain(self) -> list[Event]:
         """Every queued event, at once."""
-        with self._ready:
-            items = list(self._items)
-            self._items.clear()
-            return items
+        items = self._items
+        drained = []
+        try:
+            while True:
+                drained.append(items.popleft())
+        except IndexError:
+            return drained
 
 
 class Dispatcher:
@@ -185,11 +213,11 @@ class Subscription:
         if self._core._ended:
             self._queue = self._client._new_queue(self._core.max_queue)
             self._wire_queue()
-        self._client._run(self._core.start(timeout=timeout), timeout)
+        self._client._run(lambda: self._core.start(timeout=timeout), timeout)
 
     def stop(self, *, timeout: float | None = None) -> None:
         """Unsubscribe and end the iteration. Does nothing if not running."""
-        self._client._run(self._core.stop(timeout=timeout), timeout)
+        self._client._run(lambda: self._core.stop(timeout=timeout), timeout)
 
     def _wire_queue(self) -> None:
         queue = self._queue
