@@ -19,7 +19,6 @@ from __future__ import annotations
 import _thread
 import asyncio
 import atexit
-import concurrent.futures
 import logging
 import os
 import threading
@@ -227,8 +226,8 @@ class _Call:
         # of it there, where Python can only print and drop it.
         _running.discard(task)
         self._task = None
-        if task.cancelled():
-            self._error = concurrent.futures.CancelledError()
+        if task.cancelled():  # not by the caller, who has left: by a shutdown
+            self._error = UsageError("the call was cancelled on the xentara-sync event loop")
         else:
             self._error = task.exception()
             if self._error is None:
