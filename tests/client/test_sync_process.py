@@ -95,10 +95,10 @@ def test_ctrl_c_taken_by_another_thread_still_interrupts_a_blocked_call() -> Non
                 "read": lambda: client.read({OUTPUT!r}, timeout=30),
                 "read_attributes": lambda: client.read_attributes({OUTPUT!r}, timeout=30),
             }}
+            # The client's and the simulator's threads (taken before any timer starts).
+            others = [t for t in threading.enumerate() if t is not threading.main_thread()]
             for name, call in calls.items():
-                for thread in threading.enumerate():
-                    if thread is threading.main_thread():
-                        continue
+                for thread in others:
                     kill = (thread.ident, signal.SIGINT)
                     threading.Timer(0.3, signal.pthread_kill, kill).start()
                     started = time.monotonic()
