@@ -248,9 +248,12 @@ class XentaraClient:
         if element is None or self._closed:  # a look-up first: the general path
             return self._run(lambda: core.read(key, attribute=attribute, timeout=timeout), timeout)
         wanted = attribute_key(attribute)
-        packet = self._bridge.request(
-            Opcode.READ, {0: element.uuid, 1: [wanted]}, timeout, "read", key
-        )
+        if isinstance(wanted, int):  # encoded here, in Python (see the bridge)
+            packet = self._bridge.read_many([element.uuid], wanted, timeout, "read", key)[0]
+        else:
+            packet = self._bridge.request(
+                Opcode.READ, {0: element.uuid, 1: [wanted]}, timeout, "read", key
+            )
         if isinstance(packet, Failure):
             raise core._server_error(packet, "read", key)
         return core._read_value(packet.result, wanted, key)
