@@ -7,18 +7,17 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data"
 #: Where the originals lie when the repository is checked out beside them.
 SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 
 
-def test_sample_model_is_a_xentara_model() -> None:
-    model = json.loads((DATA / "signal-sampler.json").read_text(encoding="utf-8"))
+def test_sample_model_is_a_xentara_model(sample_model: Path) -> None:
+    model = json.loads(sample_model.read_text(encoding="utf-8"))
     assert isinstance(model, dict) and model, "a model file holds a JSON object"
 
 
-def test_sample_model_is_the_original() -> None:
-    original = SHARED_MODELS / "signal-sampler.json"
+def test_sample_model_is_the_original(sample_model: Path) -> None:
+    original = SHARED_MODELS / sample_model.name
     if not original.is_file():
         pytest.skip(f"the originals are not beside the repository ({SHARED_MODELS})")
-    assert (DATA / "signal-sampler.json").read_bytes() == original.read_bytes()
+    assert sample_model.read_bytes() == original.read_bytes()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -14,9 +13,6 @@ from xentara_sync.simulator import Simulator
 from .rawclient import RawClient
 
 T = TypeVar("T")
-
-#: Real model files, kept unchanged in tests/data (see its README).
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def run(coro: Coroutine[Any, Any, T], timeout: float = 8.0) -> T:
@@ -29,12 +25,6 @@ def sim() -> Iterator[Simulator]:
     """A simulator with the demo model, serving from a background thread."""
     with Simulator() as simulator:
         yield simulator
-
-
-@pytest.fixture
-def sample_model() -> Path:
-    """The real model file signal-sampler.json."""
-    return DATA / "signal-sampler.json"
 
 
 Scenario = Callable[[RawClient], Coroutine[Any, Any, T]]
