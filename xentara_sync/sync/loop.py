@@ -38,6 +38,8 @@ T = TypeVar("T")
 GRACE = 1.0
 #: Seconds the clean-up at interpreter exit may take in all.
 EXIT_TIMEOUT = 2.0
+#: Seconds the loop thread may take to start.
+START_TIMEOUT = 10.0
 #: Seconds a blocking wait sleeps at a time. The kernel may deliver Ctrl-C's SIGINT
 #: to any thread of the process; Python then raises KeyboardInterrupt in the main
 #: thread only when that thread runs again, so no wait may sleep longer than this.
@@ -50,8 +52,6 @@ def wait_lock(lock: Any, timeout: float | None) -> bool:
     The wait sleeps at most :data:`SLICE` at a time, so KeyboardInterrupt comes
     through promptly whichever thread the signal was delivered to.
     """
-    if timeout is not None and timeout <= SLICE:
-        return bool(lock.acquire(timeout=max(timeout, 0.0)))
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         wait = SLICE if deadline is None else min(max(deadline - time.monotonic(), 0.0), SLICE)
@@ -72,7 +72,7 @@ class LoopThread:
         self._ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name="xentara-sync-loop", daemon=True)
         self.thread.start()
-        if not self._ready.wait(EXIT_TIMEOUT * 5):
+        if not self._ready.wait(START_TIMEOUT):
             raise UsageError("the xentara-sync event loop thread did not start")
 
     def _run(self) -> None:
@@ -188,21 +188,21 @@ class _Call:
     on it for good. Here the loop thread only ever releases :attr:`done`.
     """
 
-    __slots__ = ("_coroutine", "_error", "_result", "_task", "cancelled", "done")
+    __slots__ = ("_cancelled", "_coroutine", "_error", "_result", "_task", "done")
 
     def __init__(self, coroutine: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         self._coroutine = coroutine
         self._task: asyncio.Task[Any] | None = None
         self._result: Any = None
         self._error: BaseException | None = None
-        self.cancelled = False
+        self._cancelled = False
         #: Released by the loop thread once the outcome is there.
         self.done = _thread.allocate_lock()
         self.done.acquire()
 
     def start(self) -> None:
         """On the loop thread: run the coroutine as a task."""
-        if self.cancelled:
+        if self._cancelled:
             return
         try:
             coro = self._coroutine()
@@ -216,7 +216,7 @@ class _Call:
 
     def cancel(self) -> None:
         """On the loop thread: the caller gave up; cancel the coroutine."""
-        self.cancelled = True
+        self._cancelled = True
         if self._task is not None:
             self._task.cancel()
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import Event
 from ..core import Subscription as CoreSubscription
 from ..exceptions import RequestTimeout, SubscriptionEnded
-from .loop import SLICE, wait_lock
+from .loop import wait_lock
 
 if TYPE_CHECKING:
     from .client import XentaraClient
@@ -104,7 +104,7 @@ class ThreadEventQueue:
                     raise self._error
                 raise SubscriptionEnded("the subscription has ended")
             if deadline is None:
-                wait_lock(self._bell, SLICE)
+                wait_lock(self._bell, None)
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
