@@ -23,8 +23,7 @@ from .exceptions import *  # noqa: F403
 from .exceptions import __all__ as _exception_names
 
 if TYPE_CHECKING:
-    from .core import Element as Element
-    from .core import Event as Event
+    from .element import Element as Element
     from .model import (
         AttributeInfo as AttributeInfo,
     )
@@ -33,6 +32,9 @@ if TYPE_CHECKING:
     )
     from .model import (
         ElementMetadata as ElementMetadata,
+    )
+    from .model import (
+        Event as Event,
     )
     from .model import (
         ServerInfo as ServerInfo,
@@ -46,8 +48,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "XentaraClient": "xentara_sync.sync",
     "Subscription": "xentara_sync.sync",
-    "Element": "xentara_sync.core",
-    "Event": "xentara_sync.core",
+    "Element": "xentara_sync.element",
+    "Event": "xentara_sync.model",
     "AttributeInfo": "xentara_sync.model",
     "ElementInfo": "xentara_sync.model",
     "ElementMetadata": "xentara_sync.model",

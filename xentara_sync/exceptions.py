@@ -141,18 +141,23 @@ class ServerError(XentaraError):
         element: the element concerned, if known.
     """
 
+    #: The error codes this class stands for; the first is its default code.
     codes: ClassVar[tuple[int, ...]] = ()
 
     def __init__(
         self,
-        code: int,
-        text: str,
+        code: int | None = None,
+        text: str | None = None,
         *,
         operation: str | None = None,
         element: str | None = None,
     ) -> None:
+        if code is None:
+            if not self.codes:
+                raise TypeError(f"{type(self).__name__} needs an error code")
+            code = self.codes[0]
         self.code = code
-        self.text = text
+        self.text = text if text is not None else _default_text(code)
         self.operation = operation
         self.element = element
         super().__init__(self._message())
@@ -188,6 +193,16 @@ class ServerError(XentaraError):
         return cls(code, text, operation=operation, element=element)
 
 
+def _default_text(code: int) -> str:
+    """The protocol's text for *code* (the ids module is imported late: it imports us)."""
+    from .protocol.ids import ErrorCode
+
+    try:
+        return ErrorCode(code).text
+    except ValueError:
+        return f"error {code}"
+
+
 def _rebuild_server_error(
     cls: type[ServerError], code: int, text: str, operation: str | None, element: str | None
 ) -> ServerError:
@@ -201,8 +216,8 @@ class UnknownElement(ServerError, KeyError):
 
     def __init__(
         self,
-        code: int = -32100,
-        text: str = "unknown element",
+        code: int | None = None,
+        text: str | None = None,
         *,
         operation: str | None = None,
         element: str | None = None,

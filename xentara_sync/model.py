@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .exceptions import OutOfRange, ReadOnly, TypeMismatch, WriteOnly
+from .exceptions import OutOfRange, ReadOnly, TypeMismatch
 from .protocol import Access, Attribute, Category, DataType, Quality, TimePoint
 
 __all__ = [
@@ -29,9 +29,9 @@ __all__ = [
     "ElementIndex",
     "ElementInfo",
     "ElementMetadata",
+    "Event",
     "ServerInfo",
     "attribute_key",
-    "check_readable",
     "check_write",
     "convert_value",
 ]
@@ -85,6 +85,25 @@ class ElementMetadata:
         return None
 
 
+class Event(NamedTuple):
+    """One value change delivered by a subscription.
+
+    >>> event = Event(1704107471.5, "Hardware.Registers.Speed", uuid.UUID(int=1), 42)
+    >>> timestamp, name, element, value = event
+    >>> event.value
+    42
+    """
+
+    timestamp: float
+    """When the change was recorded, in seconds since the epoch (as :func:`time.time`)."""
+    name: str
+    """The element's primary key."""
+    uuid: uuid.UUID
+    """The element's UUID."""
+    value: Any
+    """The new value (an :class:`~xentara_sync.protocol.AttributeFault` if in error)."""
+
+
 class ServerInfo(NamedTuple):
     """What ``server_information`` tells about the server."""
 
@@ -104,11 +123,6 @@ class ElementIndex:
     def __init__(self, elements: Iterable[ElementInfo] = ()) -> None:
         self._by_key: dict[str, ElementInfo] = {e.key: e for e in elements}
         self._by_uuid: dict[uuid.UUID, ElementInfo] = {e.uuid: e for e in self._by_key.values()}
-
-    def add(self, element: ElementInfo) -> None:
-        """Remember *element* (a look-up outside the browsed tree)."""
-        self._by_key[element.key] = element
-        self._by_uuid[element.uuid] = element
 
     def get(self, key: str) -> ElementInfo | None:
         """The element with primary key *key*, or ``None``."""
@@ -188,12 +202,6 @@ def convert_value(key: int | uuid.UUID, value: Any) -> Any:
 _FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 
 
-def check_readable(info: AttributeInfo, *, element: str) -> None:
-    """Raise :class:`WriteOnly` if the attribute cannot be read."""
-    if not info.access.readable:
-        raise WriteOnly(-32104, f"{info.name} is write only", operation="read", element=element)
-
-
 def check_write(info: AttributeInfo, value: Any, *, element: str) -> Any:
     """Check *value* against the attribute's access and data type before sending it.
 
@@ -208,14 +216,13 @@ def check_write(info: AttributeInfo, value: Any, *, element: str) -> Any:
     xentara_sync.exceptions.OutOfRange: write 'Level' failed: 300 is outside uint8 (0..255) (-32105)
     """
     if not info.access.writable:
-        raise ReadOnly(-32103, f"{info.name} is read only", operation="write", element=element)
+        raise ReadOnly(text=f"{info.name} is read only", operation="write", element=element)
     dtype = info.data_type
     type_name = _TYPE_NAMES.get(dtype, dtype.name.lower())
 
     def mismatch(expected: str) -> TypeMismatch:
         return TypeMismatch(
-            -32106,
-            f"{info.name} is {type_name}: expected {expected}, got {type(value).__name__} "
+            text=f"{info.name} is {type_name}: expected {expected}, got {type(value).__name__} "
             f"{value!r}",
             operation="write",
             element=element,
@@ -232,8 +239,7 @@ def check_write(info: AttributeInfo, value: Any, *, element: str) -> Any:
         low, high = limits
         if not low <= value <= high:
             raise OutOfRange(
-                -32105,
-                f"{value} is outside {type_name} ({low}..{high})",
+                text=f"{value} is outside {type_name} ({low}..{high})",
                 operation="write",
                 element=element,
             )
@@ -245,8 +251,7 @@ def check_write(info: AttributeInfo, value: Any, *, element: str) -> Any:
         if dtype is DataType.FLOAT32 and math.isfinite(number):
             if abs(number) > _FLOAT32_MAX:
                 raise OutOfRange(
-                    -32105,
-                    f"{value} is outside the range of float32",
+                    text=f"{value} is outside the range of float32",
                     operation="write",
                     element=element,
                 )

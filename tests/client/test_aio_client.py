@@ -328,7 +328,7 @@ def test_timeout_leaves_the_client_usable(fresh_simulator: Simulator) -> None:
                     await client.read(OUTPUTS[0], timeout=0.2)
                 assert isinstance(info.value, TimeoutError)
             assert isinstance(await client.read(OUTPUTS[0]), bool)
-            assert client._pending == {}
+            assert client.session.pending == 0
 
     run(main())
 

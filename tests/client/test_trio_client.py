@@ -349,7 +349,7 @@ def test_timeout_leaves_the_client_usable(fresh_simulator: Simulator) -> None:
                     await client.read(OUTPUTS[0], timeout=0.2)
                 assert isinstance(info.value, TimeoutError)
             assert isinstance(await client.read(OUTPUTS[0]), bool)
-            assert client._pending == {}
+            assert client.session.pending == 0
 
     run(main)
 
@@ -363,7 +363,7 @@ def test_cancellation_propagates_and_leaves_the_client_usable(
                 with trio.move_on_after(0.2) as scope:
                     await client.read(OUTPUTS[0])
                 assert scope.cancelled_caught
-            assert client._pending == {}
+            assert client.session.pending == 0
             assert isinstance(await client.read(OUTPUTS[0]), bool)
 
     run(main)
@@ -644,6 +644,6 @@ def test_a_cancelled_request_does_not_hold_back_its_batch(simulator: Simulator) 
                     nursery.start_soon(patient)
                 assert len(values) == 1 and isinstance(values[0], bool)
                 assert len(sent) == 1
-            assert client._pending == {}
+            assert client.session.pending == 0
 
     run(main)

@@ -16,7 +16,10 @@ True
 
 from __future__ import annotations
 
-from ..core import ClientCore, Element, Event, Subscription
+from ..core import ClientCore
+from ..element import Element
+from ..model import Event
+from ..subscription import Subscription
 from .backend import AsyncioBackend
 
 __all__ = ["Element", "Event", "Subscription", "XentaraClient"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -12,10 +13,10 @@ from websockets.exceptions import ConnectionClosed as WebSocketClosed
 from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN
 
-from ..core import TaskHandle, Transport
 from ..endpoint import Endpoint
 from ..exceptions import ConnectionClosed
 from ..handshake import connect_error
+from ..interfaces import TaskHandle, Transport
 
 __all__ = ["AsyncioBackend"]
 
@@ -143,10 +144,12 @@ class _Transport:
 class AsyncioBackend:
     """Runs the client core on the running asyncio event loop."""
 
-    __slots__ = ("_tasks",)
+    __slots__ = ("_loop", "_tasks", "_thread")
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
 
     def create_waiter(self) -> _Waiter:
         return _Waiter(asyncio.get_running_loop())
@@ -155,8 +158,14 @@ class AsyncioBackend:
         await asyncio.sleep(0)
 
     def call_soon(self, callback: Callable[[], object]) -> None:
-        """Run *callback* on the next turn of the running loop."""
-        asyncio.get_running_loop().call_soon(callback)
+        """Run *callback* on a next turn of the connection's loop, from any thread."""
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("call_soon before connecting")
+        if threading.get_ident() == self._thread:
+            loop.call_soon(callback)
+        else:
+            loop.call_soon_threadsafe(callback)
 
     def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
         async def run() -> None:
@@ -176,6 +185,8 @@ class AsyncioBackend:
         timeout: float,
         max_size: int | None,
     ) -> Transport:
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
         try:
             ws = await connect(
                 endpoint.url,

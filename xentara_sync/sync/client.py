@@ -8,13 +8,15 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
-from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, Element
+from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
+from ..element import Element
 from ..exceptions import ClientClosed
-from ..model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
-from ..protocol import Category, Failure, Opcode, Stage
+from ..model import ElementInfo, ElementMetadata, ServerInfo
+from ..protocol import Category, Stage
+from ..protocol.session import ClientSession, Plan
 from . import loop as _loop
-from .bridge import Bridge
-from .subscription import Callback, Dispatcher, Subscription, ThreadEventQueue
+from .bridge import execute
+from .subscription import Callback, Dispatcher, Subscription
 
 __all__ = ["XentaraClient"]
 
@@ -65,7 +67,7 @@ class XentaraClient:
         max_message_size: int | None = 64 * 1024 * 1024,
     ) -> None:
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
-        self._async = AsyncClient(
+        client = AsyncClient(
             url,
             root_element,
             verify_ssl,
@@ -77,17 +79,20 @@ class XentaraClient:
             max_queue=max_queue,
             max_message_size=max_message_size,
         )
+        self._attach(lambda thread: thread.run(client.__aenter__, client.connect_timeout))
+
+    def _attach(self, connect: Callable[[_loop.LoopThread], AsyncClient]) -> None:
+        """Take a user of the loop thread and connect there with *connect*."""
         self._lock = threading.Lock()
         self._dispatcher_thread: Dispatcher | None = None
         self._closed = False
         self._thread = _loop.loop_thread()
         try:
-            self._thread.run(self._async._connect, self._async.connect_timeout)
+            self._async = connect(self._thread)
         except BaseException:
             self._closed = True
             _loop.release(self._thread)
             raise
-        self._bridge = Bridge(self._async, self._thread)
         self._undo_exit_hook = _loop.on_exit(self._close_at_exit)
 
     @classmethod
@@ -95,9 +100,14 @@ class XentaraClient:
         """Create a connected client: the same as ``XentaraClient(...)``."""
         return cls(*args, **kwargs)
 
-    def copy(self, *, timeout: float | None = None) -> XentaraClient:
+    def copy(self) -> XentaraClient:
         """A new client with its own connection and the same settings."""
-        return type(self)(**self._async._settings())
+        if self._closed:
+            raise ClientClosed(f"the client for {self.url} is closed")
+        original = self._async
+        twin = object.__new__(type(self))
+        twin._attach(lambda thread: thread.run(original.copy, original.connect_timeout))
+        return twin
 
     # ------------------------------------------------------------------ plumbing
 
@@ -114,8 +124,19 @@ class XentaraClient:
                 self._dispatcher_thread = Dispatcher("xentara-sync-callbacks")
             return self._dispatcher_thread
 
-    def _new_queue(self, maxsize: int) -> ThreadEventQueue:
-        return ThreadEventQueue(maxsize)
+    def _plan(self, make: Callable[[ClientSession], Plan | None]) -> Plan | None:
+        """The plan *make* builds on the live session, or None (closed, or the
+        operation needs the general path: a look-up first)."""
+        session = self._async.session
+        if self._closed or session is None:
+            return None
+        return make(session)
+
+    def _execute(self, plan: Plan, timeout: float | None) -> Any:
+        session = self._async.session
+        assert session is not None
+        wait = self._async.timeout if timeout is None else timeout
+        return execute(session, self._thread, plan, wait)
 
     # ------------------------------------------------------------------ closing
 
@@ -188,6 +209,11 @@ class XentaraClient:
         return self._async.timeout
 
     @property
+    def session(self) -> ClientSession | None:
+        """The connection's sans-I/O state (see :attr:`xentara_sync.aio.XentaraClient.session`)."""
+        return self._async.session
+
+    @property
     def server_info(self) -> ServerInfo | None:
         """Version, user and model path of the server, as read when connecting."""
         return self._async.server_info
@@ -243,20 +269,12 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> Any:
         """The current value of element *key* (or of another *attribute*)."""
-        core = self._async
-        element = core._index.get(key)
-        if element is None or self._closed:  # a look-up first: the general path
-            return self._run(lambda: core.read(key, attribute=attribute, timeout=timeout), timeout)
-        wanted = attribute_key(attribute)
-        if isinstance(wanted, int):  # encoded here, in Python (see the bridge)
-            packet = self._bridge.read_many([element.uuid], wanted, timeout, "read", key)[0]
-        else:
-            packet = self._bridge.request(
-                Opcode.READ, {0: element.uuid, 1: [wanted]}, timeout, "read", key
+        plan = self._plan(lambda session: session.plan_read(key, attribute))
+        if plan is None:  # a look-up first: the general path
+            return self._run(
+                lambda: self._async.read(key, attribute=attribute, timeout=timeout), timeout
             )
-        if isinstance(packet, Failure):
-            raise core._server_error(packet, "read", key)
-        return core._read_value(packet.result, wanted, key)
+        return self._execute(plan, timeout)
 
     def read_attributes(
         self,
@@ -278,27 +296,13 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         """The values of many elements, read in one message: ``{key: value}``."""
-        core = self._async
         keys = list(keys)
-        elements = [core._index.get(key) for key in keys]
-        if self._closed or any(element is None for element in elements):
+        plan = self._plan(lambda session: session.plan_read_many(keys, attribute))
+        if plan is None:
             return self._run(
-                lambda: core.read_many(keys, attribute=attribute, timeout=timeout), timeout
+                lambda: self._async.read_many(keys, attribute=attribute, timeout=timeout), timeout
             )
-        wanted = attribute_key(attribute)
-        uuids = [e.uuid for e in elements if e is not None]
-        if isinstance(wanted, int):
-            packets = self._bridge.read_many(uuids, wanted, timeout, "read_many", None)
-        else:
-            packets = self._bridge.request_many(
-                [(Opcode.READ, {0: u, 1: [wanted]}) for u in uuids], timeout, "read_many", None
-            )
-        values: dict[str, Any] = {}
-        for key, packet in zip(keys, packets, strict=True):
-            if isinstance(packet, Failure):
-                raise core._server_error(packet, "read", key)
-            values[key] = core._read_value(packet.result, wanted, key)
-        return values
+        return self._execute(plan, timeout)  # type: ignore[no-any-return]
 
     def write(
         self,
@@ -309,17 +313,14 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> None:
         """Write *value* to element *key*, checked against its data type first."""
-        core = self._async
-        element = core._index.get(key)
-        metadata = core._metadata.get(element.uuid) if element is not None else None
-        if element is None or metadata is None or self._closed:
-            # Unknown name or no metadata yet: the general path looks them up.
-            self._run(lambda: core.write(key, value, attribute=attribute, timeout=timeout), timeout)
+        plan = self._plan(lambda session: session.plan_write(key, value, attribute))
+        if plan is None:  # unknown name or no metadata yet: the general path asks
+            self._run(
+                lambda: self._async.write(key, value, attribute=attribute, timeout=timeout),
+                timeout,
+            )
             return
-        params = core._write_params(element, metadata, key, value, attribute)
-        packet = self._bridge.request(Opcode.WRITE, params, timeout, "write", key)
-        if isinstance(packet, Failure):
-            raise core._server_error(packet, "write", key)
+        self._execute(plan, timeout)
 
     def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""
@@ -352,15 +353,16 @@ class XentaraClient:
         """
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
-        size = max_queue or self._async.max_queue
-        queue = self._new_queue(size)
-        core = self._async.subscribe(
-            key,
-            maximum_update_interval,
-            minimum_update_interval,
+        return Subscription(
+            self._async,
+            subscription_keys(key),
+            maximum_update_interval=maximum_update_interval,
+            minimum_update_interval=minimum_update_interval,
             attribute=attribute,
-            max_queue=size,
+            max_queue=max_queue or self._async.max_queue,
+            run=self._run,
+            dispatcher=self._dispatcher,
+            timeout=self._async.timeout,
+            callback=callback,
         )
-        core._sink_factory = lambda: queue
-        core._sink = queue
-        return Subscription(self, core, queue, callback)
+

@@ -8,16 +8,18 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 
-from ..core import Event
-from ..core import Subscription as CoreSubscription
 from ..exceptions import RequestTimeout, SubscriptionEnded
+from ..model import Event
+from ..subscription import Subscription as CoreSubscription
+from ..subscription import SubscriptionHost
 from .loop import wait_lock
 
-if TYPE_CHECKING:
-    from .client import XentaraClient
+#: Runs a coroutine on the loop thread and waits for it (the client's ``_run``).
+Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], float | None], Any]
 
 __all__ = ["Callback", "Dispatcher", "Subscription", "ThreadEventQueue"]
 
@@ -72,6 +74,11 @@ class ThreadEventQueue:
         on_put = self.on_put
         if on_put is not None:
             on_put()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the queue was closed (its subscription ended)."""
+        return self._closed
 
     def close(self, error: BaseException | None) -> None:
         self._error = error
@@ -173,20 +180,46 @@ class Subscription:
 
     def __init__(
         self,
-        client: XentaraClient,
-        core: CoreSubscription,
-        queue: ThreadEventQueue,
-        callback: Callback | None,
+        client: SubscriptionHost,
+        keys: tuple[str, ...],
+        *,
+        maximum_update_interval: int | None,
+        minimum_update_interval: int | None,
+        attribute: str | int | uuid.UUID,
+        max_queue: int,
+        run: Runner,
+        dispatcher: Callable[[], Dispatcher],
+        timeout: float,
+        callback: Callback | None = None,
     ) -> None:
-        self._client = client
-        self._core = core
-        self._queue = queue
+        self._run = run
+        self._dispatcher = dispatcher
+        self._timeout = timeout
         self._callbacks: list[Callback] = []
         self._callbacks_lock = threading.Lock()
         #: Exceptions raised by callbacks (each is logged).
         self.callback_errors = 0
+        self._queue = ThreadEventQueue(max_queue)
+        self._core = CoreSubscription(
+            client,
+            keys,
+            maximum_update_interval=maximum_update_interval,
+            minimum_update_interval=minimum_update_interval,
+            attribute=attribute,
+            max_queue=max_queue,
+            sink_factory=self._next_queue,
+        )
         if callback is not None:
             self.add_callback(callback)
+
+    def _next_queue(self) -> ThreadEventQueue:
+        """The queue of the next run: the first one, then a fresh one per restart."""
+        queue = self._queue
+        if queue.closed:
+            queue = self._queue = ThreadEventQueue(queue.maxsize)
+            if self._callbacks:
+                self._connect_dispatcher()
+        return queue
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -210,21 +243,11 @@ class Subscription:
 
     def start(self, *, timeout: float | None = None) -> None:
         """Subscribe on the server. Does nothing if already running."""
-        if self._core._ended:
-            self._queue = self._client._new_queue(self._core.max_queue)
-            self._wire_queue()
-        self._client._run(lambda: self._core.start(timeout=timeout), timeout)
+        self._run(lambda: self._core.start(timeout=timeout), timeout)
 
     def stop(self, *, timeout: float | None = None) -> None:
         """Unsubscribe and end the iteration. Does nothing if not running."""
-        self._client._run(lambda: self._core.stop(timeout=timeout), timeout)
-
-    def _wire_queue(self) -> None:
-        queue = self._queue
-        self._core._sink_factory = lambda: queue
-        self._core._sink = queue
-        if self._callbacks:
-            self._connect_dispatcher()
+        self._run(lambda: self._core.stop(timeout=timeout), timeout)
 
     def receive(self, timeout: float | None = None) -> Event:
         """The next event, waiting at most *timeout* seconds (None: the client's timeout).
@@ -232,7 +255,7 @@ class Subscription:
         Raises :class:`RequestTimeout` (a :class:`TimeoutError`) when none comes in
         time and :class:`SubscriptionEnded` once the subscription has ended.
         """
-        wait = self._client.timeout if timeout is None else timeout
+        wait = self._timeout if timeout is None else timeout
         try:
             return self._queue.get(wait)
         except TimeoutError:
@@ -241,7 +264,7 @@ class Subscription:
             ) from None
 
     def __iter__(self) -> Iterator[Event]:
-        if not self._core.active and not self._core._ended:
+        if not self._core.active and not self._queue.closed:
             self.start()
         while True:
             try:
@@ -254,7 +277,7 @@ class Subscription:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._client.closed:
+        if not self._core.active:  # ended already (stopped, closed or lost)
             return
         self.stop()
 
@@ -276,7 +299,7 @@ class Subscription:
                 self._queue.on_put = None
 
     def _connect_dispatcher(self) -> None:
-        dispatcher = self._client._dispatcher()
+        dispatcher = self._dispatcher()
         self._queue.on_put = lambda: dispatcher.notify(self)
         if len(self._queue):
             dispatcher.notify(self)

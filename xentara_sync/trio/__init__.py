@@ -26,7 +26,10 @@ cleanly when its main task returns.
 
 from __future__ import annotations
 
-from ..core import ClientCore, Element, Event, Subscription
+from ..core import ClientCore
+from ..element import Element
+from ..model import Event
+from ..subscription import Subscription
 from .backend import TrioBackend
 
 __all__ = ["Element", "Event", "Subscription", "XentaraClient"]

@@ -31,10 +31,10 @@ import trio
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 from websockets.trio.client import ClientConnection, connect
 
-from ..core import TaskHandle, Transport
 from ..endpoint import Endpoint
 from ..exceptions import ConnectionClosed
 from ..handshake import connect_error
+from ..interfaces import TaskHandle, Transport
 
 __all__ = ["TrioBackend"]
 
@@ -226,16 +226,24 @@ class TrioBackend:
     (see the module's documentation); :meth:`spawn` starts tasks there.
     """
 
-    __slots__ = ("_host",)
+    __slots__ = ("_host", "_token")
 
     def __init__(self) -> None:
         self._host: _Host | None = None
+        self._token: trio.lowlevel.TrioToken | None = None
 
     def create_waiter(self) -> _Waiter:
         return _Waiter()
 
     async def checkpoint(self) -> None:
         await trio.lowlevel.checkpoint()
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run *callback* in this ``trio.run`` soon (not in a task), from any thread."""
+        token = self._token
+        if token is None:
+            raise RuntimeError("call_soon before connecting")
+        token.run_sync_soon(callback)
 
     def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
         task = _Task()
@@ -254,6 +262,7 @@ class TrioBackend:
         timeout: float,
         max_size: int | None,
     ) -> Transport:
+        self._token = trio.lowlevel.current_trio_token()
         host = await _Host.open()
         nursery = host.nursery
         assert nursery is not None

@@ -1,0 +1,88 @@
+"""The small interfaces the client core awaits; each async flavour implements them.
+
+:class:`~xentara_sync.core.ClientCore` never imports asyncio or trio: it creates
+:class:`Waiter` objects, opens a :class:`Transport` and starts background tasks through
+the :class:`Backend` of its flavour (:mod:`xentara_sync.aio.backend`,
+:mod:`xentara_sync.trio.backend`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from .endpoint import Endpoint
+from .protocol.session import EventSink
+
+__all__ = ["Backend", "EventSink", "TaskHandle", "Transport", "Waiter"]
+
+
+class Waiter(Protocol):
+    """A one-shot result slot that one task awaits (an asyncio future, a trio event)."""
+
+    def set_result(self, value: Any) -> None: ...
+
+    def set_exception(self, exc: BaseException) -> None: ...
+
+    def done(self) -> bool: ...
+
+    async def wait(self, timeout: float | None) -> Any:
+        """The result; raises the set exception, or :class:`TimeoutError` after *timeout*."""
+        ...
+
+
+class Transport(Protocol):
+    """One open WebSocket connection carrying binary messages.
+
+    A transport may also offer ``send_nowait(data)`` (send from a callback on its
+    loop, without awaiting) and ``set_receiver(fn)`` (hand each received message to
+    ``fn`` as it arrives); the core uses them when they are there.
+    """
+
+    async def send(self, data: bytes) -> None:
+        """Send one message; raises :class:`ConnectionClosed` once closed."""
+        ...
+
+    async def recv(self) -> bytes:
+        """The next message; raises :class:`ConnectionClosed` once closed."""
+        ...
+
+    async def close(self) -> None:
+        """Close (bounded in time); never raises."""
+        ...
+
+
+class TaskHandle(Protocol):
+    """A background task that can be cancelled."""
+
+    def cancel(self) -> Any: ...
+
+
+class Backend(Protocol):
+    """The concurrency primitives of one flavour."""
+
+    def create_waiter(self) -> Waiter: ...
+
+    async def checkpoint(self) -> None:
+        """Let every other ready task run once."""
+        ...
+
+    async def connect(
+        self,
+        endpoint: Endpoint,
+        *,
+        headers: Mapping[str, str],
+        ssl: Any,
+        timeout: float,
+        max_size: int | None,
+    ) -> Transport:
+        """Open the WebSocket, raising the :class:`ConnectionFailed` family."""
+        ...
+
+    def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
+        """Run ``fn()`` in the background until it returns or is cancelled."""
+        ...
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run ``callback()`` on the loop soon; callable from any thread once connected."""
+        ...
