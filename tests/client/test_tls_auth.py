@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trustme
 
+from tests.client.conftest import with_credentials
 from tests.conftest import OUTPUTS, run
 from xentara_sync import (
     AuthenticationFailed,
@@ -18,25 +18,6 @@ from xentara_sync import (
     aio,
 )
 from xentara_sync.simulator import Simulator
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def tls_simulator(ca: trustme.CA) -> Iterator[Simulator]:
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(server)
-    with Simulator(ssl=server, users={"operator": "s3cr3t:pw@x"}) as sim:
-        yield sim
-
-
-def with_credentials(url: str, user: str, password: str) -> str:
-    from urllib.parse import quote
-
-    return url.replace("://", f"://{quote(user)}:{quote(password, safe='')}@", 1)
 
 
 def test_self_signed_certificate_is_refused_with_a_hint(tls_simulator: Simulator) -> None:
