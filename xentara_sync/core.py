@@ -609,8 +609,9 @@ class ClientCore:
         session.remove_routes(subscription.routes, sink)
         if not self.connected or subscription.id is None:
             return
+        plan = session.plan_unsubscribe(subscription.keys, subscription.id)
         try:
-            await self._execute(session.plan_unsubscribe(subscription.keys, subscription.id), timeout)
+            await self._execute(plan, timeout)
         except ConnectionClosed:
             pass
 
@@ -635,4 +636,3 @@ def subscription_keys(key: str | Iterable[str]) -> tuple[str, ...]:
     if not keys or not all(isinstance(k, str) for k in keys):
         raise TypeError("subscribe takes a primary key or a non-empty list of them")
     return keys
-

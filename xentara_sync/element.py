@@ -80,4 +80,3 @@ class Element:
 
     def __hash__(self) -> int:
         return hash((id(self._client), self.name))
-

@@ -124,7 +124,7 @@ def test_timeout_cancels_and_keeps_the_client_usable(fresh_simulator: Simulator)
             assert isinstance(info.value, TimeoutError)
             assert OUTPUTS[0] in str(info.value)
         assert isinstance(client.read(OUTPUTS[0]), bool)
-        assert client.session.pending == 0
+        assert client.session is not None and client.session.pending == 0
 
 
 def test_sixteen_threads_see_exactly_their_own_values() -> None:

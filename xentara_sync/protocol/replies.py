@@ -167,4 +167,3 @@ def event_seconds(stamp: Any) -> float:
     if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
         return float(stamp)
     return time.time()
-

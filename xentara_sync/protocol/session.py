@@ -452,7 +452,7 @@ class ClientSession:
 
     def plan_hello(self) -> Plan:
         """The client hello."""
-        params = {
+        params: dict[int, Any] = {
             ClientHelloParam.MINIMUM_VERSION: PROTOCOL_VERSION,
             ClientHelloParam.MAXIMUM_VERSION: PROTOCOL_VERSION,
         }
@@ -596,7 +596,10 @@ class ClientSession:
             self._metadata[element.uuid] = metadata
             return metadata
 
-        params = {MetaDataParam.ELEMENT: element.uuid, MetaDataParam.ITEMS: replies.METADATA_ITEMS}
+        params: dict[int, Any] = {
+            MetaDataParam.ELEMENT: element.uuid,
+            MetaDataParam.ITEMS: replies.METADATA_ITEMS,
+        }
         return Plan("meta_data", key, [(Opcode.META_DATA, params)], finish)
 
     def plan_write(
@@ -630,7 +633,7 @@ class ClientSession:
                 element=key,
             )
         checked = check_write(attribute_info, value, element=key)
-        params = {
+        params: dict[int, Any] = {
             WriteParam.ELEMENT: info.uuid,
             WriteParam.ATTRIBUTE: _wire_id(attribute_info),
             WriteParam.VALUE: checked,
@@ -707,4 +710,3 @@ def _wire_id(info: AttributeInfo) -> int | uuid.UUID:
         if well_known is not None:
             return int(well_known)
     return info.id
-

@@ -101,9 +101,7 @@ class BatchWaiter:
         return self._results
 
 
-def execute(
-    session: ClientSession, thread: LoopThread, plan: Plan, timeout: float
-) -> Any:
+def execute(session: ClientSession, thread: LoopThread, plan: Plan, timeout: float) -> Any:
     """Send the plan's requests from this thread and wait for its result.
 
     One lock serves the whole plan: each response fills its slot, and the last one

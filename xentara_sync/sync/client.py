@@ -365,4 +365,3 @@ class XentaraClient:
             timeout=self._async.timeout,
             callback=callback,
         )
-
