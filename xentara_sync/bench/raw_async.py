@@ -9,18 +9,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
-import cbor2
 from websockets.asyncio.client import ClientConnection, connect
 
-from ..endpoint import Endpoint, make_ssl_context
-from .plan import BenchError
+from ..protocol.ids import Opcode
+from . import raw_wire as wire
 
 __all__ = ["RawClient"]
-
-#: The well-known attribute number of ``value``.
-_VALUE: Final = 11
 
 
 class RawClient:
@@ -33,45 +29,33 @@ class RawClient:
     @classmethod
     async def connect(cls, url: str, verify_ssl: bool) -> RawClient:
         """Connect to *url* and say the client hello."""
-        endpoint = Endpoint.parse(url)
-        ws = await connect(
-            endpoint.url,
-            additional_headers=endpoint.headers(),
-            ssl=make_ssl_context(verify_ssl) if endpoint.secure else None,
-            compression=None,
-            max_size=None,
-            proxy=None,
-        )
-        client = cls(ws)
-        await client.call(14, {0: 1, 1: 1})  # client hello
+        address, options = wire.connect_options(url, verify_ssl)
+        client = cls(await connect(address, **options))
+        await client.call(Opcode.CLIENT_HELLO, wire.HELLO)
         return client
 
-    async def call(self, opcode: int, params: dict[int, Any]) -> Any:
+    async def call(self, opcode: Opcode, params: dict[int, Any]) -> Any:
         """Send one request; the result of its response (skipping events)."""
         self._id += 1
         message_id = self._id
-        await self._ws.send(cbor2.dumps([[0, message_id, opcode, params]]))
+        await self._ws.send(wire.request(message_id, opcode, params))
         while True:
-            for packet in cbor2.loads(await self._ws.recv(decode=False)):
-                if packet[0] in (1, 2) and packet[1] == message_id:
-                    if packet[0] == 2:
-                        raise BenchError(f"the raw request {opcode} failed: {packet[2]!r}")
-                    return packet[2] if len(packet) > 2 else None
+            found, result = wire.response(await self._ws.recv(decode=False), message_id, opcode)
+            if found:
+                return result
 
     async def read(self, element: uuid.UUID) -> Any:
         """One read of *element*'s value: encode, send, receive, decode."""
         self._id += 1
-        await self._ws.send(cbor2.dumps([[0, self._id, 4, {0: element, 1: [_VALUE]}]]))
-        (packet,) = cbor2.loads(await self._ws.recv(decode=False))
-        return packet[2][_VALUE].value
+        await self._ws.send(wire.read_request(self._id, element))
+        return wire.read_value(await self._ws.recv(decode=False))
 
     async def count_events(
         self, elements: Sequence[uuid.UUID], warm: float, seconds: float
     ) -> float:
         """Subscribe (no throttle) and count value changes for *seconds*, after *warm*."""
         subscription = uuid.uuid4()
-        items = [{0: element, 1: [_VALUE]} for element in elements]
-        await self.call(6, {0: items, 3: subscription})
+        await self.call(Opcode.SUBSCRIBE, wire.subscribe_params(elements, subscription))
         loop = asyncio.get_running_loop()
         start = loop.time() + warm
         end = start + seconds
@@ -82,12 +66,10 @@ class RawClient:
                     data = await self._ws.recv(decode=False)
                     if loop.time() < start:
                         continue
-                    for packet in cbor2.loads(data):
-                        if packet[0] == 8:
-                            count += len(packet[2].get(2, ()))
+                    count += wire.changes(data)
         except TimeoutError:
             pass
-        await self.call(7, {0: subscription})
+        await self.call(Opcode.UNSUBSCRIBE, wire.unsubscribe_params(subscription))
         return count / seconds
 
     async def close(self) -> None:
