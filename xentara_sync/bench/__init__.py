@@ -19,7 +19,9 @@ under 30 seconds (the full run takes about a minute).
 #   command       the command line: arguments, SIGTERM, progress
 #   plan          how much to measure (the plan), the sizes, the stop request
 #   servers       the simulator processes and the models they serve
+#   raw_wire      the packets of the hand-written contenders (cbor2, named numbers)
 #   raw_async     the hand-written asyncio floor (websockets.asyncio + cbor2)
+#   raw_sync      the hand-written blocking floor (websockets.sync + cbor2)
 #   measurements  timed reads, threads sharing a client, events, browsing
 #   host          the host alone: import time, thread hand-over, the machine
 #   rounds        one run: connect, warm up, measure in rotating rounds

@@ -12,10 +12,12 @@ __all__ = ["FIGURES", "RATIOS", "TARGETS", "format_table", "result"]
 #: The per-figure keys of the JSON result (each a number, or ``null`` when skipped).
 FIGURES: Final = (
     "raw_rtt_us",
+    "raw_sync_rtt_us",
     "async_read_us",
     "sync_read_us",
     "sync_over_async",
     "async_over_raw",
+    "sync_over_raw_sync",
     "threads8_speedup",
     "batch100_speedup",
     "events_per_s",
@@ -27,6 +29,7 @@ FIGURES: Final = (
 TARGETS: Final[dict[str, tuple[str, float]]] = {
     "sync_over_async": ("<=", 1.10),
     "async_over_raw": ("<=", 1.15),
+    "sync_over_raw_sync": ("<=", 1.15),
     "threads8_speedup": (">=", 3.0),
     "batch100_speedup": (">=", 20.0),
     "events_per_s": (">=", 20_000.0),
@@ -38,6 +41,7 @@ TARGETS: Final[dict[str, tuple[str, float]]] = {
 RATIOS: Final = {
     "sync_over_async": ("sync_read_us", "async_read_us"),
     "async_over_raw": ("async_read_us", "raw_rtt_us"),
+    "sync_over_raw_sync": ("sync_read_us", "raw_sync_rtt_us"),
 }
 
 
@@ -107,12 +111,14 @@ def _safe(url: str) -> str:
 #: (key, label, unit, format) of each table row.
 _ROWS: Final = (
     ("raw_rtt_us", "raw websockets + cbor2 round trip", "us", "{:,.1f}"),
+    ("raw_sync_rtt_us", "raw websockets.sync + cbor2 round trip", "us", "{:,.1f}"),
     ("async_read_us", "await client.read() (asyncio)", "us", "{:,.1f}"),
     ("sync_read_us", "client.read() (blocking)", "us", "{:,.1f}"),
     ("sync_over_async", "  blocking / asyncio", "x", "{:.2f}"),
     ("sync_minus_async_us", "  blocking - asyncio", "us", "{:,.1f}"),
     ("thread_hop_us", "  floor: wake a loop thread and back", "us", "{:,.1f}"),
     ("async_over_raw", "  asyncio / raw", "x", "{:.2f}"),
+    ("sync_over_raw_sync", "  blocking / raw blocking", "x", "{:.2f}"),
     ("threads1_reads_per_s", "1 thread, blocking reads", "/s", "{:,.0f}"),
     ("threads8_reads_per_s", "8 threads sharing the client", "/s", "{:,.0f}"),
     ("threads8_speedup", "  8 threads / 1 thread", "x", "{:.2f}"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .plan import BATCH, FULL, TERMINATED, THREADS, BenchError, Plan
+from .report import RATIOS
 from .stats import Samples, median, rotate
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ..aio import XentaraClient as AsyncClient
     from ..sync import XentaraClient
     from .raw_async import RawClient
+    from .raw_sync import RawSyncClient
     from .servers import Targets
 
 __all__ = ["measure"]
@@ -87,6 +89,8 @@ class _Contenders:
     async_client: AsyncClient
     raw: RawClient
     raw_events: RawClient
+    raw_sync: RawSyncClient
+    raw_sync_element: uuid.UUID
     batch_client: XentaraClient
     batch_keys: list[str]
     events_client: XentaraClient
@@ -104,6 +108,10 @@ class _Contenders:
     def raw_read(self) -> Awaitable[Any]:
         """One read of the hand-written asyncio loop, to be awaited."""
         return self.raw.read(self.element)
+
+    def raw_sync_read(self) -> Any:
+        """One read of the hand-written blocking loop."""
+        return self.raw_sync.read(self.raw_sync_element)
 
     def sequential(self) -> None:
         """The batch keys read one after the other."""
@@ -128,6 +136,7 @@ def _connect(
     from ..aio import XentaraClient as AsyncClient
     from .measurements import default_key, readable
     from .raw_async import RawClient
+    from .raw_sync import RawSyncClient
 
     sync_client = stack.enter_context(
         XentaraClient(targets.reads, root_element=root, verify_ssl=verify_ssl)
@@ -144,6 +153,8 @@ def _connect(
     if targets.events != targets.reads:
         raw_events = runner.run(RawClient.connect(targets.events, verify_ssl))
         stack.callback(lambda: runner.run(raw_events.close()))
+    raw_sync = stack.enter_context(RawSyncClient.connect(targets.reads, verify_ssl))
+    raw_sync_element = raw_sync.lookup(read_key)
 
     if targets.embedded:
         batch_client = stack.enter_context(XentaraClient(targets.batch, verify_ssl=verify_ssl))
@@ -165,6 +176,8 @@ def _connect(
         async_client=async_client,
         raw=raw,
         raw_events=raw_events,
+        raw_sync=raw_sync,
+        raw_sync_element=raw_sync_element,
         batch_client=batch_client,
         batch_keys=batch_keys,
         events_client=events_client,
@@ -195,6 +208,7 @@ def _measure_rounds(
         say(f"warming up (reading {c.read_key!r})")
         runner.run(time_async(c.raw_read, plan.warmup))
         runner.run(time_async(c.async_read, plan.warmup))
+        time_sync(c.raw_sync_read, plan.warmup)
         time_sync(c.sync_read, plan.warmup)
         reads_per_second(c.sync_read, THREADS, min(0.2, plan.thread_seconds))
         c.sequential()
@@ -224,6 +238,7 @@ def _latency_round(
 
     steps: list[tuple[str, Callable[[], list[float]]]] = [
         ("raw_rtt_us", lambda: runner.run(time_async(c.raw_read, plan.reads))),
+        ("raw_sync_rtt_us", lambda: time_sync(c.raw_sync_read, plan.reads)),
         ("async_read_us", lambda: runner.run(time_async(c.async_read, plan.reads))),
         ("sync_read_us", lambda: time_sync(c.sync_read, plan.reads)),
     ]
@@ -232,8 +247,8 @@ def _latency_round(
         latency[name] = step()
         samples.extend(name, latency[name])
     medians = {name: median(values) for name, values in latency.items()}
-    samples.add("sync_over_async", medians["sync_read_us"] / medians["async_read_us"])
-    samples.add("async_over_raw", medians["async_read_us"] / medians["raw_rtt_us"])
+    for ratio, (top, bottom) in RATIOS.items():
+        samples.add(ratio, medians[top] / medians[bottom])
 
 
 def _threads_round(c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
