@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from xentara_sync import bench
+from xentara_sync import XentaraClient, bench
+from xentara_sync.bench.raw_sync import RawSyncClient
 from xentara_sync.cli import main
+from xentara_sync.simulator import Simulator
 
 
 def test_tiny_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,6 +33,39 @@ def test_tiny_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> No
     assert result["machine"]["cpu_count"] >= 1
     assert set(result["targets"]) == set(bench.TARGETS)
     assert elapsed < 20
+
+
+def test_quick_run_compares_the_blocking_client_with_a_raw_blocking_loop(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(["bench", "--json", "--quick", "--rounds", "1", "--reads", "50"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    result = json.loads(captured.out)
+    assert result["raw_sync_rtt_us"] > 0
+    assert result["raw_sync_rtt_us_p90"] > 0
+    assert result["sync_over_raw_sync"] == pytest.approx(
+        result["sync_read_us"] / result["raw_sync_rtt_us"]
+    )
+    target = result["targets"]["sync_over_raw_sync"]
+    assert target["target"] == "<= 1.15"
+    assert isinstance(target["met"], bool)
+    table = bench.format_table(result).splitlines()
+    assert any(line.startswith("raw websockets.sync + cbor2 round trip") for line in table)
+    (row,) = [line for line in table if "blocking / raw blocking" in line]
+    assert row.endswith("<= 1.15  ok" if target["met"] else "<= 1.15  MISSED")
+
+
+def test_raw_blocking_loop_reads_what_the_client_reads(simulator: Simulator) -> None:
+    key = "Hardware.Registers.Setpoint"
+    with XentaraClient(simulator.url) as client:
+        client.write(key, 21.5)
+        with RawSyncClient.connect(simulator.url, verify_ssl=True) as raw:
+            element = raw.lookup(key)
+            assert element == client.element_info(key).uuid
+            assert raw.read(element) == client.read(key) == 21.5
+            with pytest.raises(bench.BenchError, match="lookup request failed"):
+                raw.lookup("Hardware.No Such Element")
 
 
 def test_the_table_names_every_figure() -> None:

@@ -402,6 +402,18 @@ def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> 
         assert option in out
 
 
+def test_importing_the_commands_stays_light() -> None:
+    code = (
+        "import sys, xentara_sync.tools; "
+        "assert not [n for n in vars(xentara_sync.tools) if not n.startswith('__')]; "
+        "import xentara_sync.tools.browse, xentara_sync.tools.read, "
+        "xentara_sync.tools.write, xentara_sync.tools.watch; "
+        "heavy = {'asyncio', 'websockets', 'cbor2', 'xentara_sync.core'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_missing_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert usage_status(capsys, "read", "ws://127.0.0.1:8080/api/ws")[0] == 2
     assert usage_status(capsys, "write", "ws://127.0.0.1:8080/api/ws", OUTPUT)[0] == 2

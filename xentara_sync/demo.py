@@ -1,7 +1,10 @@
 """Start the embedded simulator and show the blocking client at work.
 
-Connects, browses, reads, writes, and watches a live signal for a few seconds,
-printing what it does; then exits. Against your own Xentara, pass its URL.
+Serves the bundled demo model (or the one of --model) on a free port of
+127.0.0.1, connects, browses, writes and reads, shows the exceptions of common
+mistakes, and watches a live signal for --seconds, printing what it does; then
+stops the simulator and exits. It needs no Xentara and takes no URL: against your
+own Xentara, use the browse, read, write and watch commands.
 """
 
 from __future__ import annotations

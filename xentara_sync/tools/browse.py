@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from . import add_connection_arguments, jsonable, parse_category, run_client, set_examples
+from .common import add_connection_arguments, jsonable, parse_category, run_client, set_examples
 
 if TYPE_CHECKING:
     from ..sync import XentaraClient

@@ -12,7 +12,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from . import (
+from .common import (
     add_connection_arguments,
     display,
     jsonable,

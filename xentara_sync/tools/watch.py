@@ -13,7 +13,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from . import (
+from .common import (
     add_connection_arguments,
     display,
     jsonable,

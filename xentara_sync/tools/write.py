@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from . import CommandError, add_connection_arguments, parse_value, run_client, set_examples
+from .common import CommandError, add_connection_arguments, parse_value, run_client, set_examples
 
 if TYPE_CHECKING:
     from ..sync import XentaraClient

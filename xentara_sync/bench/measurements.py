@@ -1,0 +1,167 @@
+"""The client measurements: timed reads, threads sharing a client, events, browsing.
+
+Each takes the callables or clients to measure and returns plain numbers; the
+rounds (:mod:`.rounds`) decide what is measured when. They use the public API of
+the clients only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .plan import BROWSE_COUNT, BenchError
+
+if TYPE_CHECKING:
+    from ..sync import XentaraClient
+
+__all__ = [
+    "browse_seconds",
+    "default_key",
+    "events_per_second",
+    "readable",
+    "reads_per_second",
+    "time_async",
+    "time_sync",
+]
+
+
+async def time_async(read: Callable[[], Awaitable[Any]], count: int) -> list[float]:
+    """Microseconds of each of *count* awaited calls of ``read()``."""
+    clock = time.perf_counter_ns
+    samples = []
+    for _ in range(count):
+        start = clock()
+        await read()
+        samples.append((clock() - start) / 1000)
+    return samples
+
+
+def time_sync(read: Callable[[], Any], count: int) -> list[float]:
+    """Microseconds of each of *count* calls of ``read()``."""
+    clock = time.perf_counter_ns
+    samples = []
+    for _ in range(count):
+        start = clock()
+        read()
+        samples.append((clock() - start) / 1000)
+    return samples
+
+
+def reads_per_second(read: Callable[[], Any], threads: int, seconds: float) -> float:
+    """Reads per second of *threads* threads calling ``read()`` for *seconds*.
+
+    The threads start together at a barrier; the clock runs from the barrier until
+    the last thread has finished its last read, and every read counts.
+    """
+    import threading
+
+    stop = threading.Event()
+    counts: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads + 1)
+
+    def work() -> None:
+        count = 0
+        try:
+            barrier.wait()
+            stopped = stop.is_set
+            while not stopped():
+                read()
+                count += 1
+        except threading.BrokenBarrierError:
+            return
+        except Exception as exc:
+            errors.append(exc)
+            return
+        counts.append(count)
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    try:
+        barrier.wait()
+        start = time.perf_counter_ns()
+        time.sleep(seconds)
+    finally:  # also on Ctrl-C: no thread keeps reading from a closing client
+        stop.set()
+        barrier.abort()
+        for worker in workers:
+            worker.join()
+    elapsed = (time.perf_counter_ns() - start) / 1e9
+    if errors:
+        raise BenchError(f"a reading thread failed: {errors[0]!r}") from errors[0]
+    return sum(counts) / elapsed
+
+
+def events_per_second(
+    client: XentaraClient, keys: Sequence[str], warm: float, seconds: float
+) -> tuple[float, int]:
+    """Events per second through the blocking iterator, and the events dropped.
+
+    Subscribes without throttle or heartbeat; counts the events the iterator yields
+    from *warm* seconds after the start until the subscription is stopped (by a
+    timer, so a silent source cannot hang the run), including the queued backlog.
+    """
+    import threading
+
+    clock = time.perf_counter_ns
+    with client.subscribe(list(keys), None, None) as subscription:
+        begin = clock()
+        start = begin + int(warm * 1e9)
+        timer = threading.Timer(warm + seconds, subscription.stop)
+        timer.start()
+        count = 0
+        try:
+            for _ in subscription:
+                if clock() >= start:
+                    count += 1
+            end = clock()
+        finally:
+            timer.cancel()
+        dropped = subscription.dropped
+    return count / max((end - start) / 1e9, 1e-9), dropped
+
+
+def browse_seconds(url: str, verify_ssl: bool) -> float:
+    """Seconds of a blocking connect + browse of the whole model at *url*."""
+    from .. import XentaraClient
+
+    start = time.perf_counter_ns()
+    client = XentaraClient(url, root_element=None, verify_ssl=verify_ssl, timeout=60)
+    elapsed = (time.perf_counter_ns() - start) / 1e9
+    try:
+        if len(client) < BROWSE_COUNT:
+            raise BenchError(f"browsed {len(client)} elements, expected {BROWSE_COUNT}")
+    finally:
+        client.close()
+    return elapsed
+
+
+def readable(client: XentaraClient, limit: int) -> list[str]:
+    """Up to *limit* data points of *client* that read without error, in model order."""
+    from ..exceptions import XentaraError
+    from ..protocol import Category
+
+    keys = []
+    for info in client.elements(Category.DATA_POINT):
+        try:
+            client.read(info.key)
+        except XentaraError:
+            continue
+        keys.append(info.key)
+        if len(keys) >= limit:
+            break
+    return keys
+
+
+def default_key(client: XentaraClient, root: str) -> str:
+    """``ROOT.Registers.Counter`` if *client* has it, else its first readable data point."""
+    preferred = f"{root}.Registers.Counter"
+    if preferred in client:
+        return preferred
+    keys = readable(client, 1)
+    if not keys:
+        raise BenchError(f"no readable data point under {root!r}; choose one with --key")
+    return keys[0]

@@ -1,0 +1,172 @@
+"""The result of a run: the figures, the targets they are held to, and the table."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from .plan import Plan
+from .stats import Samples
+
+__all__ = ["FIGURES", "RATIOS", "TARGETS", "format_table", "result"]
+
+#: The per-figure keys of the JSON result (each a number, or ``null`` when skipped).
+FIGURES: Final = (
+    "raw_rtt_us",
+    "raw_sync_rtt_us",
+    "async_read_us",
+    "sync_read_us",
+    "sync_over_async",
+    "async_over_raw",
+    "sync_over_raw_sync",
+    "threads8_speedup",
+    "batch100_speedup",
+    "events_per_s",
+    "browse10k_s",
+    "import_ms",
+)
+
+#: The team's targets: figure -> (comparison, bound).
+TARGETS: Final[dict[str, tuple[str, float]]] = {
+    "sync_over_async": ("<=", 1.10),
+    "async_over_raw": ("<=", 1.15),
+    "sync_over_raw_sync": ("<=", 1.15),
+    "threads8_speedup": (">=", 3.0),
+    "batch100_speedup": (">=", 20.0),
+    "events_per_s": (">=", 20_000.0),
+    "browse10k_s": ("<=", 1.0),
+    "import_ms": ("<=", 150.0),
+}
+
+#: The ratios of two latencies: ratio -> (numerator, denominator).
+RATIOS: Final = {
+    "sync_over_async": ("sync_read_us", "async_read_us"),
+    "async_over_raw": ("async_read_us", "raw_rtt_us"),
+    "sync_over_raw_sync": ("sync_read_us", "raw_sync_rtt_us"),
+}
+
+
+def result(
+    url: str | None,
+    plan: Plan,
+    samples: Samples,
+    skipped: dict[str, str],
+    read_key: str,
+    event_source: str,
+) -> dict[str, Any]:
+    """The JSON-ready result of a run: every figure's median and p90, the targets met."""
+    from .host import machine
+
+    outcome: dict[str, Any] = {}
+    for name in FIGURES:
+        outcome[name] = None
+        outcome[f"{name}_p90"] = None
+    for name in samples.values:
+        summary = samples.summary(name)
+        if summary is not None:
+            outcome[name], outcome[f"{name}_p90"] = summary
+    # The ratios are those of the medians; their p90 is over the per-round ratios.
+    for ratio, (top, bottom) in RATIOS.items():
+        if outcome.get(top) and outcome.get(bottom):
+            outcome[ratio] = outcome[top] / outcome[bottom]
+    if outcome.get("sync_read_us") and outcome.get("async_read_us"):
+        outcome["sync_minus_async_us"] = outcome["sync_read_us"] - outcome["async_read_us"]
+    dropped = samples.values.get("events_dropped", [])
+    outcome["events_dropped"] = int(sum(dropped))
+    outcome.pop("events_dropped_p90", None)
+    outcome["events_dropped_max"] = int(max(dropped, default=0))
+    outcome["targets"] = {
+        name: {
+            "target": f"{op} {bound:g}",
+            "met": None
+            if outcome.get(name) is None
+            else (outcome[name] <= bound if op == "<=" else outcome[name] >= bound),
+        }
+        for name, (op, bound) in TARGETS.items()
+    }
+    if outcome["targets"]["events_per_s"]["met"] and outcome["events_dropped"]:
+        outcome["targets"]["events_per_s"]["met"] = False
+    outcome["skipped"] = skipped
+    outcome["server"] = "embedded simulator (separate processes)" if url is None else _safe(url)
+    outcome["key"] = read_key
+    outcome["event_source"] = event_source
+    outcome["plan"] = plan._asdict()
+    outcome["machine"] = machine()
+    return outcome
+
+
+def _safe(url: str) -> str:
+    """*url* without credentials, or ``"?"`` if it does not parse.
+
+    >>> _safe("ws://user:secret@xentara:8080/api/ws")
+    'ws://xentara:8080/api/ws'
+    """
+    from ..endpoint import Endpoint
+
+    try:
+        return Endpoint.parse(url).url
+    except Exception:
+        return "?"
+
+
+#: (key, label, unit, format) of each table row.
+_ROWS: Final = (
+    ("raw_rtt_us", "raw websockets + cbor2 round trip", "us", "{:,.1f}"),
+    ("raw_sync_rtt_us", "raw websockets.sync + cbor2 round trip", "us", "{:,.1f}"),
+    ("async_read_us", "await client.read() (asyncio)", "us", "{:,.1f}"),
+    ("sync_read_us", "client.read() (blocking)", "us", "{:,.1f}"),
+    ("sync_over_async", "  blocking / asyncio", "x", "{:.2f}"),
+    ("sync_minus_async_us", "  blocking - asyncio", "us", "{:,.1f}"),
+    ("thread_hop_us", "  floor: wake a loop thread and back", "us", "{:,.1f}"),
+    ("async_over_raw", "  asyncio / raw", "x", "{:.2f}"),
+    ("sync_over_raw_sync", "  blocking / raw blocking", "x", "{:.2f}"),
+    ("threads1_reads_per_s", "1 thread, blocking reads", "/s", "{:,.0f}"),
+    ("threads8_reads_per_s", "8 threads sharing the client", "/s", "{:,.0f}"),
+    ("threads8_speedup", "  8 threads / 1 thread", "x", "{:.2f}"),
+    ("batch100_sequential_ms", "100 sequential blocking reads", "ms", "{:,.2f}"),
+    ("batch100_read_many_ms", "read_many() of the same 100", "ms", "{:,.2f}"),
+    ("batch100_speedup", "  sequential / read_many", "x", "{:.1f}"),
+    ("events_raw_per_s", "events offered (raw subscriber)", "/s", "{:,.0f}"),
+    ("events_per_s", "events through the blocking iterator", "/s", "{:,.0f}"),
+    ("browse10k_s", "connect + browse 10,000 elements", "s", "{:.3f}"),
+    ("import_ms", "import xentara_sync (fresh process)", "ms", "{:.1f}"),
+)
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The result as a text table: median, slow tail (p90) and target of each figure."""
+    machine = result["machine"]
+    plan = result["plan"]
+    lines = [
+        f"xentara-sync bench against {result['server']}",
+        f"Python {machine['python']} ({machine['implementation']}) on {machine['platform']}, "
+        f"{machine['cpu_count']} CPUs; {plan['rounds']} rounds x {plan['reads']} reads; "
+        f"reading {result['key']!r}",
+        "",
+        f"{'figure':<40} {'median':>12} {'p90':>12} {'unit':<4}  target",
+        "-" * 84,
+    ]
+    for name, label, unit, number in _ROWS:
+        value = result.get(name)
+        target = TARGETS.get(name)
+        verdict = ""
+        if target is not None:
+            met = result["targets"][name]["met"]
+            state = "-" if met is None else ("ok" if met else "MISSED")
+            verdict = f"{target[0]} {target[1]:g}  {state}"
+        if value is None:
+            reason = result["skipped"].get(name, "not measured")
+            lines.append(f"{label:<40} {'skipped: ' + reason}")
+            continue
+        tail = result.get(f"{name}_p90")
+        tail_text = number.format(tail) if tail is not None else ""
+        lines.append(f"{label:<40} {number.format(value):>12} {tail_text:>12} {unit:<4}  {verdict}")
+    lines += [
+        "",
+        f"events dropped: {result['events_dropped']} "
+        f"(source: {result['event_source']}, no throttle)",
+        "p90 is the slow tail: 90 % of the samples were at least this good (for times the "
+        "90th percentile,",
+        "for rates and speedups the 10th). Ratios are those of the medians; their p90 is "
+        "over the rounds.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,296 @@
+"""One run of the benchmark: connect the contenders, warm them up, measure in rounds.
+
+The contenders are measured in alternating rounds, so that the machine's drift
+hits them all alike. Only the public API of the clients is used.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .plan import BATCH, FULL, TERMINATED, THREADS, BenchError, Plan
+from .report import RATIOS
+from .stats import Samples, median, rotate
+
+if TYPE_CHECKING:
+    import asyncio
+    import contextlib
+    import uuid
+
+    from ..aio import XentaraClient as AsyncClient
+    from ..sync import XentaraClient
+    from .raw_async import RawClient
+    from .raw_sync import RawSyncClient
+    from .servers import Targets
+
+__all__ = ["measure"]
+
+
+def measure(
+    url: str | None = None,
+    *,
+    root: str = "Hardware",
+    key: str | None = None,
+    plan: Plan = FULL,
+    verify_ssl: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run every measurement; returns the result as a JSON-ready dict.
+
+    Without *url*, the embedded simulator runs in separate processes, which are
+    stopped before this returns (also on error or Ctrl-C).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from .host import import_ms, thread_hop_us
+    from .report import result
+    from .servers import SimulatorProcess, Targets, start_simulators
+
+    say = progress or (lambda text: None)
+    samples = Samples()
+    skipped: dict[str, str] = {}
+
+    say(f"import time ({plan.import_runs} interpreter pairs)")
+    samples.extend("import_ms", import_ms(plan.import_runs))
+    say("thread hand-over floor")
+    samples.extend("thread_hop_us", thread_hop_us(max(plan.reads, 200)))
+
+    servers: list[SimulatorProcess] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="xentara-bench-") as directory:
+            if url is None:
+                say("starting the simulator processes")
+                targets = start_simulators(Path(directory), servers)
+            else:
+                targets = Targets(url, url, url, None, embedded=False)
+                skipped["browse10k_s"] = "needs the generated 10,000-element model"
+            read_key, event_source = _measure_rounds(
+                targets, root, key, plan, verify_ssl, samples, say
+            )
+            if TERMINATED:
+                raise KeyboardInterrupt
+    finally:
+        for server in servers:
+            server.stop()
+    return result(url, plan, samples, skipped, read_key, event_source)
+
+
+@dataclass
+class _Contenders:
+    """The connected clients and what they read."""
+
+    read_key: str
+    element: uuid.UUID
+    sync_client: XentaraClient
+    async_client: AsyncClient
+    raw: RawClient
+    raw_events: RawClient
+    raw_sync: RawSyncClient
+    raw_sync_element: uuid.UUID
+    batch_client: XentaraClient
+    batch_keys: list[str]
+    events_client: XentaraClient
+    event_keys: list[str]
+    event_uuids: list[uuid.UUID]
+
+    def sync_read(self) -> Any:
+        """One blocking ``client.read()``."""
+        return self.sync_client.read(self.read_key)
+
+    def async_read(self) -> Awaitable[Any]:
+        """One ``client.read()`` of the asyncio client, to be awaited."""
+        return self.async_client.read(self.read_key)
+
+    def raw_read(self) -> Awaitable[Any]:
+        """One read of the hand-written asyncio loop, to be awaited."""
+        return self.raw.read(self.element)
+
+    def raw_sync_read(self) -> Any:
+        """One read of the hand-written blocking loop."""
+        return self.raw_sync.read(self.raw_sync_element)
+
+    def sequential(self) -> None:
+        """The batch keys read one after the other."""
+        for batch_key in self.batch_keys:
+            self.batch_client.read(batch_key)
+
+    def batched(self) -> None:
+        """The batch keys read with one ``read_many()``."""
+        self.batch_client.read_many(self.batch_keys)
+
+
+def _connect(
+    runner: asyncio.Runner,
+    stack: contextlib.ExitStack,
+    targets: Targets,
+    root: str,
+    key: str | None,
+    verify_ssl: bool,
+) -> _Contenders:
+    """Connect every contender; *stack* closes them."""
+    from .. import XentaraClient
+    from ..aio import XentaraClient as AsyncClient
+    from .measurements import default_key, readable
+    from .raw_async import RawClient
+    from .raw_sync import RawSyncClient
+
+    sync_client = stack.enter_context(
+        XentaraClient(targets.reads, root_element=root, verify_ssl=verify_ssl)
+    )
+    read_key = key or default_key(sync_client, root)
+    element = sync_client.element_info(read_key).uuid
+    async_client: AsyncClient = runner.run(
+        AsyncClient.create(targets.reads, root_element=root, verify_ssl=verify_ssl)
+    )
+    stack.callback(lambda: runner.run(async_client.close()))
+    raw = runner.run(RawClient.connect(targets.reads, verify_ssl))
+    stack.callback(lambda: runner.run(raw.close()))
+    raw_events = raw
+    if targets.events != targets.reads:
+        raw_events = runner.run(RawClient.connect(targets.events, verify_ssl))
+        stack.callback(lambda: runner.run(raw_events.close()))
+    raw_sync = stack.enter_context(RawSyncClient.connect(targets.reads, verify_ssl))
+    raw_sync_element = raw_sync.lookup(read_key)
+
+    if targets.embedded:
+        batch_client = stack.enter_context(XentaraClient(targets.batch, verify_ssl=verify_ssl))
+        events_client = stack.enter_context(XentaraClient(targets.events, verify_ssl=verify_ssl))
+        batch_keys = readable(batch_client, BATCH)
+        event_keys = [k for k in events_client if k.startswith("Hardware.Fast Signals.")]
+    else:
+        batch_client = events_client = sync_client
+        batch_keys = readable(sync_client, BATCH)
+        event_keys = batch_keys
+    if not batch_keys:
+        raise BenchError(f"no readable data point under {root!r}")
+    if len(batch_keys) < BATCH:
+        batch_keys = [batch_keys[i % len(batch_keys)] for i in range(BATCH)]
+    return _Contenders(
+        read_key=read_key,
+        element=element,
+        sync_client=sync_client,
+        async_client=async_client,
+        raw=raw,
+        raw_events=raw_events,
+        raw_sync=raw_sync,
+        raw_sync_element=raw_sync_element,
+        batch_client=batch_client,
+        batch_keys=batch_keys,
+        events_client=events_client,
+        event_keys=event_keys,
+        event_uuids=[events_client.element_info(k).uuid for k in event_keys],
+    )
+
+
+def _measure_rounds(
+    targets: Targets,
+    root: str,
+    key: str | None,
+    plan: Plan,
+    verify_ssl: bool,
+    samples: Samples,
+    say: Callable[[str], None],
+) -> tuple[str, str]:
+    """Measure everything but the host; returns the key read and the event source."""
+    import asyncio
+    import contextlib
+
+    from .measurements import browse_seconds, reads_per_second, time_async, time_sync
+
+    with asyncio.Runner() as runner, contextlib.ExitStack() as stack:
+        say("connecting")
+        c = _connect(runner, stack, targets, root, key, verify_ssl)
+
+        say(f"warming up (reading {c.read_key!r})")
+        runner.run(time_async(c.raw_read, plan.warmup))
+        runner.run(time_async(c.async_read, plan.warmup))
+        time_sync(c.raw_sync_read, plan.warmup)
+        time_sync(c.sync_read, plan.warmup)
+        reads_per_second(c.sync_read, THREADS, min(0.2, plan.thread_seconds))
+        c.sequential()
+        c.batched()
+        if targets.browse is not None:
+            browse_seconds(targets.browse, verify_ssl)
+
+        for number in range(plan.rounds):
+            if TERMINATED:
+                raise KeyboardInterrupt
+            say(f"round {number + 1}/{plan.rounds}")
+            _latency_round(runner, c, plan, number, samples)
+            _threads_round(c, plan, number, samples)
+            _batch_round(c, plan, samples)
+            _events_round(runner, c, plan, number, samples)
+            if targets.browse is not None:
+                samples.add("browse10k_s", browse_seconds(targets.browse, verify_ssl))
+
+    return c.read_key, f"{len(c.event_keys)} signals"
+
+
+def _latency_round(
+    runner: asyncio.Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
+) -> None:
+    """*plan.reads* reads of each latency contender, and the ratios of their medians."""
+    from .measurements import time_async, time_sync
+
+    steps: list[tuple[str, Callable[[], list[float]]]] = [
+        ("raw_rtt_us", lambda: runner.run(time_async(c.raw_read, plan.reads))),
+        ("raw_sync_rtt_us", lambda: time_sync(c.raw_sync_read, plan.reads)),
+        ("async_read_us", lambda: runner.run(time_async(c.async_read, plan.reads))),
+        ("sync_read_us", lambda: time_sync(c.sync_read, plan.reads)),
+    ]
+    latency = {}
+    for name, step in rotate(steps, number):
+        latency[name] = step()
+        samples.extend(name, latency[name])
+    medians = {name: median(values) for name, values in latency.items()}
+    for ratio, (top, bottom) in RATIOS.items():
+        samples.add(ratio, medians[top] / medians[bottom])
+
+
+def _threads_round(c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
+    """One thread, then all threads, reading through the blocking client (or reversed)."""
+    from .measurements import reads_per_second
+
+    rates = {}
+    for threads in rotate([1, THREADS], number):
+        rates[threads] = reads_per_second(c.sync_read, threads, plan.thread_seconds)
+    samples.add("threads1_reads_per_s", rates[1])
+    samples.add("threads8_reads_per_s", rates[THREADS])
+    samples.add("threads8_speedup", rates[THREADS] / rates[1])
+
+
+def _batch_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
+    """Pairs of (sequential reads, one ``read_many``) of the batch keys."""
+    sequential_ms: list[float] = []
+    batched_ms: list[float] = []
+    for repeat in range(plan.batch_repeats):
+        for name, fn in rotate([("seq", c.sequential), ("batch", c.batched)], repeat):
+            start = time.perf_counter_ns()
+            fn()
+            elapsed = (time.perf_counter_ns() - start) / 1e6
+            (sequential_ms if name == "seq" else batched_ms).append(elapsed)
+    samples.extend("batch100_sequential_ms", sequential_ms)
+    samples.extend("batch100_read_many_ms", batched_ms)
+    samples.add("batch100_speedup", median(sequential_ms) / median(batched_ms))
+
+
+def _events_round(
+    runner: asyncio.Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
+) -> None:
+    """The raw subscriber's event rate and the blocking iterator's (or reversed)."""
+    from .measurements import events_per_second
+
+    for name in rotate(["raw", "sync"], number):
+        if name == "raw":
+            rate = runner.run(c.raw_events.count_events(c.event_uuids, 0.1, plan.event_seconds))
+            samples.add("events_raw_per_s", rate)
+        else:
+            rate, dropped = events_per_second(
+                c.events_client, c.event_keys, 0.1, plan.event_seconds
+            )
+            samples.add("events_per_s", rate)
+            samples.add("events_dropped", dropped)

@@ -1,0 +1,393 @@
+"""What the client commands share: options, connecting, errors, values.
+
+The connection options and the ``argparse`` types, connecting as they say,
+turning every failure into one line on stderr (never with the password of the
+URL), and showing and parsing values. It imports nothing heavy; the client is
+imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import math
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..protocol import DataType
+    from ..sync import XentaraClient
+
+__all__ = [
+    "CommandError",
+    "add_connection_arguments",
+    "display",
+    "error",
+    "jsonable",
+    "non_negative_int",
+    "parse_attribute",
+    "parse_category",
+    "parse_value",
+    "positive_float",
+    "readable_file",
+    "run_client",
+    "set_examples",
+]
+
+PROG = "xentara-sync"
+
+
+class CommandError(Exception):
+    """An error of the command line itself; printed as one line, exit *status*."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the URL argument and the options every client command shares."""
+    parser.add_argument(
+        "url",
+        metavar="URL",
+        help="the Xentara WebSocket API: ws://HOST:PORT/api/ws or "
+        "wss://USER:PASSWORD@HOST:PORT/api/ws",
+    )
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--root",
+        metavar="KEY",
+        default="Hardware",
+        help="primary key of the element the client browses from (default: %(default)s; "
+        "'' for the whole model)",
+    )
+    group.add_argument(
+        "--timeout",
+        metavar="S",
+        type=positive_float,
+        default=10.0,
+        help="seconds connecting and each request may take (default: %(default)g)",
+    )
+    group.add_argument(
+        "--no-verify",
+        dest="verify_ssl",
+        action="store_false",
+        help="accept any TLS certificate (self-signed ones) for wss://",
+    )
+    group.add_argument(
+        "--cafile",
+        metavar="FILE",
+        type=readable_file,
+        help="trust the CA certificates in FILE (PEM) for wss://",
+    )
+
+
+def set_examples(parser: argparse.ArgumentParser, examples: str) -> None:
+    """Show *examples* (already indented) below the options of ``--help``."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "examples:\n" + examples.strip("\n")
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def readable_file(text: str) -> str:
+    """An ``argparse`` type: the name of a file that can be opened for reading."""
+    try:
+        with open(text, "rb"):
+            pass
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r}: {exc.strerror}") from None
+    return text
+
+
+def non_negative_int(text: str) -> int:
+    """An ``argparse`` type: an integer of 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def parse_attribute(text: str) -> str:
+    """Check an ``--attribute`` name (``value``, ``quality``, ``changeTime``, a UUID).
+
+    >>> parse_attribute("change_time")
+    'change_time'
+    """
+    from ..model import attribute_key
+
+    try:
+        attribute_key(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def parse_category(text: str) -> Any:
+    """The :class:`~xentara_sync.protocol.Category` called *text*, for ``--category``.
+
+    Case, dashes and underscores do not matter:
+
+    >>> parse_category("data-point")
+    <Category.DATA_POINT: 2>
+    >>> parse_category("Device")
+    <Category.DEVICE: 6>
+    """
+    from ..protocol import Category
+
+    wanted = text.strip().replace("-", "").replace("_", "").replace(" ", "").lower()
+    for category in Category:
+        if category.name.replace("_", "").lower() == wanted:
+            return category
+    names = ", ".join(c.name.lower() for c in Category)
+    raise argparse.ArgumentTypeError(f"unknown category {text!r}; one of: {names}")
+
+
+# --------------------------------------------------------------------------- running
+
+
+def error(message: str, status: int = 1) -> int:
+    """Print ``xentara-sync: error: message`` to stderr; returns *status*."""
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    return status
+
+
+def connect(args: argparse.Namespace) -> XentaraClient:
+    """A client connected as the common options say."""
+    from ..sync import XentaraClient
+
+    return XentaraClient(
+        args.url,
+        root_element=args.root or None,
+        verify_ssl=args.verify_ssl,
+        timeout=args.timeout,
+        cafile=args.cafile,
+    )
+
+
+def run_client(args: argparse.Namespace, body: Callable[[XentaraClient], int]) -> int:
+    """Connect, run *body(client)*, close; every failure becomes one line on stderr.
+
+    Returns *body*'s status, 1 if connecting or a request failed, or a
+    :class:`CommandError`'s status. ``KeyboardInterrupt`` is passed on.
+    """
+    from ..exceptions import TLSVerificationFailed, XentaraError
+
+    try:
+        with connect(args) as client:
+            status = body(client)
+        sys.stdout.flush()
+        return status
+    except CommandError as exc:
+        return error(_scrub(str(exc), args.url), exc.status)
+    except TLSVerificationFailed as exc:
+        return error(_scrub(_tls_hint(str(exc)), args.url))
+    except XentaraError as exc:
+        return error(_scrub(str(exc), args.url))
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error of ours.
+        _discard_stdout()
+        return 0
+    except (OSError, ValueError, TypeError) as exc:
+        return error(_scrub(_describe(exc), args.url))
+
+
+def _tls_hint(message: str) -> str:
+    """The client's advice for a refused certificate, in command-line terms.
+
+    >>> _tls_hint("pass verify_ssl=False, or give the CA with cafile=...")
+    'pass --no-verify, or give the CA with --cafile FILE'
+    """
+    hint = message.replace("verify_ssl=False", "--no-verify").replace("cafile=...", "--cafile FILE")
+    if "--no-verify" not in hint:
+        hint += " (for a self-signed certificate use --no-verify, or --cafile FILE)"
+    return hint
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc) or type(exc).__name__
+
+
+def _scrub(text: str, url: str) -> str:
+    """*text* without the password of *url*, however it got there.
+
+    >>> _scrub("cannot open ws://admin:s3cret@host/api/ws", "ws://admin:s3cret@host/api/ws")
+    'cannot open ws://admin:***@host/api/ws'
+    """
+    import urllib.parse
+
+    try:
+        password = urllib.parse.urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in {password, urllib.parse.unquote(password or "")} - {None, ""}:
+        assert secret is not None
+        text = text.replace(secret, "***")
+    return text
+
+
+def _discard_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout is not a real file
+        pass
+
+
+# --------------------------------------------------------------------------- values
+
+
+def display(value: Any) -> str:
+    """A value as the commands print it: what ``write`` would take back.
+
+    >>> from xentara_sync.protocol import Quality, TimePoint
+    >>> display(True), display(2.5), display("on"), display(Quality.GOOD)
+    ('true', '2.5', 'on', 'good')
+    >>> display(TimePoint(1_704_107_471_111_587_983))
+    '2024-01-01T11:11:11.111587983Z'
+    """
+    from ..protocol import AttributeFault
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return value.name.lower()
+    if isinstance(value, AttributeFault):
+        return f"<error: {value}>"
+    if value is None:
+        return "null"
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON shows it: enums by name, times as ISO 8601 text, UUIDs as text.
+
+    >>> import uuid
+    >>> from xentara_sync.protocol import Quality
+    >>> jsonable({"quality": Quality.BAD, "id": uuid.UUID(int=1), "x": float("nan")})
+    {'quality': 'bad', 'id': '00000000-0000-0000-0000-000000000001', 'x': 'NaN'}
+    """
+    from ..protocol import AttributeFault
+
+    if isinstance(value, Enum):
+        return value.name.lower()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, AttributeFault):
+        return {"error": value.code, "text": value.text}
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+_TRUE = ("true", "1")
+_FALSE = ("false", "0")
+
+
+def parse_value(text: str, data_type: DataType | str) -> Any:
+    """Convert command-line *text* to a value of *data_type*.
+
+    *data_type* is the attribute's :class:`~xentara_sync.protocol.DataType`, or one
+    of ``"bool"``, ``"int"``, ``"float"``, ``"str"``. Raises :class:`ValueError`
+    with a message saying what was expected.
+
+    >>> from xentara_sync.protocol import DataType
+    >>> parse_value("true", DataType.BOOLEAN), parse_value("0", "bool")
+    (True, False)
+    >>> parse_value("-12", DataType.INT8), parse_value("0x1F", DataType.UINT32)
+    (-12, 31)
+    >>> parse_value("2.5", DataType.FLOAT64), parse_value("hello", DataType.STRING)
+    (2.5, 'hello')
+    >>> parse_value("yes", DataType.BOOLEAN)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'yes' is not a boolean: use true, false, 1 or 0
+    >>> parse_value("1.5", DataType.INT64)
+    Traceback (most recent call last):
+    ...
+    ValueError: '1.5' is not an integer (int64)
+    """
+    import uuid
+
+    from ..protocol import DataType, TimePoint
+
+    kind = {"bool": DataType.BOOLEAN, "int": DataType.INT64, "float": DataType.FLOAT64}.get(
+        str(data_type), data_type
+    )
+    if kind == "str":
+        return text
+    assert isinstance(kind, DataType)
+    type_name = kind.name.lower() if isinstance(data_type, DataType) else str(data_type)
+    if kind is DataType.BOOLEAN:
+        lowered = text.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError(f"{text!r} is not a boolean: use true, false, 1 or 0")
+    if kind.is_float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number ({type_name})") from None
+    if kind.is_string:
+        return text
+    if kind in (DataType.QUALITY, DataType.ELEMENT_CATEGORY):
+        from ..protocol import Category, Quality
+
+        names = Quality if kind is DataType.QUALITY else Category
+        named = names.__members__.get(text.strip().upper().replace("-", "_"))
+        if named is not None:
+            return int(named)
+    if kind.integer_range is not None:
+        try:
+            return (
+                int(text, 0) if text.strip().lower().startswith(("0x", "0o", "0b")) else int(text)
+            )
+        except ValueError:
+            raise ValueError(f"{text!r} is not an integer ({type_name})") from None
+    if kind is DataType.TIME_POINT:
+        try:
+            stamp = _dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a time point: use ISO 8601, as in 2024-01-01T11:11:11Z"
+            ) from None
+        return TimePoint.from_datetime(stamp)
+    if kind is DataType.UUID:
+        try:
+            return uuid.UUID(text.strip())
+        except ValueError:
+            raise ValueError(f"{text!r} is not a UUID") from None
+    raise ValueError(f"values of type {type_name} cannot be written from the command line")
