@@ -27,13 +27,12 @@ from .element import Element
 from .endpoint import Endpoint, make_ssl_context
 from .exceptions import ClientClosed, ConnectionClosed, UnknownElement, UsageError
 from .interfaces import Backend, EventSink, TaskHandle, Transport
-from .model import ElementInfo, ElementMetadata, Event, ServerInfo, attribute_key
+from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Stage
 from .protocol.session import ClientSession, Plan
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
-# Element, Event and Subscription are imported from here by older code.
-__all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "Element", "Event", "Subscription"]
+__all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
 
 log = logging.getLogger("xentara_sync")
 

@@ -24,7 +24,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..core import Event
+    from ..model import Event
     from ..sync import XentaraClient
 
 EXAMPLES = """
@@ -66,7 +66,7 @@ def format_event(event: Event, as_json: bool = False) -> str:
     """One printed line for *event*.
 
     >>> import uuid
-    >>> from xentara_sync.core import Event
+    >>> from xentara_sync.model import Event
     >>> event = Event(1704107471.25, "Hardware.Registers.Enable", uuid.UUID(int=1), True)
     >>> format_event(event, as_json=True)  # doctest: +NORMALIZE_WHITESPACE
     '{"time": "2024-01-01T11:11:11.250000Z", "timestamp": 1704107471.25,
