@@ -10,15 +10,14 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
-from websockets.frames import Frame, Opcode
-from websockets.protocol import OPEN
 
 from ..endpoint import Endpoint
 from ..exceptions import ConnectionClosed
 from ..handshake import connect_error
 from ..interfaces import TaskHandle, Transport
+from . import fastpath
 
-__all__ = ["AsyncioBackend"]
+__all__ = ["FAST_PATH", "AsyncioBackend", "FastTransport", "PublicTransport"]
 
 log = logging.getLogger("xentara_sync")
 
@@ -65,68 +64,19 @@ def _closed_error(exc: WebSocketClosed) -> ConnectionClosed:
     return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
 
 
-class _DirectConnection(ClientConnection):
-    """A connection that hands each whole binary message to a receiver at once.
+class PublicTransport:
+    """A ``websockets.asyncio`` connection used through its public API alone."""
 
-    websockets queues incoming messages for ``recv()``, so a response reaches the
-    client only after the reading task has been scheduled: one loop turn per
-    message. With a receiver set, a binary message that arrives in one frame goes
-    to it straight from ``data_received``; everything else (text frames, fragmented
-    messages, control frames) takes the ordinary path, and once a fragmented
-    message starts, every message does until it ends, so the order is kept.
-    """
-
-    receiver: Callable[[bytes], None] | None = None
-    _fragmented = False
-
-    def process_event(self, event: Any) -> None:
-        receiver = self.receiver
-        if (
-            receiver is not None
-            and self.response is not None
-            and type(event) is Frame
-            and event.opcode is Opcode.BINARY
-            and event.fin
-            and not self._fragmented
-        ):
-            try:
-                receiver(bytes(event.data))
-            except Exception:  # the receiver must not break the connection
-                log.exception("handling a message failed")
-            return
-        if type(event) is Frame and event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
-            self._fragmented = not event.fin
-        super().process_event(event)
-
-
-class _Transport:
     __slots__ = ("_ws",)
 
     def __init__(self, ws: ClientConnection) -> None:
         self._ws = ws
-
-    def set_receiver(self, receiver: Callable[[bytes], None]) -> None:
-        """Receive whole binary messages through *receiver*, as they arrive."""
-        if isinstance(self._ws, _DirectConnection):
-            self._ws.receiver = receiver
 
     async def send(self, data: bytes) -> None:
         try:
             await self._ws.send(data)
         except WebSocketClosed as exc:
             raise _closed_error(exc) from None
-
-    def send_nowait(self, data: bytes) -> None:
-        """Send at once, from the loop thread, without waiting for the write buffer.
-
-        Requests are bounded by the callers awaiting them, so skipping the drain
-        cannot grow memory without limit; it saves a coroutine per message.
-        """
-        ws = self._ws
-        if ws.protocol.state is not OPEN:
-            raise ConnectionClosed("the connection is closed")
-        ws.protocol.send_binary(data)
-        ws.send_data()
 
     async def recv(self) -> bytes:
         try:
@@ -139,6 +89,24 @@ class _Transport:
             await self._ws.close()
         except Exception:  # closing must not fail
             self._ws.transport.abort()
+
+
+class FastTransport(PublicTransport):
+    """A connection with the shortcuts of :mod:`xentara_sync.aio.fastpath`."""
+
+    __slots__ = ()
+
+    def set_receiver(self, receiver: Callable[[bytes], None]) -> None:
+        """Receive whole binary messages through *receiver*, as they arrive."""
+        fastpath.install_receiver(self._ws, receiver)
+
+    def send_nowait(self, data: bytes) -> None:
+        """Send at once, from a callback on the loop thread."""
+        fastpath.send_nowait(self._ws, data)
+
+
+#: Whether connections take the shortcuts (see :mod:`xentara_sync.aio.fastpath`).
+FAST_PATH = fastpath.available()
 
 
 class AsyncioBackend:
@@ -187,6 +155,7 @@ class AsyncioBackend:
     ) -> Transport:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
+        fast = FAST_PATH
         try:
             ws = await connect(
                 endpoint.url,
@@ -197,8 +166,8 @@ class AsyncioBackend:
                 max_size=max_size,
                 compression=None,
                 proxy=None,
-                create_connection=_DirectConnection,
+                create_connection=fastpath.DirectConnection if fast else ClientConnection,
             )
         except Exception as exc:
             raise connect_error(exc, endpoint, timeout) from exc
-        return _Transport(ws)
+        return FastTransport(ws) if fast else PublicTransport(ws)
