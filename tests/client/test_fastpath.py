@@ -52,7 +52,7 @@ def exchange(url: str) -> tuple[list[Any], type, int]:
             direct = 0
             receiver = None
             if isinstance(transport, backend.FastTransport):
-                ws = transport._ws
+                ws: Any = transport._ws
                 receiver = ws.receiver
 
                 def counting(data: bytes) -> None:
