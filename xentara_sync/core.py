@@ -1,374 +1,37 @@
-"""The client's behaviour, written once for every flavour: the awaiting part.
+"""The client's behaviour, written once for every flavour: the documented API.
 
-:class:`ClientCore` connects, awaits answers and keeps what belongs to the client
-rather than to one connection (settings, the subscriptions the user holds). What
-one connection knows and owes (message ids, pending requests, the outgoing batch,
-the element index, building requests and reading answers) is its
-:class:`~xentara_sync.protocol.session.ClientSession`, which does no I/O. The core
-awaits only the small interfaces of :mod:`xentara_sync.interfaces`, never asyncio
-or trio directly: the flavours (:mod:`xentara_sync.aio`, :mod:`xentara_sync.trio`)
-supply a :class:`~xentara_sync.interfaces.Backend` and are otherwise this class.
-
-Concurrency model: requests issued while the event loop runs other tasks (for example
-by ``asyncio.gather``) are collected and leave in **one** WebSocket message, sent by
-a callback the session arranges when a batch opens. Responses are matched by message
-id in any order. Every wait is bounded by a timeout.
+:class:`ClientCore` is the Xentara client independent of the event loop. Each method
+asks the connection's :class:`~xentara_sync.protocol.session.ClientSession` for the
+operation's :class:`~xentara_sync.protocol.plans.Plan` (the session builds requests
+and reads answers; nothing here parses or frames) and awaits it through
+:class:`~xentara_sync.connection.Connection`. The flavours
+(:mod:`xentara_sync.aio`, :mod:`xentara_sync.trio`) supply a
+:class:`~xentara_sync.interfaces.Backend` and are otherwise this class.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from typing import Any, Self
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .endpoint import Endpoint, make_ssl_context
-from .exceptions import ClientClosed, ConnectionClosed, UnknownElement, UsageError
-from .interfaces import Backend, EventSink, TaskHandle, Transport
+from .exceptions import ConnectionClosed, UnknownElement
+from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Stage
-from .protocol.session import ClientSession, Plan
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
 
-log = logging.getLogger("xentara_sync")
 
-#: Seconds a request waits for its answer unless told otherwise.
-DEFAULT_TIMEOUT = 10.0
-
-
-class ClientCore:
+class ClientCore(Connection):
     """The Xentara client, independent of the event loop.
 
     See :class:`xentara_sync.aio.XentaraClient` for the documented API; the flavours
     add only their :class:`~xentara_sync.interfaces.Backend`.
     """
-
-    #: Makes the flavour's :class:`Backend`; each flavour sets it.
-    _backend_factory: Callable[[], Backend]
-
-    def __init__(
-        self,
-        url: str,
-        root_element: str | None = "Hardware",
-        verify_ssl: bool = True,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = None,
-        ssl: Any = None,
-        cafile: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = 64 * 1024 * 1024,
-    ) -> None:
-        self._backend: Backend = self._backend_factory()
-        self._endpoint = Endpoint.parse(url)
-        self._url_with_credentials = url
-        if timeout is None or timeout <= 0:
-            raise ValueError("timeout must be a positive number of seconds")
-        self.root_element = root_element or None
-        self.verify_ssl = verify_ssl
-        self.timeout = float(timeout)
-        self.connect_timeout = float(connect_timeout or timeout)
-        self._ssl_option = ssl
-        self._cafile = cafile
-        self._extra_headers = dict(headers or {})
-        self.max_queue = max_queue
-        self.max_message_size = max_message_size
-        self._session: ClientSession | None = None
-        self._transport: Transport | None = None
-        self._reader: TaskHandle | None = None
-        self._subscriptions: set[Subscription] = set()
-        self._closed = False
-        self._lost: ConnectionClosed | None = None
-
-    # ------------------------------------------------------------------ settings
-
-    @property
-    def url(self) -> str:
-        """The server's URL, without credentials."""
-        return self._endpoint.url
-
-    @property
-    def username(self) -> str | None:
-        """The user name the client authenticates with, if any."""
-        return self._endpoint.username
-
-    @property
-    def server_info(self) -> ServerInfo | None:
-        """Version, user and model path of the server, as read when connecting."""
-        session = self._session
-        return session.server_info if session is not None else None
-
-    @property
-    def session(self) -> ClientSession | None:
-        """The connection's sans-I/O state (None before connecting).
-
-        For flavours that drive the client from another thread, and for inspection
-        (``client.session.pending``): requests go through the client's methods.
-        """
-        return self._session
-
-    def _settings(self) -> dict[str, Any]:
-        return {
-            "url": self._url_with_credentials,
-            "root_element": self.root_element,
-            "verify_ssl": self.verify_ssl,
-            "timeout": self.timeout,
-            "connect_timeout": self.connect_timeout,
-            "ssl": self._ssl_option,
-            "cafile": self._cafile,
-            "headers": self._extra_headers,
-            "max_queue": self.max_queue,
-            "max_message_size": self.max_message_size,
-        }
-
-    @property
-    def connected(self) -> bool:
-        """Whether the connection is open."""
-        return self._transport is not None and not self._closed and self._lost is None
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` was called."""
-        return self._closed
-
-    def __repr__(self) -> str:
-        if self._closed:
-            state = "closed"
-        elif self._lost is not None:
-            state = "connection lost"
-        elif self._transport is not None:
-            state = "connected"
-        else:
-            state = "not connected"
-        info = self.server_info
-        server = f" server={info.version!r}" if info and info.version else ""
-        user = f" user={self.username!r}" if self.username else ""
-        return (
-            f"<{type(self).__name__} {self.url} root={self.root_element!r} "
-            f"elements={len(self)} {state}{server}{user}>"
-        )
-
-    __str__ = __repr__
-
-    # ------------------------------------------------------------------ connecting
-
-    async def _connect(self) -> Self:
-        if self._transport is not None:
-            self._check_open()
-            return self
-        if self._closed:
-            raise ClientClosed(f"the client for {self.url} is closed")
-        ssl_context = None
-        if self._endpoint.secure:
-            ssl_context = make_ssl_context(
-                self.verify_ssl, cafile=self._cafile, context=self._ssl_option
-            )
-        headers = {**self._extra_headers, **self._endpoint.headers()}
-        transport = await self._backend.connect(
-            self._endpoint,
-            headers=headers,
-            ssl=ssl_context,
-            timeout=self.connect_timeout,
-            max_size=self.max_message_size,
-        )
-        backend = self._backend
-        session = ClientSession(self.url, on_flush_due=lambda: backend.call_soon(self._flush))
-        self._session = session
-        self._transport = transport
-        set_receiver = getattr(transport, "set_receiver", None)
-        if set_receiver is not None:  # messages straight from the transport
-            set_receiver(self._receive)
-        # The reader takes what the transport does not hand over directly, and
-        # notices when the connection ends.
-        self._reader = backend.spawn(self._read_loop)
-        try:
-            await self._execute(session.plan_hello(), self.connect_timeout)
-            await self._execute(session.plan_start(self.root_element), self.connect_timeout)
-            await self._execute(session.plan_browse_root(), self.connect_timeout)
-        except BaseException:
-            self._closed = True
-            await self._shutdown(ClientClosed(f"connecting to {self.url} failed"))
-            raise
-        return self
-
-    def __await__(self) -> Generator[Any, None, Self]:
-        return self._connect().__await__()
-
-    @classmethod
-    async def create(cls, *args: Any, **kwargs: Any) -> Self:
-        """Create a client and connect it: the same as ``await XentaraClient(...)``."""
-        return await cls(*args, **kwargs)._connect()
-
-    async def copy(self) -> Self:
-        """A new client with its own connection and the same settings, connected."""
-        return await type(self).create(**self._settings())
-
-    async def __aenter__(self) -> Self:
-        return await self._connect()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    # ------------------------------------------------------------------ closing
-
-    async def close(self) -> None:
-        """Close the connection. Idempotent.
-
-        Pending calls fail with :class:`ClientClosed`; subscriptions end (their
-        iteration stops).
-        """
-        if self._closed:
-            return
-        self._closed = True
-        await self._shutdown(ClientClosed(f"the client for {self.url} was closed"))
-
-    async def _shutdown(self, error: ConnectionClosed) -> None:
-        self._end_connection(error, end_subscriptions_with=None)
-        reader, self._reader = self._reader, None
-        if reader is not None:
-            reader.cancel()
-        transport = self._transport
-        if transport is not None:
-            await transport.close()
-
-    def _end_connection(
-        self, error: ConnectionClosed, *, end_subscriptions_with: BaseException | None
-    ) -> None:
-        """Fail every waiter of the connection and end every subscription."""
-        session = self._session
-        if session is not None:
-            waiters, sinks = session.connection_ended(error)
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(error)
-            for sink in sinks:
-                sink.close(end_subscriptions_with)
-        subscriptions, self._subscriptions = self._subscriptions, set()
-        for subscription in subscriptions:
-            subscription._end(end_subscriptions_with)
-
-    def _connection_lost(self, cause: BaseException | None) -> None:
-        if self._closed or self._lost is not None:
-            return
-        detail = f": {cause}" if cause else " (its event loop stopped)"
-        error = ConnectionClosed(f"the connection to {self.url} was lost{detail}")
-        self._lost = error
-        if cause is not None:  # not when the event loop itself is shutting down
-            log.warning("%s", error)
-        self._end_connection(error, end_subscriptions_with=error)
-
-    def _check_open(self) -> ClientSession:
-        if self._closed:
-            raise ClientClosed(f"the client for {self.url} is closed")
-        if self._lost is not None:
-            raise ConnectionClosed(str(self._lost))
-        session = self._session
-        if session is None:
-            raise UsageError(
-                f"the client for {self.url} is not connected yet: "
-                f"use 'await XentaraClient(...)' or 'async with'"
-            )
-        return session
-
-    # ------------------------------------------------------------------ wire
-
-    async def _read_loop(self) -> None:
-        transport = self._transport
-        assert transport is not None
-        cause: BaseException | None = None
-        try:
-            while True:
-                self._receive(await transport.recv())
-        except ConnectionClosed as exc:
-            cause = exc
-        except Exception as exc:  # a bug must not leave callers waiting
-            log.exception("the receive loop of %s failed", self.url)
-            cause = exc
-        finally:
-            if not self._closed:
-                self._connection_lost(cause)
-
-    def _receive(self, data: bytes) -> None:
-        session = self._session
-        if session is None:
-            return
-        answers, events, errors = session.receive_data(data)
-        for waiter, outcome in answers:
-            if waiter.done():
-                continue
-            if isinstance(outcome, BaseException):
-                waiter.set_exception(outcome)
-            else:
-                waiter.set_result(outcome)
-        for sink, event in events:
-            sink.put(event)
-        for error in errors:
-            log.warning("ignored a message from %s: %s", self.url, error)
-
-    def _flush(self) -> None:
-        """On the loop: send every queued request in one message."""
-        session = self._session
-        if session is None:
-            return
-        data, ids, failed = session.data_to_send()
-        for waiter, error in failed:
-            if not waiter.done():
-                waiter.set_exception(error)
-        if data is None:
-            return
-        send_nowait = getattr(self._transport, "send_nowait", None)
-        if send_nowait is None:
-            self._backend.spawn(lambda: self._send(data, ids))
-            return
-        try:
-            if self._closed or self._lost is not None:
-                raise ConnectionClosed(f"the connection to {self.url} is closed")
-            send_nowait(data)
-        except (ConnectionClosed, OSError) as exc:
-            self._fail(ids, exc)
-
-    async def _send(self, data: bytes, ids: list[int]) -> None:
-        transport = self._transport
-        try:
-            if transport is None or self._closed or self._lost is not None:
-                raise ConnectionClosed(f"the connection to {self.url} is closed")
-            await transport.send(data)
-        except (ConnectionClosed, OSError) as exc:
-            self._fail(ids, exc)
-
-    def _fail(self, ids: list[int], error: BaseException) -> None:
-        session = self._session
-        if session is None:
-            return
-        for waiter in session.take(ids):
-            if not waiter.done():
-                waiter.set_exception(error)
-
-    async def _execute(self, plan: Plan, timeout: float | None) -> Any:
-        """Send the plan's requests in one message and return its result."""
-        session = self._check_open()
-        create = self._backend.create_waiter
-        waiters = [create() for _ in plan.requests]
-        ids = session.send(plan.requests, waiters)
-        wait = self.timeout if timeout is None else timeout
-        try:
-            if len(waiters) == 1:
-                packets = [await waiters[0].wait(wait)]
-            else:
-                deadline = time.monotonic() + wait
-                packets = [
-                    await waiter.wait(max(0.0, deadline - time.monotonic())) for waiter in waiters
-                ]
-        except TimeoutError:
-            raise session.timeout_error(plan.operation, plan.element, wait) from None
-        finally:
-            session.forget(ids)
-        return plan.finish(packets)
 
     # ------------------------------------------------------------------ names
 
@@ -420,8 +83,7 @@ class ClientCore:
         return iter(self._index_keys())
 
     def __len__(self) -> int:
-        session = self._session
-        return len(session.index) if session is not None else 0
+        return self._element_count()
 
     def keys(self) -> list[str]:
         """Primary keys of every element under the root, in model order."""

@@ -1,0 +1,459 @@
+"""Each operation of a client as requests, and how their answers become its result.
+
+An operation (a read, a write, a subscribe...) is a :class:`Plan`: the requests that
+leave in one message, and a ``finish`` function that turns their answers into the
+operation's result or raises the error an answer stands for. :class:`Operations`
+builds the plans of every operation from what a connection knows (its element
+index and cached metadata); :class:`~xentara_sync.protocol.session.ClientSession`
+sends them. Any flavour can run a plan: the async core awaits it, the blocking
+client waits for it from the calling thread.
+
+>>> import uuid
+>>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol import Category, Success, wrap
+>>> operations = Operations()
+>>> operations.set_index([ElementInfo("Hardware.Speed", uuid.UUID(int=1), Category.DATA_POINT)])
+>>> plan = operations.plan_read("Hardware.Speed")
+>>> plan
+<Plan read 'Hardware.Speed': 1 request(s)>
+>>> plan.finish([Success(1, {11: wrap(21.5)})])
+21.5
+>>> operations.plan_read("Hardware.Elsewhere") is None  # needs a look-up first
+True
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from ..exceptions import MissingAttribute, ServerError, UnknownElement
+from ..model import (
+    AttributeInfo,
+    ElementIndex,
+    ElementInfo,
+    ElementMetadata,
+    ServerInfo,
+    attribute_key,
+    check_write,
+)
+from . import replies
+from .codec import Failure, Success
+from .ids import (
+    NIL_UUID,
+    Attribute,
+    BrowseParam,
+    Category,
+    ClientHelloParam,
+    LookupParam,
+    MetaDataParam,
+    Opcode,
+    ReadParam,
+    SubscribeParam,
+    UnsubscribeParam,
+    WriteParam,
+)
+
+__all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec"]
+
+#: The protocol version this package speaks.
+PROTOCOL_VERSION: Final = 1
+
+#: A request as it is queued: opcode and parameters.
+RequestSpec = tuple[int, Mapping[int, Any] | None]
+
+_READ: Final = Opcode.READ
+_ELEMENT: Final = ReadParam.ELEMENT
+_ATTRIBUTES: Final = ReadParam.ATTRIBUTES
+#: server_information's one parameter: the items wanted.
+_INFO_ITEMS: Final = 0
+_DEFAULT_ATTRIBUTES: Final[list[str | int | uuid.UUID]] = [
+    "value",
+    "quality",
+    "changeTime",
+    "updateTime",
+]
+
+
+class Plan:
+    """The requests of one operation and how its answers become its result.
+
+    ``finish(packets)`` takes the response packets in request order and returns the
+    operation's result, or raises the error a failure stands for.
+    """
+
+    __slots__ = ("element", "finish", "operation", "requests")
+
+    def __init__(
+        self,
+        operation: str,
+        element: str | None,
+        requests: list[RequestSpec],
+        finish: Callable[[list[Success | Failure]], Any],
+    ) -> None:
+        #: What the operation is called in messages (``"read"``, ``"write"``...).
+        self.operation = operation
+        #: The element it concerns, if one.
+        self.element = element
+        #: Its requests, sent in one message.
+        self.requests = requests
+        #: Turns the answers into the result.
+        self.finish = finish
+
+    def __repr__(self) -> str:
+        target = f" {self.element!r}" if self.element else ""
+        return f"<Plan {self.operation}{target}: {len(self.requests)} request(s)>"
+
+
+class Operations:
+    """What a connection knows of the element tree, and the plans of every operation.
+
+    The base of :class:`~xentara_sync.protocol.session.ClientSession`; usable alone
+    to build and finish plans without sending them (as in the example above).
+    """
+
+    def __init__(self) -> None:
+        #: The elements under the root, as browsed.
+        self.index = ElementIndex()
+        #: The root element (None: the whole model).
+        self.root: ElementInfo | None = None
+        #: What the server said of itself when connecting.
+        self.server_info: ServerInfo | None = None
+        self._outside: dict[str, ElementInfo] = {}
+        self._metadata: dict[uuid.UUID, ElementMetadata] = {}
+
+    # ------------------------------------------------------------------ errors
+
+    def server_error(
+        self, packet: Failure, operation: str, element: str | None, *, root_lookup: bool = False
+    ) -> ServerError:
+        """The exception an error response stands for, naming operation and element."""
+        error = ServerError.from_code(
+            packet.code, packet.text, operation=operation, element=element
+        )
+        if isinstance(error, UnknownElement) and element is not None:
+            error = UnknownElement(
+                packet.code,
+                "unknown root element" if root_lookup else packet.text,
+                operation=operation,
+                element=element,
+                suggestions=() if root_lookup else self.index.suggestions(element),
+            )
+        return error
+
+    def unknown(self, key: str, operation: str) -> UnknownElement:
+        """:class:`UnknownElement` for *key*, with suggestions from the index."""
+        return UnknownElement(
+            operation=operation,
+            element=key,
+            suggestions=self.index.suggestions(key) if isinstance(key, str) else (),
+        )
+
+    def _result(self, packet: Success | Failure, operation: str, element: str | None) -> Any:
+        if type(packet) is Failure:
+            raise self.server_error(packet, operation, element)
+        return packet.result  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ names
+
+    def set_index(self, elements: Iterable[ElementInfo]) -> None:
+        """Replace the element index (after browsing the root)."""
+        self.index = ElementIndex(elements)
+
+    def element_info(self, key: str) -> ElementInfo:
+        """UUID and category of a known element; raises :class:`UnknownElement`."""
+        info = self.index.get(key) or self._outside.get(key)
+        if info is None:
+            if self.root is not None and key == self.root.key:
+                return self.root
+            raise self.unknown(key, "find")
+        return info
+
+    def known(self, key: str) -> tuple[ElementInfo, int | None] | None:
+        """The element *key* names without asking the server, and the attribute if the
+        key ends with one (``"Hardware.Sensor.quality"``); None if it needs a look-up."""
+        info = self.index.get(key)
+        if info is not None:
+            return info, None
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"an element key must be a non-empty str, not {key!r}")
+        info = self._outside.get(key)
+        if info is not None:
+            return info, None
+        if self.root is not None and key == self.root.key:
+            return self.root, None
+        prefix, _, last = key.rpartition(".")
+        attribute = Attribute.from_name(last) if prefix else None
+        if attribute is not None:
+            element = self.index.get(prefix) or self._outside.get(prefix)
+            if element is not None:
+                return element, int(attribute)
+        return None
+
+    def metadata(self, element: uuid.UUID) -> ElementMetadata | None:
+        """The cached metadata of *element*, if it was asked for before."""
+        return self._metadata.get(element)
+
+    # ------------------------------------------------------------------ plans
+
+    def plan_hello(self) -> Plan:
+        """The client hello."""
+        params: dict[int, Any] = {
+            ClientHelloParam.MINIMUM_VERSION: PROTOCOL_VERSION,
+            ClientHelloParam.MAXIMUM_VERSION: PROTOCOL_VERSION,
+        }
+        return Plan(
+            "client hello",
+            None,
+            [(Opcode.CLIENT_HELLO, params)],
+            lambda packets: self._result(packets[0], "client hello", None),
+        )
+
+    def plan_start(self, root_element: str | None) -> Plan:
+        """Server information and the root element's UUID, in one message."""
+        requests: list[RequestSpec] = [
+            (Opcode.SERVER_INFORMATION, {_INFO_ITEMS: replies.SERVER_INFO_ITEMS}),
+        ]
+        if root_element:
+            requests.append((Opcode.LOOKUP, {LookupParam.PRIMARY_KEY: root_element}))
+
+        def finish(packets: list[Success | Failure]) -> None:
+            info = packets[0]
+            result = info.result if type(info) is Success else None
+            self.server_info = replies.server_info(result, strict=False)
+            if root_element:
+                answer = packets[1]
+                if type(answer) is Failure:
+                    raise self.server_error(answer, "connect", root_element, root_lookup=True)
+                root = replies.expect_uuid(answer.result, "lookup")  # type: ignore[union-attr]
+                self.root = ElementInfo(root_element, root, Category.ELEMENT_GROUP)
+
+        return Plan("connect", root_element, requests, finish)
+
+    def plan_browse_root(self) -> Plan:
+        """Browse every element under the root; the answer replaces the index."""
+        start = self.root.uuid if self.root is not None else NIL_UUID
+
+        def finish(packets: list[Success | Failure]) -> None:
+            result = self._result(packets[0], "browse", None)
+            self.set_index(replies.browse_entries(result))
+
+        return Plan("browse", None, [(Opcode.BROWSE, {BrowseParam.ELEMENT: start})], finish)
+
+    def plan_lookup(self, key: str) -> Plan:
+        """Look *key* up on the server; the answer is remembered."""
+
+        def finish(packets: list[Success | Failure]) -> ElementInfo:
+            packet = packets[0]
+            if type(packet) is Failure:
+                error = self.server_error(packet, "lookup", key)
+                if isinstance(error, UnknownElement):
+                    raise self.unknown(key, "lookup")
+                raise error
+            element = replies.expect_uuid(packet.result, "lookup")  # type: ignore[union-attr]
+            info = ElementInfo(key, element, Category.ROOT)
+            self._outside[key] = info
+            return info
+
+        return Plan("lookup", key, [(Opcode.LOOKUP, {LookupParam.PRIMARY_KEY: key})], finish)
+
+    def plan_read(
+        self,
+        key: str,
+        attribute: str | int | uuid.UUID = "value",
+        *,
+        element: tuple[ElementInfo, int | None] | None = None,
+    ) -> Plan | None:
+        """Read one attribute of *key*; None if the key needs a look-up first.
+
+        *element* is the element and key attribute the caller resolved itself.
+        """
+        found = element if element is not None else self.known(key)
+        if found is None:
+            return None
+        info, wire = found
+        wanted = wire if wire is not None else attribute_key(attribute)
+        return Plan(
+            "read",
+            key,
+            [(_READ, {_ELEMENT: info.uuid, _ATTRIBUTES: [wanted]})],
+            lambda packets: replies.read_value(self._result(packets[0], "read", key), wanted, key),
+        )
+
+    def plan_read_many(
+        self,
+        keys: Sequence[str],
+        attribute: str | int | uuid.UUID = "value",
+        *,
+        elements: Sequence[tuple[ElementInfo, int | None]] | None = None,
+    ) -> Plan | None:
+        """Read one attribute of each key, in one message: ``{key: value}``.
+
+        None if a key needs a look-up first. The first failing element raises.
+        """
+        if elements is None:
+            found = [self.known(key) for key in keys]
+            if any(e is None for e in found):
+                return None
+            elements = found  # type: ignore[assignment]
+        assert elements is not None
+        wanted = attribute_key(attribute)
+        resolved = [
+            (key, info.uuid, wire if wire is not None else wanted)
+            for key, (info, wire) in zip(keys, elements, strict=True)
+        ]
+
+        def finish(packets: list[Success | Failure]) -> dict[str, Any]:
+            return {
+                key: replies.read_value(self._result(packet, "read", key), w, key)
+                for (key, _, w), packet in zip(resolved, packets, strict=True)
+            }
+
+        requests: list[RequestSpec] = [
+            (_READ, {_ELEMENT: element, _ATTRIBUTES: [w]}) for _, element, w in resolved
+        ]
+        return Plan("read_many", None, requests, finish)
+
+    def plan_read_attributes(
+        self,
+        key: str,
+        element: ElementInfo,
+        attributes: Iterable[str | int | uuid.UUID] | None,
+    ) -> Plan:
+        """Several attributes of one element in one request, keyed as given."""
+        names = list(attributes) if attributes is not None else _DEFAULT_ATTRIBUTES
+        wanted = [attribute_key(name) for name in names]
+
+        def finish(packets: list[Success | Failure]) -> dict[Any, Any]:
+            result = self._result(packets[0], "read", key)
+            return {
+                name: replies.read_value(result, w, key)
+                for name, w in zip(names, wanted, strict=True)
+            }
+
+        return Plan("read", key, [(_READ, {_ELEMENT: element.uuid, _ATTRIBUTES: wanted})], finish)
+
+    def plan_metadata(self, key: str, element: ElementInfo) -> Plan:
+        """The element's metadata; the answer is cached."""
+
+        def finish(packets: list[Success | Failure]) -> ElementMetadata:
+            result = self._result(packets[0], "meta_data", key)
+            metadata = replies.metadata(result, key)
+            self._metadata[element.uuid] = metadata
+            return metadata
+
+        params: dict[int, Any] = {
+            MetaDataParam.ELEMENT: element.uuid,
+            MetaDataParam.ITEMS: replies.METADATA_ITEMS,
+        }
+        return Plan("meta_data", key, [(Opcode.META_DATA, params)], finish)
+
+    def plan_write(
+        self,
+        key: str,
+        value: Any,
+        attribute: str | int | uuid.UUID = "value",
+        *,
+        element: tuple[ElementInfo, int | None] | None = None,
+    ) -> Plan | None:
+        """Write *value*, checked against the attribute's access and data type first.
+
+        None if the key needs a look-up or its metadata is not known yet. A value
+        that cannot be written raises here (:class:`ReadOnly`, :class:`TypeMismatch`,
+        :class:`OutOfRange`, :class:`MissingAttribute`), before anything is sent.
+        """
+        found = element if element is not None else self.known(key)
+        if found is None:
+            return None
+        info, wire = found
+        metadata = self._metadata.get(info.uuid)
+        if metadata is None:
+            return None
+        wanted = wire if wire is not None else attribute
+        attribute_info = metadata.attribute(wanted)
+        if attribute_info is None:
+            names = ", ".join(metadata.attributes) or "none"
+            raise MissingAttribute(
+                text=f"no attribute {wanted!r} (attributes: {names})",
+                operation="write",
+                element=key,
+            )
+        checked = check_write(attribute_info, value, element=key)
+        params: dict[int, Any] = {
+            WriteParam.ELEMENT: info.uuid,
+            WriteParam.ATTRIBUTE: _wire_id(attribute_info),
+            WriteParam.VALUE: checked,
+        }
+
+        def finish(packets: list[Success | Failure]) -> None:
+            self._result(packets[0], "write", key)
+
+        return Plan("write", key, [(Opcode.WRITE, params)], finish)
+
+    def plan_subscribe(
+        self,
+        keys: Sequence[str],
+        elements: Sequence[ElementInfo],
+        attribute: int | uuid.UUID,
+        subscription_id: uuid.UUID,
+        maximum_update_interval: int | None,
+        minimum_update_interval: int | None,
+    ) -> Plan:
+        """Subscribe to one attribute of *elements* under *subscription_id*."""
+        params: dict[int, Any] = {
+            # Each item has a read's shape: {0: element, 1: [attributes]}.
+            SubscribeParam.ITEMS: [
+                {_ELEMENT: element.uuid, _ATTRIBUTES: [attribute]} for element in elements
+            ],
+            SubscribeParam.DESIRED_ID: subscription_id,
+        }
+        if maximum_update_interval:
+            params[SubscribeParam.MAXIMUM_UPDATE_RATE] = int(maximum_update_interval)
+        if minimum_update_interval:
+            params[SubscribeParam.MINIMUM_UPDATE_RATE] = int(minimum_update_interval)
+        names = ", ".join(keys)
+        return Plan(
+            "subscribe",
+            names,
+            [(Opcode.SUBSCRIBE, params)],
+            lambda packets: self._result(packets[0], "subscribe", names),
+        )
+
+    def plan_unsubscribe(self, keys: Sequence[str], subscription_id: uuid.UUID) -> Plan:
+        """End the subscription *subscription_id*."""
+        names = ", ".join(keys)
+        return Plan(
+            "unsubscribe",
+            names,
+            [(Opcode.UNSUBSCRIBE, {UnsubscribeParam.SUBSCRIPTION: subscription_id})],
+            lambda packets: self._result(packets[0], "unsubscribe", names),
+        )
+
+    def plan_server_information(self) -> Plan:
+        """Version, user name and model file path of the server."""
+
+        def finish(packets: list[Success | Failure]) -> ServerInfo:
+            info = replies.server_info(self._result(packets[0], "server_information", None))
+            self.server_info = info
+            return info
+
+        params = {_INFO_ITEMS: replies.SERVER_INFO_ITEMS}
+        return Plan("server_information", None, [(Opcode.SERVER_INFORMATION, params)], finish)
+
+    def plan_get_stage(self) -> Plan:
+        """The server's operational stage."""
+        return Plan(
+            "get_stage",
+            None,
+            [(Opcode.GET_STAGE, None)],
+            lambda packets: replies.stage(self._result(packets[0], "get_stage", None)),
+        )
+
+
+def _wire_id(info: AttributeInfo) -> int | uuid.UUID:
+    if isinstance(info.id, uuid.UUID):
+        well_known = Attribute.from_key(info.id)
+        if well_known is not None:
+            return int(well_known)
+    return info.id
