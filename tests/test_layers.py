@@ -1,0 +1,119 @@
+"""The import rules of the Architecture page, checked on the source."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "xentara_sync"
+
+#: Modules that run no I/O of their own: no event loop, no socket, no thread.
+SANS_IO = [
+    "protocol/*.py",
+    "model.py",
+    "exceptions.py",
+    "endpoint.py",
+    "interfaces.py",
+    "element.py",
+    "subscription.py",
+    "connection.py",
+    "core.py",
+]
+IO_MODULES = {"asyncio", "trio", "websockets", "threading", "_thread", "socket", "selectors"}
+#: What a sans-I/O module may still use: the codec keeps one cbor2 decoder per
+#: thread (threading.local); it starts no thread.
+ALLOWED = {"protocol/codec.py": {"threading"}}
+
+
+def modules(pattern: str) -> list[Path]:
+    found = sorted(PACKAGE.glob(pattern))
+    assert found, pattern
+    return found
+
+
+def imported(path: Path) -> set[str]:
+    """Top-level names of the modules *path* imports (relative ones as '.name')."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+    return names
+
+
+def roots(names: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in names if not name.startswith(".")}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for pattern in SANS_IO for p in modules(pattern)],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_sans_io_layers_import_no_io(path: Path) -> None:
+    allowed = ALLOWED.get(path.relative_to(PACKAGE).as_posix(), set())
+    assert roots(imported(path)) & IO_MODULES <= allowed
+
+
+@pytest.mark.parametrize("path", modules("protocol/*.py"), ids=lambda p: p.name)
+def test_the_protocol_depends_only_on_exceptions_and_the_model(path: Path) -> None:
+    relative = {name for name in imported(path) if name.startswith("..")}
+    assert relative <= {"..exceptions", "..model"}
+
+
+def test_the_asyncio_flavour_imports_no_trio_and_the_trio_flavour_no_asyncio() -> None:
+    for path in modules("aio/*.py") + modules("sync/*.py"):
+        assert "trio" not in roots(imported(path)), path
+        assert "..trio" not in imported(path), path
+    for path in modules("trio/*.py"):
+        assert "asyncio" not in roots(imported(path)), path
+
+
+def test_only_the_fast_path_touches_websockets_internals() -> None:
+    internal = {"websockets.frames", "websockets.protocol"}
+    users = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if imported(path) & internal
+    ]
+    assert users == ["aio/fastpath.py"]
+
+
+def defined_names(tree: ast.AST) -> set[str]:
+    """Names a module defines: functions, classes, attributes set on self, slots."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)  # __slots__ entries
+    return names
+
+
+def private_reaches(path: Path) -> list[str]:
+    """``x._name`` where ``_name`` is not defined in the same file: another
+    module's private attribute."""
+    tree = ast.parse(path.read_text())
+    own = defined_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_"):
+            continue
+        if node.attr.startswith("__") and node.attr.endswith("__"):
+            continue
+        if node.attr in own:
+            continue
+        found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+def test_the_blocking_facade_reaches_into_no_private_attribute() -> None:
+    reaches = [r for path in modules("sync/*.py") for r in private_reaches(path)]
+    assert reaches == []
