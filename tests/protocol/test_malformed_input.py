@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import uuid
 from typing import Any
 
@@ -34,6 +35,18 @@ def message(*packets: Any) -> bytes:
 
 def test_protocol_error_is_a_xentara_error() -> None:
     assert issubclass(ProtocolError, XentaraError)
+
+
+def test_protocol_error_takes_the_message_id() -> None:
+    assert ProtocolError("x").message_id is None
+    error = ProtocolError("x", message_id=3)
+    assert (str(error), error.message_id) == ("x", 3)
+
+
+def test_protocol_error_pickles_with_its_message_id() -> None:
+    copy = pickle.loads(pickle.dumps(ProtocolError("x", message_id=3)))
+    assert type(copy) is ProtocolError
+    assert (str(copy), copy.message_id) == ("x", 3)
 
 
 # ----------------------------------------------------------------- not CBOR at all
