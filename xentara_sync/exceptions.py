@@ -109,10 +109,18 @@ class ClientClosed(ConnectionClosed):
 class ProtocolError(XentaraError):
     """The peer sent something the Xentara WebSocket protocol does not allow.
 
-    ``message_id`` is the id of the broken packet when it could be read.
+    ``message_id`` is the id of the broken packet when it could be read:
+
+    >>> error = ProtocolError("request without an integer opcode", message_id=7)
+    >>> str(error), error.message_id
+    ('request without an integer opcode', 7)
     """
 
-    message_id: int | None = None
+    message_id: int | None
+
+    def __init__(self, text: str, *, message_id: int | None = None) -> None:
+        super().__init__(text)
+        self.message_id = message_id
 
 
 class RequestTimeout(XentaraError, TimeoutError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import uuid
 from typing import Any
 
@@ -34,6 +35,18 @@ def message(*packets: Any) -> bytes:
 
 def test_protocol_error_is_a_xentara_error() -> None:
     assert issubclass(ProtocolError, XentaraError)
+
+
+def test_protocol_error_takes_the_message_id() -> None:
+    assert ProtocolError("x").message_id is None
+    error = ProtocolError("x", message_id=3)
+    assert (str(error), error.message_id) == ("x", 3)
+
+
+def test_protocol_error_pickles_with_its_message_id() -> None:
+    copy = pickle.loads(pickle.dumps(ProtocolError("x", message_id=3)))
+    assert type(copy) is ProtocolError
+    assert (str(copy), copy.message_id) == ("x", 3)
 
 
 # ----------------------------------------------------------------- not CBOR at all
@@ -256,7 +269,7 @@ def test_event_without_key_0(body: Any) -> None:
 
 @pytest.mark.parametrize(
     "element",
-    [None, POINT.bytes, str(POINT), POINT.int, cbor2.CBORTag(38, POINT.bytes)],
+    [None, POINT.bytes, str(POINT), POINT.int >> 64, cbor2.CBORTag(121, POINT.bytes)],
     ids=["missing", "raw-bytes", "text", "int", "wrong-tag"],
 )
 def test_event_element_must_be_a_uuid(element: Any) -> None:

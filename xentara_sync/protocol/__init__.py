@@ -41,6 +41,7 @@ from .ids import (
     ClientHelloParam,
     DataType,
     ErrorCode,
+    ErrorKey,
     EventKey,
     EventType,
     LookupParam,
@@ -58,6 +59,7 @@ from .ids import (
     UnsubscribeParam,
     WriteParam,
 )
+from .tags import Tag, TimeKey
 
 #: The protocol version this package speaks.
 PROTOCOL_VERSION = 1
@@ -76,6 +78,7 @@ __all__ = [
     "DataChange",
     "DataType",
     "ErrorCode",
+    "ErrorKey",
     "EventKey",
     "EventType",
     "Failure",
@@ -94,6 +97,8 @@ __all__ = [
     "SubSessionParam",
     "SubscribeParam",
     "Success",
+    "Tag",
+    "TimeKey",
     "TimePoint",
     "UnsubscribeParam",
     "WriteParam",

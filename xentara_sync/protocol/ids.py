@@ -29,6 +29,7 @@ __all__ = [
     "ClientHelloParam",
     "DataType",
     "ErrorCode",
+    "ErrorKey",
     "EventKey",
     "EventType",
     "LookupParam",
@@ -484,3 +485,10 @@ class EventKey(IntEnum):
     TIMESTAMP = 0
     ELEMENT = 1
     ATTRIBUTES = 2
+
+
+class ErrorKey(IntEnum):
+    """Keys of an error object: ``[2, id, {0: code, 1: text}]`` and ``122({0: code, 1: text})``."""
+
+    CODE = 0
+    TEXT = 1
