@@ -377,3 +377,19 @@ def test_timeouts_name_operation_element_and_server() -> None:
     error = session.timeout_error("write", OUTPUT.key, 2)
     assert str(error) == f"write {OUTPUT.key!r} got no answer from {URL} within 2 s"
     assert isinstance(error, TimeoutError)
+
+
+def test_answers_of_the_wrong_shape_give_short_messages() -> None:
+    session = session_with_index()
+    huge = ["x" * 100_000] * 100
+    for plan, result in [
+        (session.plan_get_stage(), huge),
+        (session.plan_server_information(), huge),
+        (session.plan_browse_root(), [huge]),
+        (session.plan_metadata(OUTPUT.key, OUTPUT), {2: [huge]}),
+        (session.plan_lookup("Hardware.Elsewhere"), huge),
+    ]:
+        (message_id,) = session.send(plan.requests, [None])
+        with pytest.raises(ProtocolError) as info:
+            finish(plan, session, Success(message_id, result))
+        assert len(str(info.value)) < 1000, plan

@@ -54,6 +54,7 @@ from .ids import (
     UnsubscribeParam,
     WriteParam,
 )
+from .quoting import quote
 
 __all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec"]
 
@@ -177,7 +178,7 @@ class Operations:
         if info is not None:
             return info, None
         if not isinstance(key, str) or not key:
-            raise TypeError(f"an element key must be a non-empty str, not {key!r}")
+            raise TypeError(f"an element key must be a non-empty str, not {quote(key)}")
         info = self._outside.get(key)
         if info is not None:
             return info, None

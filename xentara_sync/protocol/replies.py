@@ -39,6 +39,7 @@ from .ids import (
     ServerInformation,
     Stage,
 )
+from .quoting import quote
 
 __all__ = [
     "browse_entries",
@@ -72,7 +73,7 @@ def read_value(result: Any, wanted: int | uuid.UUID, key: str) -> Any:
     try:
         item = result[wanted]
     except (KeyError, TypeError, IndexError):
-        raise ProtocolError(f"read {key!r}: the answer lacks attribute {wanted!r}") from None
+        raise ProtocolError(f"read {key!r}: the answer lacks attribute {quote(wanted)}") from None
     value = unwrap(item)
     if type(value) is _FAULT:
         raise ServerError.from_code(value.code, value.text, operation="read", element=key)
@@ -82,7 +83,7 @@ def read_value(result: Any, wanted: int | uuid.UUID, key: str) -> Any:
 def expect_uuid(value: Any, operation: str) -> uuid.UUID:
     """*value*, which must be a UUID (the result of a lookup)."""
     if not isinstance(value, uuid.UUID):
-        raise ProtocolError(f"{operation}: expected a UUID, got {value!r}")
+        raise ProtocolError(f"{operation}: expected a UUID, got {quote(value)}")
     return value
 
 
@@ -98,7 +99,7 @@ def server_info(result: Any, *, strict: bool = True) -> ServerInfo:
     """
     if not isinstance(result, Mapping):
         if strict:
-            raise ProtocolError(f"server_information: expected a map, got {result!r}")
+            raise ProtocolError(f"server_information: expected a map, got {quote(result)}")
         return ServerInfo(None, None, None)
     return ServerInfo(*(_text_or_none(result.get(item)) for item in SERVER_INFO_ITEMS))
 
@@ -106,7 +107,7 @@ def server_info(result: Any, *, strict: bool = True) -> ServerInfo:
 def stage(result: Any) -> Stage | int:
     """The :class:`Stage` in a get_stage result (a number if the stage is unknown)."""
     if not isinstance(result, int) or isinstance(result, bool):
-        raise ProtocolError(f"get_stage: expected an integer, got {result!r}")
+        raise ProtocolError(f"get_stage: expected an integer, got {quote(result)}")
     try:
         return Stage(result)
     except ValueError:
@@ -130,16 +131,16 @@ def browse_entries(result: Any) -> Iterator[ElementInfo]:
             element = entry[BrowseEntryKey.ELEMENT]
             category = entry[BrowseEntryKey.CATEGORY]
         except (KeyError, TypeError, IndexError):
-            raise ProtocolError(f"browse: malformed entry {entry!r}") from None
+            raise ProtocolError(f"browse: malformed entry {quote(entry)}") from None
         if not isinstance(key, str) or not isinstance(element, uuid.UUID):
-            raise ProtocolError(f"browse: malformed entry {entry!r}")
+            raise ProtocolError(f"browse: malformed entry {quote(entry)}")
         yield ElementInfo(key, element, _category(category))
 
 
 def metadata(result: Any, key: str) -> ElementMetadata:
     """The :class:`ElementMetadata` in a meta_data result for element *key*."""
     if not isinstance(result, Mapping):
-        raise ProtocolError(f"meta_data {key!r}: expected a map, got {result!r}")
+        raise ProtocolError(f"meta_data {key!r}: expected a map, got {quote(result)}")
     attributes: dict[str, AttributeInfo] = {}
     for entry in result.get(MetaData.ATTRIBUTES) or ():
         try:
@@ -150,7 +151,7 @@ def metadata(result: Any, key: str) -> ElementMetadata:
                 DataType(entry[AttributeMetadataKey.DATA_TYPE]),
             )
         except (KeyError, TypeError, ValueError, IndexError):
-            raise ProtocolError(f"meta_data {key!r}: malformed attribute {entry!r}") from None
+            raise ProtocolError(f"meta_data {key!r}: malformed attribute {quote(entry)}") from None
         attributes[info.name] = info
     return ElementMetadata(
         key=str(result.get(MetaData.PRIMARY_KEY, key)),

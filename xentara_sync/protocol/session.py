@@ -60,6 +60,8 @@ __all__ = [
 
 #: An answer: the response packet, or the error that stands for it.
 Outcome = Success | Failure | BaseException
+#: No waiter (any object may be one, None included).
+_NONE: Any = object()
 
 
 class EventSink(Protocol):
@@ -211,16 +213,16 @@ class ClientSession(Operations):
                 parts.append(encode_request(message_id, opcode, params))
                 ids.append(message_id)
             except ProtocolError as exc:
-                waiter = pending.pop(message_id, None)
-                if waiter is not None:
+                waiter = pending.pop(message_id, _NONE)
+                if waiter is not _NONE:
                     failed.append((waiter, exc))
         return Outgoing(join_packets(parts) if parts else None, ids, failed)
 
     def take(self, message_ids: Iterable[int]) -> list[Any]:
         """The waiters of these requests, which will get no answer (sending failed)."""
         pending = self._pending
-        taken = (pending.pop(message_id, None) for message_id in message_ids)
-        return [waiter for waiter in taken if waiter is not None]
+        taken = (pending.pop(message_id, _NONE) for message_id in message_ids)
+        return [waiter for waiter in taken if waiter is not _NONE]
 
     # ------------------------------------------------------------------ receiving
 
@@ -243,16 +245,16 @@ class ClientSession(Operations):
                 packet = parse_packet(item)
             except ProtocolError as exc:
                 message_id = exc.message_id
-                waiter = pending.pop(message_id, None) if message_id is not None else None
-                if waiter is not None:
+                waiter = pending.pop(message_id, _NONE) if message_id is not None else _NONE
+                if waiter is not _NONE:
                     answers.append((waiter, exc))
                 else:
                     errors.append(exc)
                 continue
             kind = type(packet)
             if kind is Success or kind is Failure:
-                waiter = pending.pop(packet.message_id, None)  # type: ignore[union-attr]
-                if waiter is not None:
+                waiter = pending.pop(packet.message_id, _NONE)  # type: ignore[union-attr]
+                if waiter is not _NONE:
                     answers.append((waiter, packet))  # type: ignore[arg-type]
             elif kind is DataChange:
                 self._route(packet, events)  # type: ignore[arg-type]
