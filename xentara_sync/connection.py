@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Mapping
 from typing import Any, Self
 
 from .endpoint import Endpoint, make_ssl_context
-from .exceptions import ClientClosed, ConnectionClosed, UsageError
+from .exceptions import ClientClosed, ConnectionClosed, ProtocolError, UsageError
 from .interfaces import Backend, TaskHandle, Transport
 from .model import ServerInfo
 from .protocol.session import ClientSession, Plan
@@ -81,6 +81,7 @@ class Connection:
         self._reader: TaskHandle | None = None
         self._subscriptions: set[Subscription] = set()
         self._closed = False
+        self._connecting = False
         self._lost: ConnectionClosed | None = None
 
     # ------------------------------------------------------------------ settings
@@ -184,6 +185,7 @@ class Connection:
         # The reader takes what the transport does not hand over directly, and
         # notices when the connection ends.
         self._reader = backend.spawn(self._read_loop)
+        self._connecting = True
         try:
             await self._execute(session.plan_hello(), self.connect_timeout)
             await self._execute(session.plan_start(self.root_element), self.connect_timeout)
@@ -192,6 +194,8 @@ class Connection:
             self._closed = True
             await self._shutdown(ClientClosed(f"connecting to {self.url} failed"))
             raise
+        finally:
+            self._connecting = False
         return self
 
     def __await__(self) -> Generator[Any, None, Self]:
@@ -310,7 +314,15 @@ class Connection:
         for sink, event in events:
             sink.put(event)
         for error in errors:
-            log.warning("ignored a message from %s: %s", self.url, error)
+            if self._connecting:  # not Xentara's protocol: say so now, not at the timeout
+                failure = ProtocolError(
+                    f"{self.url} does not answer in the Xentara WebSocket protocol: {error}"
+                )
+                for waiter in session.take_all():
+                    if not waiter.done():
+                        waiter.set_exception(failure)
+            else:
+                log.warning("ignored a message from %s: %s", self.url, error)
 
     def _flush(self) -> None:
         """On the loop: send every queued request in one message."""

@@ -28,7 +28,8 @@ standard exception means the same thing, the class derives from it too, so that
         ├── ReadError, WriteError
         ├── UnknownSubscription, UnknownSession
         ├── InvalidStageChange
-        └── InvalidRequest                      parse errors, bad parameters, unknown commands
+        ├── InvalidRequest                      parse errors, bad parameters, unknown commands
+        └── InternalError                       the server failed (-32603)
 
 Messages name the operation and the element, never credentials:
 
@@ -52,6 +53,7 @@ __all__ = [
     "ConnectionClosed",
     "ConnectionFailed",
     "IllegalValue",
+    "InternalError",
     "InvalidRequest",
     "InvalidStageChange",
     "InvalidURL",
@@ -327,9 +329,16 @@ class InvalidStageChange(ServerError):
 
 class InvalidRequest(ServerError):
     """The server could not understand the request (parse error, bad parameter,
-    unknown command, missing or duplicate client hello, internal error)."""
+    unknown command, missing or duplicate client hello)."""
 
-    codes = (-32700, -32600, -32601, -32602, -32603, -32000, -32001)
+    codes = (-32700, -32600, -32601, -32602, -32000, -32001)
+
+
+class InternalError(ServerError):
+    """The server failed while answering (-32603): not the request's fault; retrying
+    may help."""
+
+    codes = (-32603,)
 
 
 _CLASSES_BY_CODE: dict[int, type[ServerError]] = {
@@ -349,6 +358,7 @@ _CLASSES_BY_CODE: dict[int, type[ServerError]] = {
         UnknownSession,
         InvalidStageChange,
         InvalidRequest,
+        InternalError,
     )
     for code in cls.codes
 }

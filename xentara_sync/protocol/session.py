@@ -218,6 +218,11 @@ class ClientSession(Operations):
                     failed.append((waiter, exc))
         return Outgoing(join_packets(parts) if parts else None, ids, failed)
 
+    def take_all(self) -> list[Any]:
+        """The waiters of every pending request, which will get no answer."""
+        pending, self._pending = self._pending, {}
+        return list(pending.values())
+
     def take(self, message_ids: Iterable[int]) -> list[Any]:
         """The waiters of these requests, which will get no answer (sending failed)."""
         pending = self._pending

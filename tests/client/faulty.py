@@ -1,0 +1,71 @@
+"""A WebSocket server on 127.0.0.1 that breaks the Xentara protocol on purpose."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+import cbor2
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import Server, ServerConnection, serve
+
+from tests.protocol.test_decoding_limits import shared_reference_bomb
+
+#: What the server answers to each message, by mode (None: no answer).
+ANSWERS: dict[str, Callable[[bytes], bytes | None]] = {
+    # Not CBOR at all.
+    "garbage": lambda message: b"\xff\xfe\xfd",
+    # CBOR, but not an array of packets.
+    "not-packets": lambda message: cbor2.dumps({"hello": "world"}),
+    # A broken packet quoting a large byte string (a 1 MB answer).
+    "huge-broken-packet": lambda message: cbor2.dumps([[1, b"x" * 1_000_000, 1, 2, 3]]),
+    # A CBOR shared-reference bomb: 24 levels, each twice the one below.
+    "shared-reference-bomb": lambda message: shared_reference_bomb(24),
+    # Nothing.
+    "silent": lambda message: None,
+}
+
+
+class FaultyServer:
+    """Answers every message according to *mode* (see :data:`ANSWERS`); or, with
+    mode ``"close"``, closes the connection on the first message."""
+
+    def __init__(self, mode: str) -> None:
+        if mode != "close" and mode not in ANSWERS:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+        self.messages = 0
+        self._server: Server = serve(self._handle, "127.0.0.1", 0, compression=None)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        port = self._server.socket.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/api/ws"
+
+    def _handle(self, connection: ServerConnection) -> None:
+        try:
+            for message in connection:
+                self.messages += 1
+                if self.mode == "close":
+                    connection.close()
+                    return
+                answer = ANSWERS[self.mode](message if isinstance(message, bytes) else b"")
+                if answer is not None:
+                    connection.send(answer)
+        except ConnectionClosed:
+            pass
+
+    def __enter__(self) -> FaultyServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
