@@ -28,12 +28,15 @@ from .model import ServerInfo
 from .protocol.session import ClientSession, Plan
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
-__all__ = ["DEFAULT_TIMEOUT", "Connection"]
+__all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection"]
 
 log = logging.getLogger("xentara_sync")
 
 #: Seconds a request waits for its answer unless told otherwise.
 DEFAULT_TIMEOUT = 10.0
+#: Seconds between pings; a pong late by as much again means the server is gone, so a
+#: frozen server (a half-open TCP connection) is noticed within twice this.
+DEFAULT_KEEPALIVE = 5.0
 
 
 class Connection:
@@ -61,6 +64,7 @@ class Connection:
         headers: Mapping[str, str] | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = 64 * 1024 * 1024,
+        keepalive: float | None = DEFAULT_KEEPALIVE,
     ) -> None:
         self._backend: Backend = self._backend_factory()
         self._endpoint = Endpoint.parse(url)
@@ -76,6 +80,9 @@ class Connection:
         self._extra_headers = dict(headers or {})
         self.max_queue = max_queue
         self.max_message_size = max_message_size
+        if keepalive is not None and keepalive <= 0:
+            raise ValueError("keepalive must be a positive number of seconds, or None")
+        self.keepalive = keepalive
         self._session: ClientSession | None = None
         self._transport: Transport | None = None
         self._reader: TaskHandle | None = None
@@ -123,6 +130,7 @@ class Connection:
             "headers": self._extra_headers,
             "max_queue": self.max_queue,
             "max_message_size": self.max_message_size,
+            "keepalive": self.keepalive,
         }
 
     @property
@@ -174,6 +182,7 @@ class Connection:
             ssl=ssl_context,
             timeout=self.connect_timeout,
             max_size=self.max_message_size,
+            keepalive=self.keepalive,
         )
         backend = self._backend
         session = ClientSession(self.url, on_flush_due=lambda: backend.call_soon(self._flush))

@@ -75,6 +75,7 @@ class Backend(Protocol):
         ssl: Any,
         timeout: float,
         max_size: int | None,
+        keepalive: float | None,
     ) -> Transport:
         """Open the WebSocket, raising the :class:`ConnectionFailed` family."""
         ...

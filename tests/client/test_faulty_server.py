@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.client.faulty import FaultyServer
 from tests.client.flavours import FLAVOURS
+from tests.client.relay import Relay
+from tests.conftest import OUTPUTS
 from xentara_sync import ConnectionClosed, ProtocolError, RequestTimeout, XentaraClient
+from xentara_sync.connection import DEFAULT_KEEPALIVE
+from xentara_sync.simulator import Simulator
 
 #: Each client below connects with this timeout: a fault must be reported long before.
 CONNECT_TIMEOUT = 10.0
@@ -71,3 +77,34 @@ def test_a_silent_server_is_a_timeout_naming_the_hello() -> None:
         with pytest.raises(RequestTimeout, match="client hello"):
             XentaraClient(server.url, connect_timeout=0.5)
         assert time.monotonic() - started < 2.0
+
+
+def test_the_default_keepalive_notices_a_frozen_server_within_ten_seconds() -> None:
+    assert DEFAULT_KEEPALIVE is not None and 2 * DEFAULT_KEEPALIVE <= 10
+    for flavour in FLAVOURS:
+        params = inspect.signature(flavour.XentaraClient).parameters
+        assert params["keepalive"].default == DEFAULT_KEEPALIVE
+    assert inspect.signature(XentaraClient).parameters["keepalive"].default == DEFAULT_KEEPALIVE
+
+
+@pytest.mark.parametrize("flavour", ["blocking", *[f.name for f in FLAVOURS]])
+def test_a_frozen_server_is_noticed_by_the_keepalive(simulator: Simulator, flavour: str) -> None:
+    with Relay(urlsplit(simulator.url).port or 0) as relay:
+        url = f"ws://127.0.0.1:{relay.port}/api/ws"
+        started = time.monotonic()
+        if flavour == "blocking":
+            with XentaraClient(url, keepalive=0.3) as client:
+                relay.freeze()
+                with pytest.raises(ConnectionClosed, match="lost"):
+                    client.read(OUTPUTS[0], timeout=5)
+        else:
+            (async_flavour,) = [f for f in FLAVOURS if f.name == flavour]
+
+            async def main() -> None:
+                async with async_flavour.XentaraClient(url, keepalive=0.3) as client:
+                    relay.freeze()
+                    with pytest.raises(ConnectionClosed, match="lost"):
+                        await client.read(OUTPUTS[0], timeout=5)
+
+            async_flavour.run(main)
+        assert time.monotonic() - started < 3.0

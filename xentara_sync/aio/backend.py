@@ -152,6 +152,7 @@ class AsyncioBackend:
         ssl: Any,
         timeout: float,
         max_size: int | None,
+        keepalive: float | None,
     ) -> Transport:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
@@ -164,6 +165,8 @@ class AsyncioBackend:
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
+                ping_interval=keepalive,
+                ping_timeout=keepalive,
                 compression=None,
                 proxy=None,
                 create_connection=fastpath.DirectConnection if fast else ClientConnection,

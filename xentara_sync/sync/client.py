@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
+from ..connection import DEFAULT_KEEPALIVE
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
 from ..exceptions import ClientClosed
@@ -50,6 +51,9 @@ class XentaraClient:
         headers: extra HTTP headers for the handshake.
         max_queue: events a subscription keeps before dropping the oldest.
         max_message_size: the largest message accepted from the server (bytes).
+        keepalive: seconds between pings; a server that answers none for as long
+            again counts as lost (a frozen server is noticed within twice this).
+            ``None``: no pings.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class XentaraClient:
         headers: dict[str, str] | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = 64 * 1024 * 1024,
+        keepalive: float | None = DEFAULT_KEEPALIVE,
     ) -> None:
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
         client = AsyncClient(
@@ -78,6 +83,7 @@ class XentaraClient:
             headers=headers,
             max_queue=max_queue,
             max_message_size=max_message_size,
+            keepalive=keepalive,
         )
         self._attach(lambda thread: thread.run(client.__aenter__, client.connect_timeout))
 

@@ -61,6 +61,9 @@ class XentaraClient(ClientCore):
         headers: extra HTTP headers for the handshake.
         max_queue: events a subscription keeps before dropping the oldest.
         max_message_size: the largest message accepted from the server (bytes).
+        keepalive: seconds between pings; a server that answers none for as long
+            again counts as lost (a frozen server is noticed within twice this).
+            ``None``: no pings.
     """
 
     _backend_factory = TrioBackend

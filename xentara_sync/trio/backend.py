@@ -261,6 +261,7 @@ class TrioBackend:
         ssl: Any,
         timeout: float,
         max_size: int | None,
+        keepalive: float | None,
     ) -> Transport:
         self._token = trio.lowlevel.current_trio_token()
         host = await _Host.open()
@@ -274,6 +275,8 @@ class TrioBackend:
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
+                ping_interval=keepalive,
+                ping_timeout=keepalive,
                 compression=None,
                 proxy=None,
             ).connect(nursery)
