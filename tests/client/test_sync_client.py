@@ -341,3 +341,32 @@ def test_event_and_element_classes_are_shared() -> None:
 
     assert aio.Event is Event
     assert aio.Element is Element
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda c: c.write(OUTPUTS[1], True, timeout=0.3), f"write {OUTPUTS[1]!r}"),
+        (lambda c: c.read(OUTPUTS[1], timeout=0.3), f"read {OUTPUTS[1]!r}"),
+        (lambda c: c.metadata(OUTPUTS[2] + ".quality", timeout=0.3), "meta_data"),
+        (lambda c: c.read_attributes(OUTPUTS[3], timeout=0.3), f"read {OUTPUTS[3]!r}"),
+        (lambda c: c.get_stage(timeout=0.3), "get_stage"),
+    ],
+    ids=["write", "read", "metadata", "read_attributes", "get_stage"],
+)
+def test_a_busy_loop_thread_does_not_stretch_a_timeout(
+    simulator: Simulator, call: Any, named: str
+) -> None:
+    with XentaraClient(simulator.url) as client:
+        client.write(OUTPUTS[1], False)  # metadata known: the write takes the plan path
+        busy = threading.Event()
+        client._thread.call_soon(lambda: (busy.set(), time.sleep(1.5)))
+        assert busy.wait(5)
+        started = time.monotonic()
+        with pytest.raises(RequestTimeout) as info:
+            call(client)
+        elapsed = time.monotonic() - started
+        assert 0.3 <= elapsed < 0.3 + 0.2, elapsed
+        assert named in str(info.value) and "within 0.3 s" in str(info.value)
+        time.sleep(1.3)
+        assert client.read(OUTPUTS[1]) is False  # still usable

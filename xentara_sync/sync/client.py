@@ -85,7 +85,11 @@ class XentaraClient:
             max_message_size=max_message_size,
             keepalive=keepalive,
         )
-        self._attach(lambda thread: thread.run(client.__aenter__, client.connect_timeout))
+        self._attach(
+            lambda thread: thread.run(
+                client.__aenter__, client.connect_timeout, f"connecting to {client.url}"
+            )
+        )
 
     def _attach(self, connect: Callable[[_loop.LoopThread], AsyncClient]) -> None:
         """Take a user of the loop thread and connect there with *connect*."""
@@ -112,17 +116,26 @@ class XentaraClient:
             raise ClientClosed(f"the client for {self.url} is closed")
         original = self._async
         twin = object.__new__(type(self))
-        twin._attach(lambda thread: thread.run(original.copy, original.connect_timeout))
+        twin._attach(
+            lambda thread: thread.run(
+                original.copy, original.connect_timeout, f"connecting to {original.url}"
+            )
+        )
         return twin
 
     # ------------------------------------------------------------------ plumbing
 
-    def _run(self, coroutine: Callable[[], Coroutine[Any, Any, T]], timeout: float | None) -> T:
+    def _run(
+        self,
+        coroutine: Callable[[], Coroutine[Any, Any, T]],
+        timeout: float | None,
+        what: str,
+    ) -> T:
         """Run ``coroutine()`` on the loop thread (see :meth:`LoopThread.run`)."""
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
         wait = self._async.timeout if timeout is None else timeout
-        return self._thread.run(coroutine, wait)
+        return self._thread.run(coroutine, wait, f"{what} from {self.url}")
 
     def _dispatcher(self) -> Dispatcher:
         with self._lock:
@@ -159,7 +172,9 @@ class XentaraClient:
         self._undo_exit_hook()
         try:
             if self._thread.alive:
-                self._thread.run(self._async.close, timeout or self._async.timeout)
+                self._thread.run(
+                    self._async.close, timeout or self._async.timeout, f"closing {self.url}"
+                )
         finally:
             if dispatcher is not None:
                 dispatcher.stop(1.0)
@@ -278,7 +293,9 @@ class XentaraClient:
         plan = self._plan(lambda session: session.plan_read(key, attribute))
         if plan is None:  # a look-up first: the general path
             return self._run(
-                lambda: self._async.read(key, attribute=attribute, timeout=timeout), timeout
+                lambda: self._async.read(key, attribute=attribute, timeout=timeout),
+                timeout,
+                f"read {key!r}",
             )
         return self._execute(plan, timeout)
 
@@ -291,7 +308,9 @@ class XentaraClient:
     ) -> dict[Any, Any]:
         """Several attributes of one element in one request."""
         return self._run(
-            lambda: self._async.read_attributes(key, attributes, timeout=timeout), timeout
+            lambda: self._async.read_attributes(key, attributes, timeout=timeout),
+            timeout,
+            f"read {key!r}",
         )
 
     def read_many(
@@ -306,7 +325,9 @@ class XentaraClient:
         plan = self._plan(lambda session: session.plan_read_many(keys, attribute))
         if plan is None:
             return self._run(
-                lambda: self._async.read_many(keys, attribute=attribute, timeout=timeout), timeout
+                lambda: self._async.read_many(keys, attribute=attribute, timeout=timeout),
+                timeout,
+                "read_many",
             )
         return self._execute(plan, timeout)  # type: ignore[no-any-return]
 
@@ -324,21 +345,26 @@ class XentaraClient:
             self._run(
                 lambda: self._async.write(key, value, attribute=attribute, timeout=timeout),
                 timeout,
+                f"write {key!r}",
             )
             return
         self._execute(plan, timeout)
 
     def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""
-        return self._run(lambda: self._async.metadata(key, timeout=timeout), timeout)
+        return self._run(
+            lambda: self._async.metadata(key, timeout=timeout), timeout, f"meta_data {key!r}"
+        )
 
     def server_information(self, *, timeout: float | None = None) -> ServerInfo:
         """Version, user name and model file path of the server."""
-        return self._run(lambda: self._async.server_information(timeout=timeout), timeout)
+        return self._run(
+            lambda: self._async.server_information(timeout=timeout), timeout, "server_information"
+        )
 
     def get_stage(self, *, timeout: float | None = None) -> Stage | int:
         """The server's operational stage."""
-        return self._run(lambda: self._async.get_stage(timeout=timeout), timeout)
+        return self._run(lambda: self._async.get_stage(timeout=timeout), timeout, "get_stage")
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -34,8 +34,11 @@ log = logging.getLogger("xentara_sync")
 
 T = TypeVar("T")
 
-#: Seconds the loop may take beyond a call's own timeout before the caller gives up.
-GRACE = 1.0
+#: Seconds the loop may take beyond a call's own timeout before the caller gives up:
+#: the coroutine's own timeout, which names what got no answer, fires first on a loop
+#: that is not busy; on a busy one (a huge message being decoded, say) the caller
+#: gives up this much later, whatever the loop is doing.
+GRACE = 0.05
 #: Seconds the clean-up at interpreter exit may take in all.
 EXIT_TIMEOUT = 2.0
 #: Seconds the loop thread may take to start.
@@ -129,8 +132,16 @@ class LoopThread:
         if not self.loop.is_running():
             raise UsageError("the xentara-sync event loop thread is gone") from self.error
 
-    def run(self, coroutine: Callable[[], Coroutine[Any, Any, T]], timeout: float | None) -> T:
-        """Run ``coroutine()`` on the loop and wait at most *timeout* (+ a grace).
+    def run(
+        self,
+        coroutine: Callable[[], Coroutine[Any, Any, T]],
+        timeout: float | None,
+        what: str = "the call",
+    ) -> T:
+        """Run ``coroutine()`` on the loop and wait at most *timeout* (+ :data:`GRACE`).
+
+        *what* names the call in the :class:`RequestTimeout` raised when the loop
+        does not answer in time (``"read 'Hardware.Sensor'"``).
 
         The coroutine is created on the loop thread, so that a Ctrl-C in the calling
         thread cannot leave one behind unawaited. On timeout or KeyboardInterrupt it
@@ -155,7 +166,7 @@ class LoopThread:
             if not finished:
                 if not self.alive:
                     raise UsageError("the xentara-sync event loop thread is gone") from self.error
-                raise RequestTimeout(f"no answer within {timeout:g} s") from None
+                raise RequestTimeout(f"{what} got no answer within {timeout:g} s") from None
         result: T = call.outcome()
         return result
 

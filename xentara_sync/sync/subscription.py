@@ -18,8 +18,9 @@ from ..subscription import Subscription as CoreSubscription
 from ..subscription import SubscriptionHost
 from .loop import wait_lock
 
-#: Runs a coroutine on the loop thread and waits for it (the client's ``_run``).
-Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], float | None], Any]
+#: Runs a coroutine on the loop thread and waits for it (the client's ``_run``), with
+#: a timeout and the name of the call for the timeout's message.
+Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], float | None, str], Any]
 
 __all__ = ["Callback", "Dispatcher", "Subscription", "ThreadEventQueue"]
 
@@ -243,11 +244,15 @@ class Subscription:
 
     def start(self, *, timeout: float | None = None) -> None:
         """Subscribe on the server. Does nothing if already running."""
-        self._run(lambda: self._core.start(timeout=timeout), timeout)
+        self._run(
+            lambda: self._core.start(timeout=timeout), timeout, f"subscribe {', '.join(self.keys)}"
+        )
 
     def stop(self, *, timeout: float | None = None) -> None:
         """Unsubscribe and end the iteration. Does nothing if not running."""
-        self._run(lambda: self._core.stop(timeout=timeout), timeout)
+        self._run(
+            lambda: self._core.stop(timeout=timeout), timeout, f"unsubscribe {', '.join(self.keys)}"
+        )
 
     def receive(self, timeout: float | None = None) -> Event:
         """The next event, waiting at most *timeout* seconds (None: the client's timeout).
