@@ -15,6 +15,7 @@ from ..endpoint import Endpoint
 from ..exceptions import ConnectionClosed
 from ..handshake import connect_error
 from ..interfaces import TaskHandle, Transport
+from ..logs import redacting
 from . import fastpath
 
 __all__ = ["FAST_PATH", "AsyncioBackend", "FastTransport", "PublicTransport"]
@@ -166,6 +167,7 @@ class AsyncioBackend:
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
                 ping_interval=keepalive,
+                logger=redacting("websockets.client"),
                 ping_timeout=keepalive,
                 compression=None,
                 proxy=None,

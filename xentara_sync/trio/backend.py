@@ -35,6 +35,7 @@ from ..endpoint import Endpoint
 from ..exceptions import ConnectionClosed
 from ..handshake import connect_error
 from ..interfaces import TaskHandle, Transport
+from ..logs import redacting
 
 __all__ = ["TrioBackend"]
 
@@ -276,6 +277,7 @@ class TrioBackend:
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
                 ping_interval=keepalive,
+                logger=redacting("websockets.client"),
                 ping_timeout=keepalive,
                 compression=None,
                 proxy=None,

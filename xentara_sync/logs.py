@@ -1,0 +1,62 @@
+"""Logging without secrets: the handshake logs of websockets, with credentials hidden.
+
+At DEBUG level websockets logs every header of the opening handshake, including
+``Authorization: Basic <base64 of user:password>``. The clients (and the simulator)
+hand websockets a :class:`RedactingLogger` instead of its own logger: the same
+logger names and records, with the value of every header that carries a secret
+replaced.
+
+>>> import logging
+>>> logger = RedactingLogger(logging.getLogger("websockets.client"))
+>>> logger.redact(("Authorization", "Basic YWRtaW46c2VjcmV0"))
+('Authorization', '[redacted]')
+>>> logger.redact(("Host", "127.0.0.1:8080"))
+('Host', '127.0.0.1:8080')
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+__all__ = ["SECRET_HEADERS", "RedactingLogger", "redacting"]
+
+#: Headers whose values are never logged (compared in lower case).
+SECRET_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+_REDACTED: Final = "[redacted]"
+
+
+class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
+    """A logger that logs what *logger* would, with secret header values hidden."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger, {})
+
+    @staticmethod
+    def redact(args: Any) -> Any:
+        """*args* of a ``"%s: %s"`` header record, the value hidden if it is secret."""
+        if (
+            isinstance(args, tuple)
+            and len(args) == 2
+            and isinstance(args[0], str)
+            and args[0].lower() in SECRET_HEADERS
+        ):
+            return (args[0], _REDACTED)
+        return args
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if self.isEnabledFor(level):
+            self.logger.log(level, msg, *self.redact(args), **kwargs)
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return msg, kwargs
+
+    def __repr__(self) -> str:
+        return f"<RedactingLogger {self.logger.name}>"
+
+
+def redacting(name: str) -> RedactingLogger:
+    """A :class:`RedactingLogger` over the logger called *name*."""
+    return RedactingLogger(logging.getLogger(name))
