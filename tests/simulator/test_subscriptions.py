@@ -386,7 +386,7 @@ def test_slow_subscriber_is_coalesced(sim: Simulator) -> None:
         buffered, pending = 0, 0
         for _ in range(10):  # not reading; the server ticks every millisecond
             await asyncio.sleep(0.1)
-            (session,) = sim._engine.sessions  # type: ignore[union-attr]
+            (session,) = sim._sessions
             (subscription,) = session.subscriptions.values()
             pending = max(pending, len(subscription.pending))
             buffered = max(buffered, connection.transport.get_write_buffer_size())

@@ -14,14 +14,15 @@ without a plant::
 From the command line: ``xentara-sync simulate --port 8080``.
 
 Behaviour where Xentara's documentation is silent is described in
-:mod:`xentara_sync.simulator.engine` (protocol) and
-:mod:`xentara_sync.simulator.server` (transport).
+:mod:`xentara_sync.simulator.engine` (protocol),
+:mod:`xentara_sync.simulator.server` (transport) and
+:mod:`xentara_sync.simulator.timers` (timers).
 """
 
-from .engine import User
 from .model import Model, ModelError, load_model
 from .models import demo_model_path, generated_model
 from .server import DEFAULT_MAX_MESSAGE_SIZE, Simulator
+from .users import User
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",

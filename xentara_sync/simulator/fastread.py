@@ -15,14 +15,16 @@ path would, and returns ``None`` otherwise, so that the general path
 - a message that is not a definite-length array of such requests only (other
   opcodes, attribute UUIDs or numbers of 24 and above, negative or huge message
   ids, extra parameter keys, keys in another order, repeated attribute numbers);
-- an unknown element (the nil UUID included), a session without hello or
-  without read right: the general path reports the error;
+- an unknown element (the nil UUID included): the general path reports the error;
 - a value the hand framing does not cover goes through
   :func:`~xentara_sync.protocol.encode`, for that value alone.
 
 Reads have no side effect but bringing a computed signal up to date, which the
 general path does the same way; a message given up half-way (an unknown element
 in its last request) is simply answered again by the general path.
+
+This module knows bytes and elements only: the session decides whether the fast
+path may answer at all (after the hello, with read right) and counts the requests.
 
 ``tests/simulator/test_fastread.py`` checks, with generated messages and values,
 that both paths give the same bytes.
@@ -34,24 +36,33 @@ import re
 import struct
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from ..exceptions import ProtocolError
-from ..protocol import ErrorCode, TimePoint, encode, fault, wrap
-
-if TYPE_CHECKING:
-    from .engine import Session
-    from .model import Element
+from ..protocol import (
+    NIL_UUID,
+    ErrorCode,
+    Opcode,
+    PacketType,
+    ReadParam,
+    TimePoint,
+    encode,
+    fault,
+    wrap,
+)
+from ..protocol.codec import TAG_UUID, TAG_VALUE
+from .elements import Element
 
 __all__ = ["answer_reads", "element_index", "encode_value"]
 
-#: One read request: message id (an unsigned integer), element UUID, attribute
-#: array head and its items (each a one-byte unsigned integer below 24).
-_READ: Final = re.compile(
-    rb"\x84\x00([\x00-\x17]|\x18.|\x19..|\x1a....|\x1b........)"
-    rb"\x04\xa2\x00\xd8\x25\x50(.{16})\x01(?:\x81([\x00-\x17])|([\x80-\x97])([\x00-\x17]*))",
-    re.DOTALL,
-)
+# CBOR major types, as the high three bits of an item's head.
+_UINT: Final = 0x00
+_NINT: Final = 0x20
+_BYTES: Final = 0x40
+_TEXT: Final = 0x60
+_ARRAY: Final = 0x80
+_MAP: Final = 0xA0
+_TAG: Final = 0xC0
 
 
 def _head(major: int, value: int) -> bytes:
@@ -65,6 +76,25 @@ def _head(major: int, value: int) -> bytes:
     if value < 0x100000000:
         return bytes((major | 26,)) + value.to_bytes(4, "big")
     return bytes((major | 27,)) + value.to_bytes(8, "big")
+
+
+#: One read request: message id (an unsigned integer), element UUID, attribute
+#: array head and its items (each a one-byte unsigned integer below 24).
+_READ: Final = re.compile(
+    re.escape(_head(_ARRAY, 4) + _head(_UINT, PacketType.REQUEST))
+    + rb"([\x00-\x17]|\x18.|\x19..|\x1a....|\x1b........)"
+    + re.escape(
+        _head(_UINT, Opcode.READ)
+        + _head(_MAP, 2)
+        + _head(_UINT, ReadParam.ELEMENT)
+        + _head(_TAG, TAG_UUID)
+        + _head(_BYTES, 16)
+    )
+    + rb"(.{16})"
+    + re.escape(_head(_UINT, ReadParam.ATTRIBUTES))
+    + rb"(?:\x81([\x00-\x17])|([\x80-\x97])([\x00-\x17]*))",
+    re.DOTALL,
+)
 
 
 def _argument(head: bytes) -> int:
@@ -85,14 +115,17 @@ def _general(value: Any) -> bytes:
     return encode(wrap(value))
 
 
-_VALUE: Final = b"\xd8\x79"
-_TRUE: Final = _VALUE + b"\xf5"
-_FALSE: Final = _VALUE + b"\xf4"
-_FLOAT: Final = _VALUE + b"\xfb"
+#: ``121(``: the tag of a value in a read result.
+_TAG_VALUE: Final = _head(_TAG, TAG_VALUE)
+_TRUE: Final = _TAG_VALUE + b"\xf5"
+_FALSE: Final = _TAG_VALUE + b"\xf4"
+_FLOAT: Final = _TAG_VALUE + b"\xfb"
 _DOUBLE: Final = struct.Struct(">d").pack
-#: 121(1001({4: 4([-9, ...])})): a :class:`TimePoint` as the codec encodes it.
-_TIME: Final = _VALUE + b"\xd9\x03\xe9\xa1\x04\xc4\x82\x28"
-_UUID: Final = _VALUE + b"\xd8\x25\x50"
+#: ``121(1001({4: 4([-9, ``: a :class:`TimePoint` as the codec encodes it, up to
+#: its nanoseconds.
+_TIME: Final = encode(wrap(TimePoint(0)))[:-1]
+#: ``121(37(h'``: a UUID up to its 16 bytes.
+_UUID: Final = encode(wrap(NIL_UUID))[:-16]
 _INT_LIMIT: Final = 1 << 64
 
 
@@ -100,8 +133,15 @@ _U16: Final = struct.Struct(">H").pack
 _U32: Final = struct.Struct(">I").pack
 _U64: Final = struct.Struct(">Q").pack
 #: 121(n) and 121(-1 - n) for n < 256 (one-byte heads and one-byte arguments).
-_UINT8: Final = [_VALUE + _head(0, n) for n in range(0x100)]
-_NINT8: Final = [_VALUE + _head(0x20, n) for n in range(0x100)]
+_UINT8: Final = [_TAG_VALUE + _head(_UINT, n) for n in range(0x100)]
+_NINT8: Final = [_TAG_VALUE + _head(_NINT, n) for n in range(0x100)]
+#: 121( and the head of an integer whose argument takes 2, 4 or 8 bytes.
+_UINT16: Final = _TAG_VALUE + bytes((_UINT | 25,))
+_UINT32: Final = _TAG_VALUE + bytes((_UINT | 26,))
+_UINT64: Final = _TAG_VALUE + bytes((_UINT | 27,))
+_NINT16: Final = _TAG_VALUE + bytes((_NINT | 25,))
+_NINT32: Final = _TAG_VALUE + bytes((_NINT | 26,))
+_NINT64: Final = _TAG_VALUE + bytes((_NINT | 27,))
 
 
 def _int(value: int) -> bytes:
@@ -109,21 +149,21 @@ def _int(value: int) -> bytes:
         if value < 0x100:
             return _UINT8[value]
         if value < 0x10000:
-            return b"\xd8\x79\x19" + _U16(value)
+            return _UINT16 + _U16(value)
         if value < 0x100000000:
-            return b"\xd8\x79\x1a" + _U32(value)
+            return _UINT32 + _U32(value)
         if value < _INT_LIMIT:
-            return b"\xd8\x79\x1b" + _U64(value)
+            return _UINT64 + _U64(value)
     else:
         value = -1 - value
         if value < 0x100:
             return _NINT8[value]
         if value < 0x10000:
-            return b"\xd8\x79\x39" + _U16(value)
+            return _NINT16 + _U16(value)
         if value < 0x100000000:
-            return b"\xd8\x79\x3a" + _U32(value)
+            return _NINT32 + _U32(value)
         if value < _INT_LIMIT:
-            return b"\xd8\x79\x3b" + _U64(value)
+            return _NINT64 + _U64(value)
         value = -1 - value
     return _general(value)  # a bignum (tag 2 or 3)
 
@@ -140,12 +180,12 @@ def _str(value: str) -> bytes:
     except UnicodeEncodeError:
         return _general(value)  # raises ProtocolError, as the general path would
     size = len(data)
-    return _VALUE + (bytes((0x60 | size,)) if size < 24 else _head(0x60, size)) + data
+    return _TAG_VALUE + (bytes((_TEXT | size,)) if size < 24 else _head(_TEXT, size)) + data
 
 
 def _time(value: TimePoint) -> bytes:
     ns = value.ns
-    return _TIME + (_head(0, ns) if ns >= 0 else _head(0x20, -1 - ns))
+    return _TIME + (_head(_UINT, ns) if ns >= 0 else _head(_NINT, -1 - ns))
 
 
 def _uuid(value: uuid.UUID) -> bytes:
@@ -174,21 +214,23 @@ def encode_value(value: Any) -> bytes:
     return encoder(value) if encoder is not None else _general(value)
 
 
+#: ``[1, `` (a success packet's head and packet type), then the message id.
+_SUCCESS_HEAD: Final = _head(_ARRAY, 3) + _head(_UINT, PacketType.SUCCESS)
 #: ``[1, id, ...`` for the message ids a one- or two-byte head carries.
-_SUCCESS: Final = {_head(0, n): b"\x83\x01" + _head(0, n) for n in range(0x100)}
-_MAP_HEADS: Final = [bytes((0xA0 | n,)) for n in range(24)]
+_SUCCESS: Final = {_head(_UINT, n): _SUCCESS_HEAD + _head(_UINT, n) for n in range(0x100)}
+_MAP_HEADS: Final = [_head(_MAP, n) for n in range(24)]
 _MISSING: Final = encode(fault(ErrorCode.MISSING_ATTRIBUTE))
 _KEYS: Final = [bytes((n,)) for n in range(24)]
 #: ``{key: ...`` and ``{key: 122(...)}``: the map of a read of one attribute.
-_ONE: Final = [b"\xa1" + key for key in _KEYS]
-_ONE_MISSING: Final = [b"\xa1" + key + _MISSING for key in _KEYS]
+_ONE: Final = [_MAP_HEADS[1] + key for key in _KEYS]
+_ONE_MISSING: Final = [_MAP_HEADS[1] + key + _MISSING for key in _KEYS]
 
 
 def _success(message_id: bytes) -> bytes:
     """``[1, id, ...`` for the message id head *message_id* (made the shortest)."""
     if _canonical(message_id):
-        return b"\x83\x01" + message_id
-    return b"\x83\x01" + _head(0, _argument(message_id))
+        return _SUCCESS_HEAD + message_id
+    return _SUCCESS_HEAD + _head(_UINT, _argument(message_id))
 
 
 def element_index(by_uuid: Mapping[uuid.UUID, Element]) -> dict[bytes, Element]:
@@ -196,10 +238,12 @@ def element_index(by_uuid: Mapping[uuid.UUID, Element]) -> dict[bytes, Element]:
     return {key.bytes: element for key, element in by_uuid.items()}
 
 
-def answer_reads(session: Session, data: bytes) -> bytes | None:
-    """The response message to *data* if it holds read requests only; else ``None``.
+def answer_reads(elements: Mapping[bytes, Element], data: bytes) -> tuple[bytes, int] | None:
+    """The response message to *data* and the number of requests it answers, if
+    *data* holds read requests only; else ``None``.
 
-    Counts the requests it answers in the engine's ``request_count``.
+    *elements* maps the 16 bytes of each element's UUID to the element
+    (:func:`element_index`).
     """
     if not data:
         return None
@@ -212,17 +256,12 @@ def answer_reads(session: Session, data: bytes) -> bytes | None:
         count, position = int.from_bytes(data[1:3], "big"), 3
     else:
         return None
-    if not count or not session.hello:
+    if not count:
         return None
-    user = session.user
-    if user is not None and not user.read:
-        return None
-    engine = session.engine
-    elements = engine.by_uuid_bytes
     match = _READ.match
     success = _SUCCESS.get
     encoders = _ENCODERS.get
-    parts: list[bytes] = [_head(0x80, count)]
+    parts: list[bytes] = [_head(_ARRAY, count)]
     append = parts.append
     try:
         for _ in range(count):
@@ -271,5 +310,4 @@ def answer_reads(session: Session, data: bytes) -> bytes | None:
         return None  # the general path fails the same way
     if position != len(data):
         return None
-    engine.request_count += count
-    return b"".join(parts)
+    return b"".join(parts), count

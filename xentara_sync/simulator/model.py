@@ -1,10 +1,12 @@
 """The simulated model: elements loaded from a Xentara ``model.json`` and their values.
 
 :func:`load_model` reads a model file (a path, or the already-parsed JSON object) into
-a :class:`Model`: elements in model order, indexed by UUID and by primary key, each
-with a shared, precomputed attribute table (the answer to ``meta_data`` and the
-lookup of request keys, ints or attribute UUIDs, are built once per kind of element,
-not per request).
+a :class:`Model`: elements in model order, indexed by UUID and by primary key. The
+parts live in modules of their own: :mod:`.elements` (elements, the values of data
+points, watches), :mod:`.attributes` (the attribute tables, shared by every element
+of a kind, so that ``meta_data`` and the lookup of request keys cost nothing per
+request) and :mod:`.signals` (generated signals, timers, the clock); their names
+are importable from here too.
 
 How model element types become WebSocket elements:
 
@@ -43,27 +45,18 @@ The ``type`` attribute holds the model type as the file spells it (``"@Group"``)
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-from ..protocol import (
-    NIL_UUID,
-    Access,
-    Attribute,
-    AttributeFault,
-    Category,
-    DataType,
-    ErrorCode,
-    Quality,
-    TimePoint,
-)
+from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality, TimePoint
+from .attributes import AttrTable, attribute_table
 from .datatypes import coerce, convert, parse_data_type, zero
+from .elements import Element, Point, Watch
+from .signals import Clock, Signal, Timer
 
 __all__ = [
     "AttrTable",
@@ -79,470 +72,15 @@ __all__ = [
     "parse_duration",
 ]
 
-A = Attribute
-VALUE_BIT: Final = 1 << A.VALUE
-CHANGE_BIT: Final = 1 << A.CHANGE_TIME
-UPDATE_BIT: Final = 1 << A.UPDATE_TIME
-SOURCE_BIT: Final = 1 << A.SOURCE_TIME
-WRITE_BIT: Final = 1 << A.WRITE_TIME
-#: The bits of every attribute; a full mask asks for all of them.
-ALL_BITS: Final = (1 << 14) - 1
-
 _NAMESPACE: Final = uuid.UUID("6c1d4f0e-2b43-4d8a-9a57-7b5b3a0f7e21")
 _DEFAULT_PERIOD_NS: Final = 100_000_000
+#: The ``syncManager`` of an EtherCAT entry that is an output (written by the master).
+_OUTPUT_SYNC_MANAGER: Final = 2
+_RO, _WO, _RW = Access.READ_ONLY, Access.WRITE_ONLY, Access.READ_WRITE
 
 
 class ModelError(ValueError):
     """The model file cannot be loaded (malformed JSON or structure)."""
-
-
-# --------------------------------------------------------------------------- clock
-
-
-class Clock:
-    """Wall-clock nanoseconds, which can be frozen (the suspended stage)."""
-
-    __slots__ = ("frozen",)
-
-    def __init__(self) -> None:
-        self.frozen: int | None = None
-
-    def now_ns(self) -> int:
-        """The time signals are computed at: now, or the instant of freezing."""
-        frozen = self.frozen
-        return time.time_ns() if frozen is None else frozen
-
-
-# --------------------------------------------------------------------------- attributes
-
-
-class AttrTable:
-    """The attributes of one kind of element, shared by every element of that kind.
-
-    ``by_key`` maps every accepted request key (attribute number and attribute UUID)
-    to the attribute number; ``access`` and ``types`` hold each attribute's access and
-    data type; ``metadata`` is the attribute list ``meta_data`` answers with.
-    """
-
-    __slots__ = ("access", "by_key", "metadata", "readable", "types")
-
-    def __init__(self, attributes: list[tuple[Attribute, Access, DataType]]) -> None:
-        self.access: dict[int, Access] = {int(a): acc for a, acc, _ in attributes}
-        self.types: dict[int, DataType] = {int(a): t for a, _, t in attributes}
-        self.by_key: dict[int | uuid.UUID, int] = {}
-        for attribute, _, _ in attributes:
-            self.by_key[int(attribute)] = int(attribute)
-            self.by_key[attribute.uuid] = int(attribute)
-        self.readable = {a for a, acc in self.access.items() if acc is not Access.WRITE_ONLY}
-        self.metadata = [
-            {0: a.wire_name, 1: int(a), 2: int(acc), 3: int(t)} for a, acc, t in attributes
-        ]
-
-
-_RO, _WO, _RW = Access.READ_ONLY, Access.WRITE_ONLY, Access.READ_WRITE
-_BASE: Final = [
-    (A.PRIMARY_KEY, _RO, DataType.STRING),
-    (A.NAME, _RO, DataType.STRING),
-    (A.UUID, _RO, DataType.UUID),
-    (A.TYPE, _RO, DataType.STRING),
-    (A.CATEGORY, _RO, DataType.ELEMENT_CATEGORY),
-]
-_TABLES: dict[tuple[Any, ...], AttrTable] = {}
-
-
-def _table(
-    data_type: DataType | None, value_access: Access = _RO, *, source: bool = False
-) -> AttrTable:
-    key = (data_type, value_access, source)
-    table = _TABLES.get(key)
-    if table is None:
-        attributes = list(_BASE)
-        if data_type is not None:
-            attributes += [
-                (A.VALUE, value_access, data_type),
-                (A.QUALITY, _RO, DataType.QUALITY),
-                (A.CHANGE_TIME, _RO, DataType.TIME_POINT),
-                (A.UPDATE_TIME, _RO, DataType.TIME_POINT),
-            ]
-            if source:
-                attributes.append((A.SOURCE_TIME, _RO, DataType.TIME_POINT))
-            if value_access.writable:
-                attributes.append((A.WRITE_TIME, _RO, DataType.TIME_POINT))
-            attributes.append((A.ERROR, _RO, DataType.ERROR_CODE))
-            if value_access.writable:
-                attributes.append((A.WRITE_ERROR, _RO, DataType.ERROR_CODE))
-        table = _TABLES[key] = AttrTable(attributes)
-    return table
-
-
-# --------------------------------------------------------------------------- values
-
-
-class Marker(Protocol):
-    """What a :class:`Watch` reports changes to (a subscription)."""
-
-    def mark(self, watch: Watch, mask: int) -> None: ...
-
-
-class Watch:
-    """One subscribed element of one subscription: its keys and attribute mask.
-
-    ``keys`` pairs each key as the client sent it (int or UUID) with the attribute
-    number; ``mask`` has bit *n* set for each subscribed attribute *n*.
-    """
-
-    __slots__ = ("element", "keys", "mask", "subscription")
-
-    def __init__(
-        self, subscription: Marker, element: Element, keys: list[tuple[int | uuid.UUID, int]]
-    ) -> None:
-        self.subscription = subscription
-        self.element = element
-        self.keys = keys
-        mask = 0
-        for _, attribute in keys:
-            mask |= 1 << attribute
-        self.mask = mask
-
-
-class Point:
-    """The value of a data point with its quality and time stamps.
-
-    A register or output changes only when written; an input only through the
-    simulator's :meth:`~xentara_sync.simulator.Simulator.set_value` hook. Every
-    change is reported to the point's :attr:`watches`.
-    """
-
-    __slots__ = (
-        "change",
-        "data_type",
-        "quality",
-        "register",
-        "source",
-        "update",
-        "value",
-        "watches",
-        "write",
-    )
-
-    def __init__(
-        self,
-        data_type: DataType,
-        value: Any,
-        now: TimePoint,
-        *,
-        register: bool = False,
-        quality: Quality = Quality.GOOD,
-    ) -> None:
-        self.data_type = data_type
-        self.value = value
-        self.quality = int(quality)
-        self.change = self.update = self.source = self.write = now
-        self.register = register
-        self.watches: list[Watch] = []
-
-    def refresh(self) -> None:
-        """Bring a computed value up to date (nothing to do for stored values)."""
-
-    def get(self, attribute: int) -> Any:
-        """The current value of *attribute* (one of the value attributes)."""
-        if attribute == 11:
-            return self.value
-        if attribute == 9:
-            return self.quality
-        if attribute == 7:
-            return self.change
-        if attribute == 6:
-            return self.update
-        if attribute == 5:
-            return self.source
-        if attribute == 8:
-            return self.write
-        return 0  # error and write error: no error
-
-    def store(self, value: Any, *, written: bool) -> None:
-        """Store a value that was already coerced to the point's type.
-
-        *written* marks a client write (it moves the write time). Registers move
-        the write time on every change: their update time is their write time.
-        """
-        now = TimePoint.now()
-        mask = UPDATE_BIT | SOURCE_BIT
-        if written or self.register:
-            self.write = now
-            mask |= WRITE_BIT
-        if value != self.value or type(value) is not type(self.value):
-            self.value = value
-            self.change = now
-            mask |= VALUE_BIT | CHANGE_BIT
-        self.update = self.source = now
-        self.notify(mask)
-
-    def set(self, value: Any) -> None:
-        """Set the value as if the field changed (type-checked; raises ``Rejected``)."""
-        self.store(coerce(self.data_type, value), written=False)
-
-    def notify(self, mask: int) -> None:
-        """Report the attributes in *mask* as changed to every watch."""
-        for watch in self.watches:
-            bits = mask & watch.mask
-            if bits:
-                watch.subscription.mark(watch, bits)
-
-    def add_watch(self, watch: Watch) -> None:
-        """Start reporting changes to *watch*."""
-        self.watches.append(watch)
-
-    def remove_watch(self, watch: Watch) -> None:
-        """Stop reporting changes to *watch*."""
-        try:
-            self.watches.remove(watch)
-        except ValueError:
-            pass
-
-
-class Timer:
-    """A model ``@Timer``: the signals it drives and which of them are watched.
-
-    The server runs a timer thread only while :attr:`watched` is not empty;
-    :attr:`on_watched` is called when the first signal becomes watched.
-    """
-
-    __slots__ = ("key", "on_watched", "period_ns", "signals", "watched")
-
-    def __init__(self, key: str, period_ns: int) -> None:
-        self.key = key
-        self.period_ns = max(int(period_ns), 1_000)
-        self.signals: list[Signal] = []
-        self.watched: set[Signal] = set()
-        self.on_watched: Callable[[Timer], None] | None = None
-
-
-def _splitmix(x: int) -> int:
-    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
-
-
-class Signal(Point):
-    """A generated signal: its value is a function of the timer tick.
-
-    The value at tick *j* (time ``j * period``) is computed on demand, so a signal
-    nobody reads or watches costs nothing; the timer refreshes watched signals at
-    every tick. The change time is the first tick of the current value (searched
-    back at most 64 ticks; beyond that, 64 ticks ago).
-    """
-
-    __slots__ = (
-        "bottom",
-        "clock",
-        "phase_ns",
-        "pulse_ns",
-        "seed",
-        "shape",
-        "tick",
-        "timer",
-        "top",
-        "wave_ns",
-    )
-
-    def __init__(
-        self,
-        data_type: DataType,
-        settings: Mapping[str, Any],
-        timer: Timer,
-        clock: Clock,
-        seed: int,
-    ) -> None:
-        self.timer = timer
-        self.clock = clock
-        self.data_type = data_type
-        self.top = _number(settings.get("top"), 1.0)
-        self.bottom = _number(settings.get("bottom"), 0.0)
-        self.seed = seed
-        shape: str = ""
-        wave: Mapping[str, Any] = {}
-        form = settings.get("waveForm")
-        if isinstance(form, Mapping):
-            for name, body in form.items():
-                shape = str(name).lstrip("@").lower()
-                wave = body if isinstance(body, Mapping) else {}
-                break
-        self.shape = shape
-        self.wave_ns = max(parse_duration(wave.get("period"), 1_000_000_000), 1)
-        self.phase_ns = parse_duration(wave.get("phaseOffset"), 0)
-        self.pulse_ns = parse_duration(wave.get("pulseWidth"), self.wave_ns // 2)
-        tick = clock.now_ns() // timer.period_ns
-        start = TimePoint(tick * timer.period_ns)
-        super().__init__(data_type, self.value_at(tick), start)
-        self.tick = tick
-
-    def value_at(self, tick: int) -> Any:
-        """The signal's value at timer tick *tick*, in its data type."""
-        top, bottom = self.top, self.bottom
-        t = tick * self.timer.period_ns + self.phase_ns
-        shape = self.shape
-        if shape == "noise":
-            fraction = _splitmix(self.seed ^ (tick & 0xFFFFFFFFFFFFFFFF)) / 18446744073709551616.0
-            number = bottom + (top - bottom) * fraction
-        else:
-            position = t % self.wave_ns
-            fraction = position / self.wave_ns
-            if shape == "pulse":
-                number = top if position < self.pulse_ns else bottom
-            elif shape == "sinewave":
-                number = (top + bottom) / 2 + (top - bottom) / 2 * math.sin(2 * math.pi * fraction)
-            elif shape == "triangle":
-                rise = 2 * fraction if fraction < 0.5 else 2 - 2 * fraction
-                number = bottom + (top - bottom) * rise
-            elif shape == "sawtooth":
-                number = bottom + (top - bottom) * fraction
-            else:
-                number = bottom
-        return convert(self.data_type, number)
-
-    def refresh(self) -> None:
-        tick = self.clock.now_ns() // self.timer.period_ns
-        if tick == self.tick:
-            return
-        value = self.value_at(tick)
-        period = self.timer.period_ns
-        now = TimePoint(tick * period)
-        mask = UPDATE_BIT | SOURCE_BIT
-        # The first tick of the current value, searched back to the last refresh
-        # (at most 64 ticks): the value may have changed and changed back meanwhile.
-        first = tick
-        limit = max(self.tick, tick - 64)
-        while first - 1 > limit and self.value_at(first - 1) == value:
-            first -= 1
-        if first - 1 > self.tick or value != self.value:
-            self.change = now if first == tick else TimePoint(first * period)
-            mask |= VALUE_BIT | CHANGE_BIT
-        self.value = value
-        self.tick = tick
-        self.update = self.source = now
-        self.notify(mask)
-
-    def get(self, attribute: int) -> Any:
-        self.refresh()
-        return Point.get(self, attribute)
-
-    def store(self, value: Any, *, written: bool) -> None:
-        # An override holds until the next tick recomputes the value.
-        self.tick = self.clock.now_ns() // self.timer.period_ns
-        super().store(value, written=written)
-
-    def add_watch(self, watch: Watch) -> None:
-        super().add_watch(watch)
-        timer = self.timer
-        if self not in timer.watched:
-            timer.watched.add(self)
-            if timer.on_watched is not None:
-                timer.on_watched(timer)
-
-    def remove_watch(self, watch: Watch) -> None:
-        super().remove_watch(watch)
-        if not self.watches:
-            self.timer.watched.discard(self)
-
-
-# --------------------------------------------------------------------------- elements
-
-
-class Element:
-    """One element of the model.
-
-    ``key`` is the primary key (names joined by ``.``), ``entry`` the precomputed
-    ``browse`` entry, ``table`` the shared :class:`AttrTable`, ``point`` the value
-    state of a data point (shared with the ``@DataPoint`` elements that show it).
-    """
-
-    __slots__ = (
-        "category",
-        "children",
-        "entry",
-        "key",
-        "name",
-        "parent",
-        "point",
-        "settings",
-        "table",
-        "type",
-        "uuid",
-    )
-
-    def __init__(
-        self,
-        key: str,
-        name: str,
-        element_uuid: uuid.UUID,
-        element_type: str,
-        category: Category,
-        parent: Element | None,
-        settings: Mapping[str, Any],
-    ) -> None:
-        self.key = key
-        self.name = name
-        self.uuid = element_uuid
-        self.type = element_type
-        self.category = category
-        self.parent = parent
-        self.settings = settings
-        self.children: list[Element] = []
-        self.point: Point | None = None
-        self.table = _table(None)
-        self.entry = {0: key, 1: element_uuid, 2: int(category)}
-
-    def __repr__(self) -> str:
-        return f"<Element {self.key!r} {self.category.name}>"
-
-    def get(self, attribute: int) -> Any:
-        """The raw value of *attribute*, or an :class:`AttributeFault` if unreadable.
-
-        *attribute* must be in the element's table.
-        """
-        if attribute > 4:
-            if attribute not in self.table.readable:
-                return AttributeFault(ErrorCode.WRITE_ONLY, ErrorCode.WRITE_ONLY.text)
-            point = self.point
-            assert point is not None
-            return point.get(attribute)
-        if attribute == 0:
-            return self.key
-        if attribute == 1:
-            return self.name
-        if attribute == 2:
-            return self.uuid
-        if attribute == 3:
-            return self.type
-        return int(self.category)
-
-    def walk(self, depth: int | None = None) -> Iterator[Element]:
-        """The descendants in model order (pre-order), down to *depth* levels."""
-        if depth is not None:
-            if depth <= 0:
-                return
-            depth -= 1
-        for child in self.children:
-            yield child
-            if child.children and depth != 0:
-                yield from child.walk(depth)
-
-    def descendants(self) -> list[Element]:
-        """Every descendant in model order (an explicit stack, no recursion)."""
-        result: list[Element] = []
-        stack = list(reversed(self.children))
-        append, pop, extend = result.append, stack.pop, stack.extend
-        while stack:
-            element = pop()
-            append(element)
-            if element.children:
-                extend(reversed(element.children))
-        return result
-
-
-# --------------------------------------------------------------------------- model
 
 
 class Model:
@@ -752,7 +290,7 @@ class _Builder:
             )
         elif kind == "@skill.coe.entry":
             data_type = parse_data_type(settings.get("dataType"), DataType.UINT16)
-            output = settings.get("syncManager") == 2
+            output = settings.get("syncManager") == _OUTPUT_SYNC_MANAGER
             value = _initial(data_type, settings.get("defaultValue"))
             self.attach(
                 element, Point(data_type, value, self.now), _RW if output else _RO, source=True
@@ -782,7 +320,7 @@ class _Builder:
         self, element: Element, point: Point, access: Access, *, source: bool = False
     ) -> None:
         element.point = point
-        element.table = _table(point.data_type, access, source=source)
+        element.table = attribute_table(point.data_type, access, source=source)
 
     def finish(self) -> None:
         fallback: Timer | None = self.model.timers[0] if self.model.timers else None
@@ -792,9 +330,7 @@ class _Builder:
                 timer = Timer("", _DEFAULT_PERIOD_NS)
                 self.timers[""] = fallback = timer
                 self.model.timers.append(timer)
-            settings = element.settings
-            data_type = parse_data_type(settings.get("dataType"), DataType.FLOAT64)
-            signal = Signal(data_type, settings, timer, self.model.clock, element.uuid.int >> 64)
+            signal = self.signal(element, timer)
             timer.signals.append(signal)
             self.attach(element, signal, _RO, source=True)
         for element in self.data_points:
@@ -808,6 +344,30 @@ class _Builder:
                 quality = Quality.BAD if isinstance(io, str) else Quality.GOOD
                 point = Point(data_type, zero(data_type), self.now, register=True, quality=quality)
                 self.attach(element, point, _access(element.settings))
+
+    def signal(self, element: Element, timer: Timer) -> Signal:
+        settings = element.settings
+        shape = ""
+        wave: Mapping[str, Any] = {}
+        form = settings.get("waveForm")
+        if isinstance(form, Mapping):
+            for name, body in form.items():
+                shape = str(name).lstrip("@").lower()
+                wave = body if isinstance(body, Mapping) else {}
+                break
+        wave_ns = max(parse_duration(wave.get("period"), 1_000_000_000), 1)
+        return Signal(
+            parse_data_type(settings.get("dataType"), DataType.FLOAT64),
+            timer,
+            self.model.clock,
+            element.uuid.int >> 64,
+            shape=shape,
+            top=_number(settings.get("top"), 1.0),
+            bottom=_number(settings.get("bottom"), 0.0),
+            wave_ns=wave_ns,
+            phase_ns=parse_duration(wave.get("phaseOffset"), 0),
+            pulse_ns=parse_duration(wave.get("pulseWidth"), wave_ns // 2),
+        )
 
     def resolve(self, key: str) -> Element | None:
         by_key = self.model.by_key

@@ -16,6 +16,9 @@ Transport choices:
   messages of their own (see :mod:`.engine` for the coalescing policy). A client
   that does not read its responses stops being read from: the server never queues
   outgoing messages beyond the socket's write buffer.
+- The server runs the model's timers (:mod:`.timers`) while it serves.
+- While stalled (:meth:`Simulator.stall`), requests are held unanswered; events
+  still flow. Unstalling answers the held requests, in order.
 - Stop (:meth:`Simulator.stop`, or the ``shutdown`` command) closes the open
   connections with 1001 (going away).
 """
@@ -40,11 +43,14 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..protocol import ErrorCode, Stage
+from ..protocol import Attribute, ErrorCode, Stage
 from .datatypes import Rejected
-from .engine import Engine, Session, User
+from .engine import Session
 from .model import Model, load_model
 from .models import demo_model_path
+from .shared import Engine
+from .timers import TimerThreads
+from .users import User
 
 __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "Simulator", "User"]
 
@@ -123,6 +129,7 @@ class Simulator:
         self._max_message_size = max_message_size
         self._version = version
         self._engine: Engine | None = None
+        self._timers: TimerThreads | None = None
         self._server: Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -130,10 +137,13 @@ class Simulator:
         self._stop_event: asyncio.Event | None = None
         self._shutdown_event: asyncio.Event | None = None
         self._connections: set[ServerConnection] = set()
+        self._sessions: set[Session] = set()
         self._user_of: weakref.WeakKeyDictionary[ServerConnection, User] = (
             weakref.WeakKeyDictionary()
         )
         self._stalled = False
+        #: Set while requests are answered; cleared while stalled.
+        self._unstalled: asyncio.Event | None = None
         self._requests_before = 0
 
     def __repr__(self) -> str:
@@ -193,13 +203,17 @@ class Simulator:
             raise RuntimeError("the simulator is already running")
         loop = asyncio.get_running_loop()
         engine = Engine(self._model, self._users, version=self._version)
-        if self._stalled:
-            engine.unstalled.clear()
         engine.on_shutdown = self._on_shutdown
         self._engine = engine
+        self._unstalled = asyncio.Event()
+        if not self._stalled:
+            self._unstalled.set()
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._shutdown_event = asyncio.Event()
+        timers = TimerThreads(self._model.timers, loop)
+        timers.start()
+        self._timers = timers
         try:
             server = await serve(
                 self._handle,
@@ -215,6 +229,8 @@ class Simulator:
                 logger=_log,
             )
         except BaseException:
+            timers.stop()
+            self._timers = None
             self._engine = None
             self._loop = None
             raise
@@ -234,7 +250,9 @@ class Simulator:
             for connection in list(self._connections):
                 connection.transport.abort()
             closing.cancel()
-        engine.stop_timers()
+        if self._timers is not None:
+            self._timers.stop()
+            self._timers = None
         self._requests_before += engine.request_count
         engine.request_count = 0
 
@@ -367,23 +385,23 @@ class Simulator:
             element = self._model.by_key.get(primary_key)
             if element is None or element.point is None:
                 raise KeyError(f"no data point {primary_key!r} in the model")
-            return element.point.get(11)
+            return element.point.get(Attribute.VALUE)
 
         return self._call(read)
 
     def stall(self) -> None:
         """Hold incoming requests unanswered until :meth:`unstall` (events still flow)."""
         self._stalled = True
-        engine = self._engine
-        if engine is not None:
-            self._call(engine.unstalled.clear)
+        unstalled = self._unstalled
+        if unstalled is not None:
+            self._call(unstalled.clear)
 
     def unstall(self) -> None:
         """Answer the held requests, in order, and stop holding new ones."""
         self._stalled = False
-        engine = self._engine
-        if engine is not None:
-            self._call(engine.unstalled.set)
+        unstalled = self._unstalled
+        if unstalled is not None:
+            self._call(unstalled.set)
 
     @contextlib.contextmanager
     def stalled(self) -> Iterator[None]:
@@ -441,15 +459,16 @@ class Simulator:
         return None
 
     async def _handle(self, connection: ServerConnection) -> None:
-        engine = self._engine
+        engine, unstalled = self._engine, self._unstalled
         assert engine is not None
+        assert unstalled is not None
         wake = asyncio.Event()
         session = Session(engine, self._user_of.pop(connection, None), wake.set)
         self._connections.add(connection)
+        self._sessions.add(session)
         sender = asyncio.get_running_loop().create_task(
             self._send_events(connection, session, wake)
         )
-        unstalled = engine.unstalled
         try:
             async for message in connection:
                 if not unstalled.is_set():
@@ -464,6 +483,7 @@ class Simulator:
         finally:
             sender.cancel()
             session.close()
+            self._sessions.discard(session)
             self._connections.discard(connection)
 
     @staticmethod

@@ -1,0 +1,72 @@
+"""What the sessions of one simulated Xentara share: model, users, stage, counters.
+
+:class:`Engine` holds it; each connection's :class:`~.engine.Session` answers its
+requests against it. No sockets, threads or timers here: those belong to the server
+(:mod:`.server`, :mod:`.timers`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Callable, Sequence
+
+from ..protocol import ErrorCode, Opcode, Stage, TimePoint
+from .fastread import element_index
+from .model import Model
+from .params import Fail
+from .users import User, authenticate
+
+__all__ = ["Engine"]
+
+
+class Engine:
+    """The state of one simulated Xentara, shared by its connections.
+
+    Runs on one asyncio loop; nothing here is thread-safe (the
+    :class:`~xentara_sync.simulator.Simulator` crosses threads for its hooks).
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        users: Sequence[User] = (),
+        *,
+        version: str = "2.0.7-simulator",
+    ) -> None:
+        self.model = model
+        #: The elements by the 16 bytes of their UUIDs (the read fast path's index).
+        self.by_uuid_bytes = element_index(model.by_uuid)
+        self.users = {u.name: u for u in users}
+        self.version = version
+        self.stage = Stage.OPERATIONAL
+        self.request_count = 0
+        #: Called (once) after a shutdown request was answered.
+        self.on_shutdown: Callable[[], None] | None = None
+        self.started = TimePoint.now()
+        try:
+            self.account = getpass.getuser()
+        except Exception:
+            self.account = "xentara"
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user with these credentials, or ``None``."""
+        return authenticate(self.users, name, password)
+
+    def change_stage(self, opcode: Opcode) -> None:
+        """Apply suspend, resume or shutdown; raises :class:`~.params.Fail` (-32112)."""
+        stage = self.stage
+        if opcode == Opcode.SUSPEND and stage is Stage.OPERATIONAL:
+            self.model.clock.frozen = time.time_ns()
+            self.stage = Stage.SUSPENDED
+        elif opcode == Opcode.RESUME and stage is Stage.SUSPENDED:
+            self.model.clock.frozen = None
+            self.stage = Stage.OPERATIONAL
+        elif opcode == Opcode.SHUTDOWN and stage in (Stage.OPERATIONAL, Stage.SUSPENDED):
+            self.stage = Stage.POST_OPERATIONAL
+        else:
+            raise Fail(
+                ErrorCode.INVALID_STAGE_CHANGE,
+                f"invalid stage change request: {Opcode(opcode).name.lower()} "
+                f"in stage {stage.name.lower()}",
+            )
