@@ -360,7 +360,12 @@ def test_a_busy_loop_thread_does_not_stretch_a_timeout(
     with XentaraClient(simulator.url) as client:
         client.write(OUTPUTS[1], False)  # metadata known: the write takes the plan path
         busy = threading.Event()
-        client._thread.call_soon(lambda: (busy.set(), time.sleep(1.5)))
+
+        def hold_the_loop() -> None:
+            busy.set()
+            time.sleep(1.5)
+
+        client._thread.call_soon(hold_the_loop)
         assert busy.wait(5)
         started = time.monotonic()
         with pytest.raises(RequestTimeout) as info:

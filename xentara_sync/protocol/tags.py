@@ -13,7 +13,17 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
-__all__ = ["Tag", "TimeKey"]
+__all__ = [
+    "TAG_DECIMAL_FRACTION",
+    "TAG_EPOCH",
+    "TAG_FAULT",
+    "TAG_PASSWORD",
+    "TAG_TIME",
+    "TAG_UUID",
+    "TAG_VALUE",
+    "Tag",
+    "TimeKey",
+]
 
 
 class Tag(IntEnum):

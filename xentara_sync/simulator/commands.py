@@ -37,7 +37,7 @@ from ..protocol import (
     fault,
     wrap,
 )
-from ..protocol.codec import TAG_PASSWORD
+from ..protocol.tags import TAG_PASSWORD
 from .datatypes import Rejected, coerce
 from .elements import Element, Watch
 from .params import (

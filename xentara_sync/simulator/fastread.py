@@ -50,7 +50,7 @@ from ..protocol import (
     fault,
     wrap,
 )
-from ..protocol.codec import TAG_UUID, TAG_VALUE
+from ..protocol.tags import TAG_UUID, TAG_VALUE
 from .elements import Element
 
 __all__ = ["answer_reads", "element_index", "encode_value"]

@@ -43,6 +43,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ..logs import redacting
 from ..protocol import Attribute, ErrorCode, Stage
 from .datatypes import Rejected
 from .engine import Session
@@ -226,7 +227,7 @@ class Simulator:
                 write_limit=2**16,
                 close_timeout=2,
                 server_header="Xentara-Simulator",
-                logger=_log,
+                logger=redacting(_log.name),
             )
         except BaseException:
             timers.stop()
