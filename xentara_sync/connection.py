@@ -16,22 +16,30 @@ id in any order. Every wait is bounded by a timeout.
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from collections.abc import Callable, Generator, Mapping
+from functools import partial
 from typing import Any, Self
 
 from .endpoint import Endpoint, make_ssl_context
 from .exceptions import ClientClosed, ConnectionClosed, ProtocolError, UsageError
+from .gcpause import paused_gc
 from .interfaces import Backend, TaskHandle, Transport
 from .model import ServerInfo
-from .protocol.session import ClientSession, Plan
+from .protocol import Packet
+from .protocol.session import ClientSession, Plan, Received, parse_message
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
 __all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection"]
 
 log = logging.getLogger("xentara_sync")
 
+#: Messages of at least this many bytes are parsed on a worker thread.
+LARGE_MESSAGE = 1 << 20
+#: Packets of a large message taken at a time, between which the loop runs others.
+PACKETS_PER_SLICE = 2000
 #: Seconds a request waits for its answer unless told otherwise.
 DEFAULT_TIMEOUT = 10.0
 #: Seconds between pings; a pong late by as much again means the server is gone, so a
@@ -89,6 +97,7 @@ class Connection:
         self._subscriptions: set[Subscription] = set()
         self._closed = False
         self._connecting = False
+        self._backlog: collections.deque[bytes] | None = None
         self._lost: ConnectionClosed | None = None
 
     # ------------------------------------------------------------------ settings
@@ -312,7 +321,58 @@ class Connection:
         session = self._session
         if session is None:
             return
-        answers, events, errors = session.receive_data(data)
+        if self._backlog is not None or len(data) >= LARGE_MESSAGE:
+            self._queue_large(data)
+            return
+        self._deliver(session, session.receive_data(data))
+
+    def _queue_large(self, data: bytes) -> None:
+        """Digest *data* (and what follows it, in order) without holding up the loop."""
+        backlog = self._backlog
+        if backlog is None:
+            backlog = self._backlog = collections.deque()
+            self._backend.spawn(self._digest)
+        backlog.append(data)
+
+    async def _digest(self) -> None:
+        """Parse large messages on a worker thread; take their packets in slices.
+
+        A 13 MB message of 900,000 events takes about a second to decode and parse;
+        on the loop thread that second would stall every other client that shares
+        the loop. Later messages wait in the backlog, so the order is kept.
+        """
+        backlog = self._backlog
+        try:
+            while backlog:
+                data = backlog.popleft()
+                if len(data) < LARGE_MESSAGE:
+                    await self._take(parse_message(data))
+                    continue
+                # The collector is paused until the message's objects are gone again
+                # (see xentara_sync.gcpause): a collection would walk them all.
+                with paused_gc():
+                    await self._take(
+                        await self._backend.run_in_thread(partial(parse_message, data))
+                    )
+        finally:
+            self._backlog = None
+
+    async def _take(self, packets: list[Packet | ProtocolError]) -> None:
+        """Take *packets* in slices, letting the loop run others in between.
+
+        Each slice is dropped from the list once taken, so that freeing a huge
+        message's objects is sliced too.
+        """
+        while packets:
+            session = self._session
+            if session is None:
+                return
+            self._deliver(session, session.receive_packets(packets[:PACKETS_PER_SLICE]))
+            del packets[:PACKETS_PER_SLICE]
+            await self._backend.checkpoint()
+
+    def _deliver(self, session: ClientSession, received: Received) -> None:
+        answers, events, errors = received
         for waiter, outcome in answers:
             if waiter.done():
                 continue

@@ -9,12 +9,14 @@ the :class:`Backend` of its flavour (:mod:`xentara_sync.aio.backend`,
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .endpoint import Endpoint
 from .protocol.session import EventSink
 
 __all__ = ["Backend", "EventSink", "TaskHandle", "Transport", "Waiter"]
+
+T = TypeVar("T")
 
 
 class Waiter(Protocol):
@@ -82,6 +84,10 @@ class Backend(Protocol):
 
     def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
         """Run ``fn()`` in the background until it returns or is cancelled."""
+        ...
+
+    async def run_in_thread(self, fn: Callable[[], T]) -> T:
+        """``fn()`` run on a worker thread, so that the loop goes on meanwhile."""
         ...
 
     def call_soon(self, callback: Callable[[], object]) -> None:

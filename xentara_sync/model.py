@@ -165,6 +165,10 @@ def attribute_key(attribute: str | int | uuid.UUID | Attribute) -> int | uuid.UU
     >>> attribute_key("change_time"), attribute_key("value"), attribute_key(9)
     (7, 11, 9)
     """
+    if type(attribute) is str:
+        found = _KEYS_BY_NAME.get(attribute)
+        if found is not None:
+            return found
     if isinstance(attribute, uuid.UUID):
         well_known = Attribute.from_key(attribute)
         return int(well_known) if well_known is not None else attribute
@@ -181,6 +185,13 @@ def attribute_key(attribute: str | int | uuid.UUID | Attribute) -> int | uuid.UU
     names = ", ".join(a.wire_name for a in Attribute)
     raise ValueError(f"unknown attribute {attribute!r}; the well-known attributes are {names}")
 
+
+#: Wire keys of the well-known attributes by every name they are known by.
+_KEYS_BY_NAME: dict[str, int] = {
+    name: int(attribute)
+    for attribute in Attribute
+    for name in (attribute.wire_name, attribute.name.lower())
+}
 
 _CONVERTERS: dict[int, Any] = {
     Attribute.QUALITY: Quality,

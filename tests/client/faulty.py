@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from types import TracebackType
 
@@ -11,6 +12,15 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
 from tests.protocol.test_decoding_limits import shared_reference_bomb
+from xentara_sync.protocol import (
+    DataChange,
+    Opcode,
+    Request,
+    Success,
+    TimePoint,
+    decode_message,
+    encode_message,
+)
 
 #: What the server answers to each message, by mode (None: no answer).
 ANSWERS: dict[str, Callable[[bytes], bytes | None]] = {
@@ -27,12 +37,38 @@ ANSWERS: dict[str, Callable[[bytes], bytes | None]] = {
 }
 
 
+def flood_messages(count: int = 3, events: int = 300_000) -> list[bytes]:
+    """*count* messages of *events* value changes each (about 13 MB a message)."""
+    stamp = TimePoint(1_700_000_000_000_000_000)
+    element = uuid.UUID(int=42)
+    message = encode_message([DataChange(stamp, element, {11: i}) for i in range(events)])
+    return [message] * count
+
+
+def answer_connect(message: bytes) -> bytes:
+    """Answers to the requests of a client connecting: hello, root, browse (nothing)."""
+    answers = []
+    for request in decode_message(message):
+        assert isinstance(request, Request)
+        result: object = None
+        if request.opcode == Opcode.LOOKUP:
+            result = uuid.UUID(int=1)
+        elif request.opcode == Opcode.BROWSE:
+            result = []
+        elif request.opcode == Opcode.SERVER_INFORMATION:
+            result = {}
+        answers.append(Success(request.message_id, result))
+    return encode_message(answers)
+
+
 class FaultyServer:
     """Answers every message according to *mode* (see :data:`ANSWERS`); or, with
-    mode ``"close"``, closes the connection on the first message."""
+    mode ``"close"``, closes the connection on the first message; or, with mode
+    ``"flood"``, lets a client connect and then sends it *flood* (messages)."""
 
-    def __init__(self, mode: str) -> None:
-        if mode != "close" and mode not in ANSWERS:
+    def __init__(self, mode: str, flood: list[bytes] | None = None) -> None:
+        self.flood = flood or []
+        if mode not in ("close", "flood") and mode not in ANSWERS:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.messages = 0
@@ -51,6 +87,13 @@ class FaultyServer:
                 if self.mode == "close":
                     connection.close()
                     return
+                if self.mode == "flood":
+                    assert isinstance(message, bytes)
+                    connection.send(answer_connect(message))
+                    if any(r.opcode == Opcode.BROWSE for r in decode_message(message)):  # type: ignore[union-attr]
+                        for data in self.flood:
+                            connection.send(data)
+                    continue
                 answer = ANSWERS[self.mode](message if isinstance(message, bytes) else b"")
                 if answer is not None:
                     connection.send(answer)

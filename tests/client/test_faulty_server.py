@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.client.faulty import FaultyServer
+from tests.client.faulty import FaultyServer, flood_messages
 from tests.client.flavours import FLAVOURS
 from tests.client.relay import Relay
 from tests.conftest import OUTPUTS
@@ -108,3 +108,25 @@ def test_a_frozen_server_is_noticed_by_the_keepalive(simulator: Simulator, flavo
 
             async_flavour.run(main)
         assert time.monotonic() - started < 3.0
+
+
+@pytest.fixture(scope="module")
+def flood() -> list[bytes]:
+    return flood_messages()
+
+
+def test_a_huge_message_to_one_client_does_not_stall_another(
+    simulator: Simulator, flood: list[bytes]
+) -> None:
+    """Two blocking clients share the loop thread; one gets 3 x 13 MB of events."""
+    assert len(flood[0]) > 12_000_000
+    with FaultyServer("flood", flood) as server, XentaraClient(simulator.url) as other:
+        other.read(OUTPUTS[0])
+        latencies = []
+        with XentaraClient(server.url, root_element="Hardware"):
+            deadline = time.monotonic() + 3.0
+            while time.monotonic() < deadline:
+                started = time.monotonic()
+                other.read(OUTPUTS[0], timeout=5)
+                latencies.append(time.monotonic() - started)
+        assert max(latencies) < 0.5, max(latencies)

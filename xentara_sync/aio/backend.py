@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
@@ -21,6 +21,8 @@ from . import fastpath
 __all__ = ["FAST_PATH", "AsyncioBackend", "FastTransport", "PublicTransport"]
 
 log = logging.getLogger("xentara_sync")
+
+T = TypeVar("T")
 
 #: Seconds the closing handshake may take before the TCP connection is dropped.
 CLOSE_TIMEOUT = 2.0
@@ -125,6 +127,10 @@ class AsyncioBackend:
 
     async def checkpoint(self) -> None:
         await asyncio.sleep(0)
+
+    async def run_in_thread(self, fn: Callable[[], T]) -> T:
+        """``fn()`` on the loop's default executor."""
+        return await asyncio.get_running_loop().run_in_executor(None, fn)
 
     def call_soon(self, callback: Callable[[], object]) -> None:
         """Run *callback* on a next turn of the connection's loop, from any thread."""

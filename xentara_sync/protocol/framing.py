@@ -54,6 +54,8 @@ _READ_ELEMENT: Final = b"\x04\xa2\x00\xd8\x25\x50"
 #: ``01 81 <n>``: key 1, an array of one attribute number below 24.
 _ONE_ATTRIBUTE: Final = [b"\x01\x81" + bytes((n,)) for n in range(24)]
 _U16: Final = struct.Struct(">H").pack
+#: The heads of arrays of fewer than 24 items.
+_ARRAY_HEADS: Final = [bytes((0x80 + n,)) for n in range(24)]
 
 
 def encode_read(message_id: int, element: uuid.UUID, attributes: Sequence[int]) -> bytes:
@@ -99,13 +101,12 @@ def encode_request(message_id: int, opcode: int, params: Mapping[int, Any] | Non
     if opcode == _READ and type(params) is dict and len(params) == 2:
         element = params.get(_ELEMENT)
         attributes = params.get(_ATTRIBUTES)
-        if (
-            type(element) is uuid.UUID
-            and type(attributes) is list
-            and _small_int(message_id)
-            and all(_small_int(a) for a in attributes)
-        ):
-            return encode_read(message_id, element, attributes)
+        if type(element) is uuid.UUID and type(attributes) is list and _small_int(message_id):
+            for attribute in attributes:
+                if not _small_int(attribute):
+                    break
+            else:
+                return encode_read(message_id, element, attributes)
     return encode_packet(Request(message_id, opcode, params))
 
 
@@ -116,4 +117,6 @@ def join_packets(parts: Sequence[bytes]) -> bytes:
     >>> join_packets([b"\\x82\\x01\\x07", b"\\x82\\x01\\x08"]).hex()
     '82820107820108'
     """
-    return _head(0x80, len(parts)) + b"".join(parts)
+    count = len(parts)
+    head = _ARRAY_HEADS[count] if count < 24 else _head(0x80, count)
+    return head + b"".join(parts)

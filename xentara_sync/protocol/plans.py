@@ -270,7 +270,11 @@ class Operations:
 
         *element* is the element and key attribute the caller resolved itself.
         """
-        found = element if element is not None else self.known(key)
+        if element is None:
+            info = self.index.get(key)  # the hot path: a browsed element
+            found = (info, None) if info is not None else self.known(key)
+        else:
+            found = element
         if found is None:
             return None
         info, wire = found
@@ -294,7 +298,8 @@ class Operations:
         None if a key needs a look-up first. The first failing element raises.
         """
         if elements is None:
-            found = [self.known(key) for key in keys]
+            get = self.index.get
+            found = [(info, None) if (info := get(key)) else self.known(key) for key in keys]
             if any(e is None for e in found):
                 return None
             elements = found  # type: ignore[assignment]

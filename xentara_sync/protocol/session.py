@@ -43,7 +43,16 @@ from typing import Any, NamedTuple, Protocol
 from ..exceptions import ConnectionClosed, ProtocolError, RequestTimeout
 from ..model import Event, convert_value
 from . import replies
-from .codec import DataChange, Failure, Success, decode, encode_request, join_packets, parse_packet
+from .codec import (
+    DataChange,
+    Failure,
+    Packet,
+    Success,
+    decode,
+    encode_request,
+    join_packets,
+    parse_packet,
+)
 from .ids import Attribute
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 
@@ -56,6 +65,7 @@ __all__ = [
     "Plan",
     "Received",
     "RequestSpec",
+    "parse_message",
 ]
 
 #: An answer: the response packet, or the error that stands for it.
@@ -95,6 +105,35 @@ class Received(NamedTuple):
     """Each subscribed value change, with the sink it goes to."""
     errors: list[ProtocolError]
     """What was wrong and ignored (a broken message, a stray packet)."""
+
+
+def parse_message(data: bytes) -> list[Packet | ProtocolError]:
+    """The packets of one received message, or the errors that stand for them.
+
+    Keeps no state, so it may run on any thread: a broken message is one
+    :class:`ProtocolError`; a broken packet is its :class:`ProtocolError` (with the
+    packet's message id when it could be read), in its place.
+
+    >>> from xentara_sync.protocol import Success, encode_message
+    >>> parse_message(encode_message([Success(1)]))
+    [Success(message_id=1, result=None)]
+    >>> parse_message(b"\\x01")
+    [ProtocolError('a message must be an array of packets')]
+    """
+    try:
+        items = decode(data)
+    except ProtocolError as exc:
+        return [exc]
+    if not isinstance(items, list):
+        return [ProtocolError("a message must be an array of packets")]
+    packets: list[Packet | ProtocolError] = []
+    append = packets.append
+    for item in items:
+        try:
+            append(parse_packet(item))
+        except ProtocolError as exc:
+            append(exc)
+    return packets
 
 
 class ClientSession(Operations):
@@ -163,15 +202,22 @@ class ClientSession(Operations):
         The requests leave with the next :meth:`data_to_send`; the first request
         of a batch calls :attr:`on_flush_due`.
         """
-        self.check_open()
-        ids = []
+        if self.error is not None:
+            self.check_open()
         pending = self._pending
         outbox = self._outbox
-        for (opcode, params), waiter in zip(requests, waiters, strict=True):
+        if len(requests) == 1:  # the usual case
             message_id = next(self._ids)
-            pending[message_id] = waiter
-            ids.append(message_id)
-            outbox.append((message_id, opcode, params))
+            pending[message_id] = waiters[0]
+            ids = [message_id]
+            outbox.append((message_id, *requests[0]))
+        else:
+            ids = []
+            for (opcode, params), waiter in zip(requests, waiters, strict=True):
+                message_id = next(self._ids)
+                pending[message_id] = waiter
+                ids.append(message_id)
+                outbox.append((message_id, opcode, params))
         if self.error is not None:  # ended meanwhile, after its waiters were taken
             self.forget(ids)
             self.check_open()
@@ -233,36 +279,34 @@ class ClientSession(Operations):
 
     def receive_data(self, data: bytes) -> Received:
         """Take one received message: the answers and events it holds."""
+        packets = parse_message(data)
+        return self.receive_packets(packets)
+
+    def receive_packets(self, packets: Sequence[Packet | ProtocolError]) -> Received:
+        """Take packets that :func:`parse_message` found: the answers and events.
+
+        A large message may be parsed elsewhere (on another thread) and its packets
+        taken here in slices, so that one huge message does not hold up the I/O side.
+        """
         answers: list[tuple[Any, Outcome]] = []
         events: list[tuple[EventSink, Event]] = []
         errors: list[ProtocolError] = []
-        try:
-            items = decode(data)
-        except ProtocolError as exc:
-            errors.append(exc)
-            return Received(answers, events, errors)
-        if not isinstance(items, list):
-            errors.append(ProtocolError("a message must be an array of packets"))
-            return Received(answers, events, errors)
         pending = self._pending
-        for item in items:
-            try:
-                packet = parse_packet(item)
-            except ProtocolError as exc:
-                message_id = exc.message_id
-                waiter = pending.pop(message_id, _NONE) if message_id is not None else _NONE
-                if waiter is not _NONE:
-                    answers.append((waiter, exc))
-                else:
-                    errors.append(exc)
-                continue
+        for packet in packets:
             kind = type(packet)
             if kind is Success or kind is Failure:
-                waiter = pending.pop(packet.message_id, _NONE)  # type: ignore[union-attr]
+                waiter = pending.pop(packet.message_id, _NONE)  # type: ignore[union-attr,arg-type]
                 if waiter is not _NONE:
                     answers.append((waiter, packet))  # type: ignore[arg-type]
             elif kind is DataChange:
                 self._route(packet, events)  # type: ignore[arg-type]
+            elif isinstance(packet, ProtocolError):
+                message_id = packet.message_id
+                waiter = pending.pop(message_id, _NONE) if message_id is not None else _NONE
+                if waiter is not _NONE:
+                    answers.append((waiter, packet))
+                else:
+                    errors.append(packet)
             else:
                 errors.append(ProtocolError("a server sent a request packet"))
         return Received(answers, events, errors)

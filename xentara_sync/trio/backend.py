@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import trio
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
@@ -40,6 +40,8 @@ from ..logs import redacting
 __all__ = ["TrioBackend"]
 
 log = logging.getLogger("xentara_sync")
+
+T = TypeVar("T")
 
 #: Seconds the closing handshake may take before the TCP connection is dropped.
 CLOSE_TIMEOUT = 2.0
@@ -238,6 +240,10 @@ class TrioBackend:
 
     async def checkpoint(self) -> None:
         await trio.lowlevel.checkpoint()
+
+    async def run_in_thread(self, fn: Callable[[], T]) -> T:
+        """``fn()`` on one of trio's worker threads."""
+        return await trio.to_thread.run_sync(fn)
 
     def call_soon(self, callback: Callable[[], object]) -> None:
         """Run *callback* in this ``trio.run`` soon (not in a task), from any thread."""
