@@ -268,3 +268,75 @@ def proc_write(proc: subprocess.Popen[str], text: str) -> subprocess.Popen[str]:
     proc.stdin.close()
     proc.stdin = None
     return proc
+
+
+def test_exit_ends_a_non_daemon_thread_iterating_a_subscription() -> None:
+    proc = python(
+        """
+        import threading
+        from xentara_sync import XentaraClient
+        from xentara_sync.simulator import Simulator
+        sim = Simulator()
+        sim.start()
+        client = XentaraClient(sim.url)
+        started = threading.Event()
+
+        def watch():
+            with client.subscribe("Hardware.Fast Signals.Sine", 0, 0) as sub:
+                for event in sub:
+                    started.set()
+            print("iteration ended", flush=True)
+
+        threading.Thread(target=watch).start()  # not a daemon
+        assert started.wait(10)
+        print("main ends", flush=True)
+        """
+    )
+    started = time.monotonic()
+    code, out, err = finish(proc)
+    assert time.monotonic() - started < 15
+    assert out.split() == ["main", "ends", "iteration", "ended"]
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    "wait",
+    [
+        "client.read(OUTPUT, timeout=60)",
+        "client.metadata('Hardware.Registers.Setpoint', timeout=60)",
+        "client.subscribe('Hardware.Registers.Setpoint', 0, 0).receive(timeout=60)",
+    ],
+    ids=["read", "coroutine path", "receive"],
+)
+def test_exit_ends_daemon_threads_in_blocking_calls_quietly(wait: str) -> None:
+    proc = python(
+        f"""
+        import threading, time
+        from xentara_sync import XentaraClient
+        from xentara_sync.simulator import Simulator
+        OUTPUT = {OUTPUT!r}
+        sim = Simulator()
+        sim.start()
+        client = XentaraClient(sim.url)
+        sub = client.subscribe('Hardware.Registers.Setpoint', 0, 0)
+        sub.start()
+        sub.receive(timeout=10)  # the initial event: nothing comes after it
+        if "read" in {wait!r} or "metadata" in {wait!r}:
+            sim.stall()
+        waiting = threading.Event()
+
+        def wait():
+            waiting.set()
+            {wait if "receive" not in wait else "sub.receive(timeout=60)"}
+
+        threading.Thread(target=wait, daemon=True).start()
+        assert waiting.wait(10)
+        time.sleep(0.3)  # well inside the call
+        print("main ends", flush=True)
+        """
+    )
+    started = time.monotonic()
+    code, out, err = finish(proc)
+    assert time.monotonic() - started < 15
+    assert out.strip() == "main ends"
+    assert (code, err) == (0, "")

@@ -28,7 +28,7 @@ import _thread
 from typing import Any
 
 from ..protocol.session import ClientSession, Plan
-from .loop import LoopThread, wait_lock
+from .loop import LoopThread, park_if_exiting, wait_lock
 
 __all__ = ["BatchWaiter", "execute"]
 
@@ -97,6 +97,7 @@ class BatchWaiter:
         if not wait_lock(self._lock, timeout):
             raise TimeoutError
         if self._error is not None:
+            park_if_exiting()
             raise self._error
         return self._results
 

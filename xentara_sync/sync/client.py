@@ -133,6 +133,7 @@ class XentaraClient:
     ) -> T:
         """Run ``coroutine()`` on the loop thread (see :meth:`LoopThread.run`)."""
         if self._closed:
+            _loop.park_if_exiting()
             raise ClientClosed(f"the client for {self.url} is closed")
         wait = self._async.timeout if timeout is None else timeout
         return self._thread.run(coroutine, wait, f"{what} from {self.url}")

@@ -164,6 +164,7 @@ class LoopThread:
             if not isinstance(exc, TimeoutError):
                 raise  # Ctrl-C
             if not finished:
+                park_if_exiting()
                 if not self.alive:
                     raise UsageError("the xentara-sync event loop thread is gone") from self.error
                 raise RequestTimeout(f"{what} got no answer within {timeout:g} s") from None
@@ -248,6 +249,7 @@ class _Call:
     def outcome(self) -> Any:
         """The coroutine's result, or its exception raised."""
         if self._error is not None:
+            park_if_exiting()
             raise self._error
         return self._result
 
@@ -257,6 +259,8 @@ _current: LoopThread | None = None
 #: Counts the forks this process descends from; a loop thread of an older one is gone.
 _generation = 0
 _exit_hooks: list[Callable[[], None]] = []
+#: Set once the program exits (see :func:`park_if_exiting`).
+_exiting = False
 _registered = False
 
 
@@ -269,7 +273,7 @@ def loop_thread() -> LoopThread:
             current = _current = LoopThread()
             if not _registered:
                 _registered = True
-                atexit.register(_at_exit)
+                _register_exit(_at_exit)
                 if hasattr(os, "register_at_fork"):
                     os.register_at_fork(after_in_child=_after_fork_in_child)
         current.users += 1
@@ -300,7 +304,39 @@ def on_exit(hook: Callable[[], None]) -> Callable[[], None]:
     return undo
 
 
+def _register_exit(hook: Callable[[], None]) -> None:
+    """Run *hook* when the main thread ends, before Python waits for the other threads.
+
+    ``atexit`` hooks run only after every non-daemon thread has ended, so a
+    non-daemon thread iterating a subscription would keep the program alive for
+    good. :mod:`threading` has the earlier hook that :mod:`concurrent.futures` uses;
+    where a Python lacks it, ``atexit`` it is.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        try:
+            register(hook)
+            return
+        except RuntimeError:  # already shutting down
+            pass
+    atexit.register(hook)
+
+
+def park_if_exiting() -> None:
+    """In a daemon thread while the program exits: sleep until the exit ends the thread.
+
+    Python ends daemon threads silently at exit. Raising :class:`ClientClosed` in
+    one instead (its call was cut off by the exit) would print a traceback, cut
+    short, on the way out; so a daemon thread woken by the exit sleeps instead.
+    """
+    if _exiting and threading.current_thread().daemon:
+        while True:
+            time.sleep(SLICE)
+
+
 def _at_exit() -> None:
+    global _exiting
+    _exiting = True
     for hook in list(_exit_hooks):
         try:
             hook()

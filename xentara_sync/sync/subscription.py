@@ -16,7 +16,7 @@ from ..exceptions import RequestTimeout, SubscriptionEnded
 from ..model import Event
 from ..subscription import Subscription as CoreSubscription
 from ..subscription import SubscriptionHost
-from .loop import wait_lock
+from .loop import park_if_exiting, wait_lock
 
 #: Runs a coroutine on the loop thread and waits for it (the client's ``_run``), with
 #: a timeout and the name of the call for the timeout's message.
@@ -108,6 +108,7 @@ class ThreadEventQueue:
                 return event
             if self._closed:
                 self._ring()  # the others waiting see it too
+                park_if_exiting()
                 if self._error is not None:
                     raise self._error
                 raise SubscriptionEnded("the subscription has ended")
