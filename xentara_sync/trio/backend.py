@@ -22,8 +22,10 @@ The opening handshake runs in the caller's task, so the caller's cancel scopes a
 
 from __future__ import annotations
 
+import collections
 import logging
 import ssl
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -172,18 +174,68 @@ def _closed_error(exc: WebSocketClosed) -> ConnectionClosed:
     return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
 
 
-class _Transport:
-    """A ``websockets.trio`` connection and the host of its tasks.
+class _Sender:
+    """The connection's task that runs the core's flushes and writes their messages.
 
-    No ``send_nowait``: ``websockets.trio`` writes to the socket only by awaiting
-    (under its send lock), so there is no sound synchronous send.
+    ``websockets.trio`` writes to the socket only by awaiting, so a message cannot
+    be sent from a plain callback. Instead, :meth:`call_soon` and :meth:`send_nowait`
+    queue their work and wake this one task, which runs after the tasks that are
+    ready now: requests that those tasks make meanwhile join the same message. One
+    long-lived task per connection costs far less than a task per message.
     """
 
-    __slots__ = ("_host", "_ws")
+    __slots__ = ("_outgoing", "_soon", "_wake", "_ws", "thread")
 
-    def __init__(self, ws: ClientConnection, host: _Host) -> None:
+    def __init__(self, ws: ClientConnection) -> None:
+        self._ws = ws
+        self._soon: list[Callable[[], object]] = []
+        self._outgoing: collections.deque[bytes] = collections.deque()
+        self._wake = trio.Event()
+        #: The thread of the ``trio.run`` the connection belongs to.
+        self.thread = threading.get_ident()
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run *callback* in this task soon (from the trio thread)."""
+        self._soon.append(callback)
+        self._wake.set()
+
+    def send_nowait(self, data: bytes) -> None:
+        """Queue one message; this task sends it."""
+        self._outgoing.append(data)
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            soon, self._soon = self._soon, []
+            for callback in soon:
+                try:
+                    callback()
+                except Exception:  # one failure must not end the sending
+                    log.exception("a callback of the trio client failed")
+            while self._outgoing:
+                data = self._outgoing.popleft()
+                try:
+                    await self._ws.send(data)
+                except WebSocketClosed:  # the reader reports the end of the connection
+                    self._outgoing.clear()
+                    return
+
+
+class _Transport:
+    """A ``websockets.trio`` connection, the host of its tasks and its sender."""
+
+    __slots__ = ("_host", "_sender", "_ws")
+
+    def __init__(self, ws: ClientConnection, host: _Host, sender: _Sender) -> None:
         self._ws = ws
         self._host = host
+        self._sender = sender
+
+    def send_nowait(self, data: bytes) -> None:
+        """Queue *data* for the connection's sender task."""
+        self._sender.send_nowait(data)
 
     async def send(self, data: bytes) -> None:
         try:
@@ -229,10 +281,11 @@ class TrioBackend:
     (see the module's documentation); :meth:`spawn` starts tasks there.
     """
 
-    __slots__ = ("_host", "_token")
+    __slots__ = ("_host", "_sender", "_token")
 
     def __init__(self) -> None:
         self._host: _Host | None = None
+        self._sender: _Sender | None = None
         self._token: trio.lowlevel.TrioToken | None = None
 
     def create_waiter(self) -> _Waiter:
@@ -246,11 +299,15 @@ class TrioBackend:
         return await trio.to_thread.run_sync(fn)
 
     def call_soon(self, callback: Callable[[], object]) -> None:
-        """Run *callback* in this ``trio.run`` soon (not in a task), from any thread."""
+        """Run *callback* in the connection's sender task soon, from any thread."""
+        sender = self._sender
         token = self._token
-        if token is None:
+        if sender is None or token is None:
             raise RuntimeError("call_soon before connecting")
-        token.run_sync_soon(callback)
+        if threading.get_ident() == sender.thread:
+            sender.call_soon(callback)
+        else:
+            token.run_sync_soon(sender.call_soon, callback)
 
     def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
         task = _Task()
@@ -295,4 +352,6 @@ class TrioBackend:
             host.cancel()
             raise
         self._host = host
-        return _Transport(ws, host)
+        sender = self._sender = _Sender(ws)
+        host.start(sender.run, _Task())
+        return _Transport(ws, host, sender)
