@@ -17,16 +17,30 @@ id in any order. Every wait is bounded by a timeout.
 from __future__ import annotations
 
 import collections
+import copy
 import logging
+import random
 import time
 from collections.abc import Callable, Generator, Mapping
 from functools import partial
 from typing import Any, Self
 
 from .endpoint import Endpoint, make_ssl_context
-from .exceptions import ClientClosed, ConnectionClosed, ProtocolError, UsageError
+from .exceptions import (
+    AuthenticationFailed,
+    ClientClosed,
+    ConnectionClosed,
+    ConnectionFailed,
+    ConnectionLost,
+    ProtocolError,
+    RequestTimeout,
+    ServerError,
+    TLSVerificationFailed,
+    UsageError,
+    XentaraError,
+)
 from .gcpause import paused_gc
-from .interfaces import Backend, TaskHandle, Transport
+from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter
 from .model import ServerInfo
 from .protocol import Packet
 from .protocol.session import ClientSession, Plan, Received, parse_message
@@ -42,6 +56,8 @@ LARGE_MESSAGE = 1 << 20
 PACKETS_PER_SLICE = 2000
 #: Seconds a request waits for its answer unless told otherwise.
 DEFAULT_TIMEOUT = 10.0
+#: The longest pause between two tries to reconnect, in seconds.
+DEFAULT_MAX_RECONNECT_DELAY = 5.0
 #: Seconds between pings; a pong late by as much again means the server is gone, so a
 #: frozen server (a half-open TCP connection) is noticed within twice this.
 DEFAULT_KEEPALIVE = 5.0
@@ -73,6 +89,8 @@ class Connection:
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = 64 * 1024 * 1024,
         keepalive: float | None = DEFAULT_KEEPALIVE,
+        reconnect: bool = True,
+        max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
     ) -> None:
         self._backend: Backend = self._backend_factory()
         self._endpoint = Endpoint.parse(url)
@@ -91,14 +109,27 @@ class Connection:
         if keepalive is not None and keepalive <= 0:
             raise ValueError("keepalive must be a positive number of seconds, or None")
         self.keepalive = keepalive
+        if max_reconnect_delay is None or max_reconnect_delay <= 0:
+            raise ValueError("max_reconnect_delay must be a positive number of seconds")
+        #: Whether a lost connection is re-established (see :meth:`_reconnect`).
+        self.reconnect = bool(reconnect)
+        self.max_reconnect_delay = float(max_reconnect_delay)
+        #: Successful reconnections so far.
+        self.reconnects = 0
+        self._established = False
+        self._reconnecting = False
+        self._reconnector: TaskHandle | None = None
+        self._ready_waiters: list[Waiter] = []
+        self._connection_callbacks: list[Callable[[bool], object]] = []
         self._session: ClientSession | None = None
         self._transport: Transport | None = None
         self._reader: TaskHandle | None = None
-        self._subscriptions: set[Subscription] = set()
+        #: The subscriptions the user holds, with the sink of each: renewed on reconnection.
+        self._subscriptions: dict[Subscription, EventSink] = {}
         self._closed = False
         self._connecting = False
         self._backlog: collections.deque[bytes] | None = None
-        self._lost: ConnectionClosed | None = None
+        self._lost: XentaraError | None = None
 
     # ------------------------------------------------------------------ settings
 
@@ -140,12 +171,37 @@ class Connection:
             "max_queue": self.max_queue,
             "max_message_size": self.max_message_size,
             "keepalive": self.keepalive,
+            "reconnect": self.reconnect,
+            "max_reconnect_delay": self.max_reconnect_delay,
         }
 
     @property
     def connected(self) -> bool:
-        """Whether the connection is open."""
-        return self._transport is not None and not self._closed and self._lost is None
+        """Whether the connection is open (False while reconnecting)."""
+        return (
+            self._transport is not None
+            and not self._closed
+            and self._lost is None
+            and not self._reconnecting
+        )
+
+    def add_connection_callback(self, callback: Callable[[bool], object]) -> None:
+        """Call ``callback(connected)`` when the connection is lost (False) and when it
+        is back (True)."""
+        if not callable(callback):
+            raise TypeError(f"a callback must be callable, not {callback!r}")
+        self._connection_callbacks.append(callback)
+
+    def remove_connection_callback(self, callback: Callable[[bool], object]) -> None:
+        """Stop calling *callback*; raises :class:`ValueError` if it was not added."""
+        self._connection_callbacks.remove(callback)
+
+    def _notify(self, connected: bool) -> None:
+        for callback in list(self._connection_callbacks):
+            try:
+                callback(connected)
+            except Exception:
+                log.exception("a connection callback of the client for %s failed", self.url)
 
     @property
     def closed(self) -> bool:
@@ -157,6 +213,8 @@ class Connection:
             state = "closed"
         elif self._lost is not None:
             state = "connection lost"
+        elif self._reconnecting:
+            state = "reconnecting"
         elif self._transport is not None:
             state = "connected"
         else:
@@ -179,13 +237,25 @@ class Connection:
             return self
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
+        try:
+            await self._open()
+        except BaseException:
+            self._closed = True
+            await self._shutdown(ClientClosed(f"connecting to {self.url} failed"))
+            raise
+        self._established = True
+        return self
+
+    async def _open(self) -> None:
+        """Open a connection: the WebSocket, a new session, hello, root and browse."""
         ssl_context = None
         if self._endpoint.secure:
             ssl_context = make_ssl_context(
                 self.verify_ssl, cafile=self._cafile, context=self._ssl_option
             )
         headers = {**self._extra_headers, **self._endpoint.headers()}
-        transport = await self._backend.connect(
+        backend = self._backend
+        transport = await backend.connect(
             self._endpoint,
             headers=headers,
             ssl=ssl_context,
@@ -193,7 +263,6 @@ class Connection:
             max_size=self.max_message_size,
             keepalive=self.keepalive,
         )
-        backend = self._backend
         session = ClientSession(self.url, on_flush_due=lambda: backend.call_soon(self._flush))
         self._session = session
         self._transport = transport
@@ -202,19 +271,14 @@ class Connection:
             set_receiver(self._receive)
         # The reader takes what the transport does not hand over directly, and
         # notices when the connection ends.
-        self._reader = backend.spawn(self._read_loop)
+        self._reader = backend.spawn(lambda: self._read_loop(transport))
         self._connecting = True
         try:
             await self._execute(session.plan_hello(), self.connect_timeout)
             await self._execute(session.plan_start(self.root_element), self.connect_timeout)
             await self._execute(session.plan_browse_root(), self.connect_timeout)
-        except BaseException:
-            self._closed = True
-            await self._shutdown(ClientClosed(f"connecting to {self.url} failed"))
-            raise
         finally:
             self._connecting = False
-        return self
 
     def __await__(self) -> Generator[Any, None, Self]:
         return self._connect().__await__()
@@ -248,27 +312,44 @@ class Connection:
         await self._shutdown(ClientClosed(f"the client for {self.url} was closed"))
 
     async def _shutdown(self, error: ConnectionClosed) -> None:
+        reconnector, self._reconnector = self._reconnector, None
+        if reconnector is not None:
+            reconnector.cancel()
+        self._reconnecting = False
         self._end_connection(error, end_subscriptions_with=None)
+        await self._drop_transport()
+
+    async def _drop_transport(self) -> None:
+        """Stop the reader and close the transport (bounded in time, never raises)."""
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
-        transport = self._transport
+        transport = self._transport  # kept: it tells of the last connection
         if transport is not None:
             await transport.close()
 
+    def _fail_session(self, error: XentaraError) -> list[EventSink]:
+        """Fail every request of the current session; returns its sinks."""
+        session = self._session
+        if session is None:
+            return []
+        waiters, sinks = session.connection_ended(error)
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
+        return sinks
+
     def _end_connection(
-        self, error: ConnectionClosed, *, end_subscriptions_with: BaseException | None
+        self, error: XentaraError, *, end_subscriptions_with: BaseException | None
     ) -> None:
         """Fail every waiter of the connection and end every subscription."""
-        session = self._session
-        if session is not None:
-            waiters, sinks = session.connection_ended(error)
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(error)
-            for sink in sinks:
-                sink.close(end_subscriptions_with)
-        subscriptions, self._subscriptions = self._subscriptions, set()
+        for sink in self._fail_session(error):
+            sink.close(end_subscriptions_with)
+        waiters, self._ready_waiters = self._ready_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
+        subscriptions, self._subscriptions = self._subscriptions, {}
         for subscription in subscriptions:
             subscription._end(end_subscriptions_with)
 
@@ -276,11 +357,87 @@ class Connection:
         if self._closed or self._lost is not None:
             return
         detail = f": {cause}" if cause else " (its event loop stopped)"
-        error = ConnectionClosed(f"the connection to {self.url} was lost{detail}")
+        error = ConnectionLost(f"the connection to {self.url} was lost{detail}")
+        if self._reconnecting:  # a reconnection in progress: its requests fail, it tries again
+            self._fail_session(error)
+            return
+        if cause is None or not self.reconnect or not self._established:
+            self._lost = error
+            if cause is not None:  # not when the event loop itself is shutting down
+                log.warning("%s", error)
+            self._end_connection(error, end_subscriptions_with=error)
+            self._notify(False)
+            return
+        log.warning("%s; reconnecting", error)
+        self._reconnecting = True
+        self._fail_session(error)  # calls in flight fail at once; subscriptions go on
+        for subscription in self._subscriptions:
+            subscription._interrupted()
+        self._notify(False)
+        self._reconnector = self._backend.spawn(self._reconnect)
+
+    async def _reconnect(self) -> None:
+        """Open a new connection and renew the subscriptions, retrying with backoff.
+
+        The first try comes at once; then the delay doubles, with jitter, up to
+        :attr:`max_reconnect_delay`. Refused credentials, a refused certificate or an
+        error answer (the root element is gone, say) end the reconnecting: every call
+        then raises that error.
+        """
+        attempt = 0
+        await self._drop_transport()
+        while not self._closed:
+            if attempt:
+                await self._backend.sleep(reconnect_delay(attempt, self.max_reconnect_delay))
+            attempt += 1
+            try:
+                await self._open()
+                await self._renew_subscriptions()
+            except (AuthenticationFailed, TLSVerificationFailed, ServerError) as exc:
+                self._give_up(exc)
+                await self._drop_transport()
+                return
+            except (ConnectionFailed, ConnectionClosed, RequestTimeout, ProtocolError) as exc:
+                log.info("reconnecting to %s failed: %s", self.url, exc)
+                await self._drop_transport()
+                continue
+            self.reconnects += 1
+            self._reconnecting = False
+            self._reconnector = None
+            log.warning("reconnected to %s", self.url)
+            waiters, self._ready_waiters = self._ready_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._notify(True)
+            return
+
+    async def _renew_subscriptions(self) -> None:
+        """Renew the subscriptions on a new connection (the client core does)."""
+
+    def _give_up(self, error: XentaraError) -> None:
+        log.warning("reconnecting to %s stopped: %s", self.url, error)
         self._lost = error
-        if cause is not None:  # not when the event loop itself is shutting down
-            log.warning("%s", error)
+        self._reconnecting = False
+        self._reconnector = None
         self._end_connection(error, end_subscriptions_with=error)
+
+    async def _ready(self, timeout: float | None) -> ClientSession:
+        """The open session; while reconnecting, wait for it up to *timeout*."""
+        if self._reconnecting and not self._closed:
+            waiter = self._backend.create_waiter()
+            self._ready_waiters.append(waiter)
+            wait = self.timeout if timeout is None else timeout
+            try:
+                await waiter.wait(wait)
+            except TimeoutError:
+                raise ConnectionLost(
+                    f"the connection to {self.url} is lost and was not back within {wait:g} s"
+                ) from None
+            finally:
+                if waiter in self._ready_waiters:
+                    self._ready_waiters.remove(waiter)
+        return self._check_open()
 
     def _element_count(self) -> int:
         session = self._session
@@ -290,7 +447,7 @@ class Connection:
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
         if self._lost is not None:
-            raise ConnectionClosed(str(self._lost))
+            raise copy.copy(self._lost)
         session = self._session
         if session is None:
             raise UsageError(
@@ -301,9 +458,7 @@ class Connection:
 
     # ------------------------------------------------------------------ wire
 
-    async def _read_loop(self) -> None:
-        transport = self._transport
-        assert transport is not None
+    async def _read_loop(self, transport: Transport) -> None:
         cause: BaseException | None = None
         try:
             while True:
@@ -314,7 +469,7 @@ class Connection:
             log.exception("the receive loop of %s failed", self.url)
             cause = exc
         finally:
-            if not self._closed:
+            if not self._closed and transport is self._transport:
                 self._connection_lost(cause)
 
     def _receive(self, data: bytes) -> None:
@@ -452,3 +607,15 @@ class Connection:
         finally:
             session.forget(ids)
         return plan.finish(packets)
+
+
+def reconnect_delay(attempt: int, longest: float) -> float:
+    """Seconds to wait before try number *attempt* + 1 (the first try waits none).
+
+    Doubles from 0.1 s up to *longest*, with jitter (50 to 100 % of it), so that
+    many clients of one restarted server do not all knock at once.
+
+    >>> 0.05 <= reconnect_delay(1, 5.0) <= 0.1, 2.5 <= reconnect_delay(10, 5.0) <= 5.0
+    (True, True)
+    """
+    return min(longest, 0.1 * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)

@@ -119,7 +119,7 @@ class ClientCore(Connection):
 
         ``key`` may also end with an attribute name: ``"Hardware.Sensor.quality"``.
         """
-        session = self._check_open()
+        session = await self._ready(timeout)
         plan = session.plan_read(key, attribute)
         if plan is None:  # not known here: look it up first
             element = await self._resolve(key, timeout)
@@ -139,6 +139,7 @@ class ClientCore(Connection):
         *attributes* defaults to value, quality, change time and update time; the
         result is keyed by the attributes as given. A failing attribute raises.
         """
+        await self._ready(timeout)
         element, _ = await self._resolve(key, timeout)
         plan = self._check_open().plan_read_attributes(key, element, attributes)
         return await self._execute(plan, timeout)  # type: ignore[no-any-return]
@@ -155,7 +156,7 @@ class ClientCore(Connection):
         The first failing element raises (its error names it).
         """
         keys = list(keys)
-        session = self._check_open()
+        session = await self._ready(timeout)
         plan = session.plan_read_many(keys, attribute)
         if plan is None:
             elements = [await self._resolve(key, timeout) for key in keys]
@@ -167,6 +168,7 @@ class ClientCore(Connection):
 
     async def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""
+        await self._ready(timeout)
         element, _ = await self._resolve(key, timeout)
         return await self._element_metadata(element, key, timeout)
 
@@ -195,7 +197,7 @@ class ClientCore(Connection):
         (:class:`ReadOnly`, :class:`TypeMismatch`, :class:`OutOfRange`); a write
         that cannot succeed never leaves the client.
         """
-        session = self._check_open()
+        session = await self._ready(timeout)
         plan = session.plan_write(key, value, attribute)
         if plan is None:  # the name or the metadata must be asked for first
             element = await self._resolve(key, timeout)
@@ -235,10 +237,22 @@ class ClientCore(Connection):
         self, subscription: Subscription, sink: EventSink, timeout: float | None
     ) -> uuid.UUID:
         """Subscribe on the server; returns the subscription's id."""
+        await self._ready(timeout)
+        subscription_id = uuid.uuid4()
+        await self._subscribe(subscription, sink, subscription_id, timeout)
+        self._subscriptions[subscription] = sink
+        return subscription_id
+
+    async def _subscribe(
+        self,
+        subscription: Subscription,
+        sink: EventSink,
+        subscription_id: uuid.UUID,
+        timeout: float | None,
+    ) -> None:
         session = self._check_open()
         attribute = attribute_key(subscription.attribute)
         elements = [(await self._resolve(key, timeout))[0] for key in subscription.keys]
-        subscription_id = uuid.uuid4()
         plan = session.plan_subscribe(
             subscription.keys,
             elements,
@@ -256,14 +270,24 @@ class ClientCore(Connection):
         except BaseException:
             session.remove_routes(routes, sink)
             raise
-        self._subscriptions.add(subscription)
-        return subscription_id
+
+    async def _renew_subscriptions(self) -> None:
+        """Subscribe again with the same ids: keys are looked up anew (a restarted
+        server may give elements new UUIDs); a key that is gone ends its subscription
+        with :class:`UnknownElement`."""
+        for subscription, sink in list(self._subscriptions.items()):
+            subscription_id = subscription.id or uuid.uuid4()
+            try:
+                await self._subscribe(subscription, sink, subscription_id, self.connect_timeout)
+            except UnknownElement as exc:
+                self._subscriptions.pop(subscription, None)
+                subscription._end(exc)
 
     async def _stop_subscription(
         self, subscription: Subscription, sink: EventSink, timeout: float | None
     ) -> None:
         """Unsubscribe on the server (if the connection is still there)."""
-        self._subscriptions.discard(subscription)
+        self._subscriptions.pop(subscription, None)
         session = self._session
         if session is None:
             return
@@ -280,12 +304,12 @@ class ClientCore(Connection):
 
     async def server_information(self, *, timeout: float | None = None) -> ServerInfo:
         """Version, user name and model file path of the server."""
-        plan = self._check_open().plan_server_information()
+        plan = (await self._ready(timeout)).plan_server_information()
         return await self._execute(plan, timeout)  # type: ignore[no-any-return]
 
     async def get_stage(self, *, timeout: float | None = None) -> Stage | int:
         """The server's operational stage (:class:`~xentara_sync.protocol.Stage`)."""
-        plan = self._check_open().plan_get_stage()
+        plan = (await self._ready(timeout)).plan_get_stage()
         return await self._execute(plan, timeout)  # type: ignore[no-any-return]
 
 

@@ -10,6 +10,7 @@ standard exception means the same thing, the class derives from it too, so that
     │   ├── AuthenticationFailed                HTTP 401: bad or missing credentials
     │   └── TLSVerificationFailed               the server's certificate was refused
     ├── ConnectionClosed (ConnectionError)      the connection ended
+    │   ├── ConnectionLost                      ... because the network or the server failed
     │   └── ClientClosed                        ... because close() was called
     ├── ProtocolError                           the peer broke the protocol
     ├── RequestTimeout (TimeoutError)           no answer in time
@@ -52,6 +53,7 @@ __all__ = [
     "ClientClosed",
     "ConnectionClosed",
     "ConnectionFailed",
+    "ConnectionLost",
     "IllegalValue",
     "InternalError",
     "InvalidRequest",
@@ -102,6 +104,11 @@ class TLSVerificationFailed(ConnectionFailed):
 
 class ConnectionClosed(XentaraError, ConnectionError):
     """The connection ended; the client cannot send or receive any more."""
+
+
+class ConnectionLost(ConnectionClosed):
+    """The connection was lost (network, server restart) while a call was in flight,
+    or was not back within the call's timeout. The call was not re-sent."""
 
 
 class ClientClosed(ConnectionClosed):

@@ -86,6 +86,10 @@ class Backend(Protocol):
         """Run ``fn()`` in the background until it returns or is cancelled."""
         ...
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait *seconds*."""
+        ...
+
     async def run_in_thread(self, fn: Callable[[], T]) -> T:
         """``fn()`` run on a worker thread, so that the loop goes on meanwhile."""
         ...

@@ -151,6 +151,17 @@ class Subscription:
         self.id: uuid.UUID | None = None
         self._active = False
         self._ended = False
+        self._interruptions = 0
+
+    @property
+    def interruptions(self) -> int:
+        """How often the connection was lost while the subscription ran (each loss is a
+        gap in its events; the first event after one is a fresh snapshot)."""
+        return self._interruptions
+
+    def _interrupted(self) -> None:
+        """Called by the client core when the connection is lost."""
+        self._interruptions += 1
 
     @property
     def active(self) -> bool:

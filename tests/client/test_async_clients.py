@@ -535,11 +535,11 @@ def test_close_fails_pending_calls_and_ends_subscriptions(
     flavour.run(main)
 
 
-def test_connection_loss_fails_calls_and_subscriptions(
+def test_without_reconnect_connection_loss_fails_calls_and_subscriptions(
     flavour: Flavour, fresh_simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def main() -> None:
-        client = await flavour.XentaraClient(fresh_simulator.url)
+        client = await flavour.XentaraClient(fresh_simulator.url, reconnect=False)
         sub = client.subscribe(FAST_SINE)
         await sub.start()
         fresh_simulator.stall()

@@ -195,8 +195,10 @@ def test_iteration_ends_when_the_client_closes(simulator: Simulator) -> None:
     assert client.closed
 
 
-def test_iteration_raises_when_the_connection_is_lost(fresh_simulator: Simulator) -> None:
-    client = XentaraClient(fresh_simulator.url)
+def test_without_reconnect_iteration_raises_when_the_connection_is_lost(
+    fresh_simulator: Simulator,
+) -> None:
+    client = XentaraClient(fresh_simulator.url, reconnect=False)
     try:
         with client.subscribe(FAST_SINE) as sub:
             threading.Timer(0.3, fresh_simulator.disconnect_all).start()

@@ -49,6 +49,9 @@ class XentaraClient(ClientCore):
         keepalive: seconds between pings; a server that answers none for as long
             again counts as lost (a frozen server is noticed within twice this).
             ``None``: no pings.
+        reconnect: re-establish a lost connection (with backoff), look the keys up
+            again and renew the subscriptions; ``False``: a loss ends the client.
+        max_reconnect_delay: the longest pause between two tries to reconnect (s).
     """
 
     _backend_factory = AsyncioBackend

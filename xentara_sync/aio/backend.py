@@ -25,7 +25,7 @@ log = logging.getLogger("xentara_sync")
 T = TypeVar("T")
 
 #: Seconds the closing handshake may take before the TCP connection is dropped.
-CLOSE_TIMEOUT = 2.0
+CLOSE_TIMEOUT = 0.5
 
 
 def _expire(future: asyncio.Future[Any]) -> None:
@@ -127,6 +127,9 @@ class AsyncioBackend:
 
     async def checkpoint(self) -> None:
         await asyncio.sleep(0)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
     async def run_in_thread(self, fn: Callable[[], T]) -> T:
         """``fn()`` on the loop's default executor."""

@@ -35,12 +35,13 @@ while the connection ends is failed by :meth:`send` itself.
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from ..exceptions import ConnectionClosed, ProtocolError, RequestTimeout
+from ..exceptions import ProtocolError, RequestTimeout, XentaraError
 from ..model import Event, convert_value
 from . import replies
 from .codec import (
@@ -158,7 +159,7 @@ class ClientSession(Operations):
         )
         self._flush_due = False
         #: The error every call raises once the connection has ended.
-        self.error: ConnectionClosed | None = None
+        self.error: XentaraError | None = None
         self._routes: dict[tuple[uuid.UUID, Any], list[EventSink]] = {}
 
     # ------------------------------------------------------------------ state
@@ -177,9 +178,9 @@ class ClientSession(Operations):
         """Raise the connection's error if it has ended."""
         error = self.error
         if error is not None:
-            raise type(error)(str(error))
+            raise copy.copy(error)
 
-    def connection_ended(self, error: ConnectionClosed) -> tuple[list[Any], list[EventSink]]:
+    def connection_ended(self, error: XentaraError) -> tuple[list[Any], list[EventSink]]:
         """The connection is over: every waiter and every sink, to be failed and closed.
 
         Later calls of :meth:`send` raise *error*. Idempotent: a second call returns

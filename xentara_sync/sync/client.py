@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
-from ..connection import DEFAULT_KEEPALIVE
+from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
 from ..exceptions import ClientClosed
@@ -54,6 +54,9 @@ class XentaraClient:
         keepalive: seconds between pings; a server that answers none for as long
             again counts as lost (a frozen server is noticed within twice this).
             ``None``: no pings.
+        reconnect: re-establish a lost connection (with backoff), look the keys up
+            again and renew the subscriptions; ``False``: a loss ends the client.
+        max_reconnect_delay: the longest pause between two tries to reconnect (s).
     """
 
     def __init__(
@@ -70,6 +73,8 @@ class XentaraClient:
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = 64 * 1024 * 1024,
         keepalive: float | None = DEFAULT_KEEPALIVE,
+        reconnect: bool = True,
+        max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
     ) -> None:
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
         client = AsyncClient(
@@ -84,6 +89,8 @@ class XentaraClient:
             max_queue=max_queue,
             max_message_size=max_message_size,
             keepalive=keepalive,
+            reconnect=reconnect,
+            max_reconnect_delay=max_reconnect_delay,
         )
         self._attach(
             lambda thread: thread.run(
@@ -94,6 +101,7 @@ class XentaraClient:
     def _attach(self, connect: Callable[[_loop.LoopThread], AsyncClient]) -> None:
         """Take a user of the loop thread and connect there with *connect*."""
         self._lock = threading.Lock()
+        self._relays: list[tuple[Callable[[bool], object], Callable[[bool], None]]] = []
         self._dispatcher_thread: Dispatcher | None = None
         self._closed = False
         self._thread = _loop.loop_thread()
@@ -148,8 +156,8 @@ class XentaraClient:
         """The plan *make* builds on the live session, or None (closed, or the
         operation needs the general path: a look-up first)."""
         session = self._async.session
-        if self._closed or session is None:
-            return None
+        if self._closed or session is None or not session.open:
+            return None  # closed, or reconnecting: the coroutine path waits for it
         return make(session)
 
     def _execute(self, plan: Plan, timeout: float | None) -> Any:
@@ -229,6 +237,34 @@ class XentaraClient:
     def timeout(self) -> float:
         """The default timeout of every call, in seconds."""
         return self._async.timeout
+
+    @property
+    def reconnects(self) -> int:
+        """Successful reconnections so far."""
+        return self._async.reconnects
+
+    def add_connection_callback(self, callback: Callable[[bool], object]) -> None:
+        """Call ``callback(connected)`` on the dispatcher thread when the connection is
+        lost (False) and when it is back (True)."""
+        if not callable(callback):
+            raise TypeError(f"a callback must be callable, not {callback!r}")
+        dispatcher = self._dispatcher()
+
+        def relay(connected: bool) -> None:  # on the loop thread: hand it on
+            dispatcher.call(lambda: callback(connected))
+
+        with self._lock:
+            self._relays.append((callback, relay))
+        self._async.add_connection_callback(relay)
+
+    def remove_connection_callback(self, callback: Callable[[bool], object]) -> None:
+        """Stop calling *callback*; raises :class:`ValueError` if it was not added."""
+        with self._lock:
+            found = [pair for pair in self._relays if pair[0] is callback]
+            if not found:
+                raise ValueError(f"{callback!r} is not a connection callback of this client")
+            self._relays.remove(found[0])
+        self._async.remove_connection_callback(found[0][1])
 
     @property
     def session(self) -> ClientSession | None:

@@ -132,23 +132,36 @@ class ThreadEventQueue:
 
 
 class Dispatcher:
-    """One thread that runs the callbacks of a client's subscriptions, in order."""
+    """One thread that runs the callbacks of a client (its subscriptions' and its
+    connection's), in order."""
 
     def __init__(self, name: str) -> None:
-        self._queue: queue.SimpleQueue[Subscription | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Subscription | Callable[[], object] | None] = (
+            queue.SimpleQueue()
+        )
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def notify(self, subscription: Subscription) -> None:
         self._queue.put(subscription)
 
+    def call(self, fn: Callable[[], object]) -> None:
+        """Run ``fn()`` on the dispatcher thread (after what is queued)."""
+        self._queue.put(fn)
+
     def _run(self) -> None:
         while True:
-            subscription = self._queue.get()
-            if subscription is None:
+            item = self._queue.get()
+            if item is None:
                 return
-            for event in subscription._queue.drain():
-                subscription._run_callbacks(event)
+            if isinstance(item, Subscription):
+                for event in item._queue.drain():
+                    item._run_callbacks(event)
+                continue
+            try:
+                item()
+            except Exception:
+                log.exception("a connection callback failed")
 
     def in_thread(self) -> bool:
         return threading.get_ident() == self._thread.ident
@@ -242,6 +255,12 @@ class Subscription:
     def dropped(self) -> int:
         """Events lost because the queue was full."""
         return self._core.dropped
+
+    @property
+    def interruptions(self) -> int:
+        """How often the connection was lost while the subscription ran (each loss is a
+        gap in its events; the first event after one is a fresh snapshot)."""
+        return self._core.interruptions
 
     def start(self, *, timeout: float | None = None) -> None:
         """Subscribe on the server. Does nothing if already running."""

@@ -46,7 +46,7 @@ log = logging.getLogger("xentara_sync")
 T = TypeVar("T")
 
 #: Seconds the closing handshake may take before the TCP connection is dropped.
-CLOSE_TIMEOUT = 2.0
+CLOSE_TIMEOUT = 0.5
 #: Seconds ``close()`` waits for the connection's tasks to end once cancelled.
 FINISH_TIMEOUT = 1.0
 
@@ -293,6 +293,9 @@ class TrioBackend:
 
     async def checkpoint(self) -> None:
         await trio.lowlevel.checkpoint()
+
+    async def sleep(self, seconds: float) -> None:
+        await trio.sleep(seconds)
 
     async def run_in_thread(self, fn: Callable[[], T]) -> T:
         """``fn()`` on one of trio's worker threads."""
