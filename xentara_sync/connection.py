@@ -374,7 +374,7 @@ class Connection:
         for subscription in self._subscriptions:
             subscription._interrupted()
         self._notify(False)
-        self._reconnector = self._backend.spawn(self._reconnect)
+        self._reconnector = self._backend.spawn(self._reconnect, detached=True)
 
     async def _reconnect(self) -> None:
         """Open a new connection and renew the subscriptions, retrying with backoff.
@@ -580,9 +580,12 @@ class Connection:
             self._fail(ids, exc)
 
     def _fail(self, ids: list[int], error: BaseException) -> None:
+        """The message with these requests could not be sent: they fail (not re-sent)."""
         session = self._session
         if session is None:
             return
+        if not isinstance(error, ClientClosed):
+            error = ConnectionLost(f"the connection to {self.url} was lost: {error}")
         for waiter in session.take(ids):
             if not waiter.done():
                 waiter.set_exception(error)

@@ -82,8 +82,12 @@ class Backend(Protocol):
         """Open the WebSocket, raising the :class:`ConnectionFailed` family."""
         ...
 
-    def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
-        """Run ``fn()`` in the background until it returns or is cancelled."""
+    def spawn(self, fn: Callable[[], Awaitable[None]], *, detached: bool = False) -> TaskHandle:
+        """Run ``fn()`` in the background until it returns or is cancelled.
+
+        A task is bound to the current connection (trio: its nursery ends with it);
+        a *detached* one outlives it (the reconnection, which replaces it).
+        """
         ...
 
     async def sleep(self, seconds: float) -> None:

@@ -145,7 +145,7 @@ class AsyncioBackend:
         else:
             loop.call_soon_threadsafe(callback)
 
-    def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
+    def spawn(self, fn: Callable[[], Awaitable[None]], *, detached: bool = False) -> TaskHandle:
         async def run() -> None:
             await fn()
 

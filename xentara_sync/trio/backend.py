@@ -312,9 +312,9 @@ class TrioBackend:
         else:
             token.run_sync_soon(sender.call_soon, callback)
 
-    def spawn(self, fn: Callable[[], Awaitable[None]]) -> TaskHandle:
+    def spawn(self, fn: Callable[[], Awaitable[None]], *, detached: bool = False) -> TaskHandle:
         task = _Task()
-        host = self._host
+        host = None if detached else self._host
         if host is None or not host.start(fn, task):
             # No connection (any more): a system task of its own, guarded the same way.
             trio.lowlevel.spawn_system_task(_run_guarded, fn, task, name=fn)
