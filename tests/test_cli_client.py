@@ -7,6 +7,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -436,3 +437,22 @@ def test_read_and_write_as_a_process(simulator: Simulator) -> None:
     done = run("read", simulator.url, "Hardware.Nowhere")
     assert done.returncode == 1
     assert done.stderr.startswith("xentara-sync: error: ") and "Traceback" not in done.stderr
+
+
+def test_watch_rides_through_a_lost_connection(
+    fresh_simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    timer = threading.Timer(0.5, fresh_simulator.disconnect_all)
+    timer.start()
+    try:
+        status, out, err = cli(
+            capsys, "watch", fresh_simulator.url, SINE, "--interval", "20", "--seconds", "1.5"
+        )
+    finally:
+        timer.cancel()
+    assert status == 0
+    assert err.splitlines() == [
+        f"connection lost to {fresh_simulator.url}; reconnecting",
+        f"reconnected to {fresh_simulator.url}",
+    ]
+    assert len(out.splitlines()) > 20  # events before and after

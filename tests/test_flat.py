@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -73,3 +74,19 @@ def test_handles_from_many_threads(simulator: Simulator) -> None:
         assert len(set(handles)) == 4
     finally:
         flat.close_all()
+
+
+def test_connection_state_and_reconnects(fresh_simulator: Simulator) -> None:
+    session = flat.open_session(fresh_simulator.url)
+    try:
+        assert flat.is_connected(session) is True
+        assert flat.reconnects(session) == 0
+        fresh_simulator.disconnect_all()
+        deadline = time.monotonic() + 10
+        while flat.reconnects(session) < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert flat.is_connected(session)
+        assert flat.read(session, OUTPUTS[0], "quality") == 0
+    finally:
+        flat.close_session(session)

@@ -36,11 +36,13 @@ if TYPE_CHECKING:
 __all__ = [
     "close_all",
     "close_session",
+    "is_connected",
     "keys",
     "next_event",
     "open_session",
     "read",
     "read_many",
+    "reconnects",
     "subscribe",
     "unsubscribe",
     "write",
@@ -118,6 +120,16 @@ def close_all() -> None:
         handles = list(_sessions)
     for handle in handles:
         close_session(handle)
+
+
+def is_connected(handle: int) -> bool:
+    """Whether the session's connection is open (False while it reconnects)."""
+    return _session(handle).connected
+
+
+def reconnects(handle: int) -> int:
+    """How often the session's connection was lost and re-established."""
+    return _session(handle).reconnects
 
 
 def keys(handle: int) -> list[str]:

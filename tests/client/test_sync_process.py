@@ -340,3 +340,27 @@ def test_exit_ends_daemon_threads_in_blocking_calls_quietly(wait: str) -> None:
     assert time.monotonic() - started < 15
     assert out.strip() == "main ends"
     assert (code, err) == (0, "")
+
+
+def test_exit_while_the_server_is_frozen_takes_at_most_half_a_second() -> None:
+    proc = python(
+        """
+        from urllib.parse import urlsplit
+        from tests.client.relay import Relay
+        from xentara_sync import XentaraClient
+        from xentara_sync.simulator import Simulator
+        sim = Simulator()
+        sim.start()
+        relay = Relay(urlsplit(sim.url).port).__enter__()
+        client = XentaraClient(f"ws://127.0.0.1:{relay.port}/api/ws")
+        client.read("Hardware.EtherCAT Bus.EL2624.Output 1")
+        relay.freeze()  # the closing handshake gets no answer
+        print("main ends", flush=True)
+        """
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "main ends"
+    started = time.monotonic()
+    code, _, err = finish(proc)
+    assert time.monotonic() - started < 1.5  # 0.5 s for the handshake, the rest is Python
+    assert (code, err) == (0, "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,14 @@ def run(args: argparse.Namespace) -> int:
     def watch(client: XentaraClient) -> int:
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
         seen = 0
+        client.add_connection_callback(
+            lambda connected: print(
+                f"{'reconnected to' if connected else 'connection lost to'} {client.url}"
+                + ("" if connected else "; reconnecting"),
+                file=sys.stderr,
+                flush=True,
+            )
+        )
         subscription = client.subscribe(
             list(dict.fromkeys(args.keys)),
             maximum_update_interval=args.interval or None,
