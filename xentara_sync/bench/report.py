@@ -22,6 +22,7 @@ FIGURES: Final = (
     "batch100_speedup",
     "events_per_s",
     "browse10k_s",
+    "reconnect_ms",
     "import_ms",
 )
 
@@ -128,6 +129,7 @@ _ROWS: Final = (
     ("events_raw_per_s", "events offered (raw subscriber)", "/s", "{:,.0f}"),
     ("events_per_s", "events through the blocking iterator", "/s", "{:,.0f}"),
     ("browse10k_s", "connect + browse 10,000 elements", "s", "{:.3f}"),
+    ("reconnect_ms", "server back -> first event again", "ms", "{:,.0f}"),
     ("import_ms", "import xentara_sync (fresh process)", "ms", "{:.1f}"),
 )
 

@@ -71,6 +71,13 @@ def measure(
             read_key, event_source = _measure_rounds(
                 targets, root, key, plan, verify_ssl, samples, say
             )
+            if url is None:
+                from .reconnect import measure_reconnects
+
+                say(f"reconnection ({plan.rounds * 2} restarts of a simulator)")
+                measure_reconnects(Path(directory), servers, plan.rounds * 2, samples)
+            else:
+                skipped["reconnect_ms"] = "needs a simulator it may restart"
             if TERMINATED:
                 raise KeyboardInterrupt
     finally:

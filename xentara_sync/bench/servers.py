@@ -38,12 +38,12 @@ class Targets(NamedTuple):
 class SimulatorProcess:
     """One ``xentara-sync simulate`` process, its stderr logged to *directory*."""
 
-    def __init__(self, name: str, model: Path | None, directory: Path) -> None:
+    def __init__(self, name: str, model: Path | None, directory: Path, *, port: int = 0) -> None:
         import subprocess
 
         self.name = name
         self.log = directory / f"{name}.log"
-        command = [sys.executable, "-m", "xentara_sync", "simulate", "--port", "0"]
+        command = [sys.executable, "-m", "xentara_sync", "simulate", "--port", str(port)]
         if model is not None:
             command += ["--model", os.fspath(model)]
         with self.log.open("wb") as log:
@@ -74,6 +74,15 @@ class SimulatorProcess:
                 + (f":\n{detail}" if detail else "")
             )
         return line.removeprefix("listening on ")
+
+    def kill(self) -> None:
+        """Kill the process at once (no goodbye to its clients) and wait for it."""
+        process = self.process
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+        if process.stdout is not None:
+            process.stdout.close()
 
     def stop(self) -> None:
         """Terminate the process and wait for it (kill it if it lingers)."""
