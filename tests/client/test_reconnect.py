@@ -328,3 +328,45 @@ def test_fifty_disconnects_in_a_row_lose_no_acknowledged_write(plant: Plant) -> 
         wait_for(lambda: len(seen) >= 2)
     wait_for(lambda: threading.active_count() <= threads + 1)  # the dispatcher winds down
     assert count_descriptors() <= descriptors + 2
+
+
+@pytest.mark.parametrize("flavour", FLAVOUR_NAMES)
+def test_a_killed_server_process_restarted_with_new_uuids(tmp_path: Path, flavour: str) -> None:
+    from xentara_sync.bench.servers import SimulatorProcess
+
+    server = SimulatorProcess("first", None, tmp_path)
+    try:
+        url = server.url(30)
+        port = urlsplit(url).port or 0
+
+        def restart() -> None:
+            nonlocal server
+            server.kill()  # SIGKILL: no closing handshake, as when the plant's computer fails
+            server = SimulatorProcess(
+                "second", renumbered(demo_model_path(), tmp_path), tmp_path, port=port
+            )
+            server.url(30)
+
+        if flavour == "blocking":
+            with XentaraClient(url) as client:
+                before = client.element_info(OUTPUTS[0]).uuid
+                restart()
+                client.write(OUTPUTS[0], True, timeout=10)
+                assert client.read(OUTPUTS[0]) is True
+                assert client.element_info(OUTPUTS[0]).uuid != before
+                assert client.reconnects == 1
+            return
+        flavour_ = async_flavour(flavour)
+
+        async def main() -> None:
+            async with flavour_.XentaraClient(url) as client:
+                before = client.element_info(OUTPUTS[0]).uuid
+                restart()
+                await reconnected(flavour_, client)
+                await client.write(OUTPUTS[0], True, timeout=10)
+                assert await client.read(OUTPUTS[0]) is True
+                assert client.element_info(OUTPUTS[0]).uuid != before
+
+        flavour_.run(main)
+    finally:
+        server.stop()
