@@ -120,7 +120,7 @@ def test_user_and_password(processes: list[Process]) -> None:
 
 
 def test_model_option_and_shutdown_command(processes: list[Process], sample_model: Path) -> None:
-    process = Process("--model", os.fspath(sample_model))
+    process = Process("--model", os.fspath(sample_model), "--allow-shutdown")
     processes.append(process)
 
     async def main() -> None:
@@ -151,16 +151,19 @@ def test_tls_files(processes: list[Process], tmp_path: Path) -> None:
     ("args", "status", "text"),
     [
         (["--model", "/nonexistent/model.json"], 1, "cannot read model file"),
-        (["--user", "x"], 2, "--user and --password"),
+        (["--user", "x"], 2, "--user needs a password"),
+        (["--password", "x"], 2, "--password and --password-file need --user"),
         (["--keyfile", "k.pem"], 2, "--keyfile needs --certfile"),
     ],
 )
 def test_bad_arguments(args: list[str], status: int, text: str) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "XENTARA_SIM_PASSWORD"}
     result = subprocess.run(
         [sys.executable, "-m", "xentara_sync", "simulate", "--port", "0", *args],
         capture_output=True,
         text=True,
         timeout=20,
+        env=environment,
     )
     assert result.returncode == status
     assert text in result.stderr

@@ -490,7 +490,7 @@ def test_shutdown_answers_then_closes_connections() -> None:
             await RawClient.connect(sim.url)
 
     async def main() -> None:
-        async with Simulator() as sim:
+        async with Simulator(allow_shutdown=True) as sim:
             await scenario(sim)
 
     run(main())
@@ -498,7 +498,7 @@ def test_shutdown_answers_then_closes_connections() -> None:
 
 def test_shutdown_twice_is_an_invalid_stage_change() -> None:
     async def main() -> None:
-        async with Simulator() as sim:
+        async with Simulator(allow_shutdown=True) as sim:
             client = await RawClient.connect(sim.url)
             answers = await client.batch(
                 [
@@ -579,7 +579,7 @@ def test_sub_sessions() -> None:
 
 
 def test_connection_user_rights() -> None:
-    with Simulator(users=USERS) as sim:
+    with Simulator(users=USERS, allow_shutdown=True) as sim:
 
         async def viewer(client: RawClient) -> None:
             counter = await client.lookup(COUNTER)

@@ -1,13 +1,30 @@
 """Serve a Xentara model over the WebSocket API (the embedded simulator).
 
 Prints one line, ``listening on ws://HOST:PORT/api/ws``, once connections are
-accepted, and serves until interrupted (SIGINT or SIGTERM) or until a client sends
-the ``shutdown`` command; then exits with status 0.
+accepted, and serves until interrupted (SIGINT or SIGTERM), or until a client sends
+the ``shutdown`` command if ``--allow-shutdown`` was given; then exits with status 0.
+
+The password of ``--user`` comes from ``--password-file`` (its first line), from
+the environment variable ``XENTARA_SIM_PASSWORD``, or from ``--password`` (which
+shows in the process list), in this order.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+from typing import Final
+
+from ..protocol.quoting import quote
+
+#: The environment variable that may hold the password of ``--user``.
+PASSWORD_VARIABLE: Final = "XENTARA_SIM_PASSWORD"
+
+_PREFIX: Final = "xentara-sync simulate"
+
+
+class _Usage(Exception):
+    """A command-line mistake: one line on stderr, exit status 2."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,13 +37,60 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--model", metavar="PATH", help="model.json to serve (default: the bundled demo model)"
     )
     parser.add_argument("--user", metavar="NAME", help="require HTTP Basic auth as this user")
-    parser.add_argument("--password", metavar="PW", help="the password of --user")
+    parser.add_argument(
+        "--password-file",
+        metavar="PATH",
+        help="read the password of --user from the first line of this file",
+    )
+    parser.add_argument(
+        "--password",
+        metavar="PW",
+        help=(
+            "the password of --user; it shows in the process list (ps): prefer "
+            f"--password-file or the environment variable {PASSWORD_VARIABLE}"
+        ),
+    )
     parser.add_argument("--certfile", metavar="F", help="TLS certificate (PEM): serve wss://")
     parser.add_argument("--keyfile", metavar="F", help="TLS private key (PEM) of --certfile")
+    parser.add_argument(
+        "--allow-shutdown",
+        action="store_true",
+        help="let any client stop the simulator with the shutdown command (off: access denied)",
+    )
+
+
+def _password_from_file(path: str) -> str:
+    """The first line of the file *path* (without its line end)."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            line = file.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise _Usage(f"cannot read the password file {quote(path)}: {reason}") from None
+    password = line.rstrip("\r\n")
+    if not password:
+        raise _Usage(f"the password file {quote(path)} has an empty first line")
+    return password
+
+
+def password(args: argparse.Namespace) -> str | None:
+    """The password of ``--user``: from ``--password-file``, ``XENTARA_SIM_PASSWORD``
+    or ``--password``; ``None`` if none is given. Raises :class:`_Usage` for a
+    password file that cannot be read, or for two of ``--password-file`` and
+    ``--password``."""
+    if args.password_file is not None:
+        if args.password is not None:
+            raise _Usage("--password-file and --password exclude each other")
+        return _password_from_file(args.password_file)
+    if args.password is not None:
+        return str(args.password)
+    from_environment = os.environ.get(PASSWORD_VARIABLE)
+    return from_environment or None
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the simulator until SIGINT, SIGTERM or a ``shutdown`` command; returns 0."""
+    """Run the simulator until SIGINT, SIGTERM or an allowed ``shutdown``; returns 0
+    (2 for a command-line mistake, 1 when the simulator cannot start)."""
     import asyncio
     import signal
     import sys
@@ -34,23 +98,31 @@ def run(args: argparse.Namespace) -> int:
     from .model import ModelError
     from .server import Simulator
 
-    if (args.user is None) != (args.password is None):
-        print("xentara-sync simulate: --user and --password go together", file=sys.stderr)
-        return 2
-    if args.keyfile is not None and args.certfile is None:
-        print("xentara-sync simulate: --keyfile needs --certfile", file=sys.stderr)
+    try:
+        secret = password(args)
+        if args.user is None and (args.password is not None or args.password_file is not None):
+            raise _Usage("--password and --password-file need --user")
+        if args.user is not None and secret is None:
+            raise _Usage(
+                f"--user needs a password: --password-file, {PASSWORD_VARIABLE} or --password"
+            )
+        if args.keyfile is not None and args.certfile is None:
+            raise _Usage("--keyfile needs --certfile")
+    except _Usage as exc:
+        print(f"{_PREFIX}: {exc}", file=sys.stderr)
         return 2
     try:
         simulator = Simulator(
             args.model,
             host=args.host,
             port=args.port,
-            users={args.user: args.password} if args.user is not None else None,
+            users={args.user: secret} if args.user is not None and secret is not None else None,
             certfile=args.certfile,
             keyfile=args.keyfile,
+            allow_shutdown=args.allow_shutdown,
         )
     except (ModelError, OSError) as exc:
-        print(f"xentara-sync simulate: {exc}", file=sys.stderr)
+        print(f"{_PREFIX}: {exc}", file=sys.stderr)
         return 1
 
     async def serve() -> None:
@@ -72,6 +144,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve())
     except OSError as exc:
-        print(f"xentara-sync simulate: {exc}", file=sys.stderr)
+        print(f"{_PREFIX}: {exc}", file=sys.stderr)
         return 1
     return 0

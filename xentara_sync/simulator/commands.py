@@ -37,6 +37,7 @@ from ..protocol import (
     fault,
     wrap,
 )
+from ..protocol.quoting import quote
 from ..protocol.tags import TAG_PASSWORD
 from .datatypes import Rejected, coerce
 from .elements import Element, Watch
@@ -184,7 +185,7 @@ class Commands:
         result = {}
         for item in items:
             if not is_int(item) or item not in known:
-                raise invalid(f"invalid server information identifier {item!r}")
+                raise invalid(f"invalid server information identifier {quote(item)}")
             result[item] = known[item]
         return result
 
@@ -234,7 +235,7 @@ class Commands:
             )
         element = self.engine.model.by_key.get(key)
         if element is None:
-            raise Fail(E.UNKNOWN_ELEMENT, f"unknown element {key!r}")
+            raise Fail(E.UNKNOWN_ELEMENT, f"unknown element {quote(key)}")
         return element.uuid
 
     def read(self, params: Params) -> Any:
@@ -259,10 +260,10 @@ class Commands:
         value = get(params, WriteParam.VALUE, "attribute_value")
         attribute = element.table.by_key.get(key)
         if attribute is None:
-            raise Fail(E.MISSING_ATTRIBUTE, f"{element.key} has no attribute {key!r}")
+            raise Fail(E.MISSING_ATTRIBUTE, f"{element.key} has no attribute {quote(key)}")
         self._require_write(params, WriteParam.SUB_SESSION)
         if not element.table.access[attribute].writable:
-            raise Fail(E.READ_ONLY, f"{element.key}: attribute {key!r} is read only")
+            raise Fail(E.READ_ONLY, f"{element.key}: attribute {quote(key)} is read only")
         point = element.point
         assert point is not None
         try:
@@ -303,7 +304,7 @@ class Commands:
             for key in keys:
                 attribute = by_key.get(attribute_key(key))
                 if attribute is None:
-                    raise Fail(E.MISSING_ATTRIBUTE, f"{element.key} has no attribute {key!r}")
+                    raise Fail(E.MISSING_ATTRIBUTE, f"{element.key} has no attribute {quote(key)}")
                 pairs.append((key, attribute))
             plan.append((element, pairs))
         subscription_id = desired if desired is not None else uuid.uuid4()
@@ -344,6 +345,12 @@ class Commands:
         self._stage_command(params, Opcode.SUSPEND)
 
     def shutdown(self, params: Params) -> Any:
+        if not self.engine.allow_shutdown:
+            raise Fail(
+                E.ACCESS_DENIED,
+                "access denied: this simulator does not allow shutdown by clients "
+                "(start it with --allow-shutdown, or Simulator(allow_shutdown=True))",
+            )
         self._stage_command(params, Opcode.SHUTDOWN)
 
     def create_sub_session(self, params: Params) -> Any:

@@ -18,6 +18,23 @@ Packets and messages
     gets -32700; a request with more than four elements, a parameter item that is
     not a map, or a packet type other than request gets -32600. The connection
     always lives on.
+Answer limits
+    Client input is quoted in an error text by
+    :func:`~xentara_sync.protocol.quoting.quote` (at most 200 characters), and no
+    error text is longer than :data:`MAX_ERROR_TEXT` characters. The answer to one
+    message is built request by request, in order, and stops growing at one of two
+    limits: its packets pass *max_answer_size* bytes (the simulator's largest
+    incoming message, 16 MiB by default), or its error packets pass
+    :data:`ERROR_FACTOR` times the message's size plus :data:`ERROR_ALLOWANCE`
+    bytes. The request reached then, and every later one of the message, is not
+    executed; that request alone gets a -32600 error naming the limit (its id, or 0
+    if it has none). So an answer is never larger than the limit plus one request's
+    answer (the largest a well-formed request gets: the full browse of the model, or
+    a long string value), and the errors that hostile input earns are at most four
+    times its size plus 64 KiB: a message of one-byte non-packets, or of unknown
+    opcodes, cannot make the simulator build a gigabyte. The read fast path
+    (:mod:`.fastread`) hands a message whose answer would pass the limit to the
+    general path.
 Commands
     Unknown opcodes get -32601 "command not found", before the hello check. Every
     missing or ill-typed parameter gets -32602 with a text naming it. ``read`` of an
@@ -32,7 +49,8 @@ Stages
     ``get_stage`` answers :class:`~xentara_sync.protocol.Stage` numbers; the
     simulator starts operational (2). ``suspend`` (10): operational -> suspended
     (4); signals stop changing (the signal clock freezes), writes still work.
-    ``resume`` (9): suspended -> operational. ``shutdown`` (11): operational or
+    ``resume`` (9): suspended -> operational. ``shutdown`` (11), only if the simulator
+    allows it (``allow_shutdown``; else -32102 for everyone): operational or
     suspended -> post-operational (3); the request is answered, then the server
     closes every connection with 1001 (going away) and stops listening. Any other
     transition gets -32112.
@@ -75,8 +93,11 @@ from ..protocol import (
     Success,
     decode,
     encode_message,
+    encode_packet,
+    join_packets,
     parse_packet,
 )
+from ..protocol.quoting import quote
 from .commands import Commands
 from .elements import Element
 from .fastread import answer_reads
@@ -85,12 +106,41 @@ from .shared import Engine
 from .subscriptions import Subscription, collect_events
 from .users import User
 
-__all__ = ["Engine", "Session", "Subscription", "User"]
+__all__ = [
+    "ERROR_ALLOWANCE",
+    "ERROR_FACTOR",
+    "MAX_ERROR_TEXT",
+    "Engine",
+    "Session",
+    "Subscription",
+    "User",
+]
 
 E = ErrorCode
 _HELLO: Final = int(Opcode.CLIENT_HELLO)
 #: The message id of an error about a message or packet whose id could not be read.
 _NO_ID: Final = 0
+#: The error packets of the answer to one message take at most this many times the
+#: message's size (plus :data:`ERROR_ALLOWANCE` and one packet).
+ERROR_FACTOR: Final = 4
+#: The bytes of error packets every message may earn, whatever its size.
+ERROR_ALLOWANCE: Final = 64 * 1024
+#: The longest error text, in characters (an encoded error packet stays under 2 KiB).
+MAX_ERROR_TEXT: Final = 400
+
+
+def _failure(message_id: int, code: ErrorCode, text: str) -> Failure:
+    """An error packet whose text is cut to :data:`MAX_ERROR_TEXT` characters."""
+    if len(text) > MAX_ERROR_TEXT:
+        text = text[: MAX_ERROR_TEXT - 3] + "..."
+    return Failure(message_id, code, text)
+
+
+def _message_id(item: Any) -> int:
+    """The message id of a decoded packet, or 0 (:data:`_NO_ID`) if none can be read."""
+    if isinstance(item, list) and len(item) > 1 and is_int(item[1]):
+        return int(item[1])
+    return _NO_ID
 
 
 class Session(Commands):
@@ -134,7 +184,7 @@ class Session(Commands):
             return self._message_error("text frames are not supported: send binary CBOR"), ()
         index = self.read_index
         if index is not None:
-            answered = answer_reads(index, data)
+            answered = answer_reads(index, data, self.engine.max_answer_size)
             if answered is not None:
                 response, count = answered
                 self.engine.request_count += count
@@ -149,13 +199,43 @@ class Session(Commands):
             return self._message_error("a message must be an array of packets"), after
         if not items:
             return None, after
-        packets = [self._answer(item) for item in items]
-        self.engine.request_count += len(packets)
-        return encode_message(packets), after
+        return self._answer_all(items, len(data)), after
+
+    def _answer_all(self, items: list[Any], size: int) -> bytes:
+        """The answer to the decoded packets *items* of a message of *size* bytes,
+        within the answer limits (see the module's documentation)."""
+        limit = self.engine.max_answer_size
+        error_limit = ERROR_FACTOR * size + ERROR_ALLOWANCE
+        parts: list[bytes] = []
+        total = errors = 0
+        for index, item in enumerate(items):
+            if total >= limit or errors >= error_limit:
+                rest = len(items) - index - 1
+                if total >= limit:
+                    reason = f"the answers to this message passed {limit} bytes"
+                else:
+                    reason = (
+                        f"the error answers to this message passed {ERROR_FACTOR} times "
+                        f"its size plus {ERROR_ALLOWANCE} bytes"
+                    )
+                text = (
+                    f"not executed: {reason}; this request and the {rest} after it "
+                    "were dropped (send fewer requests per message)"
+                )
+                parts.append(encode_packet(_failure(_message_id(item), E.INVALID_REQUEST, text)))
+                break
+            packet = self._answer(item)
+            part = encode_packet(packet)
+            total += len(part)
+            if type(packet) is Failure:
+                errors += len(part)
+            parts.append(part)
+        self.engine.request_count += len(parts)
+        return join_packets(parts)
 
     def _message_error(self, text: str) -> bytes:
         self.engine.request_count += 1
-        return encode_message([Failure(_NO_ID, E.PARSE_ERROR, text)])
+        return encode_message([_failure(_NO_ID, E.PARSE_ERROR, text)])
 
     def _answer(self, item: Any) -> Packet:
         try:
@@ -163,7 +243,7 @@ class Session(Commands):
         except ProtocolError as exc:
             return self._malformed(item, str(exc))
         if not isinstance(packet, Request):
-            return Failure(
+            return _failure(
                 packet.message_id if isinstance(packet, (Success, Failure)) else _NO_ID,
                 E.INVALID_REQUEST,
                 "invalid packet type: a client sends requests (packet type 0)",
@@ -171,27 +251,27 @@ class Session(Commands):
         message_id, opcode, params = packet
         handler = _HANDLERS.get(opcode)
         if handler is None:
-            return Failure(message_id, E.COMMAND_NOT_FOUND, f"command not found: opcode {opcode}")
+            return _failure(message_id, E.COMMAND_NOT_FOUND, f"command not found: opcode {opcode}")
         if not self.hello and opcode != _HELLO:
             return Failure(message_id, E.MISSING_CLIENT_HELLO, E.MISSING_CLIENT_HELLO.text)
         try:
             return Success(message_id, handler(self, params))
         except Fail as fail:
-            return Failure(message_id, fail.code, fail.text)
+            return _failure(message_id, fail.code, fail.text)
         except Exception as exc:  # a simulator bug must not end the connection
-            return Failure(message_id, E.INTERNAL_ERROR, f"internal server error: {exc!r}")
+            return _failure(message_id, E.INTERNAL_ERROR, f"internal server error: {quote(exc)}")
 
     @staticmethod
     def _malformed(item: Any, text: str) -> Failure:
         # [packet type, message id, opcode, ...]: the error names the id if it can.
         if not isinstance(item, list) or not item or not is_int(item[0]):
-            return Failure(_NO_ID, E.PARSE_ERROR, f"malformed packet: {text}")
+            return _failure(_NO_ID, E.PARSE_ERROR, f"malformed packet: {text}")
         message_id = item[1] if len(item) > 1 and is_int(item[1]) else None
         if message_id is None:
-            return Failure(_NO_ID, E.PARSE_ERROR, f"malformed packet: {text}")
+            return _failure(_NO_ID, E.PARSE_ERROR, f"malformed packet: {text}")
         if item[0] == PacketType.REQUEST and (len(item) < 3 or not is_int(item[2])):
-            return Failure(message_id, E.PARSE_ERROR, f"malformed packet: {text}")
-        return Failure(message_id, E.INVALID_REQUEST, f"invalid request: {text}")
+            return _failure(message_id, E.PARSE_ERROR, f"malformed packet: {text}")
+        return _failure(message_id, E.INVALID_REQUEST, f"invalid request: {text}")
 
     def client_hello(self, params: Params) -> Any:
         """The hello (see :class:`~.commands.Commands`), which opens the read fast path."""

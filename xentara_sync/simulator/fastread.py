@@ -18,6 +18,8 @@ path would, and returns ``None`` otherwise, so that the general path
 - an unknown element (the nil UUID included): the general path reports the error;
 - a value the hand framing does not cover goes through
   :func:`~xentara_sync.protocol.encode`, for that value alone.
+- an answer that would pass *limit* bytes (long string values): the general path
+  answers within its limits (see :mod:`.engine`).
 
 Reads have no side effect but bringing a computed signal up to date, which the
 general path does the same way; a message given up half-way (an unknown element
@@ -238,9 +240,12 @@ def element_index(by_uuid: Mapping[uuid.UUID, Element]) -> dict[bytes, Element]:
     return {key.bytes: element for key, element in by_uuid.items()}
 
 
-def answer_reads(elements: Mapping[bytes, Element], data: bytes) -> tuple[bytes, int] | None:
+def answer_reads(
+    elements: Mapping[bytes, Element], data: bytes, limit: int = 1 << 62
+) -> tuple[bytes, int] | None:
     """The response message to *data* and the number of requests it answers, if
-    *data* holds read requests only; else ``None``.
+    *data* holds read requests only and the values of the answer take at most
+    *limit* bytes; else ``None``.
 
     *elements* maps the 16 bytes of each element's UUID to the element
     (:func:`element_index`).
@@ -284,11 +289,11 @@ def answer_reads(elements: Mapping[bytes, Element], data: bytes) -> tuple[bytes,
                     continue
                 value = element.get(attribute)
                 encoder = encoders(type(value))
-                append(
-                    prefix
-                    + _ONE[key]
-                    + (encoder(value) if encoder is not None else _general(value))
-                )
+                encoded = encoder(value) if encoder is not None else _general(value)
+                limit -= len(encoded)
+                if limit < 0:
+                    return None
+                append(prefix + _ONE[key] + encoded)
                 continue
             size = len(attributes)
             if size != array[0] - 0x80 or (size > 1 and len(set(attributes)) != size):
@@ -305,7 +310,11 @@ def answer_reads(elements: Mapping[bytes, Element], data: bytes) -> tuple[bytes,
                 else:
                     value = get(attribute)
                     encoder = encoders(type(value))
-                    append(encoder(value) if encoder is not None else _general(value))
+                    encoded = encoder(value) if encoder is not None else _general(value)
+                    limit -= len(encoded)
+                    if limit < 0:
+                        return None
+                    append(encoded)
     except ProtocolError:
         return None  # the general path fails the same way
     if position != len(data):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from ..protocol import ErrorCode
+from ..protocol.quoting import quote
 
 __all__ = [
     "Fail",
@@ -86,7 +87,7 @@ def attribute_key(key: object) -> int | uuid.UUID:
     """*key* if it can name an attribute (an integer or a UUID); fails otherwise."""
     if is_int(key) or isinstance(key, uuid.UUID):
         return key  # type: ignore[return-value]
-    raise invalid(f"invalid attribute identifier {key!r}: an integer or a UUID")
+    raise invalid(f"invalid attribute identifier {quote(key)}: an integer or a UUID")
 
 
 def rate(params: Mapping[Any, Any], key: int, what: str) -> float:

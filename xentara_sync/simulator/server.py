@@ -12,6 +12,12 @@ Transport choices:
 - No subprotocol is selected (an offered one is ignored); no compression; binary
   frames. Incoming messages are limited to *max_message_size* bytes (16 MiB by
   default; a bigger one closes the connection with 1009).
+- What a connection can make the simulator hold is bounded: websockets queues at
+  most :data:`MAX_QUEUE` complete incoming frames (then it stops reading the
+  socket), the answer to one message stops growing at *max_message_size* bytes
+  (plus one request's answer; see :mod:`.engine`), and events are coalesced, never
+  queued. A client that sends but never reads therefore costs at most a few times
+  *max_message_size* (measured: see the simulator page of the documentation).
 - One send per incoming message (all responses of a batch), and events in
   messages of their own (see :mod:`.engine` for the coalescing policy). A client
   that does not read its responses stops being read from: the server never queues
@@ -20,7 +26,9 @@ Transport choices:
 - While stalled (:meth:`Simulator.stall`), requests are held unanswered; events
   still flow. Unstalling answers the held requests, in order.
 - Stop (:meth:`Simulator.stop`, or the ``shutdown`` command) closes the open
-  connections with 1001 (going away).
+  connections with 1001 (going away). A client's ``shutdown`` is refused with
+  -32102 (access denied) unless the simulator was started with
+  ``allow_shutdown=True`` (``--allow-shutdown``).
 """
 
 from __future__ import annotations
@@ -53,10 +61,14 @@ from .shared import Engine
 from .timers import TimerThreads
 from .users import User
 
-__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "Simulator", "User"]
+__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "MAX_QUEUE", "Simulator", "User"]
 
 #: Default limit of an incoming message, in bytes.
 DEFAULT_MAX_MESSAGE_SIZE: Final = 16 * 1024 * 1024
+#: websockets' flow control of incoming frames (high, low): it stops reading the
+#: socket while a complete frame waits, so that a client that sends but does not
+#: read its answers cannot make the simulator buffer its messages.
+MAX_QUEUE: Final = (0, 0)
 #: The path of the WebSocket API.
 API_PATH: Final = "/api/ws"
 
@@ -85,6 +97,9 @@ class Simulator:
     :class:`User` (with read and write rights); without users, authentication is off.
     Give *ssl* (a server :class:`ssl.SSLContext`) or *certfile* and *keyfile* to serve
     ``wss://``. *port* 0 lets the OS pick one; :attr:`port` tells which.
+    *max_message_size* limits incoming messages, and the answer to one message
+    (see :mod:`.engine`). A client may stop the simulator with the ``shutdown``
+    command only if *allow_shutdown* is true; else it gets -32102 (access denied).
 
     In a blocking program, serve from a background thread (with its own event loop)::
 
@@ -115,6 +130,7 @@ class Simulator:
         keyfile: str | os.PathLike[str] | None = None,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         version: str = "2.0.7-simulator",
+        allow_shutdown: bool = False,
     ) -> None:
         self._model = load_model(demo_model_path() if model is None else model)
         self._host = host
@@ -129,6 +145,7 @@ class Simulator:
         self._ssl = ssl
         self._max_message_size = max_message_size
         self._version = version
+        self._allow_shutdown = allow_shutdown
         self._engine: Engine | None = None
         self._timers: TimerThreads | None = None
         self._server: Server | None = None
@@ -203,7 +220,13 @@ class Simulator:
         if self._server is not None:
             raise RuntimeError("the simulator is already running")
         loop = asyncio.get_running_loop()
-        engine = Engine(self._model, self._users, version=self._version)
+        engine = Engine(
+            self._model,
+            self._users,
+            version=self._version,
+            max_answer_size=self._max_message_size,
+            allow_shutdown=self._allow_shutdown,
+        )
         engine.on_shutdown = self._on_shutdown
         self._engine = engine
         self._unstalled = asyncio.Event()
@@ -224,6 +247,7 @@ class Simulator:
                 ssl=self._ssl,
                 compression=None,
                 max_size=self._max_message_size,
+                max_queue=MAX_QUEUE,
                 write_limit=2**16,
                 close_timeout=2,
                 server_header="Xentara-Simulator",
@@ -475,6 +499,7 @@ class Simulator:
                 if not unstalled.is_set():
                     await unstalled.wait()
                 response, after = session.handle(message)
+                del message  # not held while the client takes its time to read the answer
                 if response is not None:
                     await connection.send(response)
                 for callback in after:

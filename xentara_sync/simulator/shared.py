@@ -33,12 +33,19 @@ class Engine:
         users: Sequence[User] = (),
         *,
         version: str = "2.0.7-simulator",
+        max_answer_size: int = 16 * 1024 * 1024,
+        allow_shutdown: bool = False,
     ) -> None:
         self.model = model
         #: The elements by the 16 bytes of their UUIDs (the read fast path's index).
         self.by_uuid_bytes = element_index(model.by_uuid)
         self.users = {u.name: u for u in users}
         self.version = version
+        #: The answer to one message stops growing past this many bytes (see
+        #: :mod:`.engine`).
+        self.max_answer_size = max_answer_size
+        #: Whether a client may stop the simulator with ``shutdown``.
+        self.allow_shutdown = allow_shutdown
         self.stage = Stage.OPERATIONAL
         self.request_count = 0
         #: Called (once) after a shutdown request was answered.
