@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -370,3 +372,44 @@ def test_a_killed_server_process_restarted_with_new_uuids(tmp_path: Path, flavou
         flavour_.run(main)
     finally:
         server.stop()
+
+
+def test_simulator_restart_serves_another_model_on_the_same_port(tmp_path: Path) -> None:
+    with Simulator() as sim, XentaraClient(sim.url) as client:
+        url = sim.url
+        before = client.element_info(OUTPUTS[0]).uuid
+        sim.restart(renumbered(demo_model_path(), tmp_path))
+        assert sim.url == url
+        assert client.read(OUTPUTS[0], timeout=10) is False  # back at its default
+        assert client.element_info(OUTPUTS[0]).uuid != before
+
+
+def test_simulate_drop_every_for_soak_tests(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xentara_sync", "simulate", "--port", "0", "--drop-every", "0.3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        with XentaraClient(url) as client, client.subscribe(SETPOINT, 0, 0) as sub:
+            sub.receive(timeout=5)
+            wait_for(lambda: client.reconnects >= 2)
+            assert sub.receive(timeout=5).name == SETPOINT
+            assert sub.interruptions >= 2
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert err.count("dropped 1 connection(s)") >= 2
+
+
+def test_drop_every_needs_a_positive_number(capsys: pytest.CaptureFixture[str]) -> None:
+    from xentara_sync.cli import main
+
+    for bad in ("0", "-1", "soon"):
+        with pytest.raises(SystemExit) as info:
+            main(["simulate", "--drop-every", bad])
+        assert info.value.code == 2
+        assert "--drop-every" in capsys.readouterr().err

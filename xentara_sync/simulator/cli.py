@@ -53,10 +53,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--certfile", metavar="F", help="TLS certificate (PEM): serve wss://")
     parser.add_argument("--keyfile", metavar="F", help="TLS private key (PEM) of --certfile")
     parser.add_argument(
+        "--drop-every",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="drop every client connection this often (no closing handshake): a soak "
+        "test of a script's reconnection",
+    )
+    parser.add_argument(
         "--allow-shutdown",
         action="store_true",
         help="let any client stop the simulator with the shutdown command (off: access denied)",
     )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return seconds
 
 
 def _password_from_file(path: str) -> str:
@@ -135,11 +152,23 @@ def run(args: argparse.Namespace) -> int:
                 signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
         async with simulator:
             print(f"listening on {simulator.url}", flush=True)
+            dropping = None
+            if args.drop_every is not None:
+                dropping = asyncio.ensure_future(drop_every(args.drop_every))
             stopping = asyncio.ensure_future(stop.wait())
             shut = asyncio.ensure_future(simulator.wait_shutdown())
             await asyncio.wait({stopping, shut}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
             shut.cancel()
+            if dropping is not None:
+                dropping.cancel()
+
+    async def drop_every(seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            count = simulator.connection_count
+            simulator.disconnect_all()
+            print(f"dropped {count} connection(s)", file=sys.stderr, flush=True)
 
     try:
         asyncio.run(serve())

@@ -132,7 +132,8 @@ class Simulator:
         version: str = "2.0.7-simulator",
         allow_shutdown: bool = False,
     ) -> None:
-        self._model = load_model(demo_model_path() if model is None else model)
+        self._model_source = demo_model_path() if model is None else model
+        self._model = load_model(self._model_source)
         self._host = host
         self._port = port
         self._users = _users(users)
@@ -436,6 +437,29 @@ class Simulator:
             yield
         finally:
             self.unstall()
+
+    def restart(
+        self,
+        model: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        """Stop, then serve again on the same port, as a restarted Xentara would.
+
+        Every client loses its connection (with a closing handshake). The model is
+        loaded afresh: values are back at their defaults; with *model*, another one
+        (new UUIDs, elements gone...) is served from now on.
+
+        >>> with Simulator() as sim:
+        ...     url = sim.url
+        ...     sim.restart()
+        ...     sim.url == url and sim.serving
+        True
+        """
+        if model is not None:
+            self._model_source = model
+        self._model = load_model(self._model_source)
+        self.stop(timeout)
+        self.start(timeout)
 
     def disconnect_all(self) -> None:
         """Abort every client connection (no closing handshake), to test connection loss."""
