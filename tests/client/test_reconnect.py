@@ -319,7 +319,11 @@ def test_fifty_disconnects_in_a_row_lose_no_acknowledged_write(plant: Plant) -> 
                     pass
                 else:
                     acknowledged = value
-                wait_for(lambda round_=round_: client.reconnects == round_ + 1)
+
+                def back(count: int = round_ + 1) -> bool:
+                    return client.reconnects == count
+
+                wait_for(back)
             assert acknowledged is not None
             assert client.read(SETPOINT, timeout=10) == acknowledged
             assert client.reconnects == 50
