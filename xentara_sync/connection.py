@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Generator, Mapping
 from functools import partial
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 
 from .endpoint import Endpoint, make_ssl_context
 from .exceptions import ClientClosed, ConnectionClosed, ProtocolError, UsageError
@@ -31,6 +31,9 @@ from .model import ServerInfo
 from .protocol import Packet
 from .protocol.session import ClientSession, Plan, Received, parse_message
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
+
+if TYPE_CHECKING:  # typing.Self is new in Python 3.11
+    from typing import Self
 
 __all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection"]
 
@@ -73,10 +76,13 @@ class Connection:
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = 64 * 1024 * 1024,
         keepalive: float | None = DEFAULT_KEEPALIVE,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self._backend: Backend = self._backend_factory()
-        self._endpoint = Endpoint.parse(url)
+        self._endpoint = Endpoint.parse(url, username=username, password=password)
         self._url_with_credentials = url
+        self._credentials = {"username": username, "password": password}
         if timeout is None or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         self.root_element = root_element or None
@@ -140,6 +146,7 @@ class Connection:
             "max_queue": self.max_queue,
             "max_message_size": self.max_message_size,
             "keepalive": self.keepalive,
+            **self._credentials,
         }
 
     @property

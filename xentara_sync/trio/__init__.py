@@ -30,6 +30,7 @@ from ..core import ClientCore
 from ..element import Element
 from ..model import Event
 from ..subscription import Subscription
+from . import _requirements  # noqa: F401  (before .backend: a clear ImportError)
 from .backend import TrioBackend
 
 __all__ = ["Element", "Event", "Subscription", "XentaraClient"]
@@ -64,6 +65,10 @@ class XentaraClient(ClientCore):
         keepalive: seconds between pings; a server that answers none for as long
             again counts as lost (a frozen server is noticed within twice this).
             ``None``: no pings.
+        username: the user name for HTTP Basic authentication, instead of
+            ``user@`` in the URL.
+        password: the password, as it is (no percent-encoding), instead of
+            ``:password@`` in the URL. It appears in no message, log or repr.
     """
 
     _backend_factory = TrioBackend
