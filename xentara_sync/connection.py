@@ -24,7 +24,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .endpoint import Endpoint, make_ssl_context
-from .exceptions import ClientClosed, ConnectionClosed, ProtocolError, UsageError
+from .exceptions import (
+    ClientClosed,
+    ConnectionClosed,
+    ProtocolError,
+    UnknownElement,
+    UsageError,
+)
 from .gcpause import paused_gc
 from .interfaces import Backend, TaskHandle, Transport
 from .model import ServerInfo
@@ -38,6 +44,9 @@ if TYPE_CHECKING:  # typing.Self is new in Python 3.11
 __all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection"]
 
 log = logging.getLogger("xentara_sync")
+
+#: How many top-level elements the error for an unknown root element names.
+_TOP_LEVEL_SHOWN = 12
 
 #: Messages of at least this many bytes are parsed on a worker thread.
 LARGE_MESSAGE = 1 << 20
@@ -213,7 +222,10 @@ class Connection:
         self._connecting = True
         try:
             await self._execute(session.plan_hello(), self.connect_timeout)
-            await self._execute(session.plan_start(self.root_element), self.connect_timeout)
+            try:
+                await self._execute(session.plan_start(self.root_element), self.connect_timeout)
+            except UnknownElement as exc:
+                raise await self._unknown_root(exc) from None
             await self._execute(session.plan_browse_root(), self.connect_timeout)
         except BaseException:
             self._closed = True
@@ -222,6 +234,26 @@ class Connection:
         finally:
             self._connecting = False
         return self
+
+    async def _unknown_root(self, error: UnknownElement) -> UnknownElement:
+        """*error* for a root element the server does not have, with the ones it has."""
+        session = self._session
+        assert session is not None
+        try:
+            await self._execute(session.plan_browse_root(), self.connect_timeout)
+        except Exception:  # the original error is still the one to raise
+            return error
+        top = [key for key in session.index if "." not in key]
+        shown = ", ".join(repr(key) for key in top[:_TOP_LEVEL_SHOWN])
+        if len(top) > _TOP_LEVEL_SHOWN:
+            shown += f" and {len(top) - _TOP_LEVEL_SHOWN} more"
+        return UnknownElement(
+            error.code,
+            f"unknown root element; the server's top-level elements are {shown or 'none'} "
+            "(root_element=None: the whole model)",
+            operation=error.operation,
+            element=error.element,
+        )
 
     def __await__(self) -> Generator[Any, None, Self]:
         return self._connect().__await__()
