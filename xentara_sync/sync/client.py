@@ -54,6 +54,10 @@ class XentaraClient:
         keepalive: seconds between pings; a server that answers none for as long
             again counts as lost (a frozen server is noticed within twice this).
             ``None``: no pings.
+        username: the user name for HTTP Basic authentication, instead of
+            ``user@`` in the URL.
+        password: the password, as it is (no percent-encoding), instead of
+            ``:password@`` in the URL. It appears in no message, log or repr.
     """
 
     def __init__(
@@ -70,6 +74,8 @@ class XentaraClient:
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = 64 * 1024 * 1024,
         keepalive: float | None = DEFAULT_KEEPALIVE,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
         client = AsyncClient(
@@ -84,6 +90,8 @@ class XentaraClient:
             max_queue=max_queue,
             max_message_size=max_message_size,
             keepalive=keepalive,
+            username=username,
+            password=password,
         )
         self._attach(
             lambda thread: thread.run(
@@ -277,8 +285,12 @@ class XentaraClient:
         """``(primary key, Element)`` for every element under the root."""
         return [(key, Element(self, key)) for key in self._async]
 
-    def elements(self, category: Category | None = None) -> list[ElementInfo]:
-        """UUID and category of every element under the root, optionally of one category."""
+    def elements(self, category: Category | str | None = None) -> list[ElementInfo]:
+        """UUID and category of every element under the root, optionally of one category.
+
+        *category* is a :class:`~xentara_sync.protocol.Category` or its name
+        (``"data_point"``, ``"DATA_POINT"``); an unknown one raises :class:`ValueError`.
+        """
         return self._async.elements(category)
 
     # ------------------------------------------------------------------ reading and writing
@@ -331,6 +343,10 @@ class XentaraClient:
                 "read_many",
             )
         return self._execute(plan, timeout)  # type: ignore[no-any-return]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """``client[key] = value``: the same as ``client.write(key, value)``."""
+        self.write(key, value)
 
     def write(
         self,
