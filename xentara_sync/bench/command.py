@@ -33,11 +33,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-verify",
-        "--insecure",  # its former name
         dest="insecure",
         action="store_true",
         help="accept any TLS certificate (self-signed ones) for wss://",
     )
+    # Its former name, still accepted.
+    parser.add_argument("--insecure", dest="insecure", action="store_true", help=argparse.SUPPRESS)
     add_credential_arguments(parser)
     # Internal: a tiny run for the test suite.
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
