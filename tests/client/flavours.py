@@ -17,11 +17,11 @@ import xentara_sync.aio
 #: Why the trio flavour cannot run here (Python 3.10, or trio not installed), or "".
 TRIO_MISSING = ""
 try:
-    import trio
-
-    import xentara_sync.trio  # first: its ImportError says what to install
+    import xentara_sync.trio  # before trio: its ImportError says what to install
 except ImportError as exc:  # pragma: no cover - depends on the interpreter
     TRIO_MISSING = str(exc)
+else:
+    import trio
 
 T = TypeVar("T")
 

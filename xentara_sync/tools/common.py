@@ -163,6 +163,9 @@ def secrets(args: argparse.Namespace) -> list[str]:
         found.add(credentials(args)[1] or "")
     except (CommandError, OSError):
         pass
+    given = getattr(args, "password", None)  # simulate --password
+    if isinstance(given, str):
+        found.add(given)
     return sorted(found - {""}, key=len, reverse=True)
 
 
@@ -329,9 +332,15 @@ def cli_terms(message: str) -> str:
     >>> cli_terms("pass them as username= and password=; root_element=None: the whole model")
     "pass them as --user and --password-file; --root '': the whole model"
     """
-    return message.replace("username= and password=", "--user and --password-file").replace(
-        "root_element=None", "--root ''"
-    )
+    for keywords, options in (
+        ("username= and password=", "--user and --password-file"),
+        ("as username=", "with --user"),
+        ("as password=", "with --password-file"),
+        ("(username= or user@ in the URL)", "(--user, or user@ in the URL)"),
+        ("root_element=None", "--root ''"),
+    ):
+        message = message.replace(keywords, options)
+    return message
 
 
 def _tls_hint(message: str) -> str:
