@@ -12,15 +12,23 @@ suites, REPL sessions and any thread::
 The asyncio flavour is :mod:`xentara_sync.aio`, the trio flavour
 :mod:`xentara_sync.trio`. Nothing starts at import time, and the clients are
 imported only when first used.
+
+The package logs to the ``xentara_sync`` logger (``xentara_sync.protocol``: every
+request and received packet, decoded, at DEBUG level); it has a
+:class:`~logging.NullHandler`, so nothing is printed unless the application
+configures logging.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .exceptions import *  # noqa: F403
 from .exceptions import __all__ as _exception_names
+
+logging.getLogger("xentara_sync").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from .element import Element as Element
@@ -39,6 +47,7 @@ if TYPE_CHECKING:
     from .model import (
         ServerInfo as ServerInfo,
     )
+    from .protocol import Category as Category
     from .protocol import Quality as Quality
     from .protocol import Stage as Stage
     from .protocol import TimePoint as TimePoint
@@ -54,6 +63,7 @@ _LAZY = {
     "ElementInfo": "xentara_sync.model",
     "ElementMetadata": "xentara_sync.model",
     "ServerInfo": "xentara_sync.model",
+    "Category": "xentara_sync.protocol",
     "Quality": "xentara_sync.protocol",
     "Stage": "xentara_sync.protocol",
     "TimePoint": "xentara_sync.protocol",

@@ -23,7 +23,7 @@ import random
 import time
 from collections.abc import Callable, Generator, Mapping
 from functools import partial
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 
 from .endpoint import Endpoint, make_ssl_context
 from .exceptions import (
@@ -36,6 +36,7 @@ from .exceptions import (
     RequestTimeout,
     ServerError,
     TLSVerificationFailed,
+    UnknownElement,
     UsageError,
     XentaraError,
 )
@@ -46,9 +47,15 @@ from .protocol import Packet
 from .protocol.session import ClientSession, Plan, Received, parse_message
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
+if TYPE_CHECKING:  # typing.Self is new in Python 3.11
+    from typing import Self
+
 __all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection"]
 
 log = logging.getLogger("xentara_sync")
+
+#: How many top-level elements the error for an unknown root element names.
+_TOP_LEVEL_SHOWN = 12
 
 #: Messages of at least this many bytes are parsed on a worker thread.
 LARGE_MESSAGE = 1 << 20
@@ -91,10 +98,13 @@ class Connection:
         keepalive: float | None = DEFAULT_KEEPALIVE,
         reconnect: bool = True,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self._backend: Backend = self._backend_factory()
-        self._endpoint = Endpoint.parse(url)
+        self._endpoint = Endpoint.parse(url, username=username, password=password)
         self._url_with_credentials = url
+        self._credentials = {"username": username, "password": password}
         if timeout is None or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         self.root_element = root_element or None
@@ -173,6 +183,7 @@ class Connection:
             "keepalive": self.keepalive,
             "reconnect": self.reconnect,
             "max_reconnect_delay": self.max_reconnect_delay,
+            **self._credentials,
         }
 
     @property
@@ -275,10 +286,33 @@ class Connection:
         self._connecting = True
         try:
             await self._execute(session.plan_hello(), self.connect_timeout)
-            await self._execute(session.plan_start(self.root_element), self.connect_timeout)
+            try:
+                await self._execute(session.plan_start(self.root_element), self.connect_timeout)
+            except UnknownElement as exc:
+                raise await self._unknown_root(exc) from None
             await self._execute(session.plan_browse_root(), self.connect_timeout)
         finally:
             self._connecting = False
+
+    async def _unknown_root(self, error: UnknownElement) -> UnknownElement:
+        """*error* for a root element the server does not have, with the ones it has."""
+        session = self._session
+        assert session is not None
+        try:
+            await self._execute(session.plan_browse_root(), self.connect_timeout)
+        except Exception:  # the original error is still the one to raise
+            return error
+        top = [key for key in session.index if "." not in key]
+        shown = ", ".join(repr(key) for key in top[:_TOP_LEVEL_SHOWN])
+        if len(top) > _TOP_LEVEL_SHOWN:
+            shown += f" and {len(top) - _TOP_LEVEL_SHOWN} more"
+        return UnknownElement(
+            error.code,
+            f"unknown root element; the server's top-level elements are {shown or 'none'} "
+            "(root_element=None: the whole model)",
+            operation=error.operation,
+            element=error.element,
+        )
 
     def __await__(self) -> Generator[Any, None, Self]:
         return self._connect().__await__()

@@ -97,14 +97,19 @@ class ClientCore(Connection):
         """``(primary key, Element)`` for every element under the root."""
         return [(key, Element(self, key)) for key in self._index_keys()]
 
-    def elements(self, category: Category | None = None) -> list[ElementInfo]:
-        """UUID and category of every element under the root, optionally of one category."""
+    def elements(self, category: Category | str | None = None) -> list[ElementInfo]:
+        """UUID and category of every element under the root, optionally of one category.
+
+        *category* is a :class:`~xentara_sync.protocol.Category` or its name
+        (``"data_point"``, ``"DATA_POINT"``); an unknown one raises :class:`ValueError`.
+        """
+        wanted = None if category is None else Category.parse(category)
         session = self._session
         if session is None:
             return []
-        if category is None:
+        if wanted is None:
             return list(session.index.values())
-        return [e for e in session.index.values() if e.category == category]
+        return [e for e in session.index.values() if e.category == wanted]
 
     # ------------------------------------------------------------------ reading
 

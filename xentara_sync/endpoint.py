@@ -18,6 +18,7 @@ import base64
 import ssl as _ssl
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import Final
 
 from .exceptions import InvalidURL
 
@@ -36,44 +37,87 @@ class Endpoint:
     _password: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def parse(cls, url: str) -> Endpoint:
+    def parse(
+        cls, url: str, *, username: str | None = None, password: str | None = None
+    ) -> Endpoint:
         """Parse ``ws://`` or ``wss://`` URLs, with optional ``user:password@``.
 
         The path defaults to ``/api/ws``; the port to 8080 (Xentara's default).
+        *username* and *password* give the credentials outside the URL, as they are
+        (no percent-encoding); each may come from the URL or from its argument, not
+        from both. No message ever holds the password:
+
+        >>> Endpoint.parse("ws://plant:8080/api/ws", username="admin", password="Pa55/w#rd").url
+        'ws://plant:8080/api/ws'
+        >>> try:
+        ...     Endpoint.parse("ws://admin:Pa55/word@plant/api/ws")
+        ... except InvalidURL as exc:
+        ...     print(str(exc).partition(": ")[0], "Pa55" in str(exc))
+        invalid URL 'ws://admin:***@plant/api/ws' False
         """
         if not isinstance(url, str):
             raise InvalidURL(f"the URL must be a str, not {type(url).__name__}")
+        for name, value in (("username", username), ("password", password)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidURL(f"{name} must be a str, not {type(value).__name__}")
+        url = url.strip()
+        shown = _redact(url)
         try:
-            parts = urllib.parse.urlsplit(url.strip())
+            parts = urllib.parse.urlsplit(url)
+        except ValueError:
+            raise InvalidURL(f"invalid URL {shown!r}{_ENCODING_HINT}") from None
+        if "@" not in parts.netloc and "@" in url.partition("://")[2]:
+            # An unencoded "/", "?" or "#" in the credentials ended the host part early.
+            raise InvalidURL(
+                f"invalid URL {shown!r}: a '/', '?' or '#' in the user name or password must "
+                "be percent-encoded (%2F, %3F, %23), or pass them as username= and password="
+            )
+        try:
             port = parts.port
-        except ValueError as exc:
-            raise InvalidURL(f"invalid URL {_redact(url)!r}: {exc}") from None
+        except ValueError:
+            raise InvalidURL(
+                f"invalid URL {shown!r}: the port must be a number from 0 to 65535"
+                f"{_ENCODING_HINT if '@' in parts.netloc else ''}"
+            ) from None
         scheme = parts.scheme.lower()
         if scheme not in ("ws", "wss"):
             hint = " (use ws:// or wss://)" if scheme in ("http", "https", "") else ""
             raise InvalidURL(
-                f"invalid URL {_redact(url)!r}: the scheme must be ws or wss, "
+                f"invalid URL {shown!r}: the scheme must be ws or wss, "
                 f"not {scheme or 'missing'}{hint}"
             )
         host = parts.hostname
         if not host:
-            raise InvalidURL(f"invalid URL {_redact(url)!r}: no host")
+            raise InvalidURL(f"invalid URL {shown!r}: no host")
         if port is None:
             port = 8080
         path = parts.path or "/api/ws"
         if parts.query:
             path += "?" + parts.query
         netloc_host = f"[{host}]" if ":" in host else host
-        username = urllib.parse.unquote(parts.username) if parts.username is not None else None
-        password = urllib.parse.unquote(parts.password) if parts.password is not None else None
+        url_user = urllib.parse.unquote(parts.username) if parts.username is not None else None
+        url_password = urllib.parse.unquote(parts.password) if parts.password is not None else None
+        if username is not None and url_user is not None:
+            raise InvalidURL("give the user name in the URL or as username=, not both")
+        if password is not None and url_password is not None:
+            raise InvalidURL("give the password in the URL or as password=, not both")
+        user = url_user if username is None else username
+        secret = url_password if password is None else password
+        if user is None and secret is not None:
+            raise InvalidURL("a password needs a user name (username= or user@ in the URL)")
         return cls(
             url=f"{scheme}://{netloc_host}:{port}{path}",
             secure=scheme == "wss",
             host=host,
             port=port,
-            username=username,
-            _password=password,
+            username=user,
+            _password=secret,
         )
+
+    @property
+    def password(self) -> str | None:
+        """The password (never shown by :func:`repr` or in any message)."""
+        return self._password
 
     @property
     def has_credentials(self) -> bool:
@@ -91,17 +135,34 @@ class Endpoint:
         return self.url
 
 
+_ENCODING_HINT: Final = (
+    "; percent-encode special characters of the user name and password, "
+    "or pass them as username= and password="
+)
+
+
 def _redact(url: str) -> str:
-    """*url* with any password replaced by ``***``."""
+    """*url* with everything between ``://`` and the last ``@`` but the user name hidden.
+
+    Whatever the password holds (even an unencoded ``/``, ``#``, ``?`` or ``@``), it
+    does not survive:
+
+    >>> _redact("ws://admin:Pa55/w#r?d@plant:8080/api/ws")
+    'ws://admin:***@plant:8080/api/ws'
+    >>> _redact("ws://plant:8080/api/ws")
+    'ws://plant:8080/api/ws'
+    """
     scheme, sep, rest = url.partition("://")
     if not sep:
+        scheme, rest = "", url
+    if "@" not in rest:
         return url
-    netloc, slash, tail = rest.partition("/")
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
-    return f"{scheme}://{netloc}{slash}{tail}"
+    userinfo, _, tail = rest.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not colon and any(c in user for c in "/?#"):
+        user = "***"  # not a plain user name: perhaps a password
+    shown = f"{user}:***" if colon else user
+    return f"{scheme}{sep}{shown}@{tail}"
 
 
 def make_ssl_context(

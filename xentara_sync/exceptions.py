@@ -16,6 +16,7 @@ standard exception means the same thing, the class derives from it too, so that
     ├── RequestTimeout (TimeoutError)           no answer in time
     ├── UsageError (RuntimeError)               the API was used in a way that cannot work
     ├── InvalidURL (ValueError)                 not a ws:// or wss:// URL
+    ├── InvalidArgument (ValueError)            no such attribute or category name
     ├── SubscriptionEnded                       the subscription was stopped
     └── ServerError                             an error response, with .code and .text
         ├── UnknownElement (KeyError)           also raised before sending, with suggestions
@@ -56,6 +57,7 @@ __all__ = [
     "ConnectionLost",
     "IllegalValue",
     "InternalError",
+    "InvalidArgument",
     "InvalidRequest",
     "InvalidStageChange",
     "InvalidURL",
@@ -142,6 +144,10 @@ class UsageError(XentaraError, RuntimeError):
 
 class InvalidURL(XentaraError, ValueError):
     """The URL cannot name a Xentara WebSocket endpoint."""
+
+
+class InvalidArgument(XentaraError, ValueError):
+    """An argument names nothing there is: an attribute, a category. Raised before sending."""
 
 
 class SubscriptionEnded(XentaraError):

@@ -92,11 +92,24 @@ def open_session(
     root_element: str = "Hardware",
     verify_ssl: bool = True,
     timeout: float = 10.0,
+    username: str = "",
+    password: str = "",
 ) -> int:
-    """Connect to Xentara; returns the session handle (a positive integer)."""
+    """Connect to Xentara; returns the session handle (a positive integer).
+
+    *username* and *password* (empty: none) are the credentials, as they are; the
+    password appears in no message. They may also be in the URL, percent-encoded.
+    """
     from .sync import XentaraClient
 
-    client = XentaraClient(url, root_element or None, verify_ssl, timeout=timeout)
+    client = XentaraClient(
+        url,
+        root_element or None,
+        verify_ssl,
+        timeout=timeout,
+        username=username or None,
+        password=password or None,
+    )
     with _lock:
         handle = next(_handles)
         _sessions[handle] = client

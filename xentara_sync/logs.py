@@ -17,7 +17,7 @@ replaced.
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 __all__ = ["SECRET_HEADERS", "RedactingLogger", "redacting"]
 
@@ -28,7 +28,13 @@ SECRET_HEADERS: Final = frozenset(
 _REDACTED: Final = "[redacted]"
 
 
-class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
+if TYPE_CHECKING:
+    _Adapter = logging.LoggerAdapter[logging.Logger]
+else:  # LoggerAdapter is subscriptable from Python 3.11 on
+    _Adapter = logging.LoggerAdapter
+
+
+class RedactingLogger(_Adapter):
     """A logger that logs what *logger* would, with secret header values hidden."""
 
     def __init__(self, logger: logging.Logger) -> None:

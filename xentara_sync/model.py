@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .exceptions import OutOfRange, ReadOnly, TypeMismatch
+from .exceptions import InvalidArgument, OutOfRange, ReadOnly, TypeMismatch
 from .protocol import Access, Attribute, Category, DataType, Quality, TimePoint
 
 __all__ = [
@@ -182,8 +182,12 @@ def attribute_key(attribute: str | int | uuid.UUID | Attribute) -> int | uuid.UU
             return uuid.UUID(attribute)
         except ValueError:
             pass
-    names = ", ".join(a.wire_name for a in Attribute)
-    raise ValueError(f"unknown attribute {attribute!r}; the well-known attributes are {names}")
+    names = [a.wire_name for a in Attribute]
+    close = difflib.get_close_matches(str(attribute), names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise InvalidArgument(
+        f"unknown attribute {attribute!r}; {hint}the well-known attributes are {', '.join(names)}"
+    )
 
 
 #: Wire keys of the well-known attributes by every name they are known by.

@@ -204,12 +204,16 @@ class Subscription:
     async def receive(self, timeout: float | None = None) -> Event:
         """The next event; waits at most *timeout* seconds (None: the client's timeout).
 
-        Raises :class:`RequestTimeout` when none comes in time, and
+        A subscription not started yet is started first, as iteration does. Raises
+        :class:`RequestTimeout` when none comes in time, and
         :class:`SubscriptionEnded` once the subscription has ended.
         """
-        sink = self._sink
-        if not isinstance(sink, EventQueue):
+        if not isinstance(self._sink, EventQueue):
             raise UsageError("this subscription delivers its events elsewhere")
+        if not self._active and not self._ended:
+            await self.start(timeout=timeout)
+        sink = self._sink
+        assert isinstance(sink, EventQueue)
         wait = self._client.timeout if timeout is None else timeout
         try:
             return await sink.get(wait)

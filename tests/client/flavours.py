@@ -8,18 +8,28 @@ the event loop only through the few primitives below.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-import trio
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import xentara_sync.aio
-import xentara_sync.trio
+
+#: Why the trio flavour cannot run here (Python 3.10, or trio not installed), or "".
+TRIO_MISSING = ""
+try:
+    import xentara_sync.trio  # before trio: its ImportError says what to install
+except ImportError as exc:  # pragma: no cover - depends on the interpreter
+    TRIO_MISSING = str(exc)
+else:
+    import trio
 
 T = TypeVar("T")
 
-#: A client of either flavour.
-AsyncClient = xentara_sync.aio.XentaraClient | xentara_sync.trio.XentaraClient
+if TYPE_CHECKING:
+    #: A client of either flavour.
+    AsyncClient = xentara_sync.aio.XentaraClient | xentara_sync.trio.XentaraClient
+else:
+    AsyncClient = Any
 
 
 class Flavour:
@@ -77,51 +87,73 @@ class AsyncioFlavour(Flavour):
     async def move_on_after(
         self, seconds: float, fn: Callable[..., Awaitable[object]], *args: Any
     ) -> bool:
-        deadline = asyncio.timeout(seconds)
+        # What asyncio.timeout() (Python 3.11+) does: cancel this task after *seconds*.
+        task = asyncio.current_task()
+        assert task is not None
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        handle = asyncio.get_running_loop().call_later(seconds, expire)
         try:
-            async with deadline:
-                await fn(*args)
-        except TimeoutError:
-            if not deadline.expired():  # raised by fn itself, not by the deadline
+            await fn(*args)
+        except asyncio.CancelledError:
+            if not expired:  # cancelled by someone else
                 raise
+            if hasattr(task, "uncancel"):
+                task.uncancel()
+            return True
+        finally:
+            handle.cancel()
+        if expired:  # fn returned just as the deadline fired: swallow its cancellation
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0)
+            if hasattr(task, "uncancel"):
+                task.uncancel()
             return True
         return False
 
 
-class TrioFlavour(Flavour):
-    name = "trio"
-    XentaraClient = xentara_sync.trio.XentaraClient
-    Element = xentara_sync.trio.Element
-    Event = xentara_sync.trio.Event
-    Subscription = xentara_sync.trio.Subscription
+if not TRIO_MISSING:
 
-    def run(self, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float = 30.0) -> T:
-        async def bounded() -> T:
-            with trio.fail_after(timeout):
-                return await fn(*args)
+    class TrioFlavour(Flavour):  # only instantiated where xentara_sync.trio imports
+        name = "trio"
+        XentaraClient = xentara_sync.trio.XentaraClient
+        Element = xentara_sync.trio.Element
+        Event = xentara_sync.trio.Event
+        Subscription = xentara_sync.trio.Subscription
 
-        return trio.run(bounded)
+        def run(self, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float = 30.0) -> T:
+            async def bounded() -> T:
+                with trio.fail_after(timeout):
+                    return await fn(*args)
 
-    async def sleep(self, seconds: float) -> None:
-        await trio.sleep(seconds)
+            return trio.run(bounded)
 
-    async def gather(self, *fns: Callable[[], Awaitable[T]]) -> list[T]:
-        results: dict[int, T] = {}
+        async def sleep(self, seconds: float) -> None:
+            await trio.sleep(seconds)
 
-        async def one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
-            results[index] = await fn()
+        async def gather(self, *fns: Callable[[], Awaitable[T]]) -> list[T]:
+            results: dict[int, T] = {}
 
-        async with trio.open_nursery() as nursery:
-            for index, fn in enumerate(fns):
-                nursery.start_soon(one, index, fn)
-        return [results[index] for index in range(len(fns))]
+            async def one(index: int, fn: Callable[[], Awaitable[T]]) -> None:
+                results[index] = await fn()
 
-    async def move_on_after(
-        self, seconds: float, fn: Callable[..., Awaitable[object]], *args: Any
-    ) -> bool:
-        with trio.move_on_after(seconds) as scope:
-            await fn(*args)
-        return scope.cancelled_caught
+            async with trio.open_nursery() as nursery:
+                for index, fn in enumerate(fns):
+                    nursery.start_soon(one, index, fn)
+            return [results[index] for index in range(len(fns))]
+
+        async def move_on_after(
+            self, seconds: float, fn: Callable[..., Awaitable[object]], *args: Any
+        ) -> bool:
+            with trio.move_on_after(seconds) as scope:
+                await fn(*args)
+            return scope.cancelled_caught
 
 
-FLAVOURS: list[Flavour] = [AsyncioFlavour(), TrioFlavour()]
+#: The flavours this interpreter has (no trio on Python 3.10).
+FLAVOURS: list[Flavour] = [AsyncioFlavour()] + ([] if TRIO_MISSING else [TrioFlavour()])

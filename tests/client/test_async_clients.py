@@ -38,7 +38,6 @@ from xentara_sync import (
 from xentara_sync.aio.backend import AsyncioBackend
 from xentara_sync.protocol import Category, Quality, Stage, TimePoint
 from xentara_sync.simulator import Simulator
-from xentara_sync.trio.backend import TrioBackend
 
 # --------------------------------------------------------------------------- internals
 # The only places that reach into the client's private attributes: when the client's
@@ -84,10 +83,10 @@ def pending_requests(client: AsyncClient) -> int:
 def background_finished(client: AsyncClient) -> bool:
     """Whether every background task of the client's connection has ended."""
     backend: Any = client._backend
-    if isinstance(backend, TrioBackend):
+    if type(backend).__name__ == "TrioBackend":  # xentara_sync.trio may not import here
         host = backend._host  # the system task holding the connection's nursery
         assert host is not None
-        return host._finished.is_set()
+        return bool(host._finished.is_set())
     assert isinstance(backend, AsyncioBackend)
     return not backend._tasks
 

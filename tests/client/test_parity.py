@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 
 import xentara_sync
-import xentara_sync.trio
+from tests.client.flavours import TRIO_MISSING
 from xentara_sync import aio
 
-FLAVOURS: list[Any] = [xentara_sync, xentara_sync.trio]
+FLAVOURS: list[Any] = [xentara_sync]
+if not TRIO_MISSING:
+    import xentara_sync.trio
+
+    FLAVOURS.append(xentara_sync.trio)
 
 
 def public(cls: type) -> dict[str, Any]:

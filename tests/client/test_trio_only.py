@@ -19,6 +19,12 @@ import subprocess
 import sys
 
 import pytest
+
+from tests.client.flavours import TRIO_MISSING
+
+if TRIO_MISSING:
+    pytest.skip(TRIO_MISSING, allow_module_level=True)
+
 import trio
 
 from tests.client.flavours import TrioFlavour

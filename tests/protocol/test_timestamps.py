@@ -172,7 +172,7 @@ def test_time_point_bytes_of_the_reference() -> None:
 
 
 def test_aware_datetime_encodes_as_time_point() -> None:
-    when = dt.datetime(2024, 1, 1, 11, 11, 11, 111587, tzinfo=dt.UTC)
+    when = dt.datetime(2024, 1, 1, 11, 11, 11, 111587, tzinfo=dt.timezone.utc)
     assert encode(when) == encode(TimePoint(1_704_107_471_111_587_000))
 
 
@@ -206,13 +206,13 @@ def test_from_seconds() -> None:
 
 
 def test_from_datetime() -> None:
-    utc = dt.datetime(2024, 1, 1, 11, 11, 11, 111587, tzinfo=dt.UTC)
+    utc = dt.datetime(2024, 1, 1, 11, 11, 11, 111587, tzinfo=dt.timezone.utc)
     assert TimePoint.from_datetime(utc).ns == 1_704_107_471_111_587_000
     # naive means UTC
     assert TimePoint.from_datetime(utc.replace(tzinfo=None)) == TimePoint.from_datetime(utc)
     plus_one = dt.timezone(dt.timedelta(hours=1))
     assert TimePoint.from_datetime(utc.astimezone(plus_one)) == TimePoint.from_datetime(utc)
-    before_epoch = dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC)
+    before_epoch = dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.timezone.utc)
     assert TimePoint.from_datetime(before_epoch).ns == -500_000_000
 
 
@@ -224,11 +224,11 @@ def test_timestamp() -> None:
 
 def test_to_datetime_is_aware_utc_truncated_to_microseconds() -> None:
     value = TimePoint(NS).to_datetime()
-    assert value == dt.datetime(2024, 1, 1, 11, 11, 11, 111587, tzinfo=dt.UTC)
-    assert value.tzinfo is dt.UTC
+    assert value == dt.datetime(2024, 1, 1, 11, 11, 11, 111587, tzinfo=dt.timezone.utc)
+    assert value.tzinfo is dt.timezone.utc
     assert TimePoint.from_datetime(value) == TimePoint(US * 1000)
     assert TimePoint(-1).to_datetime() == dt.datetime(
-        1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC
+        1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc
     )
 
 

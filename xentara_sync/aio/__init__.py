@@ -52,6 +52,10 @@ class XentaraClient(ClientCore):
         reconnect: re-establish a lost connection (with backoff), look the keys up
             again and renew the subscriptions; ``False``: a loss ends the client.
         max_reconnect_delay: the longest pause between two tries to reconnect (s).
+        username: the user name for HTTP Basic authentication, instead of
+            ``user@`` in the URL.
+        password: the password, as it is (no percent-encoding), instead of
+            ``:password@`` in the URL. It appears in no message, log or repr.
     """
 
     _backend_factory = AsyncioBackend

@@ -182,6 +182,9 @@ class AsyncioBackend:
                 proxy=None,
                 create_connection=fastpath.DirectConnection if fast else ClientConnection,
             )
+        except asyncio.TimeoutError as exc:  # not the built-in TimeoutError on Python 3.10
+            error = TimeoutError(str(exc))
+            raise connect_error(error, endpoint, timeout) from exc
         except Exception as exc:
             raise connect_error(exc, endpoint, timeout) from exc
         return FastTransport(ws) if fast else PublicTransport(ws)

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from ..tools.common import add_credential_arguments
 from .plan import FULL, QUICK, TERMINATED, BenchError
 
 __all__ = ["configure", "run"]
@@ -17,8 +18,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "url",
         nargs="?",
-        help="measure against this Xentara (ws://... or wss://user:password@...); "
-        "default: start the embedded simulator in separate processes",
+        help="measure against this Xentara (ws://HOST:PORT/api/ws or wss://...; credentials: "
+        "--user); default: start the embedded simulator in separate processes",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quick", action="store_true", help="a shorter run (under 30 s)")
@@ -31,10 +32,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "else the first readable data point under the root)",
     )
     parser.add_argument(
-        "--insecure",
+        "--no-verify",
+        dest="insecure",
         action="store_true",
-        help="accept any TLS certificate (a self-signed one) with wss://",
+        help="accept any TLS certificate (self-signed ones) for wss://",
     )
+    # Its former name, still accepted.
+    parser.add_argument("--insecure", dest="insecure", action="store_true", help=argparse.SUPPRESS)
+    add_credential_arguments(parser)
     # Internal: a tiny run for the test suite.
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reads", type=int, help=argparse.SUPPRESS)
@@ -57,9 +62,10 @@ def run(args: argparse.Namespace) -> int:
     if main_thread:
         TERMINATED.clear()
         previous = signal.signal(signal.SIGTERM, _terminated)
+    url = _with_credentials(args)
     try:
         result = measure(
-            args.url,
+            url,
             root=args.root,
             key=args.key,
             plan=plan,
@@ -77,6 +83,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(result))
     return 0
+
+
+def _with_credentials(args: argparse.Namespace) -> str | None:
+    """The URL to measure, with the credentials of ``--user`` in it (percent-encoded)."""
+    import urllib.parse
+
+    from ..tools.common import CommandError, credentials
+
+    user, password = credentials(args)
+    if user is None and password is None:
+        return args.url  # type: ignore[no-any-return]
+    if args.url is None:
+        raise CommandError("--user and --password-file need a URL to measure")
+    scheme, sep, rest = args.url.partition("://")
+    if "@" in rest:
+        raise CommandError("give the credentials in the URL or with --user, not both")
+    quoted = urllib.parse.quote(user or "", safe="")
+    if password is not None:
+        quoted += ":" + urllib.parse.quote(password, safe="")
+    return f"{scheme}{sep}{quoted}@{rest}"
 
 
 def _terminated(signum: int, frame: Any) -> None:

@@ -7,6 +7,7 @@ the asyncio client is compared with (``raw_rtt_us``, ``events_raw_per_s``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -60,15 +61,21 @@ class RawClient:
         start = loop.time() + warm
         end = start + seconds
         count = 0
-        try:
-            async with asyncio.timeout_at(end):
-                while True:
-                    data = await self._ws.recv(decode=False)
-                    if loop.time() < start:
-                        continue
+
+        async def counting() -> None:
+            nonlocal count
+            while True:
+                data = await self._ws.recv(decode=False)
+                if loop.time() >= start:
                     count += wire.changes(data)
-        except TimeoutError:
-            pass
+
+        counter = asyncio.ensure_future(counting())
+        try:
+            await asyncio.sleep(end - loop.time())  # asyncio.timeout_at needs Python 3.11
+        finally:
+            counter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await counter
         await self.call(Opcode.UNSUBSCRIBE, wire.unsubscribe_params(subscription))
         return count / seconds
 

@@ -16,7 +16,6 @@ from .report import RATIOS
 from .stats import Samples, median, rotate
 
 if TYPE_CHECKING:
-    import asyncio
     import contextlib
     import uuid
 
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from ..sync import XentaraClient
     from .raw_async import RawClient
     from .raw_sync import RawSyncClient
+    from .runner import Runner
     from .servers import Targets
 
 __all__ = ["measure"]
@@ -131,7 +131,7 @@ class _Contenders:
 
 
 def _connect(
-    runner: asyncio.Runner,
+    runner: Runner,
     stack: contextlib.ExitStack,
     targets: Targets,
     root: str,
@@ -203,12 +203,12 @@ def _measure_rounds(
     say: Callable[[str], None],
 ) -> tuple[str, str]:
     """Measure everything but the host; returns the key read and the event source."""
-    import asyncio
     import contextlib
 
     from .measurements import browse_seconds, reads_per_second, time_async, time_sync
+    from .runner import runner as make_runner
 
-    with asyncio.Runner() as runner, contextlib.ExitStack() as stack:
+    with make_runner() as runner, contextlib.ExitStack() as stack:
         say("connecting")
         c = _connect(runner, stack, targets, root, key, verify_ssl)
 
@@ -238,7 +238,7 @@ def _measure_rounds(
 
 
 def _latency_round(
-    runner: asyncio.Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
+    runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
 ) -> None:
     """*plan.reads* reads of each latency contender, and the ratios of their medians."""
     from .measurements import time_async, time_sync
@@ -286,7 +286,7 @@ def _batch_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
 
 
 def _events_round(
-    runner: asyncio.Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
+    runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
 ) -> None:
     """The raw subscriber's event rate and the blocking iterator's (or reversed)."""
     from .measurements import events_per_second

@@ -18,6 +18,8 @@ import uuid as _uuid
 from enum import IntEnum
 from typing import Final
 
+from ..exceptions import InvalidArgument
+
 __all__ = [
     "NIL_UUID",
     "Access",
@@ -35,6 +37,7 @@ __all__ = [
     "LookupParam",
     "MetaData",
     "MetaDataParam",
+    "NamedIntEnum",
     "Opcode",
     "PacketType",
     "Quality",
@@ -88,7 +91,26 @@ class Opcode(IntEnum):
     CHECK_ACCESS = 15
 
 
-class Category(IntEnum):
+class NamedIntEnum(IntEnum):
+    """An :class:`~enum.IntEnum` that prints its name: in ``str()``, f-strings and ``print``.
+
+    The number is still the value on the wire, in comparisons and arithmetic, and
+    with a numeric format such as ``{:d}``; every Python prints the same:
+
+    >>> str(Quality.GOOD), f"{Stage.OPERATIONAL}", f"{Category.DATA_POINT:d}"
+    ('GOOD', 'OPERATIONAL', '2')
+    """
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __format__(self, format_spec: str) -> str:
+        if format_spec and format_spec[-1] in "bcdoxXneEfFgG%":
+            return format(int(self), format_spec)
+        return format(self.name, format_spec)
+
+
+class Category(NamedIntEnum):
     """Element categories (``browse`` entry key 2, ``meta_data`` key 1)."""
 
     ROOT = 0
@@ -107,6 +129,27 @@ class Category(IntEnum):
     DATA_STORAGE = 13
     EXTERNAL_INTERFACE = 14
     SPECIAL_PURPOSE = 15
+
+    @classmethod
+    def parse(cls, category: Category | str | int) -> Category:
+        """The category *category* names: a member, its number, or its name in any case.
+
+        >>> Category.parse("data_point"), Category.parse("Data-Point"), Category.parse(6)
+        (<Category.DATA_POINT: 2>, <Category.DATA_POINT: 2>, <Category.DEVICE: 6>)
+        """
+        if isinstance(category, str):
+            wanted = category.strip().upper().replace("-", "_").replace(" ", "_")
+            found = cls.__members__.get(wanted)
+            if found is None:
+                names = ", ".join(member.name.lower() for member in cls)
+                raise InvalidArgument(f"unknown category {category!r}; one of: {names}")
+            return found
+        if isinstance(category, bool) or not isinstance(category, int):
+            raise TypeError(f"a category is a Category or its name, not {category!r}")
+        try:
+            return cls(category)
+        except ValueError:
+            raise InvalidArgument(f"unknown category {category!r}") from None
 
 
 class ServerInformation(IntEnum):
@@ -205,7 +248,7 @@ _INTEGER_RANGES: Final = {
 }
 
 
-class Quality(IntEnum):
+class Quality(NamedIntEnum):
     """Quality of a value (attribute ``quality``)."""
 
     GOOD = 0
@@ -214,7 +257,7 @@ class Quality(IntEnum):
     BAD = 3
 
 
-class Stage(IntEnum):
+class Stage(NamedIntEnum):
     """Operational stages (``get_stage``).
 
     Xentara documents 0 to 3 for the WebSocket interface. The suspended stage has no

@@ -37,6 +37,7 @@ from __future__ import annotations
 import collections
 import copy
 import itertools
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
@@ -54,8 +55,21 @@ from .codec import (
     join_packets,
     parse_packet,
 )
-from .ids import Attribute
+from .ids import Attribute, Opcode
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
+
+#: Logs each request and received packet, decoded, at DEBUG level (never credentials:
+#: they travel in the HTTP handshake, not in messages).
+log = logging.getLogger("xentara_sync.protocol")
+
+
+def _name(opcode: int) -> str:
+    """The name of a request's opcode, or its number if it has none."""
+    try:
+        return Opcode(opcode).name.lower()
+    except ValueError:
+        return str(opcode)
+
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -252,10 +266,13 @@ class ClientSession(Operations):
         parts = []
         ids = []
         failed: list[tuple[Any, BaseException]] = []
+        debug = log.isEnabledFor(logging.DEBUG)
         while outbox:
             message_id, opcode, params = outbox.popleft()
             if message_id not in pending:
                 continue
+            if debug:
+                log.debug("%s: request %d %s %r", self.url, message_id, _name(opcode), params)
             try:
                 parts.append(encode_request(message_id, opcode, params))
                 ids.append(message_id)
@@ -293,6 +310,9 @@ class ClientSession(Operations):
         events: list[tuple[EventSink, Event]] = []
         errors: list[ProtocolError] = []
         pending = self._pending
+        if log.isEnabledFor(logging.DEBUG):
+            for packet in packets:
+                log.debug("%s: received %r", self.url, packet)
         for packet in packets:
             kind = type(packet)
             if kind is Success or kind is Failure:

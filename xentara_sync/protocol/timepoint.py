@@ -76,7 +76,7 @@ class TimePoint:
     def from_datetime(cls, value: _dt.datetime) -> TimePoint:
         """The instant of an aware :class:`~datetime.datetime` (naive means UTC)."""
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.UTC)
+            value = value.replace(tzinfo=_dt.timezone.utc)
         delta = value - _EPOCH
         return cls((delta.days * 86_400 + delta.seconds) * _NS_PER_S + delta.microseconds * 1000)
 
@@ -133,6 +133,6 @@ class TimePoint:
         return (TimePoint, (self.ns,))
 
 
-_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 TimePoint.MIN = TimePoint(_INT64_MIN)
 TimePoint.MAX = TimePoint(_INT64_MAX)

@@ -57,6 +57,10 @@ class XentaraClient:
         reconnect: re-establish a lost connection (with backoff), look the keys up
             again and renew the subscriptions; ``False``: a loss ends the client.
         max_reconnect_delay: the longest pause between two tries to reconnect (s).
+        username: the user name for HTTP Basic authentication, instead of
+            ``user@`` in the URL.
+        password: the password, as it is (no percent-encoding), instead of
+            ``:password@`` in the URL. It appears in no message, log or repr.
     """
 
     def __init__(
@@ -75,6 +79,8 @@ class XentaraClient:
         keepalive: float | None = DEFAULT_KEEPALIVE,
         reconnect: bool = True,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
         client = AsyncClient(
@@ -91,6 +97,8 @@ class XentaraClient:
             keepalive=keepalive,
             reconnect=reconnect,
             max_reconnect_delay=max_reconnect_delay,
+            username=username,
+            password=password,
         )
         self._attach(
             lambda thread: thread.run(
@@ -313,8 +321,12 @@ class XentaraClient:
         """``(primary key, Element)`` for every element under the root."""
         return [(key, Element(self, key)) for key in self._async]
 
-    def elements(self, category: Category | None = None) -> list[ElementInfo]:
-        """UUID and category of every element under the root, optionally of one category."""
+    def elements(self, category: Category | str | None = None) -> list[ElementInfo]:
+        """UUID and category of every element under the root, optionally of one category.
+
+        *category* is a :class:`~xentara_sync.protocol.Category` or its name
+        (``"data_point"``, ``"DATA_POINT"``); an unknown one raises :class:`ValueError`.
+        """
         return self._async.elements(category)
 
     # ------------------------------------------------------------------ reading and writing
@@ -367,6 +379,10 @@ class XentaraClient:
                 "read_many",
             )
         return self._execute(plan, timeout)  # type: ignore[no-any-return]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """``client[key] = value``: the same as ``client.write(key, value)``."""
+        self.write(key, value)
 
     def write(
         self,

@@ -277,9 +277,12 @@ class Subscription:
     def receive(self, timeout: float | None = None) -> Event:
         """The next event, waiting at most *timeout* seconds (None: the client's timeout).
 
-        Raises :class:`RequestTimeout` (a :class:`TimeoutError`) when none comes in
-        time and :class:`SubscriptionEnded` once the subscription has ended.
+        A subscription not started yet is started first, as iteration does. Raises
+        :class:`RequestTimeout` (a :class:`TimeoutError`) when none comes in time and
+        :class:`SubscriptionEnded` once the subscription has ended.
         """
+        if not self._core.active and not self._queue.closed:
+            self.start(timeout=timeout)
         wait = self._timeout if timeout is None else timeout
         try:
             return self._queue.get(wait)

@@ -21,11 +21,17 @@ if TYPE_CHECKING:
     from ..sync import XentaraClient
 
 __all__ = [
+    "PASSWORD_VARIABLE",
     "CommandError",
     "add_connection_arguments",
+    "add_credential_arguments",
+    "cli_terms",
+    "credentials",
+    "describe",
     "display",
     "error",
     "jsonable",
+    "non_negative_float",
     "non_negative_int",
     "parse_attribute",
     "parse_category",
@@ -33,6 +39,7 @@ __all__ = [
     "positive_float",
     "readable_file",
     "run_client",
+    "scrub",
     "set_examples",
 ]
 
@@ -50,14 +57,17 @@ class CommandError(Exception):
 # --------------------------------------------------------------------------- arguments
 
 
-def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+URL_HELP = (
+    "the Xentara WebSocket API: ws://HOST:PORT/api/ws or wss://HOST:PORT/api/ws "
+    "(credentials: --user, or USER:PASSWORD@ percent-encoded in the URL)"
+)
+
+
+def add_connection_arguments(
+    parser: argparse.ArgumentParser, *, url_help: str = URL_HELP, url_optional: bool = False
+) -> None:
     """Add the URL argument and the options every client command shares."""
-    parser.add_argument(
-        "url",
-        metavar="URL",
-        help="the Xentara WebSocket API: ws://HOST:PORT/api/ws or "
-        "wss://USER:PASSWORD@HOST:PORT/api/ws",
-    )
+    parser.add_argument("url", metavar="URL", nargs="?" if url_optional else None, help=url_help)
     group = parser.add_argument_group("connection")
     group.add_argument(
         "--root",
@@ -85,6 +95,91 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         type=readable_file,
         help="trust the CA certificates in FILE (PEM) for wss://",
     )
+    add_credential_arguments(group)
+
+
+#: The environment variable that holds the password of --user.
+PASSWORD_VARIABLE = "XENTARA_PASSWORD"
+
+
+def add_credential_arguments(group: Any) -> None:
+    """Add ``--user`` and ``--password-file`` to *group* (a parser or argument group)."""
+    group.add_argument(
+        "--user",
+        metavar="NAME",
+        help="authenticate as NAME (HTTP Basic); the password comes from --password-file "
+        f"or the environment variable {PASSWORD_VARIABLE}",
+    )
+    group.add_argument(
+        "--password-file",
+        metavar="FILE",
+        type=readable_file,
+        help="read the password of --user from the first line of FILE",
+    )
+
+
+def credentials(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The (username, password) of ``--user`` and ``--password-file`` / ``XENTARA_PASSWORD``.
+
+    The password of a file is its first line, without the line break. Without
+    ``--password-file``, :data:`PASSWORD_VARIABLE` is used when a user name is
+    given (by ``--user`` or in the URL) and the URL holds no password.
+    Raises :class:`CommandError` for a password file without a user.
+    """
+    import os
+    import urllib.parse
+
+    user = getattr(args, "user", None)
+    password_file = getattr(args, "password_file", None)
+    try:
+        parts = urllib.parse.urlsplit(getattr(args, "url", None) or "")
+        url_user, url_password = parts.username, parts.password
+    except ValueError:
+        url_user = url_password = None
+    if password_file is not None:
+        if user is None and url_user is None:
+            raise CommandError("--password-file needs --user (or a user name in the URL)")
+        with open(password_file, encoding="utf-8") as file:
+            password: str | None = file.readline().rstrip("\r\n")
+        return user, password
+    password = None
+    if (user is not None or url_user is not None) and url_password is None:
+        password = os.environ.get(PASSWORD_VARIABLE) or None
+    return user, password
+
+
+def secrets(args: argparse.Namespace) -> list[str]:
+    """Every form of the password the command line was given, for :func:`scrub`."""
+    import urllib.parse
+
+    found: set[str] = set()
+    try:
+        password = urllib.parse.urlsplit(getattr(args, "url", None) or "").password
+    except ValueError:
+        password = None
+    if password:
+        found |= {password, urllib.parse.unquote(password)}
+    try:
+        found.add(credentials(args)[1] or "")
+    except (CommandError, OSError):
+        pass
+    given = getattr(args, "password", None)  # simulate --password
+    if isinstance(given, str):
+        found.add(given)
+    return sorted(found - {""}, key=len, reverse=True)
+
+
+def scrub(text: str, args: argparse.Namespace) -> str:
+    """*text* without any password of the command line, however it got there.
+
+    >>> import argparse
+    >>> args = argparse.Namespace(url="ws://admin:s3cret@host/api/ws")
+    >>> scrub("cannot open ws://admin:s3cret@host/api/ws", args)
+    'cannot open ws://admin:***@host/api/ws'
+    """
+    for secret in secrets(args):
+        text = text.replace(secret, "***")
+    return text
 
 
 def set_examples(parser: argparse.ArgumentParser, examples: str) -> None:
@@ -111,6 +206,21 @@ def readable_file(text: str) -> str:
     except OSError as exc:
         raise argparse.ArgumentTypeError(f"cannot read {text!r}: {exc.strerror}") from None
     return text
+
+
+def non_negative_float(text: str) -> float:
+    """An ``argparse`` type: a finite number of 0 or more (seconds, say).
+
+    >>> non_negative_float("0"), non_negative_float("2.5")
+    (0.0, 2.5)
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a number of 0 or more: {text!r}")
+    return value
 
 
 def non_negative_int(text: str) -> int:
@@ -172,40 +282,65 @@ def connect(args: argparse.Namespace) -> XentaraClient:
     """A client connected as the common options say."""
     from ..sync import XentaraClient
 
+    username, password = credentials(args)
     return XentaraClient(
         args.url,
         root_element=args.root or None,
         verify_ssl=args.verify_ssl,
         timeout=args.timeout,
         cafile=args.cafile,
+        username=username,
+        password=password,
     )
 
 
-def run_client(args: argparse.Namespace, body: Callable[[XentaraClient], int]) -> int:
+def run_client(
+    args: argparse.Namespace,
+    body: Callable[[XentaraClient], int],
+    connector: Callable[[argparse.Namespace], XentaraClient] | None = None,
+) -> int:
     """Connect, run *body(client)*, close; every failure becomes one line on stderr.
 
-    Returns *body*'s status, 1 if connecting or a request failed, or a
-    :class:`CommandError`'s status. ``KeyboardInterrupt`` is passed on.
+    *connector* connects (default: :func:`connect`). Returns *body*'s status, 1 if
+    connecting or a request failed, or a :class:`CommandError`'s status.
+    ``KeyboardInterrupt`` is passed on.
     """
     from ..exceptions import TLSVerificationFailed, XentaraError
 
     try:
-        with connect(args) as client:
+        with (connector or connect)(args) as client:
             status = body(client)
         sys.stdout.flush()
         return status
     except CommandError as exc:
-        return error(_scrub(str(exc), args.url), exc.status)
+        return error(scrub(str(exc), args), exc.status)
     except TLSVerificationFailed as exc:
-        return error(_scrub(_tls_hint(str(exc)), args.url))
+        return error(scrub(_tls_hint(str(exc)), args))
     except XentaraError as exc:
-        return error(_scrub(str(exc), args.url))
+        return error(scrub(cli_terms(str(exc)), args))
     except BrokenPipeError:
         # The reader went away (``| head``): not an error of ours.
         _discard_stdout()
         return 0
     except (OSError, ValueError, TypeError) as exc:
-        return error(_scrub(_describe(exc), args.url))
+        return error(scrub(describe(exc), args))
+
+
+def cli_terms(message: str) -> str:
+    """A message of the library, its keyword arguments named as command-line options.
+
+    >>> cli_terms("pass them as username= and password=; root_element=None: the whole model")
+    "pass them as --user and --password-file; --root '': the whole model"
+    """
+    for keywords, options in (
+        ("username= and password=", "--user and --password-file"),
+        ("as username=", "with --user"),
+        ("as password=", "with --password-file"),
+        ("(username= or user@ in the URL)", "(--user, or user@ in the URL)"),
+        ("root_element=None", "--root ''"),
+    ):
+        message = message.replace(keywords, options)
+    return message
 
 
 def _tls_hint(message: str) -> str:
@@ -220,29 +355,19 @@ def _tls_hint(message: str) -> str:
     return hint
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
+    """One line about *exc*: its message, the file of an :class:`OSError`, else its type.
+
+    >>> describe(FileNotFoundError(2, "No such file or directory", "/nonexistent.json"))
+    'No such file or directory: /nonexistent.json'
+    >>> describe(OverflowError("bind(): port must be 0-65535."))
+    'bind(): port must be 0-65535.'
+    """
     if isinstance(exc, OSError) and exc.strerror:
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror}{where}"
-    return str(exc) or type(exc).__name__
-
-
-def _scrub(text: str, url: str) -> str:
-    """*text* without the password of *url*, however it got there.
-
-    >>> _scrub("cannot open ws://admin:s3cret@host/api/ws", "ws://admin:s3cret@host/api/ws")
-    'cannot open ws://admin:***@host/api/ws'
-    """
-    import urllib.parse
-
-    try:
-        password = urllib.parse.urlsplit(url).password
-    except ValueError:
-        password = None
-    for secret in {password, urllib.parse.unquote(password or "")} - {None, ""}:
-        assert secret is not None
-        text = text.replace(secret, "***")
-    return text
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 def _discard_stdout() -> None:

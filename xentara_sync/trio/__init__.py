@@ -30,6 +30,7 @@ from ..core import ClientCore
 from ..element import Element
 from ..model import Event
 from ..subscription import Subscription
+from . import _requirements  # noqa: F401  (before .backend: a clear ImportError)
 from .backend import TrioBackend
 
 __all__ = ["Element", "Event", "Subscription", "XentaraClient"]
@@ -67,6 +68,10 @@ class XentaraClient(ClientCore):
         reconnect: re-establish a lost connection (with backoff), look the keys up
             again and renew the subscriptions; ``False``: a loss ends the client.
         max_reconnect_delay: the longest pause between two tries to reconnect (s).
+        username: the user name for HTTP Basic authentication, instead of
+            ``user@`` in the URL.
+        password: the password, as it is (no percent-encoding), instead of
+            ``:password@`` in the URL. It appears in no message, log or repr.
     """
 
     _backend_factory = TrioBackend

@@ -1,0 +1,11 @@
+"""What pytest collects from the package itself (its doctests) on this interpreter."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+#: Paths pytest skips: the trio flavour needs Python 3.11+ and trio.
+collect_ignore_glob: list[str] = []
+if sys.version_info < (3, 11) or importlib.util.find_spec("trio") is None:
+    collect_ignore_glob.append("xentara_sync/trio/*.py")
