@@ -418,3 +418,28 @@ def test_drop_every_needs_a_positive_number(capsys: pytest.CaptureFixture[str]) 
             main(["simulate", "--drop-every", bad])
         assert info.value.code == 2
         assert "--drop-every" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flavour", [f.name for f in FLAVOURS])
+def test_fifty_disconnects_in_a_row_in_the_async_flavours(plant: Plant, flavour: str) -> None:
+    flavour_ = async_flavour(flavour)
+
+    async def main() -> None:
+        client = await flavour_.XentaraClient(plant.url)
+        async with client, client.subscribe(SETPOINT, 0, 0) as sub:
+            await sub.receive(timeout=5)
+            acknowledged = None
+            for round_ in range(50):
+                plant.sim.disconnect_all()
+                await reconnected(flavour_, client, round_ + 1)
+                await client.write(SETPOINT, float(round_), timeout=10)
+                acknowledged = float(round_)
+            assert await client.read(SETPOINT, timeout=10) == acknowledged
+            assert client.reconnects == 50 and sub.interruptions == 50
+            last = None
+            while last != acknowledged:
+                last = (await sub.receive(timeout=5)).value
+
+    threads = threading.active_count()
+    flavour_.run(main, timeout=60)
+    wait_for(lambda: threading.active_count() <= threads)
