@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import xentara_sync.connection as connection
+import xentara_sync.receiving as receiving
 from tests.client.faulty import FaultyServer, flood_messages
 from xentara_sync import XentaraClient
 from xentara_sync.simulator import Simulator
@@ -28,7 +28,7 @@ KEY = "Hardware.EtherCAT Bus.EL2624.Output 1"
 def main() -> None:
     off = "--off" in sys.argv
     if off:  # every message parsed on the loop thread, as before
-        connection.LARGE_MESSAGE = 1 << 62
+        receiving.LARGE_MESSAGE = 1 << 62
     flood = flood_messages()
     with (
         Simulator() as sim,

@@ -19,6 +19,7 @@ SANS_IO = [
     "element.py",
     "subscription.py",
     "connection.py",
+    "receiving.py",
     "core.py",
 ]
 IO_MODULES = {"asyncio", "trio", "websockets", "threading", "_thread", "socket", "selectors"}

@@ -22,7 +22,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Generator, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .endpoint import Endpoint, make_ssl_context
@@ -40,11 +39,10 @@ from .exceptions import (
     UsageError,
     XentaraError,
 )
-from .gcpause import paused_gc
 from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter
 from .model import ServerInfo
-from .protocol import Packet
-from .protocol.session import ClientSession, Plan, Received, parse_message
+from .protocol.session import ClientSession, Plan
+from .receiving import Receiving
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
 if TYPE_CHECKING:  # typing.Self is new in Python 3.11
@@ -57,10 +55,6 @@ log = logging.getLogger("xentara_sync")
 #: How many top-level elements the error for an unknown root element names.
 _TOP_LEVEL_SHOWN = 12
 
-#: Messages of at least this many bytes are parsed on a worker thread.
-LARGE_MESSAGE = 1 << 20
-#: Packets of a large message taken at a time, between which the loop runs others.
-PACKETS_PER_SLICE = 2000
 #: Seconds a request waits for its answer unless told otherwise.
 DEFAULT_TIMEOUT = 10.0
 #: The longest pause between two tries to reconnect, in seconds.
@@ -70,7 +64,7 @@ DEFAULT_MAX_RECONNECT_DELAY = 5.0
 DEFAULT_KEEPALIVE = 5.0
 
 
-class Connection:
+class Connection(Receiving):
     """The I/O side of a client: settings, one connection and its session.
 
     It opens the WebSocket, says the client hello, browses the root, runs
@@ -505,82 +499,6 @@ class Connection:
         finally:
             if not self._closed and transport is self._transport:
                 self._connection_lost(cause)
-
-    def _receive(self, data: bytes) -> None:
-        session = self._session
-        if session is None:
-            return
-        if self._backlog is not None or len(data) >= LARGE_MESSAGE:
-            self._queue_large(data)
-            return
-        self._deliver(session, session.receive_data(data))
-
-    def _queue_large(self, data: bytes) -> None:
-        """Digest *data* (and what follows it, in order) without holding up the loop."""
-        backlog = self._backlog
-        if backlog is None:
-            backlog = self._backlog = collections.deque()
-            self._backend.spawn(self._digest)
-        backlog.append(data)
-
-    async def _digest(self) -> None:
-        """Parse large messages on a worker thread; take their packets in slices.
-
-        A 13 MB message of 900,000 events takes about a second to decode and parse;
-        on the loop thread that second would stall every other client that shares
-        the loop. Later messages wait in the backlog, so the order is kept.
-        """
-        backlog = self._backlog
-        try:
-            while backlog:
-                data = backlog.popleft()
-                if len(data) < LARGE_MESSAGE:
-                    await self._take(parse_message(data))
-                    continue
-                # The collector is paused until the message's objects are gone again
-                # (see xentara_sync.gcpause): a collection would walk them all.
-                with paused_gc():
-                    await self._take(
-                        await self._backend.run_in_thread(partial(parse_message, data))
-                    )
-        finally:
-            self._backlog = None
-
-    async def _take(self, packets: list[Packet | ProtocolError]) -> None:
-        """Take *packets* in slices, letting the loop run others in between.
-
-        Each slice is dropped from the list once taken, so that freeing a huge
-        message's objects is sliced too.
-        """
-        while packets:
-            session = self._session
-            if session is None:
-                return
-            self._deliver(session, session.receive_packets(packets[:PACKETS_PER_SLICE]))
-            del packets[:PACKETS_PER_SLICE]
-            await self._backend.checkpoint()
-
-    def _deliver(self, session: ClientSession, received: Received) -> None:
-        answers, events, errors = received
-        for waiter, outcome in answers:
-            if waiter.done():
-                continue
-            if isinstance(outcome, BaseException):
-                waiter.set_exception(outcome)
-            else:
-                waiter.set_result(outcome)
-        for sink, event in events:
-            sink.put(event)
-        for error in errors:
-            if self._connecting:  # not Xentara's protocol: say so now, not at the timeout
-                failure = ProtocolError(
-                    f"{self.url} does not answer in the Xentara WebSocket protocol: {error}"
-                )
-                for waiter in session.take_all():
-                    if not waiter.done():
-                        waiter.set_exception(failure)
-            else:
-                log.warning("ignored a message from %s: %s", self.url, error)
 
     def _flush(self) -> None:
         """On the loop: send every queued request in one message."""
