@@ -299,6 +299,9 @@ def test_watch_ctrl_c_exits_0_without_traceback(simulator: Simulator) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal gives it, even under a shell that ignores it for its
+        # background jobs (the child would then never see a KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None

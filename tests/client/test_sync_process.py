@@ -16,6 +16,13 @@ from xentara_sync.simulator import Simulator
 OUTPUT = "Hardware.EtherCAT Bus.EL2624.Output 1"
 
 
+def default_sigint() -> None:
+    """In a child: Ctrl-C as an interactive shell gives it, even when this test runs
+    in the background of a shell without job control (which ignores SIGINT for its
+    children, and Python then installs no KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def python(code: str) -> subprocess.Popen[str]:
     """Start a Python program; the caller reads or waits for it."""
     return subprocess.Popen(
@@ -24,6 +31,7 @@ def python(code: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint if os.name == "posix" else None,
     )
 
 
