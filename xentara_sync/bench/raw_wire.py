@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from enum import IntEnum
 from typing import Any, Final
 
 import cbor2
@@ -36,6 +35,7 @@ from ..protocol.ids import (
     Opcode,
     PacketType,
     ReadParam,
+    SubscribeItemKey,
     SubscribeParam,
     UnsubscribeParam,
 )
@@ -43,7 +43,6 @@ from .plan import BenchError
 
 __all__ = [
     "HELLO",
-    "SubscriptionEntry",
     "changes",
     "connect_options",
     "lookup_params",
@@ -54,13 +53,6 @@ __all__ = [
     "subscribe_params",
     "unsubscribe_params",
 ]
-
-
-class SubscriptionEntry(IntEnum):
-    """Keys of one entry of the ``subscribe`` items (:attr:`SubscribeParam.ITEMS`)."""
-
-    ELEMENT = 0
-    ATTRIBUTES = 1
 
 
 #: The ``client_hello`` parameters: the one protocol version this package speaks.
@@ -133,7 +125,7 @@ def lookup_params(key: str) -> dict[int, Any]:
 def subscribe_params(elements: Sequence[uuid.UUID], subscription: uuid.UUID) -> dict[int, Any]:
     """The ``subscribe`` parameters for the values of *elements*: no throttle, no heartbeat."""
     items = [
-        {SubscriptionEntry.ELEMENT: element, SubscriptionEntry.ATTRIBUTES: [Attribute.VALUE]}
+        {SubscribeItemKey.ELEMENT: element, SubscribeItemKey.ATTRIBUTES: [Attribute.VALUE]}
         for element in elements
     ]
     return {SubscribeParam.ITEMS: items, SubscribeParam.DESIRED_ID: subscription}

@@ -28,7 +28,9 @@ __all__ = [
     "BrowseEntryKey",
     "BrowseParam",
     "Category",
+    "CheckAccessResult",
     "ClientHelloParam",
+    "ClientHelloResult",
     "DataType",
     "ErrorCode",
     "ErrorKey",
@@ -40,12 +42,15 @@ __all__ = [
     "NamedIntEnum",
     "Opcode",
     "PacketType",
+    "PasswordKey",
     "Quality",
     "ReadParam",
     "ServerInformation",
+    "ServerInformationParam",
     "SessionParam",
     "Stage",
     "SubSessionParam",
+    "SubscribeItemKey",
     "SubscribeParam",
     "UnsubscribeParam",
     "WriteParam",
@@ -491,6 +496,39 @@ class WriteParam(IntEnum):
     ATTRIBUTE = 1
     VALUE = 2
     SUB_SESSION = 3
+
+
+class ServerInformationParam(IntEnum):
+    """``server_information`` parameters."""
+
+    ITEMS = 0
+
+
+class ClientHelloResult(IntEnum):
+    """Keys of the ``client_hello`` result."""
+
+    VERSION = 0
+
+
+class CheckAccessResult(IntEnum):
+    """Keys of the ``check_access`` result."""
+
+    READ = 0
+    WRITE = 1
+
+
+class SubscribeItemKey(IntEnum):
+    """Keys of one item of ``subscribe``'s array: an element and its attributes."""
+
+    ELEMENT = 0
+    ATTRIBUTES = 1
+
+
+class PasswordKey(IntEnum):
+    """Keys of the map inside a password (tag 123) of ``create_sub_session``."""
+
+    USER = 0
+    PASSWORD = 1
 
 
 class SubscribeParam(IntEnum):

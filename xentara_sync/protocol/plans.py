@@ -50,6 +50,8 @@ from .ids import (
     MetaDataParam,
     Opcode,
     ReadParam,
+    ServerInformationParam,
+    SubscribeItemKey,
     SubscribeParam,
     UnsubscribeParam,
     WriteParam,
@@ -67,8 +69,6 @@ RequestSpec = tuple[int, Mapping[int, Any] | None]
 _READ: Final = Opcode.READ
 _ELEMENT: Final = ReadParam.ELEMENT
 _ATTRIBUTES: Final = ReadParam.ATTRIBUTES
-#: server_information's one parameter: the items wanted.
-_INFO_ITEMS: Final = 0
 _DEFAULT_ATTRIBUTES: Final[list[str | int | uuid.UUID]] = [
     "value",
     "quality",
@@ -214,7 +214,7 @@ class Operations:
     def plan_start(self, root_element: str | None) -> Plan:
         """Server information and the root element's UUID, in one message."""
         requests: list[RequestSpec] = [
-            (Opcode.SERVER_INFORMATION, {_INFO_ITEMS: replies.SERVER_INFO_ITEMS}),
+            (Opcode.SERVER_INFORMATION, {ServerInformationParam.ITEMS: replies.SERVER_INFO_ITEMS}),
         ]
         if root_element:
             requests.append((Opcode.LOOKUP, {LookupParam.PRIMARY_KEY: root_element}))
@@ -408,9 +408,9 @@ class Operations:
     ) -> Plan:
         """Subscribe to one attribute of *elements* under *subscription_id*."""
         params: dict[int, Any] = {
-            # Each item has a read's shape: {0: element, 1: [attributes]}.
             SubscribeParam.ITEMS: [
-                {_ELEMENT: element.uuid, _ATTRIBUTES: [attribute]} for element in elements
+                {SubscribeItemKey.ELEMENT: element.uuid, SubscribeItemKey.ATTRIBUTES: [attribute]}
+                for element in elements
             ],
             SubscribeParam.DESIRED_ID: subscription_id,
         }
@@ -444,7 +444,7 @@ class Operations:
             self.server_info = info
             return info
 
-        params = {_INFO_ITEMS: replies.SERVER_INFO_ITEMS}
+        params: dict[int, Any] = {ServerInformationParam.ITEMS: replies.SERVER_INFO_ITEMS}
         return Plan("server_information", None, [(Opcode.SERVER_INFORMATION, params)], finish)
 
     def plan_get_stage(self) -> Plan:

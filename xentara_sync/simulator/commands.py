@@ -21,15 +21,20 @@ from ..protocol import (
     PROTOCOL_VERSION,
     BrowseParam,
     Category,
+    CheckAccessResult,
     ClientHelloParam,
+    ClientHelloResult,
     ErrorCode,
     LookupParam,
     MetaData,
     MetaDataParam,
     Opcode,
+    PasswordKey,
     ReadParam,
     ServerInformation,
+    ServerInformationParam,
     SessionParam,
+    SubscribeItemKey,
     SubscribeParam,
     SubSessionParam,
     UnsubscribeParam,
@@ -61,33 +66,7 @@ __all__ = ["Commands"]
 
 E = ErrorCode
 
-# Keys and tags of the protocol that protocol.ids has no enum for.
-
-
-class _ServerInformationParam(IntEnum):
-    """``server_information`` parameters."""
-
-    ITEMS = 0
-
-
-class _HelloResult(IntEnum):
-    """Keys of the ``client_hello`` result."""
-
-    VERSION = 0
-
-
-class _AccessResult(IntEnum):
-    """Keys of the ``check_access`` result."""
-
-    READ = 0
-    WRITE = 1
-
-
-class _SubscribeEntry(IntEnum):
-    """Keys of one entry of ``subscribe``'s subscription array."""
-
-    ELEMENT = 0
-    ATTRIBUTES = 1
+# The tags of authentication information, which protocol.tags does not name.
 
 
 class _AuthTag(IntEnum):
@@ -99,13 +78,6 @@ class _AuthTag(IntEnum):
 
 
 _AUTH_TAGS: Final = frozenset(_AuthTag)
-
-
-class _PasswordKey(IntEnum):
-    """Keys of the map inside a password (tag 123)."""
-
-    USER = 0
-    PASSWORD = 1
 
 
 class Commands:
@@ -168,13 +140,13 @@ class Commands:
         if not low <= PROTOCOL_VERSION <= high:
             raise invalid(f"unsupported protocol version: this server speaks {PROTOCOL_VERSION}")
         self.hello = True
-        return {_HelloResult.VERSION: PROTOCOL_VERSION}
+        return {ClientHelloResult.VERSION: PROTOCOL_VERSION}
 
     def server_information(self, params: Params) -> Any:
-        items = get(params, _ServerInformationParam.ITEMS, "server_information_ids")
+        items = get(params, ServerInformationParam.ITEMS, "server_information_ids")
         if not isinstance(items, list):
             raise invalid_parameter(
-                _ServerInformationParam.ITEMS, "server_information_ids", "must be an array"
+                ServerInformationParam.ITEMS, "server_information_ids", "must be an array"
             )
         engine = self.engine
         known = {
@@ -292,11 +264,11 @@ class Commands:
         for item in items:
             if not isinstance(item, Mapping):
                 raise invalid("subscription entries must be maps {0: element, 1: [attributes]}")
-            element = self._element(get_uuid(item, _SubscribeEntry.ELEMENT, "element_uuid"))
-            keys = get(item, _SubscribeEntry.ATTRIBUTES, "attribute_ids")
+            element = self._element(get_uuid(item, SubscribeItemKey.ELEMENT, "element_uuid"))
+            keys = get(item, SubscribeItemKey.ATTRIBUTES, "attribute_ids")
             if not isinstance(keys, list) or not keys:
                 raise invalid(
-                    f"entry key {int(_SubscribeEntry.ATTRIBUTES)} (attribute_ids) "
+                    f"entry key {int(SubscribeItemKey.ATTRIBUTES)} (attribute_ids) "
                     "must be a non-empty array"
                 )
             by_key = element.table.by_key
@@ -373,17 +345,17 @@ class Commands:
         body = auth.value
         if (
             not isinstance(body, Mapping)
-            or not isinstance(body.get(_PasswordKey.USER), str)
-            or not isinstance(body.get(_PasswordKey.PASSWORD), str)
+            or not isinstance(body.get(PasswordKey.USER), str)
+            or not isinstance(body.get(PasswordKey.PASSWORD), str)
         ):
             raise invalid(
-                f"tag {int(_AuthTag.PASSWORD)} must hold {{{int(_PasswordKey.USER)}: user name, "
-                f"{int(_PasswordKey.PASSWORD)}: password}} as text strings"
+                f"tag {int(_AuthTag.PASSWORD)} must hold {{{int(PasswordKey.USER)}: user name, "
+                f"{int(PasswordKey.PASSWORD)}: password}} as text strings"
             )
         engine = self.engine
         user: User | None = None
         if engine.users:
-            user = engine.authenticate(body[_PasswordKey.USER], body[_PasswordKey.PASSWORD])
+            user = engine.authenticate(body[PasswordKey.USER], body[PasswordKey.PASSWORD])
             if user is None:
                 raise Fail(E.ACCESS_DENIED, "access denied: wrong user name or password")
         session_id = desired if desired is not None else uuid.uuid4()
@@ -401,7 +373,7 @@ class Commands:
         if session_id not in self.sub_sessions:
             raise Fail(E.UNKNOWN_SESSION, f"unknown session Id {session_id}")
         read, write = rights((self.user, self.sub_sessions[session_id]))
-        return {_AccessResult.READ: read, _AccessResult.WRITE: write}
+        return {CheckAccessResult.READ: read, CheckAccessResult.WRITE: write}
 
 
 _META_DATA: Final[dict[int, Callable[[Element], Any]]] = {
