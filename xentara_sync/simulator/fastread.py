@@ -52,6 +52,7 @@ from ..protocol import (
     fault,
     wrap,
 )
+from ..protocol.framing import _head
 from ..protocol.tags import TAG_UUID, TAG_VALUE
 from .elements import Element
 
@@ -65,19 +66,6 @@ _TEXT: Final = 0x60
 _ARRAY: Final = 0x80
 _MAP: Final = 0xA0
 _TAG: Final = 0xC0
-
-
-def _head(major: int, value: int) -> bytes:
-    """The head of a CBOR item of major type *major* (shifted) with argument *value*."""
-    if value < 24:
-        return bytes((major | value,))
-    if value < 0x100:
-        return bytes((major | 24, value))
-    if value < 0x10000:
-        return bytes((major | 25,)) + value.to_bytes(2, "big")
-    if value < 0x100000000:
-        return bytes((major | 26,)) + value.to_bytes(4, "big")
-    return bytes((major | 27,)) + value.to_bytes(8, "big")
 
 
 #: One read request: message id (an unsigned integer), element UUID, attribute
