@@ -279,12 +279,14 @@ class Connection(Receiving):
         self._reader = backend.spawn(lambda: self._read_loop(transport))
         self._connecting = True
         try:
-            await self._execute(session.plan_hello(), self.connect_timeout)
+            await self._execute(session, session.plan_hello(), self.connect_timeout)
             try:
-                await self._execute(session.plan_start(self.root_element), self.connect_timeout)
+                await self._execute(
+                    session, session.plan_start(self.root_element), self.connect_timeout
+                )
             except UnknownElement as exc:
                 raise await self._unknown_root(exc) from None
-            await self._execute(session.plan_browse_root(), self.connect_timeout)
+            await self._execute(session, session.plan_browse_root(), self.connect_timeout)
         finally:
             self._connecting = False
 
@@ -293,7 +295,7 @@ class Connection(Receiving):
         session = self._session
         assert session is not None
         try:
-            await self._execute(session.plan_browse_root(), self.connect_timeout)
+            await self._execute(session, session.plan_browse_root(), self.connect_timeout)
         except Exception:  # the original error is still the one to raise
             return error
         top = [key for key in session.index if "." not in key]
@@ -542,9 +544,10 @@ class Connection(Receiving):
             if not waiter.done():
                 waiter.set_exception(error)
 
-    async def _execute(self, plan: Plan, timeout: float | None) -> Any:
-        """Send the plan's requests in one message and return its result."""
-        session = self._check_open()
+    async def _execute(self, session: ClientSession, plan: Plan, timeout: float | None) -> Any:
+        """Send the plan's requests in one message on *session*, the one it was built
+        on, and return its result. If that connection has ended meanwhile, sending
+        raises its error: a plan never carries one connection's UUIDs to the next."""
         create = self._backend.create_waiter
         waiters = [create() for _ in plan.requests]
         ids = session.send(plan.requests, waiters)

@@ -21,6 +21,7 @@ from .exceptions import ConnectionClosed, UnknownElement
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Stage
+from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
@@ -42,21 +43,22 @@ class ClientCore(Connection):
             raise UnknownElement(operation="find", element=key)
         return session.element_info(key)
 
-    async def _resolve(self, key: str, timeout: float | None) -> tuple[ElementInfo, int | None]:
-        """The element a key names, and the attribute if the key ends with one
-        (``"Hardware.Sensor.quality"``). Unknown keys are looked up on the server."""
-        session = self._check_open()
+    async def _resolve(
+        self, session: ClientSession, key: str, timeout: float | None
+    ) -> tuple[ElementInfo, int | None]:
+        """The element a key names on *session*, and the attribute if the key ends with
+        one (``"Hardware.Sensor.quality"``). Unknown keys are looked up on the server."""
         found = session.known(key)
         if found is not None:
             return found
         try:
-            info = await self._execute(session.plan_lookup(key), timeout)
+            info = await self._execute(session, session.plan_lookup(key), timeout)
         except UnknownElement:
             prefix, _, last = key.rpartition(".")
             attribute = Attribute.from_name(last) if prefix else None
             if attribute is not None:
                 try:
-                    element, _ = await self._resolve(prefix, timeout)
+                    element, _ = await self._resolve(session, prefix, timeout)
                 except UnknownElement:
                     pass
                 else:
@@ -127,10 +129,10 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         plan = session.plan_read(key, attribute)
         if plan is None:  # not known here: look it up first
-            element = await self._resolve(key, timeout)
+            element = await self._resolve(session, key, timeout)
             plan = session.plan_read(key, attribute, element=element)
         assert plan is not None
-        return await self._execute(plan, timeout)
+        return await self._execute(session, plan, timeout)
 
     async def read_attributes(
         self,
@@ -144,10 +146,10 @@ class ClientCore(Connection):
         *attributes* defaults to value, quality, change time and update time; the
         result is keyed by the attributes as given. A failing attribute raises.
         """
-        await self._ready(timeout)
-        element, _ = await self._resolve(key, timeout)
-        plan = self._check_open().plan_read_attributes(key, element, attributes)
-        return await self._execute(plan, timeout)  # type: ignore[no-any-return]
+        session = await self._ready(timeout)
+        element, _ = await self._resolve(session, key, timeout)
+        plan = session.plan_read_attributes(key, element, attributes)
+        return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def read_many(
         self,
@@ -164,27 +166,27 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         plan = session.plan_read_many(keys, attribute)
         if plan is None:
-            elements = [await self._resolve(key, timeout) for key in keys]
+            elements = [await self._resolve(session, key, timeout) for key in keys]
             plan = session.plan_read_many(keys, attribute, elements=elements)
         assert plan is not None
-        return await self._execute(plan, timeout)  # type: ignore[no-any-return]
+        return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ metadata
 
     async def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""
-        await self._ready(timeout)
-        element, _ = await self._resolve(key, timeout)
-        return await self._element_metadata(element, key, timeout)
+        session = await self._ready(timeout)
+        element, _ = await self._resolve(session, key, timeout)
+        return await self._element_metadata(session, element, key, timeout)
 
     async def _element_metadata(
-        self, element: ElementInfo, key: str, timeout: float | None
+        self, session: ClientSession, element: ElementInfo, key: str, timeout: float | None
     ) -> ElementMetadata:
-        session = self._check_open()
         cached = session.metadata(element.uuid)
         if cached is not None:
             return cached
-        return await self._execute(session.plan_metadata(key, element), timeout)  # type: ignore[no-any-return]
+        plan = session.plan_metadata(key, element)
+        return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ writing
 
@@ -205,11 +207,11 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         plan = session.plan_write(key, value, attribute)
         if plan is None:  # the name or the metadata must be asked for first
-            element = await self._resolve(key, timeout)
-            await self._element_metadata(element[0], key, timeout)
+            element = await self._resolve(session, key, timeout)
+            await self._element_metadata(session, element[0], key, timeout)
             plan = session.plan_write(key, value, attribute, element=element)
         assert plan is not None
-        await self._execute(plan, timeout)
+        await self._execute(session, plan, timeout)
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -242,22 +244,22 @@ class ClientCore(Connection):
         self, subscription: Subscription, sink: EventSink, timeout: float | None
     ) -> uuid.UUID:
         """Subscribe on the server; returns the subscription's id."""
-        await self._ready(timeout)
+        session = await self._ready(timeout)
         subscription_id = uuid.uuid4()
-        await self._subscribe(subscription, sink, subscription_id, timeout)
+        await self._subscribe(session, subscription, sink, subscription_id, timeout)
         self._subscriptions[subscription] = sink
         return subscription_id
 
     async def _subscribe(
         self,
+        session: ClientSession,
         subscription: Subscription,
         sink: EventSink,
         subscription_id: uuid.UUID,
         timeout: float | None,
     ) -> None:
-        session = self._check_open()
         attribute = attribute_key(subscription.attribute)
-        elements = [(await self._resolve(key, timeout))[0] for key in subscription.keys]
+        elements = [(await self._resolve(session, key, timeout))[0] for key in subscription.keys]
         plan = session.plan_subscribe(
             subscription.keys,
             elements,
@@ -271,7 +273,7 @@ class ClientCore(Connection):
         subscription.routes = routes
         session.add_routes(routes, sink)
         try:
-            await self._execute(plan, timeout)
+            await self._execute(session, plan, timeout)
         except BaseException:
             session.remove_routes(routes, sink)
             raise
@@ -280,10 +282,13 @@ class ClientCore(Connection):
         """Subscribe again with the same ids: keys are looked up anew (a restarted
         server may give elements new UUIDs); a key that is gone ends its subscription
         with :class:`UnknownElement`."""
+        session = self._check_open()
         for subscription, sink in list(self._subscriptions.items()):
             subscription_id = subscription.id or uuid.uuid4()
             try:
-                await self._subscribe(subscription, sink, subscription_id, self.connect_timeout)
+                await self._subscribe(
+                    session, subscription, sink, subscription_id, self.connect_timeout
+                )
             except UnknownElement as exc:
                 self._subscriptions.pop(subscription, None)
                 subscription._end(exc)
@@ -301,7 +306,7 @@ class ClientCore(Connection):
             return
         plan = session.plan_unsubscribe(subscription.keys, subscription.id)
         try:
-            await self._execute(plan, timeout)
+            await self._execute(session, plan, timeout)
         except ConnectionClosed:
             pass
 
@@ -309,13 +314,13 @@ class ClientCore(Connection):
 
     async def server_information(self, *, timeout: float | None = None) -> ServerInfo:
         """Version, user name and model file path of the server."""
-        plan = (await self._ready(timeout)).plan_server_information()
-        return await self._execute(plan, timeout)  # type: ignore[no-any-return]
+        session = await self._ready(timeout)
+        return await self._execute(session, session.plan_server_information(), timeout)  # type: ignore[no-any-return]
 
     async def get_stage(self, *, timeout: float | None = None) -> Stage | int:
         """The server's operational stage (:class:`~xentara_sync.protocol.Stage`)."""
-        plan = (await self._ready(timeout)).plan_get_stage()
-        return await self._execute(plan, timeout)  # type: ignore[no-any-return]
+        session = await self._ready(timeout)
+        return await self._execute(session, session.plan_get_stage(), timeout)  # type: ignore[no-any-return]
 
 
 def subscription_keys(key: str | Iterable[str]) -> tuple[str, ...]:

@@ -160,17 +160,24 @@ class XentaraClient:
                 self._dispatcher_thread = Dispatcher("xentara-sync-callbacks")
             return self._dispatcher_thread
 
-    def _plan(self, make: Callable[[ClientSession], Plan | None]) -> Plan | None:
-        """The plan *make* builds on the live session, or None (closed, or the
-        operation needs the general path: a look-up first)."""
+    def _plan(
+        self, make: Callable[[ClientSession], Plan | None]
+    ) -> tuple[ClientSession, Plan] | None:
+        """The plan *make* builds on the live session, with that session; or None
+        (closed, reconnecting, or the operation needs a look-up first: then the
+        coroutine path runs, and waits for the connection if need be).
+
+        The plan is sent on the session it was built on: if that connection ends
+        meanwhile, sending raises instead of carrying its UUIDs to the next one.
+        """
         session = self._async.session
         if self._closed or session is None or not session.open:
-            return None  # closed, or reconnecting: the coroutine path waits for it
-        return make(session)
+            return None
+        plan = make(session)
+        return None if plan is None else (session, plan)
 
-    def _execute(self, plan: Plan, timeout: float | None) -> Any:
-        session = self._async.session
-        assert session is not None
+    def _execute(self, planned: tuple[ClientSession, Plan], timeout: float | None) -> Any:
+        session, plan = planned
         wait = self._async.timeout if timeout is None else timeout
         return execute(session, self._thread, plan, wait)
 
@@ -339,14 +346,14 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> Any:
         """The current value of element *key* (or of another *attribute*)."""
-        plan = self._plan(lambda session: session.plan_read(key, attribute))
-        if plan is None:  # a look-up first: the general path
+        planned = self._plan(lambda session: session.plan_read(key, attribute))
+        if planned is None:  # a look-up first: the general path
             return self._run(
                 lambda: self._async.read(key, attribute=attribute, timeout=timeout),
                 timeout,
                 f"read {key!r}",
             )
-        return self._execute(plan, timeout)
+        return self._execute(planned, timeout)
 
     def read_attributes(
         self,
@@ -371,14 +378,14 @@ class XentaraClient:
     ) -> dict[str, Any]:
         """The values of many elements, read in one message: ``{key: value}``."""
         keys = list(keys)
-        plan = self._plan(lambda session: session.plan_read_many(keys, attribute))
-        if plan is None:
+        planned = self._plan(lambda session: session.plan_read_many(keys, attribute))
+        if planned is None:
             return self._run(
                 lambda: self._async.read_many(keys, attribute=attribute, timeout=timeout),
                 timeout,
                 "read_many",
             )
-        return self._execute(plan, timeout)  # type: ignore[no-any-return]
+        return self._execute(planned, timeout)  # type: ignore[no-any-return]
 
     def __setitem__(self, key: str, value: Any) -> None:
         """``client[key] = value``: the same as ``client.write(key, value)``."""
@@ -393,15 +400,15 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> None:
         """Write *value* to element *key*, checked against its data type first."""
-        plan = self._plan(lambda session: session.plan_write(key, value, attribute))
-        if plan is None:  # unknown name or no metadata yet: the general path asks
+        planned = self._plan(lambda session: session.plan_write(key, value, attribute))
+        if planned is None:  # unknown name or no metadata yet: the general path asks
             self._run(
                 lambda: self._async.write(key, value, attribute=attribute, timeout=timeout),
                 timeout,
                 f"write {key!r}",
             )
             return
-        self._execute(plan, timeout)
+        self._execute(planned, timeout)
 
     def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""
