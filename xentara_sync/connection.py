@@ -39,7 +39,7 @@ from .exceptions import (
     UsageError,
     XentaraError,
 )
-from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter
+from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter, fail_waiters
 from .model import ServerInfo
 from .protocol.session import ClientSession, Plan
 from .receiving import Receiving
@@ -364,9 +364,7 @@ class Connection(Receiving):
         if session is None:
             return []
         waiters, sinks = session.connection_ended(error)
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_exception(error)
+        fail_waiters(waiters, error)
         return sinks
 
     def _end_connection(
@@ -376,9 +374,7 @@ class Connection(Receiving):
         for sink in self._fail_session(error):
             sink.close(end_subscriptions_with)
         waiters, self._ready_waiters = self._ready_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_exception(error)
+        fail_waiters(waiters, error)
         subscriptions, self._subscriptions = self._subscriptions, {}
         for subscription in subscriptions:
             subscription._end(end_subscriptions_with)
@@ -509,8 +505,7 @@ class Connection(Receiving):
             return
         data, ids, failed = session.data_to_send()
         for waiter, error in failed:
-            if not waiter.done():
-                waiter.set_exception(error)
+            fail_waiters((waiter,), error)
         if data is None:
             return
         send_nowait = getattr(self._transport, "send_nowait", None)
@@ -540,9 +535,7 @@ class Connection(Receiving):
             return
         if not isinstance(error, ClientClosed):
             error = ConnectionLost(f"the connection to {self.url} was lost: {error}")
-        for waiter in session.take(ids):
-            if not waiter.done():
-                waiter.set_exception(error)
+        fail_waiters(session.take(ids), error)
 
     async def _execute(self, session: ClientSession, plan: Plan, timeout: float | None) -> Any:
         """Send the plan's requests in one message on *session*, the one it was built

@@ -8,13 +8,13 @@ the :class:`Backend` of its flavour (:mod:`xentara_sync.aio.backend`,
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from .endpoint import Endpoint
 from .protocol.session import EventSink
 
-__all__ = ["Backend", "EventSink", "TaskHandle", "Transport", "Waiter"]
+__all__ = ["Backend", "EventSink", "TaskHandle", "Transport", "Waiter", "fail_waiters"]
 
 T = TypeVar("T")
 
@@ -31,6 +31,13 @@ class Waiter(Protocol):
     async def wait(self, timeout: float | None) -> Any:
         """The result; raises the set exception, or :class:`TimeoutError` after *timeout*."""
         ...
+
+
+def fail_waiters(waiters: Iterable[Waiter], error: BaseException) -> None:
+    """Raise *error* in every waiter that still waits."""
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_exception(error)
 
 
 class Transport(Protocol):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .exceptions import ProtocolError
 from .gcpause import paused_gc
+from .interfaces import fail_waiters
 from .protocol import Packet
 from .protocol.session import ClientSession, Received, parse_message
 
@@ -116,8 +117,6 @@ class Receiving:
                 failure = ProtocolError(
                     f"{self.url} does not answer in the Xentara WebSocket protocol: {error}"
                 )
-                for waiter in session.take_all():
-                    if not waiter.done():
-                        waiter.set_exception(failure)
+                fail_waiters(session.take_all(), failure)
             else:
                 log.warning("ignored a message from %s: %s", self.url, error)

@@ -65,7 +65,6 @@ METADATA_ITEMS: Final = [
     MetaData.HAS_CHILDREN,
 ]
 
-_FAULT: Final = AttributeFault
 
 
 def read_value(result: Any, wanted: int | uuid.UUID, key: str) -> Any:
@@ -75,7 +74,7 @@ def read_value(result: Any, wanted: int | uuid.UUID, key: str) -> Any:
     except (KeyError, TypeError, IndexError):
         raise ProtocolError(f"read {key!r}: the answer lacks attribute {quote(wanted)}") from None
     value = unwrap(item)
-    if type(value) is _FAULT:
+    if type(value) is AttributeFault:
         raise ServerError.from_code(value.code, value.text, operation="read", element=key)
     return convert_value(wanted, value)
 
