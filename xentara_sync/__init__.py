@@ -51,8 +51,8 @@ if TYPE_CHECKING:
     from .protocol import Quality as Quality
     from .protocol import Stage as Stage
     from .protocol import TimePoint as TimePoint
-    from .sync import SubSession as SubSession
     from .sync import Subscription as Subscription
+    from .sync import SubSession as SubSession
     from .sync import XentaraClient as XentaraClient
 
 _LAZY = {
