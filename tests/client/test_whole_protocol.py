@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ USERS = [
     User("blind", "blind-pw", read=False, write=False),
     User("dashboard", token="dashboard-token-4567", write=False),
 ]
-SERVICE = {"username": "service", "password": "service-pw"}
+SERVICE: dict[str, Any] = {"username": "service", "password": "service-pw"}
 
 
 @pytest.fixture(params=FLAVOURS, ids=lambda f: f.name)
@@ -256,9 +257,10 @@ def test_closing_the_client_closes_its_sub_sessions(
     async def main() -> None:
         client = await flavour.XentaraClient(users_simulator.url, **SERVICE)
         sub = await client.sub_session("viewer", "viewer-pw")
-        assert not sub.closed
+        states = [sub.closed]
         await client.close()
-        assert sub.closed
+        states.append(sub.closed)
+        assert states == [False, True]
         with pytest.raises(SubSessionClosed, match="closed with its client"):
             await sub.check_access()
         await sub.close()  # nothing to send
