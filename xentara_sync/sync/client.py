@@ -458,29 +458,30 @@ class XentaraClient:
             )
         return self._execute(planned, timeout)  # type: ignore[no-any-return]
 
-    def _stage_change(self, opcode: Opcode, timeout: float | None) -> None:
+    def _stage_change(
+        self,
+        opcode: Opcode,
+        coroutine: Callable[[], Coroutine[Any, Any, None]],
+        timeout: float | None,
+    ) -> None:
         planned = self._plan(lambda session: session.plan_stage_change(opcode))
         if planned is None:  # closed or reconnecting: the general path says or waits
-            self._run(
-                lambda: getattr(self._async, opcode.name.lower())(timeout=timeout),
-                timeout,
-                opcode.name.lower(),
-            )
+            self._run(coroutine, timeout, opcode.name.lower())
             return
         self._execute(planned, timeout)
 
     def suspend(self, *, timeout: float | None = None) -> None:
         """Suspend the server: operational to suspended (``suspend``)."""
-        self._stage_change(Opcode.SUSPEND, timeout)
+        self._stage_change(Opcode.SUSPEND, lambda: self._async.suspend(timeout=timeout), timeout)
 
     def resume(self, *, timeout: float | None = None) -> None:
         """Resume a suspended server (``resume``)."""
-        self._stage_change(Opcode.RESUME, timeout)
+        self._stage_change(Opcode.RESUME, lambda: self._async.resume(timeout=timeout), timeout)
 
     def shutdown(self, *, timeout: float | None = None) -> None:
         """Stop the server (``shutdown``); it closes the connection then, so close
         the client when you are done."""
-        self._stage_change(Opcode.SHUTDOWN, timeout)
+        self._stage_change(Opcode.SHUTDOWN, lambda: self._async.shutdown(timeout=timeout), timeout)
 
     def sub_session(
         self, username: str, password: str, *, timeout: float | None = None
