@@ -66,7 +66,9 @@ def test_browse_of_the_root_sends_its_uuid_and_nothing_else(operations: Operatio
 
 def test_browse_as_the_official_client_sends_it(operations: Operations) -> None:
     # [O] "depth 2, only element groups and data points": {0: uuid, 1: 2, 2: [1, 2]}
-    plan = operations.plan_browse("Group 1.Data Point 1", depth=2, category=["element_group", 2])
+    plan = operations.plan_browse(
+        "Group 1.Data Point 1", depth=2, category=["element_group", Category.DATA_POINT]
+    )
     assert plan is not None
     assert wire(plan) == [[0, 0, Opcode.BROWSE, {0: POINT, 1: 2, 2: [1, 2]}]]
 
