@@ -4,12 +4,15 @@ the flat API; the clients' own tests are in ``tests/client/test_whole_protocol*.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from tests.simulator.test_cli import Process
 from tests.simulator.test_shutdown_and_passwords import simulate
@@ -74,6 +77,32 @@ def test_token_and_user_exclude_each_other(
     assert status == 1
     line = one_error_line(err)
     assert "not both" in line and TOKEN not in line
+
+
+def test_the_simulator_offers_both_schemes_and_refuses_a_wrong_token(
+    token_simulator: Simulator,
+) -> None:
+    async def refused(headers: dict[str, str]) -> InvalidStatus:
+        with pytest.raises(InvalidStatus) as caught:
+            async with connect(token_simulator.url, additional_headers=headers):
+                pass
+        return caught.value
+
+    async def main() -> None:
+        missing = await refused({})
+        assert missing.response.status_code == 401
+        assert missing.response.headers.get_all("WWW-Authenticate") == [
+            'Basic realm="Xentara"',
+            'Bearer realm="Xentara"',
+        ]
+        wrong = await refused({"Authorization": f"Bearer {TOKEN}x"})
+        assert wrong.response.status_code == 401
+        async with connect(
+            token_simulator.url, additional_headers={"Authorization": f"bearer  {TOKEN}"}
+        ):
+            pass  # the scheme's case and spaces around the token do not matter
+
+    asyncio.run(asyncio.wait_for(main(), 20))
 
 
 def test_flat_open_session_with_a_token(token_simulator: Simulator) -> None:

@@ -28,12 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from ..exceptions import (
-    InvalidArgument,
-    MissingAttribute,
-    ServerError,
-    UnknownElement,
-)
+from ..exceptions import InvalidArgument, MissingAttribute, ServerError, UnknownElement
 from ..model import (
     AttributeInfo,
     ElementIndex,
