@@ -52,11 +52,13 @@ if TYPE_CHECKING:
     from .protocol import Stage as Stage
     from .protocol import TimePoint as TimePoint
     from .sync import Subscription as Subscription
+    from .sync import SubSession as SubSession
     from .sync import XentaraClient as XentaraClient
 
 _LAZY = {
     "XentaraClient": "xentara_sync.sync",
     "Subscription": "xentara_sync.sync",
+    "SubSession": "xentara_sync.sync",
     "Element": "xentara_sync.element",
     "Event": "xentara_sync.model",
     "AttributeInfo": "xentara_sync.model",

@@ -67,7 +67,7 @@ def plain_text(text: str) -> str:
 
 #: Options that name a file to read, by their ``dest``, in any command (a model
 #: file is checked by the code that loads it, which says what is wrong with it).
-FILE_OPTIONS = ("certfile", "keyfile", "cafile", "password_file")
+FILE_OPTIONS = ("certfile", "keyfile", "cafile", "password_file", "token_file")
 
 
 def check_arguments(args: argparse.Namespace) -> str | None:

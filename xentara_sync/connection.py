@@ -94,11 +94,12 @@ class Connection(Receiving):
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
         username: str | None = None,
         password: str | None = None,
+        token: str | None = None,
     ) -> None:
         self._backend: Backend = self._backend_factory()
-        self._endpoint = Endpoint.parse(url, username=username, password=password)
+        self._endpoint = Endpoint.parse(url, username=username, password=password, token=token)
         self._url_with_credentials = url
-        self._credentials = {"username": username, "password": password}
+        self._credentials = {"username": username, "password": password, "token": token}
         if timeout is None or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         self.root_element = root_element or None

@@ -20,9 +20,10 @@ from .element import Element
 from .exceptions import ConnectionClosed, UnknownElement
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
-from .protocol import Attribute, Category, Stage
+from .protocol import Attribute, Category, Opcode, Stage
 from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
+from .subsession import SubSession
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
 
@@ -321,6 +322,77 @@ class ClientCore(Connection):
         """The server's operational stage (:class:`~xentara_sync.protocol.Stage`)."""
         session = await self._ready(timeout)
         return await self._execute(session, session.plan_get_stage(), timeout)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------ browse, stages, sub-sessions
+
+    async def browse(
+        self,
+        key: str | None = None,
+        *,
+        depth: int | None = None,
+        category: Category | str | Iterable[Category | str] | None = None,
+        timeout: float | None = None,
+    ) -> list[ElementInfo]:
+        """The elements below *key*, asked of the server now (``browse``).
+
+        *key* None starts at the client's root element (the model root for
+        ``root_element=None``); any other element is looked up if need be. *depth*
+        None lists every descendant (Xentara's default); 1 the children, 2 down to
+        the grandchildren... *category* (a :class:`~xentara_sync.protocol.Category`,
+        its name, or several of them) lists only those categories; the server
+        filters. The start element is not listed; the order is the model's. The
+        elements seen are remembered: ``client[key]``, reads and writes then find
+        them without a look-up, even outside the root. :meth:`keys` still lists
+        the root's elements only, as browsed when connecting.
+        """
+        session = await self._ready(timeout)
+        plan = session.plan_browse(key, depth=depth, category=category)
+        if plan is None:  # a key outside the index: look it up first
+            assert key is not None
+            element, attribute = await self._resolve(session, key, timeout)
+            if attribute is not None:
+                raise session.unknown(key, "browse")
+            plan = session.plan_browse(key, depth=depth, category=category, element=element)
+        assert plan is not None
+        return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
+
+    async def suspend(self, *, timeout: float | None = None) -> None:
+        """Suspend the server: operational to suspended (``suspend``).
+
+        Raises :class:`InvalidStageChange` in another stage, :class:`AccessDenied`
+        if the user may not write.
+        """
+        await self._stage_change(Opcode.SUSPEND, timeout)
+
+    async def resume(self, *, timeout: float | None = None) -> None:
+        """Resume a suspended server: back to operational (``resume``, opcode 9).
+
+        Raises :class:`InvalidStageChange` if it is not suspended.
+        """
+        await self._stage_change(Opcode.RESUME, timeout)
+
+    async def shutdown(self, *, timeout: float | None = None) -> None:
+        """Stop the server (``shutdown``); returns once the server accepted it.
+
+        The server then closes the connection: the client reconnects if it comes
+        back (``reconnect=True``), so close the client when you are done.
+        Raises :class:`AccessDenied` if the user may not (the simulator allows it
+        only when started with ``allow_shutdown``).
+        """
+        await self._stage_change(Opcode.SHUTDOWN, timeout)
+
+    async def _stage_change(self, opcode: Opcode, timeout: float | None) -> None:
+        session = await self._ready(timeout)
+        await self._execute(session, session.plan_stage_change(opcode), timeout)
+
+    def sub_session(self, username: str, password: str) -> SubSession:
+        """A sub-session of *username*: reads and writes with that user's rights.
+
+        ``async with client.sub_session(user, password) as s:`` opens it and closes
+        it at the end; ``s = await client.sub_session(...)`` opens it (then
+        ``await s.close()``). See :class:`~xentara_sync.subsession.SubSession`.
+        """
+        return SubSession(self, username, password)
 
 
 def subscription_keys(key: str | Iterable[str]) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
-"""Where and how to connect: URL parsing, Basic credentials, TLS settings.
+"""Where and how to connect: URL parsing, Basic credentials or a Bearer token, TLS settings.
 
-Credentials in the URL become an HTTP Basic ``Authorization`` header and are kept
-out of every text this package shows:
+Credentials in the URL become an HTTP Basic ``Authorization`` header, a token an
+``Authorization: Bearer`` header (reference §1.2: the two schemes Xentara's HTTP
+server offers); both are kept out of every text this package shows:
 
 >>> ep = Endpoint.parse("wss://operator:s%40cret@plant.local:8080/api/ws")
 >>> ep.url
@@ -35,10 +36,16 @@ class Endpoint:
     port: int
     username: str | None = None
     _password: str | None = field(default=None, repr=False, compare=False)
+    _token: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def parse(
-        cls, url: str, *, username: str | None = None, password: str | None = None
+        cls,
+        url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
     ) -> Endpoint:
         """Parse ``ws://`` or ``wss://`` URLs, with optional ``user:password@``.
 
@@ -54,10 +61,21 @@ class Endpoint:
         ... except InvalidURL as exc:
         ...     print(str(exc).partition(": ")[0], "Pa55" in str(exc))
         invalid URL 'ws://admin:***@plant/api/ws' False
+
+        *token* is an OAuth 2.0 access token for ``Bearer`` authentication; with a
+        user name or password as well, it is refused (the server takes one scheme):
+
+        >>> Endpoint.parse("ws://plant/api/ws", token="eyJhbGciOi.x.y").headers()
+        {'Authorization': 'Bearer eyJhbGciOi.x.y'}
+        >>> try:
+        ...     Endpoint.parse("ws://admin@plant/api/ws", token="eyJhbGciOi.x.y")
+        ... except InvalidURL as exc:
+        ...     print(exc)
+        give a token (Bearer) or a user name and password (Basic), not both
         """
         if not isinstance(url, str):
             raise InvalidURL(f"the URL must be a str, not {type(url).__name__}")
-        for name, value in (("username", username), ("password", password)):
+        for name, value in (("username", username), ("password", password), ("token", token)):
             if value is not None and not isinstance(value, str):
                 raise InvalidURL(f"{name} must be a str, not {type(value).__name__}")
         url = url.strip()
@@ -105,6 +123,13 @@ class Endpoint:
         secret = url_password if password is None else password
         if user is None and secret is not None:
             raise InvalidURL("a password needs a user name (username= or user@ in the URL)")
+        if token is not None:
+            if user is not None:
+                raise InvalidURL(
+                    "give a token (Bearer) or a user name and password (Basic), not both"
+                )
+            if not token or any(c.isspace() for c in token):
+                raise InvalidURL("a token must be non-empty, without spaces or line breaks")
         return cls(
             url=f"{scheme}://{netloc_host}:{port}{path}",
             secure=scheme == "wss",
@@ -112,6 +137,7 @@ class Endpoint:
             port=port,
             username=user,
             _password=secret,
+            _token=token,
         )
 
     @property
@@ -124,8 +150,15 @@ class Endpoint:
         """Whether the URL carried a user name."""
         return self.username is not None
 
+    @property
+    def token(self) -> str | None:
+        """The Bearer token (never shown by :func:`repr` or in any message)."""
+        return self._token
+
     def headers(self) -> dict[str, str]:
         """The HTTP headers that carry the credentials (none without them)."""
+        if self._token is not None:
+            return {"Authorization": f"Bearer {self._token}"}
         if self.username is None:
             return {}
         token = f"{self.username}:{self._password or ''}".encode()

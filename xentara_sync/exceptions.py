@@ -11,7 +11,8 @@ standard exception means the same thing, the class derives from it too, so that
     │   └── TLSVerificationFailed               the server's certificate was refused
     ├── ConnectionClosed (ConnectionError)      the connection ended
     │   ├── ConnectionLost                      ... because the network or the server failed
-    │   └── ClientClosed                        ... because close() was called
+    │   ├── ClientClosed                        ... because close() was called
+    │   └── SubSessionClosed                    a sub-session was closed, or its connection ended
     ├── ProtocolError                           the peer broke the protocol
     ├── RequestTimeout (TimeoutError)           no answer in time
     ├── UsageError (RuntimeError)               the API was used in a way that cannot work
@@ -68,6 +69,7 @@ __all__ = [
     "ReadOnly",
     "RequestTimeout",
     "ServerError",
+    "SubSessionClosed",
     "SubscriptionEnded",
     "TLSVerificationFailed",
     "TypeMismatch",
@@ -115,6 +117,13 @@ class ConnectionLost(ConnectionClosed):
 
 class ClientClosed(ConnectionClosed):
     """The client was closed by :meth:`close`."""
+
+
+class SubSessionClosed(ConnectionClosed):
+    """A sub-session was used after it was closed, after its client was closed, or
+    after its connection ended: a reconnection does not restore sub-sessions (the
+    server drops them with the connection). Open a new one with
+    ``client.sub_session(username, password)``."""
 
 
 class ProtocolError(XentaraError):

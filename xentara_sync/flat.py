@@ -94,11 +94,13 @@ def open_session(
     timeout: float = 10.0,
     username: str = "",
     password: str = "",
+    token: str = "",
 ) -> int:
     """Connect to Xentara; returns the session handle (a positive integer).
 
     *username* and *password* (empty: none) are the credentials, as they are; the
     password appears in no message. They may also be in the URL, percent-encoded.
+    *token* (empty: none) is a Bearer token instead of them.
     """
     from .sync import XentaraClient
 
@@ -109,6 +111,7 @@ def open_session(
         timeout=timeout,
         username=username or None,
         password=password or None,
+        token=token or None,
     )
     with _lock:
         handle = next(_handles)

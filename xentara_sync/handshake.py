@@ -35,13 +35,16 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
         if status == 401:
+            if endpoint.token is not None:
+                return AuthenticationFailed(f"{url} refused the Bearer token (HTTP 401)")
             if endpoint.has_credentials:
                 return AuthenticationFailed(
                     f"{url} refused the credentials of user {endpoint.username!r} (HTTP 401)"
                 )
             return AuthenticationFailed(
                 f"{url} requires credentials (HTTP 401): put them in the URL, "
-                f"as in wss://user:password@{endpoint.host}:{endpoint.port}/api/ws"
+                f"as in wss://user:password@{endpoint.host}:{endpoint.port}/api/ws, "
+                f"or give a Bearer token with token=..."
             )
         if status == 403:
             return AuthenticationFailed(

@@ -12,6 +12,15 @@ replaced.
 ('Authorization', '[redacted]')
 >>> logger.redact(("Host", "127.0.0.1:8080"))
 ('Host', '127.0.0.1:8080')
+
+At DEBUG level websockets also logs every frame, with the first and last bytes of
+its data. A frame that carries sub-session credentials (CBOR tag 123, the user
+name and password of ``create_sub_session``) is logged without its data:
+
+>>> from websockets.frames import Frame, Opcode
+>>> data = bytes.fromhex("818400020ca100d87ba200616101616200")
+>>> logger.redact((Frame(Opcode.BINARY, data),))
+('BINARY [data hidden: it may hold credentials] [17 bytes]',)
 """
 
 from __future__ import annotations
@@ -26,6 +35,10 @@ SECRET_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
 _REDACTED: Final = "[redacted]"
+#: The head of CBOR tag 123 (``d8 7b``): ``create_sub_session``'s user name and
+#: password. A frame holding these bytes is logged without its data (a few other
+#: frames that hold them by chance are too: harmless).
+_CREDENTIALS_TAG: Final = b"\xd8\x7b"
 
 
 if TYPE_CHECKING:
@@ -42,7 +55,8 @@ class RedactingLogger(_Adapter):
 
     @staticmethod
     def redact(args: Any) -> Any:
-        """*args* of a ``"%s: %s"`` header record, the value hidden if it is secret."""
+        """*args* of a ``"%s: %s"`` header record, the value hidden if it is secret;
+        of a ``"> %s"`` frame record, the frame hidden if it may hold credentials."""
         if (
             isinstance(args, tuple)
             and len(args) == 2
@@ -50,6 +64,13 @@ class RedactingLogger(_Adapter):
             and args[0].lower() in SECRET_HEADERS
         ):
             return (args[0], _REDACTED)
+        if isinstance(args, tuple) and len(args) == 1:
+            data = getattr(args[0], "data", None)
+            if isinstance(data, memoryview):
+                data = data.tobytes()
+            if isinstance(data, (bytes, bytearray)) and _CREDENTIALS_TAG in data:
+                kind = getattr(getattr(args[0], "opcode", None), "name", "frame")
+                return (f"{kind} [data hidden: it may hold credentials] [{len(data)} bytes]",)
         return args
 
     def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:

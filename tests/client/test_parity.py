@@ -34,7 +34,7 @@ def parameters(member: Any) -> list[tuple[str, Any, Any]]:
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS, ids=lambda m: m.__name__)
-@pytest.mark.parametrize("name", ["XentaraClient", "Subscription"])
+@pytest.mark.parametrize("name", ["XentaraClient", "Subscription", "SubSession"])
 def test_same_methods_parameters_and_defaults(flavour: Any, name: str) -> None:
     reference = public(getattr(aio, name))
     twin = public(getattr(flavour, name))

@@ -20,9 +20,10 @@ from ..core import ClientCore
 from ..element import Element
 from ..model import Event
 from ..subscription import Subscription
+from ..subsession import SubSession
 from .backend import AsyncioBackend
 
-__all__ = ["Element", "Event", "Subscription", "XentaraClient"]
+__all__ = ["Element", "Event", "SubSession", "Subscription", "XentaraClient"]
 
 
 class XentaraClient(ClientCore):
@@ -56,6 +57,9 @@ class XentaraClient(ClientCore):
             ``user@`` in the URL.
         password: the password, as it is (no percent-encoding), instead of
             ``:password@`` in the URL. It appears in no message, log or repr.
+        token: an OAuth 2.0 access token, sent as ``Authorization: Bearer <token>``
+            instead of a user name and password (giving both raises
+            :class:`InvalidURL`). It appears in no message, log or repr.
     """
 
     _backend_factory = AsyncioBackend

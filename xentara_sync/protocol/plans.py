@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from ..exceptions import MissingAttribute, ServerError, UnknownElement
+from ..exceptions import InvalidArgument, MissingAttribute, ServerError, UnknownElement
 from ..model import (
     AttributeInfo,
     ElementIndex,
@@ -40,6 +40,7 @@ from ..model import (
 )
 from . import replies
 from .codec import Failure, Success
+from .control import ControlPlans
 from .ids import (
     NIL_UUID,
     Attribute,
@@ -107,7 +108,7 @@ class Plan:
         return f"<Plan {self.operation}{target}: {len(self.requests)} request(s)>"
 
 
-class Operations:
+class Operations(ControlPlans):
     """What a connection knows of the element tree, and the plans of every operation.
 
     The base of :class:`~xentara_sync.protocol.session.ClientSession`; usable alone
@@ -362,12 +363,15 @@ class Operations:
         attribute: str | int | uuid.UUID = "value",
         *,
         element: tuple[ElementInfo, int | None] | None = None,
+        sub_session: uuid.UUID | None = None,
     ) -> Plan | None:
         """Write *value*, checked against the attribute's access and data type first.
 
         None if the key needs a look-up or its metadata is not known yet. A value
         that cannot be written raises here (:class:`ReadOnly`, :class:`TypeMismatch`,
         :class:`OutOfRange`, :class:`MissingAttribute`), before anything is sent.
+        With *sub_session* (key 3), both the connection and that sub-session must
+        be allowed to write.
         """
         found = element if element is not None else self.known(key)
         if found is None:
@@ -391,6 +395,8 @@ class Operations:
             WriteParam.ATTRIBUTE: _wire_id(attribute_info),
             WriteParam.VALUE: checked,
         }
+        if sub_session is not None:
+            params[WriteParam.SUB_SESSION] = sub_session
 
         def finish(packets: list[Success | Failure]) -> None:
             self._result(packets[0], "write", key)
@@ -456,6 +462,79 @@ class Operations:
             lambda packets: replies.stage(self._result(packets[0], "get_stage", None)),
         )
 
+    # ------------------------------------------------------------ browse, stages, sub-sessions
+
+    def remember(self, elements: Iterable[ElementInfo]) -> None:
+        """Know *elements* by their keys (those outside the root's index): a browsed
+        element is then found without a look-up (``client[key]``, reads, writes)."""
+        index, outside = self.index, self._outside
+        for info in elements:
+            if info.key not in index:
+                outside[info.key] = info
+
+    def plan_browse(
+        self,
+        key: str | None = None,
+        *,
+        depth: int | None = None,
+        category: Category | str | Iterable[Category | str] | None = None,
+        element: ElementInfo | uuid.UUID | None = None,
+    ) -> Plan | None:
+        """The descendants of *key*, in the server's order: ``list[ElementInfo]``.
+
+        *key* None is the client's root element, or the model root when it has none.
+        *element* names the start without a look-up: its :class:`ElementInfo`, or a
+        UUID (:data:`~xentara_sync.protocol.ids.NIL_UUID`: the model root, whatever
+        the root element). *depth* None lists every descendant (the reference, §4.3:
+        an absent depth means all of them), 1 the children, 2 children and
+        grandchildren... *category* (one, or several, as members or names) lists
+        only elements of those categories (the filter is the server's: request key
+        2). The start element itself is not listed. The elements seen are
+        remembered (:meth:`remember`). None if *key* needs a look-up first; bad arguments
+        raise here, before anything is sent.
+
+        >>> operations = Operations()
+        >>> plan = operations.plan_browse(depth=1, category="data_point")
+        >>> opcode, params = plan.requests[0]
+        >>> opcode.name, {int(key): value for key, value in params.items()}
+        ('BROWSE', {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 1, 2: [2]})
+        """
+        params: dict[int, Any] = {}
+        if depth is not None:
+            if isinstance(depth, bool) or not isinstance(depth, int):
+                raise TypeError(f"depth must be an int or None, not {quote(depth)}")
+            if depth < 1:
+                raise InvalidArgument(
+                    f"depth must be 1 or more (1: the children), or None for every level, "
+                    f"not {depth}"
+                )
+            params[BrowseParam.DEPTH] = depth
+        categories = _categories(category)
+        if categories is not None:
+            params[BrowseParam.CATEGORIES] = categories
+        if element is not None:
+            start = element if isinstance(element, uuid.UUID) else element.uuid
+        elif key is None:
+            start = self.root.uuid if self.root is not None else NIL_UUID
+            key = self.root.key if self.root is not None else None
+        else:
+            found = self.known(key)
+            if found is None:
+                return None
+            if found[1] is not None:  # "Element.quality": an attribute, not an element
+                raise self.unknown(key, "browse")
+            start = found[0].uuid
+        name = key
+
+        def finish(packets: list[Success | Failure]) -> list[ElementInfo]:
+            entries = list(replies.browse_entries(self._result(packets[0], "browse", name)))
+            self.remember(entries)
+            return entries
+
+        return Plan(
+            "browse", name, [(Opcode.BROWSE, {BrowseParam.ELEMENT: start, **params})], finish
+        )
+
 
 def _wire_id(info: AttributeInfo) -> int | uuid.UUID:
     if isinstance(info.id, uuid.UUID):
@@ -463,3 +542,17 @@ def _wire_id(info: AttributeInfo) -> int | uuid.UUID:
         if well_known is not None:
             return int(well_known)
     return info.id
+
+
+def _categories(
+    category: Category | str | Iterable[Category | str] | None,
+) -> list[int] | None:
+    """The wire form of browse's category filter: None, or a non-empty list."""
+    if category is None:
+        return None
+    if isinstance(category, (str, int)):
+        return [int(Category.parse(category))]
+    wanted = [int(Category.parse(c)) for c in category]
+    if not wanted:
+        raise InvalidArgument("category: name at least one category, or None for every one")
+    return wanted

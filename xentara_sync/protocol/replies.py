@@ -34,6 +34,7 @@ from .ids import (
     AttributeMetadataKey,
     BrowseEntryKey,
     Category,
+    CheckAccessResult,
     DataType,
     MetaData,
     ServerInformation,
@@ -42,6 +43,7 @@ from .ids import (
 from .quoting import quote
 
 __all__ = [
+    "access",
     "browse_entries",
     "event_seconds",
     "expect_uuid",
@@ -64,7 +66,6 @@ METADATA_ITEMS: Final = [
     MetaData.ATTRIBUTES,
     MetaData.HAS_CHILDREN,
 ]
-
 
 
 def read_value(result: Any, wanted: int | uuid.UUID, key: str) -> Any:
@@ -118,6 +119,23 @@ def _category(value: Any) -> Category:
         return Category(value)
     except ValueError:
         return value  # type: ignore[no-any-return]  # a category this package does not know
+
+
+def access(result: Any) -> tuple[bool, bool]:
+    """``(read, write)`` in a check_access result ``{0: read, 1: write}``.
+
+    >>> access({0: True, 1: False})
+    (True, False)
+    """
+    try:
+        read, write = result[CheckAccessResult.READ], result[CheckAccessResult.WRITE]
+    except (KeyError, TypeError, IndexError):
+        raise ProtocolError(
+            f"check_access: expected {{0: bool, 1: bool}}, got {quote(result)}"
+        ) from None
+    if not isinstance(read, bool) or not isinstance(write, bool):
+        raise ProtocolError(f"check_access: expected {{0: bool, 1: bool}}, got {quote(result)}")
+    return read, write
 
 
 def browse_entries(result: Any) -> Iterator[ElementInfo]:

@@ -6,19 +6,25 @@ the ``shutdown`` command if ``--allow-shutdown`` was given; then exits with stat
 
 The password of ``--user`` comes from ``--password-file`` (its first line), from
 the environment variable ``XENTARA_SIM_PASSWORD``, or from ``--password`` (which
-shows in the process list), in this order.
+shows in the process list), in this order. A Bearer token comes the same ways:
+``--token-file``, ``XENTARA_SIM_TOKEN``, ``--token``; it belongs to ``--user``
+(then the user may authenticate either way), or to a user called ``bearer``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import Final
+from typing import Any, Final
 
 from ..protocol.quoting import quote
 
 #: The environment variable that may hold the password of ``--user``.
 PASSWORD_VARIABLE: Final = "XENTARA_SIM_PASSWORD"
+#: The environment variable that may hold the Bearer token.
+TOKEN_VARIABLE: Final = "XENTARA_SIM_TOKEN"
+#: The name of the user a token belongs to without ``--user``.
+TOKEN_USER: Final = "bearer"
 
 _PREFIX: Final = "xentara-sync simulate"
 
@@ -50,6 +56,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
             f"--password-file or the environment variable {PASSWORD_VARIABLE}"
         ),
     )
+    parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="accept the Bearer token on the first line of this file (for --user, or a "
+        f"user called {TOKEN_USER})",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help=(
+            "accept this Bearer token; it shows in the process list (ps): prefer "
+            f"--token-file or the environment variable {TOKEN_VARIABLE}"
+        ),
+    )
     parser.add_argument("--certfile", metavar="F", help="TLS certificate (PEM): serve wss://")
     parser.add_argument("--keyfile", metavar="F", help="TLS private key (PEM) of --certfile")
     parser.add_argument(
@@ -76,17 +96,17 @@ def _positive_seconds(text: str) -> float:
     return seconds
 
 
-def _password_from_file(path: str) -> str:
+def _password_from_file(path: str, what: str = "password") -> str:
     """The first line of the file *path* (without its line end)."""
     try:
         with open(path, encoding="utf-8") as file:
             line = file.readline()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise _Usage(f"cannot read the password file {quote(path)}: {reason}") from None
+        raise _Usage(f"cannot read the {what} file {quote(path)}: {reason}") from None
     password = line.rstrip("\r\n")
     if not password:
-        raise _Usage(f"the password file {quote(path)} has an empty first line")
+        raise _Usage(f"the {what} file {quote(path)} has an empty first line")
     return password
 
 
@@ -105,6 +125,30 @@ def password(args: argparse.Namespace) -> str | None:
     return from_environment or None
 
 
+def token(args: argparse.Namespace) -> str | None:
+    """The Bearer token: from ``--token-file``, ``XENTARA_SIM_TOKEN`` or ``--token``;
+    ``None`` if none is given. Raises :class:`_Usage` as :func:`password` does."""
+    token_file = getattr(args, "token_file", None)
+    given = getattr(args, "token", None)
+    if token_file is not None:
+        if given is not None:
+            raise _Usage("--token-file and --token exclude each other")
+        return _password_from_file(token_file, "token").strip()
+    if given is not None:
+        return str(given).strip() or None
+    return os.environ.get(TOKEN_VARIABLE, "").strip() or None
+
+
+def users(name: str | None, secret: str | None, bearer: str | None) -> list[Any] | None:
+    """The simulator's users: ``--user`` with its password and/or token, or the
+    token's own user; ``None`` (authentication off) without either."""
+    from .users import User
+
+    if name is None and bearer is None:
+        return None
+    return [User(name or TOKEN_USER, secret, token=bearer)]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the simulator until SIGINT, SIGTERM or an allowed ``shutdown``; returns 0
     (2 for a command-line mistake, 1 when the simulator cannot start)."""
@@ -117,11 +161,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         secret = password(args)
+        bearer = token(args)
         if args.user is None and (args.password is not None or args.password_file is not None):
             raise _Usage("--password and --password-file need --user")
-        if args.user is not None and secret is None:
+        if args.user is not None and secret is None and bearer is None:
             raise _Usage(
-                f"--user needs a password: --password-file, {PASSWORD_VARIABLE} or --password"
+                f"--user needs a password: --password-file, {PASSWORD_VARIABLE} or --password "
+                f"(or a token: --token-file, {TOKEN_VARIABLE} or --token)"
             )
         if args.keyfile is not None and args.certfile is None:
             raise _Usage("--keyfile needs --certfile")
@@ -133,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
             args.model,
             host=args.host,
             port=args.port,
-            users={args.user: secret} if args.user is not None and secret is not None else None,
+            users=users(args.user, secret if args.user is not None else None, bearer),
             certfile=args.certfile,
             keyfile=args.keyfile,
             allow_shutdown=args.allow_shutdown,

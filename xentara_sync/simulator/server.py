@@ -5,10 +5,11 @@ Transport choices:
 - ``ws://`` by default, ``wss://`` when given an :class:`ssl.SSLContext` or a
   certificate and key file (TLS 1.2 or later).
 - The API lives at ``/api/ws``; any other path gets HTTP 404.
-- HTTP Basic authentication against the configured users: a missing or wrong
-  ``Authorization`` header gets HTTP 401 with ``WWW-Authenticate: Basic
-  realm="Xentara"``. Without configured users, authentication is off and any (or
-  no) credentials are accepted.
+- HTTP Basic authentication against the configured users, or ``Bearer`` with a
+  user's token: a missing or wrong ``Authorization`` header gets HTTP 401 with
+  ``WWW-Authenticate: Basic realm="Xentara"`` (and ``Bearer realm="Xentara"`` when
+  a user has a token). Without configured users, authentication is off and any
+  (or no) credentials are accepted.
 - No subprotocol is selected (an offered one is ignored); no compression; binary
   frames. Incoming messages are limited to *max_message_size* bytes (16 MiB by
   default; a bigger one closes the connection with 1009).
@@ -94,7 +95,8 @@ class Simulator:
 
     *model* is ``None`` (the bundled demo model), a path to a ``model.json`` or the
     already-parsed JSON object. *users* maps names to passwords, or is a sequence of
-    :class:`User` (with read and write rights); without users, authentication is off.
+    :class:`User` (with read and write rights, a password and/or a Bearer token);
+    without users, authentication is off.
     Give *ssl* (a server :class:`ssl.SSLContext`) or *certfile* and *keyfile* to serve
     ``wss://``. *port* 0 lets the OS pick one; :attr:`port` tells which.
     *max_message_size* limits incoming messages, and the answer to one message
@@ -500,9 +502,13 @@ class Simulator:
                 name, colon, password = text.partition(":")
                 if colon:
                     user = engine.authenticate(name, password)
+            elif scheme.lower() == "bearer" and token.strip():
+                user = engine.authenticate_token(token.strip())
         if user is None:
             response = connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
             response.headers["WWW-Authenticate"] = 'Basic realm="Xentara"'
+            if any(u.token is not None for u in engine.users.values()):
+                response.headers["WWW-Authenticate"] = 'Bearer realm="Xentara"'
             return response
         self._user_of[connection] = user
         return None

@@ -15,7 +15,7 @@ from ..protocol import ErrorCode, Opcode, Stage, TimePoint
 from .fastread import element_index
 from .model import Model
 from .params import Fail
-from .users import User, authenticate
+from .users import User, authenticate, authenticate_token
 
 __all__ = ["Engine"]
 
@@ -59,6 +59,10 @@ class Engine:
     def authenticate(self, name: str, password: str) -> User | None:
         """The user with these credentials, or ``None``."""
         return authenticate(self.users, name, password)
+
+    def authenticate_token(self, token: str) -> User | None:
+        """The user with this Bearer token, or ``None``."""
+        return authenticate_token(self.users.values(), token)
 
     def change_stage(self, opcode: Opcode) -> None:
         """Apply suspend, resume or shutdown; raises :class:`~.params.Fail` (-32112)."""

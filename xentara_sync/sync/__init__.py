@@ -2,5 +2,6 @@
 
 from .client import XentaraClient
 from .subscription import Subscription
+from .subsession import SubSession
 
-__all__ = ["Subscription", "XentaraClient"]
+__all__ = ["SubSession", "Subscription", "XentaraClient"]

@@ -13,11 +13,12 @@ from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
 from ..exceptions import ClientClosed
 from ..model import ElementInfo, ElementMetadata, ServerInfo
-from ..protocol import Category, Stage
+from ..protocol import Category, Opcode, Stage
 from ..protocol.session import ClientSession, Plan
 from . import loop as _loop
 from .bridge import execute
 from .subscription import Callback, Dispatcher, Subscription
+from .subsession import SubSession
 
 __all__ = ["XentaraClient"]
 
@@ -61,6 +62,9 @@ class XentaraClient:
             ``user@`` in the URL.
         password: the password, as it is (no percent-encoding), instead of
             ``:password@`` in the URL. It appears in no message, log or repr.
+        token: an OAuth 2.0 access token, sent as ``Authorization: Bearer <token>``
+            instead of a user name and password (giving both raises
+            :class:`InvalidURL`). It appears in no message, log or repr.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class XentaraClient:
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
         username: str | None = None,
         password: str | None = None,
+        token: str | None = None,
     ) -> None:
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
         client = AsyncClient(
@@ -99,6 +104,7 @@ class XentaraClient:
             max_reconnect_delay=max_reconnect_delay,
             username=username,
             password=password,
+            token=token,
         )
         self._attach(
             lambda thread: thread.run(
@@ -425,6 +431,71 @@ class XentaraClient:
     def get_stage(self, *, timeout: float | None = None) -> Stage | int:
         """The server's operational stage."""
         return self._run(lambda: self._async.get_stage(timeout=timeout), timeout, "get_stage")
+
+    # ------------------------------------------------------------ browse, stages, sub-sessions
+
+    def browse(
+        self,
+        key: str | None = None,
+        *,
+        depth: int | None = None,
+        category: Category | str | Iterable[Category | str] | None = None,
+        timeout: float | None = None,
+    ) -> list[ElementInfo]:
+        """The elements below *key* (None: the root), asked of the server now.
+
+        *depth* None: every descendant; 1: the children. *category*: one or several
+        categories to list. See :meth:`xentara_sync.aio.XentaraClient.browse`.
+        """
+        planned = self._plan(
+            lambda session: session.plan_browse(key, depth=depth, category=category)
+        )
+        if planned is None:  # a look-up first: the general path
+            return self._run(
+                lambda: self._async.browse(key, depth=depth, category=category, timeout=timeout),
+                timeout,
+                f"browse {key!r}" if key is not None else "browse",
+            )
+        return self._execute(planned, timeout)  # type: ignore[no-any-return]
+
+    def _stage_change(
+        self,
+        opcode: Opcode,
+        coroutine: Callable[[], Coroutine[Any, Any, None]],
+        timeout: float | None,
+    ) -> None:
+        planned = self._plan(lambda session: session.plan_stage_change(opcode))
+        if planned is None:  # closed or reconnecting: the general path says or waits
+            self._run(coroutine, timeout, opcode.name.lower())
+            return
+        self._execute(planned, timeout)
+
+    def suspend(self, *, timeout: float | None = None) -> None:
+        """Suspend the server: operational to suspended (``suspend``)."""
+        self._stage_change(Opcode.SUSPEND, lambda: self._async.suspend(timeout=timeout), timeout)
+
+    def resume(self, *, timeout: float | None = None) -> None:
+        """Resume a suspended server (``resume``)."""
+        self._stage_change(Opcode.RESUME, lambda: self._async.resume(timeout=timeout), timeout)
+
+    def shutdown(self, *, timeout: float | None = None) -> None:
+        """Stop the server (``shutdown``); it closes the connection then, so close
+        the client when you are done."""
+        self._stage_change(Opcode.SHUTDOWN, lambda: self._async.shutdown(timeout=timeout), timeout)
+
+    def sub_session(
+        self, username: str, password: str, *, timeout: float | None = None
+    ) -> SubSession:
+        """Open a sub-session of *username*: reads and writes with that user's rights.
+
+        ``with client.sub_session(user, password) as s: s.read(key)`` closes it at
+        the end of the block. Wrong credentials raise :class:`AccessDenied`.
+        """
+        if self._closed:
+            raise ClientClosed(f"the client for {self.url} is closed")
+        sub = self._async.sub_session(username, password)
+        self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {username!r}")
+        return SubSession(sub, self._run)
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PASSWORD_VARIABLE",
+    "TOKEN_VARIABLE",
     "CommandError",
     "add_connection_arguments",
     "add_credential_arguments",
+    "add_token_arguments",
     "cli_terms",
     "credentials",
     "describe",
@@ -41,6 +43,7 @@ __all__ = [
     "run_client",
     "scrub",
     "set_examples",
+    "token",
 ]
 
 PROG = "xentara-sync"
@@ -59,7 +62,7 @@ class CommandError(Exception):
 
 URL_HELP = (
     "the Xentara WebSocket API: ws://HOST:PORT/api/ws or wss://HOST:PORT/api/ws "
-    "(credentials: --user, or USER:PASSWORD@ percent-encoded in the URL)"
+    "(credentials: --user, or USER:PASSWORD@ percent-encoded in the URL, or a token)"
 )
 
 
@@ -96,10 +99,13 @@ def add_connection_arguments(
         help="trust the CA certificates in FILE (PEM) for wss://",
     )
     add_credential_arguments(group)
+    add_token_arguments(group)
 
 
 #: The environment variable that holds the password of --user.
 PASSWORD_VARIABLE = "XENTARA_PASSWORD"
+#: The environment variable that holds a Bearer token (used without a user name).
+TOKEN_VARIABLE = "XENTARA_TOKEN"
 
 
 def add_credential_arguments(group: Any) -> None:
@@ -116,6 +122,55 @@ def add_credential_arguments(group: Any) -> None:
         type=readable_file,
         help="read the password of --user from the first line of FILE",
     )
+
+
+def add_token_arguments(group: Any) -> None:
+    """Add ``--token-file`` and ``--token`` (Bearer authentication) to *group*."""
+    group.add_argument(
+        "--token-file",
+        metavar="FILE",
+        type=readable_file,
+        help="authenticate with the Bearer token on the first line of FILE (instead of "
+        f"--user); or put it in the environment variable {TOKEN_VARIABLE}",
+    )
+    group.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help=f"the Bearer token itself; it shows in the process list (ps): prefer "
+        f"--token-file or {TOKEN_VARIABLE}",
+    )
+
+
+def token(args: argparse.Namespace) -> str | None:
+    """The Bearer token of ``--token-file``, ``--token`` or ``XENTARA_TOKEN``; or None.
+
+    :data:`TOKEN_VARIABLE` is used only when no user name is given (by ``--user``
+    or in the URL), as :data:`PASSWORD_VARIABLE` only when one is. Raises
+    :class:`CommandError` for both ``--token-file`` and ``--token``.
+
+    >>> import argparse
+    >>> token(argparse.Namespace(url="ws://host/api/ws", token="  abc.def  "))
+    'abc.def'
+    """
+    import os
+    import urllib.parse
+
+    token_file = getattr(args, "token_file", None)
+    given = getattr(args, "token", None)
+    if token_file is not None:
+        if given is not None:
+            raise CommandError("--token-file and --token exclude each other")
+        with open(token_file, encoding="utf-8") as file:
+            return file.readline().strip() or None
+    if given is not None:
+        return str(given).strip() or None
+    try:
+        url_user = urllib.parse.urlsplit(getattr(args, "url", None) or "").username
+    except ValueError:
+        url_user = None
+    if getattr(args, "user", None) is None and url_user is None:
+        return os.environ.get(TOKEN_VARIABLE, "").strip() or None
+    return None
 
 
 def credentials(args: argparse.Namespace) -> tuple[str | None, str | None]:
@@ -166,6 +221,10 @@ def secrets(args: argparse.Namespace) -> list[str]:
     given = getattr(args, "password", None)  # simulate --password
     if isinstance(given, str):
         found.add(given)
+    try:  # the token of a client command, or of simulate
+        found.add(token(args) or "")
+    except (CommandError, OSError):
+        pass
     return sorted(found - {""}, key=len, reverse=True)
 
 
@@ -291,6 +350,7 @@ def connect(args: argparse.Namespace) -> XentaraClient:
         cafile=args.cafile,
         username=username,
         password=password,
+        token=token(args),
     )
 
 
@@ -338,6 +398,8 @@ def cli_terms(message: str) -> str:
         ("as password=", "with --password-file"),
         ("(username= or user@ in the URL)", "(--user, or user@ in the URL)"),
         ("root_element=None", "--root ''"),
+        ("give a Bearer token with token=...", "give a token with --token-file"),
+        ("a token (Bearer)", "a token (--token-file)"),
     ):
         message = message.replace(keywords, options)
     return message
