@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
-from ..exceptions import ClientClosed
-from ..model import ElementInfo, ElementMetadata, ServerInfo
+from ..conditions import Condition, Wait
+from ..exceptions import ClientClosed, RequestTimeout
+from ..model import ElementInfo, ElementMetadata, Event, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol.session import ClientSession, Plan
+from ..recording import Limits, Recording
 from . import loop as _loop
 from .bridge import execute
+from .recorder import collect
 from .subscription import Callback, Dispatcher, Subscription
 
 __all__ = ["XentaraClient"]
@@ -457,3 +460,86 @@ class XentaraClient:
             timeout=self._async.timeout,
             callback=callback,
         )
+
+    # ------------------------------------------------------------------ testing toolkit
+
+    def wait_until(
+        self,
+        key: str,
+        condition: Condition,
+        *,
+        timeout: float | None = None,
+        attribute: str | int | uuid.UUID = "value",
+    ) -> Event:
+        """Wait until element *key*'s value (or another *attribute*) meets *condition*;
+        returns the :class:`~xentara_sync.Event` that met it.
+
+        *condition* is a value (met when the value equals it) or a callable
+        predicate, called in this thread (met when it returns something true; an
+        exception it raises propagates). The wait subscribes to every change,
+        without polling; the current value counts. After *timeout* seconds
+        (``None``: the client's timeout) it raises
+        :class:`~xentara_sync.ConditionNotMet`, a :class:`TimeoutError` and an
+        :class:`AssertionError` (a failed test in unittest and pytest)::
+
+            client.write("Hardware.EtherCAT Bus.EL2624.Output 1", True)
+            client.wait_until("Hardware.EtherCAT Bus.EL1004.Input 1", True, timeout=2)
+            client.wait_until("Hardware.Signals.Sine", lambda v: v > 0.9, timeout=5)
+
+        Ctrl-C interrupts the wait and ends its subscription.
+        """
+        wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        subscription = self.subscribe(key, None, None, attribute=attribute)
+        subscription.start(timeout=wait.remaining())
+        try:
+            while True:
+                try:
+                    event = subscription.receive(wait.remaining())
+                except RequestTimeout:
+                    raise wait.failure() from None
+                if wait.check(event):
+                    return event
+        finally:
+            if subscription.active:
+                subscription.stop()
+
+    def write_many(self, values: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        """Write ``{key: value, ...}`` in one message, every value checked first.
+
+        One value that cannot be written raises (:class:`TypeError` or
+        :class:`ValueError` subclasses, :class:`ReadOnly`...) and nothing is sent;
+        keys the server refuses raise :class:`~xentara_sync.WriteError`, naming each
+        (the others were written).
+        """
+        values = dict(values)
+        if not values:
+            return
+        planned = self._plan(lambda session: session.plan_write_many(values))
+        if planned is None:  # unknown names or metadata: the general path asks
+            self._run(
+                lambda: self._async.write_many(values, timeout=timeout), timeout, "write_many"
+            )
+            return
+        self._execute(planned, timeout)
+
+    def record(
+        self,
+        keys: str | Iterable[str],
+        *,
+        seconds: float | None = None,
+        count: int | None = None,
+    ) -> Recording:
+        """Record every value change of *keys* for *seconds*, or until *count* events
+        (whichever comes first; at least one is needed)::
+
+            recording = client.record(["Hardware.Signals.Sine"], seconds=5)
+            recording.to_csv("sine.csv")
+            recording.plot("sine.png")
+
+        The :class:`~xentara_sync.recording.Recording` starts with each key's current
+        value. With *count* alone, each event must come within the client's timeout
+        of the one before (:class:`RequestTimeout` otherwise).
+        """
+        subscription = self.subscribe(keys, None, None)
+        limits = Limits(subscription.keys, seconds, count, self.timeout)
+        return collect(subscription, limits)
