@@ -12,8 +12,9 @@ propagates to the caller):
 >>> wait = Wait("Hardware.Registers.Counter", lambda value: value > 3, 2.0)
 >>> wait.check(Event(1704107471.5, "Hardware.Registers.Counter", uuid.UUID(int=1), 2))
 False
->>> print(wait.failure())  # doctest: +ELLIPSIS
-'Hardware.Registers.Counter' did not satisfy <lambda> (<doctest ...>:1) within 2 s: 1 value seen, the last 2 at 2024-01-01T11:11:11.500000Z
+>>> print(wait.failure())  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+'Hardware.Registers.Counter' did not satisfy <lambda> (<doctest ...>:1) within 2 s:
+1 value seen, the last 2 at 2024-01-01T11:11:11.500000Z
 >>> Wait("Hardware.Registers.Enable", True, 2.0).check(
 ...     Event(1704107471.5, "Hardware.Registers.Enable", uuid.UUID(int=2), True))
 True

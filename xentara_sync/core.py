@@ -324,7 +324,6 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         return await self._execute(session, session.plan_get_stage(), timeout)  # type: ignore[no-any-return]
 
-
     # ------------------------------------------------------------------ testing toolkit
 
     async def wait_until(

@@ -18,7 +18,7 @@ from .conditions import utc_text
 if TYPE_CHECKING:
     from .recording import Recording
 
-__all__ = ["PLOT_EXTRA", "plottable", "plot_recording"]
+__all__ = ["PLOT_EXTRA", "plot_recording", "plottable"]
 
 #: What to install for plots.
 PLOT_EXTRA = 'pip install "xentara-sync[plot]"'

@@ -8,10 +8,10 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
+from ..conditions import Condition, Wait
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
-from ..conditions import Condition, Wait
 from ..exceptions import ClientClosed, RequestTimeout
 from ..model import ElementInfo, ElementMetadata, Event, ServerInfo
 from ..protocol import Category, Stage
