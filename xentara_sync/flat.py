@@ -351,7 +351,7 @@ def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
 
 
 @_coded
-def record_csv(handle: int, keys: list[str], seconds: float, path: str) -> int:
+def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) -> int:
     """Record every change of *keys* for *seconds* into the CSV file *path*
     (``time,timestamp,key,value``; time in UTC, ISO 8601); returns the number of
     events recorded."""
