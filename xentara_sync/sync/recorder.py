@@ -20,13 +20,16 @@ def collect(
     subscription: Subscription,
     limits: Limits,
     *,
+    recording: Recording | None = None,
     progress: Progress | None = None,
     every: float = 0.25,
 ) -> Recording:
-    """Start *subscription*, record its events until *limits* end the recording,
-    stop it. With *progress*, call it at most every *every* seconds (and once at
-    the end). Ctrl-C stops the subscription and propagates."""
-    recording = Recording(subscription.keys)
+    """Start *subscription*, record its events into *recording* (default: a new one)
+    until *limits* end the recording, stop it. With *progress*, call it at most
+    every *every* seconds (and once at the end). Ctrl-C stops the subscription and
+    propagates; *recording* keeps what came before."""
+    if recording is None:
+        recording = Recording(subscription.keys)
     events = recording.events
     subscription.start()
     try:
