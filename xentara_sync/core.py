@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
@@ -23,8 +23,10 @@ from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, Event, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Stage
 from .protocol.session import ClientSession
-from .recording import Limits, Recording
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
+
+if TYPE_CHECKING:
+    from .recording import Recording
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
 
@@ -346,6 +348,10 @@ class ClientCore(Connection):
         :class:`AssertionError`), which names the last value seen and its time.
         """
         wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        # Every change, unthrottled and without heartbeats. The current value is the
+        # event the server sends right after the subscribe succeeds (the protocol
+        # decision "Initial event" of docs/protocol.rst; the reference, §11 and
+        # §13.2, leaves it open for a real Xentara).
         subscription = self.subscribe(key, None, None, attribute=attribute)
         await subscription.start(timeout=wait.remaining())
         try:
@@ -398,6 +404,8 @@ class ClientCore(Connection):
         each event must come within the client's timeout of the one before
         (:class:`RequestTimeout` otherwise).
         """
+        from .recording import Limits, Recording  # csv and all: only when used
+
         subscription = self.subscribe(keys, None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
         recording = Recording(subscription.keys)

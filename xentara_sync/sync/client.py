@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
 from ..conditions import Condition, Wait
@@ -16,11 +16,12 @@ from ..exceptions import ClientClosed, RequestTimeout
 from ..model import ElementInfo, ElementMetadata, Event, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol.session import ClientSession, Plan
-from ..recording import Limits, Recording
 from . import loop as _loop
 from .bridge import execute
-from .recorder import collect
 from .subscription import Callback, Dispatcher, Subscription
+
+if TYPE_CHECKING:
+    from ..recording import Recording
 
 __all__ = ["XentaraClient"]
 
@@ -489,6 +490,10 @@ class XentaraClient:
         Ctrl-C interrupts the wait and ends its subscription.
         """
         wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        # Every change, unthrottled and without heartbeats. The current value is the
+        # event the server sends right after the subscribe succeeds (the protocol
+        # decision "Initial event" of docs/protocol.rst; the reference, §11 and
+        # §13.2, leaves it open for a real Xentara).
         subscription = self.subscribe(key, None, None, attribute=attribute)
         subscription.start(timeout=wait.remaining())
         try:
@@ -540,6 +545,9 @@ class XentaraClient:
         value. With *count* alone, each event must come within the client's timeout
         of the one before (:class:`RequestTimeout` otherwise).
         """
+        from ..recording import Limits  # csv and all: only when used
+        from .recorder import collect
+
         subscription = self.subscribe(keys, None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
         return collect(subscription, limits)
