@@ -12,8 +12,8 @@ from ..conditions import Condition, Wait
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
-from ..exceptions import ClientClosed, RequestTimeout
-from ..model import ElementInfo, ElementMetadata, Event, ServerInfo
+from ..exceptions import ClientClosed
+from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol.session import ClientSession, Plan
 from . import loop as _loop
@@ -21,6 +21,7 @@ from .bridge import execute
 from .subscription import Callback, Dispatcher, Subscription
 
 if TYPE_CHECKING:
+    from ..model import Event
     from ..recording import Recording
 
 __all__ = ["XentaraClient"]
@@ -500,7 +501,7 @@ class XentaraClient:
             while True:
                 try:
                     event = subscription.receive(wait.remaining())
-                except RequestTimeout:
+                except TimeoutError:  # RequestTimeout: no event in the time left
                     raise wait.failure() from None
                 if wait.check(event):
                     return event
