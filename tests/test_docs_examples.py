@@ -15,12 +15,13 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def runnable_examples() -> list[tuple[str, str]]:
-    """Code blocks under a heading "A runnable example" in the docs."""
+    """Code blocks under a heading "A runnable example" (or "A runnable example: ...")
+    in the docs."""
     found = []
     for page in sorted(DOCS.glob("*.rst")):
         text = page.read_text(encoding="utf-8")
         for match in re.finditer(
-            r"A runnable example\n-+\n\n\.\. code-block:: python\n\n((?:   .*\n|\n)+)", text
+            r"A runnable example[^\n]*\n-+\n\n\.\. code-block:: python\n\n((?:   .*\n|\n)+)", text
         ):
             code = "\n".join(line[3:] for line in match.group(1).splitlines())
             found.append((page.name, code))

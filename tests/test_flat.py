@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import FAST_SINE, INPUT, OUTPUTS
-from xentara_sync import ReadOnly, RequestTimeout, UnknownElement, UsageError, flat
+from xentara_sync import (
+    ConditionNotMet,
+    ConnectionFailed,
+    InvalidURL,
+    ReadOnly,
+    RequestTimeout,
+    UnknownElement,
+    UsageError,
+    flat,
+)
 from xentara_sync.simulator import Simulator
 
 
@@ -90,3 +100,95 @@ def test_connection_state_and_reconnects(fresh_simulator: Simulator) -> None:
         assert flat.read(session, OUTPUTS[0], "quality") == 0
     finally:
         flat.close_session(session)
+
+
+# --------------------------------------------------------------------------- the toolkit
+
+
+def test_dir_shows_only_the_api() -> None:
+    names = dir(flat)
+    assert names == sorted(flat.__all__)
+    assert {"threading", "uuid", "Any", "itertools", "annotations"}.isdisjoint(names)
+    assert {"read_double", "wait_until", "write_many", "record_csv"} <= set(names)
+    assert all(callable(getattr(flat, name)) for name in names)
+
+
+def test_typed_reads(simulator: Simulator) -> None:
+    session = flat.open_session(simulator.url)
+    try:
+        flat.write(session, "Hardware.Registers.Counter", 12.0)
+        flat.write(session, "Hardware.Registers.Setpoint", 2.5)
+        flat.write(session, "Hardware.Registers.Label", "batch 7")
+        assert flat.read_double(session, "Hardware.Registers.Counter") == 12.0
+        assert type(flat.read_double(session, "Hardware.Registers.Counter")) is float
+        assert flat.read_int(session, "Hardware.Registers.Counter") == 12
+        assert flat.read_bool(session, OUTPUTS[0]) in (True, False)
+        assert flat.read_string(session, "Hardware.Registers.Label") == "batch 7"
+        assert type(flat.read_double(session, "Hardware.Registers.Counter", "changeTime")) is float
+        with pytest.raises(TypeError, match=r"^5011: 'Hardware.Registers.Label' is str"):
+            flat.read_double(session, "Hardware.Registers.Label")
+        with pytest.raises(TypeError, match=r"^5011: .* use read_double"):
+            flat.read_int(session, "Hardware.Registers.Setpoint")
+        with pytest.raises(TypeError, match=r"^5011: .* use read_int"):
+            flat.read_bool(session, "Hardware.Registers.Counter")
+        with pytest.raises(TypeError, match=r"^5011: .* use read_bool"):
+            flat.read_string(session, OUTPUTS[0])
+    finally:
+        flat.close_session(session)
+
+
+def test_next_event_is_a_tuple(simulator: Simulator) -> None:
+    session = flat.open_session(simulator.url)
+    try:
+        sub = flat.subscribe(session, FAST_SINE, 10, 0)
+        event = flat.next_event(sub, 5.0)
+        assert type(event) is tuple
+        assert [type(part) for part in event] == [float, str, float]
+    finally:
+        flat.close_session(session)
+
+
+def test_wait_until_write_many_and_record_csv(simulator: Simulator, tmp_path: Path) -> None:
+    session = flat.open_session(simulator.url)
+    try:
+        flat.write_many(session, [OUTPUTS[1], "Hardware.Registers.Counter"], [1.0, 33.0])
+        assert flat.read_many(session, [OUTPUTS[1], "Hardware.Registers.Counter"]) == [True, 33]
+        timestamp, key, value = flat.wait_until(session, "Hardware.Registers.Counter", 33.0, 2.0)
+        assert (type(timestamp), key, value) == (float, "Hardware.Registers.Counter", 33)
+        with pytest.raises(ConditionNotMet, match=r"^5003: .* the last 33 at "):
+            flat.wait_until(session, "Hardware.Registers.Counter", 34, 0.2)
+        with pytest.raises(ValueError, match=r"^5008: write_many got 2 keys but 1 values"):
+            flat.write_many(session, [OUTPUTS[1], OUTPUTS[2]], [True])
+        with pytest.raises(TypeError, match=r"^-32106: "):
+            flat.write_many(session, [OUTPUTS[1], "Hardware.Registers.Counter"], [0.0, "x"])
+        assert flat.read(session, OUTPUTS[1]) is True  # nothing was written
+        path = tmp_path / "sine.csv"
+        count = flat.record_csv(session, [FAST_SINE], 0.3, str(path))
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "time,timestamp,key,value"
+        assert len(lines) == count + 1 > 2
+        with pytest.raises(OSError, match=r"^5012: "):
+            flat.record_csv(session, FAST_SINE, 0.1, str(tmp_path / "missing" / "x.csv"))
+    finally:
+        flat.close_session(session)
+
+
+def test_every_error_starts_with_its_code(simulator: Simulator) -> None:
+    session = flat.open_session(simulator.url)
+    try:
+        with pytest.raises(UnknownElement, match=r"^-32100: .*did you mean"):
+            flat.read(session, "Hardware.Registers.Countr")
+        with pytest.raises(ReadOnly, match=r"^-32103: "):
+            flat.write(session, INPUT, True)
+        quiet = flat.subscribe(session, "Hardware.Registers.Label", 0, 0)
+        flat.next_event(quiet, 5.0)
+        with pytest.raises(RequestTimeout, match=r"^5002: "):
+            flat.next_event(quiet, 0.1)
+    finally:
+        flat.close_session(session)
+    with pytest.raises(UsageError, match=r"^5001: no open session"):
+        flat.read(session, OUTPUTS[0])
+    with pytest.raises(InvalidURL, match=r"^5008: "):
+        flat.open_session("http://nowhere")
+    with pytest.raises(ConnectionFailed, match=r"^5004: "):
+        flat.open_session("ws://127.0.0.1:1/api/ws", "Hardware", True, 2.0)

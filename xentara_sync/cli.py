@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "read": ("xentara_sync.tools.read", "read the values of elements"),
     "write": ("xentara_sync.tools.write", "write a value to an element"),
     "watch": ("xentara_sync.tools.watch", "print the value changes of elements as they come"),
+    "record": ("xentara_sync.tools.record", "record value changes as CSV and as a PNG plot"),
     "bench": ("xentara_sync.bench", "measure latency, throughput, events, browsing, import time"),
 }
 

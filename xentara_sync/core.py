@@ -12,18 +12,23 @@ and reads answers; nothing here parses or frames) and awaits it through
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
+from .conditions import Condition, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .exceptions import ConnectionClosed, UnknownElement
+from .exceptions import ConnectionClosed, RequestTimeout, UnknownElement
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Opcode, Stage
 from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 from .subsession import SubSession
+
+if TYPE_CHECKING:
+    from .model import Event
+    from .recording import Recording
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
 
@@ -213,6 +218,103 @@ class ClientCore(Connection):
             plan = session.plan_write(key, value, attribute, element=element)
         assert plan is not None
         await self._execute(session, plan, timeout)
+
+    # ------------------------------------------------------------------ testing toolkit
+
+    async def wait_until(
+        self,
+        key: str,
+        condition: Condition,
+        *,
+        timeout: float | None = None,
+        attribute: str | int | uuid.UUID = "value",
+    ) -> Event:
+        """Wait until element *key*'s value (or another *attribute*) meets *condition*;
+        returns the :class:`~xentara_sync.Event` that met it.
+
+        *condition* is a value (met when the value equals it) or a callable
+        predicate (met when it returns something true; an exception it raises
+        propagates). The wait subscribes to every change, without polling; the
+        current value counts, so a condition that holds already returns at once.
+        After *timeout* seconds (``None``: the client's timeout) it raises
+        :class:`~xentara_sync.ConditionNotMet` (a :class:`TimeoutError` and an
+        :class:`AssertionError`), which names the last value seen and its time.
+        """
+        wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        # Every change, unthrottled and without heartbeats. The current value is the
+        # event the server sends right after the subscribe succeeds (the protocol
+        # decision "Initial event" of docs/protocol.rst; the reference, §11 and
+        # §13.2, leaves it open for a real Xentara).
+        subscription = self.subscribe(key, None, None, attribute=attribute)
+        await subscription.start(timeout=wait.remaining())
+        try:
+            while True:
+                try:
+                    event = await subscription.receive(wait.remaining())
+                except RequestTimeout:
+                    raise wait.failure() from None
+                if wait.check(event):
+                    return event
+        finally:
+            await subscription.stop()
+
+    async def write_many(self, values: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        """Write ``{key: value, ...}`` in one message.
+
+        Every value is checked against its attribute's access and data type before
+        anything is sent: one bad value raises (:class:`TypeMismatch`,
+        :class:`OutOfRange`, :class:`ReadOnly`...) and nothing is written. If the
+        server refuses some writes, :class:`~xentara_sync.WriteError` names each
+        failed key (``errors``); the other keys were written.
+        """
+        values = dict(values)
+        if not values:
+            return
+        session = await self._ready(timeout)
+        plan = session.plan_write_many(values)
+        if plan is None:  # names or metadata must be asked for first
+            elements = {}
+            for key in values:
+                element = await self._resolve(session, key, timeout)
+                await self._element_metadata(session, element[0], key, timeout)
+                elements[key] = element
+            plan = session.plan_write_many(values, elements=elements)
+        assert plan is not None
+        await self._execute(session, plan, timeout)
+
+    async def record(
+        self,
+        keys: str | Iterable[str],
+        *,
+        seconds: float | None = None,
+        count: int | None = None,
+    ) -> Recording:
+        """Record every value change of *keys* for *seconds*, or until *count* events
+        (whichever comes first; at least one is needed).
+
+        The :class:`~xentara_sync.recording.Recording` starts with each key's current
+        value; it writes CSV, a pandas DataFrame or a PNG plot. With *count* alone,
+        each event must come within the client's timeout of the one before
+        (:class:`RequestTimeout` otherwise).
+        """
+        from .recording import Limits, Recording  # csv and all: only when used
+
+        subscription = self.subscribe(keys, None, None)
+        limits = Limits(subscription.keys, seconds, count, self.timeout)
+        recording = Recording(subscription.keys)
+        await subscription.start()
+        try:
+            limits.start()
+            while (wait := limits.next_wait(len(recording.events))) is not None:
+                try:
+                    event = await subscription.receive(wait)
+                except RequestTimeout:  # the limits decide: over, or too quiet
+                    continue
+                recording.events.append(event)
+                limits.recorded()
+        finally:
+            await subscription.stop()
+        return recording
 
     # ------------------------------------------------------------------ subscriptions
 

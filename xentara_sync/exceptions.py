@@ -15,6 +15,8 @@ standard exception means the same thing, the class derives from it too, so that
     │   └── SubSessionClosed                    a sub-session was closed, or its connection ended
     ├── ProtocolError                           the peer broke the protocol
     ├── RequestTimeout (TimeoutError)           no answer in time
+    ├── ConditionNotMet (TimeoutError,          wait_until: the condition did not hold in time
+    │                    AssertionError)        (a test failure in unittest and pytest)
     ├── UsageError (RuntimeError)               the API was used in a way that cannot work
     ├── InvalidURL (ValueError)                 not a ws:// or wss:// URL
     ├── InvalidArgument (ValueError)            no such attribute or category name
@@ -53,6 +55,7 @@ __all__ = [
     "AccessDenied",
     "AuthenticationFailed",
     "ClientClosed",
+    "ConditionNotMet",
     "ConnectionClosed",
     "ConnectionFailed",
     "ConnectionLost",
@@ -145,6 +148,42 @@ class ProtocolError(XentaraError):
 
 class RequestTimeout(XentaraError, TimeoutError):
     """A request got no answer within its timeout. The client stays usable."""
+
+
+class ConditionNotMet(XentaraError, TimeoutError, AssertionError):
+    """A value did not meet the condition ``wait_until`` waited for, within its timeout.
+
+    Also an :class:`AssertionError`, so that unittest and pytest report a failed
+    test, not an error. The message names the key, the condition, the last value
+    seen and its time, and how many values were seen.
+
+    Attributes:
+        key: the element's primary key.
+        condition: the value or predicate waited for.
+        last: the last :class:`~xentara_sync.Event` seen, or None.
+        seen: how many values were seen (the current one included).
+        timeout: the seconds waited.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str = "",
+        condition: object = None,
+        last: object = None,
+        seen: int = 0,
+        timeout: float = 0.0,
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.condition = condition
+        self.last = last
+        self.seen = seen
+        self.timeout = timeout
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (str(self),), None)
 
 
 class UsageError(XentaraError, RuntimeError):
@@ -326,9 +365,28 @@ class ReadError(ServerError):
 
 
 class WriteError(ServerError):
-    """Writing failed on the server's side."""
+    """Writing failed on the server's side.
+
+    From ``write_many``, :attr:`errors` holds the error of each key that failed
+    (the other keys were written).
+    """
 
     codes = (-32109,)
+
+    #: The error of each failed key, from ``write_many``; empty otherwise.
+    errors: dict[str, ServerError]
+
+    def __init__(
+        self,
+        code: int | None = None,
+        text: str | None = None,
+        *,
+        operation: str | None = None,
+        element: str | None = None,
+        errors: dict[str, ServerError] | None = None,
+    ) -> None:
+        self.errors = dict(errors or {})
+        super().__init__(code, text, operation=operation, element=element)
 
 
 class UnknownSubscription(ServerError, KeyError):

@@ -5,7 +5,9 @@ with numbers, booleans, strings and arrays of them. Here a connection and a
 subscription are integer handles, and every value crosses as a plain type:
 booleans, integers, floats, strings; time stamps as float seconds since the epoch,
 qualities and categories as integers, UUIDs as strings. Errors raise the usual
-:mod:`xentara_sync.exceptions` (the caller shows their message).
+:mod:`xentara_sync.exceptions`, whose message starts with a stable numeric code
+(``"-32103: write ... failed: ..."``; see :mod:`xentara_sync.errorcodes`), so that
+the caller can put both in an error cluster.
 
 >>> from xentara_sync import flat
 >>> from xentara_sync.simulator import Simulator
@@ -22,11 +24,14 @@ Every function is safe to call from any thread; handles are never reused.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import threading
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from .errorcodes import WrongType, with_code
 from .exceptions import UsageError
 from .protocol import AttributeFault, TimePoint
 
@@ -40,13 +45,45 @@ __all__ = [
     "keys",
     "next_event",
     "open_session",
+    "plain",
     "read",
+    "read_bool",
+    "read_double",
+    "read_int",
     "read_many",
+    "read_string",
     "reconnects",
+    "record_csv",
     "subscribe",
     "unsubscribe",
+    "wait_until",
     "write",
+    "write_many",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def __dir__() -> list[str]:
+    """The API only: ``dir(flat)`` is what a LabVIEW or TestStand user may call."""
+    return sorted(__all__)
+
+
+def _coded(function: _F) -> _F:
+    """Make every error *function* raises start its message with its numeric code."""
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            coded = with_code(exc)
+            if coded is exc:
+                raise
+            raise coded from exc
+
+    return call  # type: ignore[return-value]
+
 
 _lock = threading.Lock()
 _handles = itertools.count(1)
@@ -87,6 +124,7 @@ def _subscription(handle: int) -> Subscription:
     return entry[1]
 
 
+@_coded
 def open_session(
     url: str,
     root_element: str = "Hardware",
@@ -119,6 +157,7 @@ def open_session(
     return handle
 
 
+@_coded
 def close_session(handle: int) -> None:
     """Close a session and its subscriptions. Closing a closed session does nothing."""
     with _lock:
@@ -130,6 +169,7 @@ def close_session(handle: int) -> None:
         client.close()
 
 
+@_coded
 def close_all() -> None:
     """Close every session (for the end of a test sequence)."""
     with _lock:
@@ -138,32 +178,38 @@ def close_all() -> None:
         close_session(handle)
 
 
+@_coded
 def is_connected(handle: int) -> bool:
     """Whether the session's connection is open (False while it reconnects)."""
     return _session(handle).connected
 
 
+@_coded
 def reconnects(handle: int) -> int:
     """How often the session's connection was lost and re-established."""
     return _session(handle).reconnects
 
 
+@_coded
 def keys(handle: int) -> list[str]:
     """Primary keys of the elements under the session's root element."""
     return _session(handle).keys()
 
 
+@_coded
 def read(handle: int, key: str, attribute: str = "value") -> Any:
     """The value of element *key* (or of another attribute), as a plain type."""
     return plain(_session(handle).read(key, attribute=attribute))
 
 
+@_coded
 def read_many(handle: int, keys: list[str], attribute: str = "value") -> list[Any]:
     """The values of many elements, read in one message, in the order of *keys*."""
     values = _session(handle).read_many(keys, attribute=attribute)
     return [plain(values[key]) for key in keys]
 
 
+@_coded
 def write(handle: int, key: str, value: Any, attribute: str = "value") -> None:
     """Write *value* to element *key*.
 
@@ -188,6 +234,7 @@ def _coerce(value: Any, data_type: Any) -> Any:
     return value
 
 
+@_coded
 def subscribe(
     handle: int,
     key: str,
@@ -205,15 +252,114 @@ def subscribe(
     return sub_handle
 
 
-def next_event(sub_handle: int, timeout: float = 10.0) -> list[Any]:
-    """The next event as ``[timestamp, name, value]``; raises TimeoutError after *timeout*."""
+@_coded
+def next_event(sub_handle: int, timeout: float = 10.0) -> tuple[float, str, Any]:
+    """The next event as ``(timestamp, key, value)`` (a LabVIEW cluster); raises
+    :class:`~xentara_sync.RequestTimeout` (5002) after *timeout* seconds."""
     event = _subscription(sub_handle).receive(timeout)
-    return [event.timestamp, event.name, plain(event.value)]
+    return (event.timestamp, event.name, plain(event.value))
 
 
+@_coded
 def unsubscribe(sub_handle: int) -> None:
     """Stop a subscription. Stopping a stopped one does nothing."""
     with _lock:
         entry = _subscriptions.pop(sub_handle, None)
     if entry is not None and _sessions.get(entry[0]) is not None:
         entry[1].stop()
+
+
+# --------------------------------------------------------------------------- typed reads
+
+
+def _typed(handle: int, key: str, attribute: str, wanted: str, ok: Callable[[Any], bool]) -> Any:
+    value = plain(_session(handle).read(key, attribute=attribute))
+    if not ok(value):
+        raise WrongType(
+            f"{key!r} is {type(value).__name__} {value!r}, not {wanted}: "
+            f"use read_{_READER.get(type(value), 'string')} or read"
+        )
+    return value
+
+
+_READER = {bool: "bool", int: "int", float: "double", str: "string"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@_coded
+def read_double(handle: int, key: str, attribute: str = "value") -> float:
+    """The value of *key* as a float (integers too); other types raise
+    :class:`~xentara_sync.errorcodes.WrongType` (5011)."""
+    return float(_typed(handle, key, attribute, "a number", _is_number))
+
+
+@_coded
+def read_int(handle: int, key: str, attribute: str = "value") -> int:
+    """The value of *key* as an int (whole-number floats too); other types raise
+    :class:`~xentara_sync.errorcodes.WrongType` (5011)."""
+    return int(
+        _typed(
+            handle,
+            key,
+            attribute,
+            "an integer",
+            lambda v: _is_number(v) and (isinstance(v, int) or float(v).is_integer()),
+        )
+    )
+
+
+@_coded
+def read_bool(handle: int, key: str, attribute: str = "value") -> bool:
+    """The value of *key*, a boolean; other types raise
+    :class:`~xentara_sync.errorcodes.WrongType` (5011)."""
+    return bool(_typed(handle, key, attribute, "a boolean", lambda v: isinstance(v, bool)))
+
+
+@_coded
+def read_string(handle: int, key: str, attribute: str = "value") -> str:
+    """The value of *key*, a string (UUIDs as text); other types raise
+    :class:`~xentara_sync.errorcodes.WrongType` (5011)."""
+    return str(_typed(handle, key, attribute, "a string", lambda v: isinstance(v, str)))
+
+
+# --------------------------------------------------------------------------- test steps
+
+
+@_coded
+def wait_until(handle: int, key: str, value: Any, timeout: float = 10.0) -> tuple[float, str, Any]:
+    """Wait until *key*'s value equals *value*; returns the event that did, as
+    ``(timestamp, key, value)``. After *timeout* seconds raises
+    :class:`~xentara_sync.ConditionNotMet` (5003), naming the last value seen."""
+    event = _session(handle).wait_until(key, value, timeout=timeout)
+    return (event.timestamp, event.name, plain(event.value))
+
+
+@_coded
+def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
+    """Write ``values[i]`` to ``keys[i]``, in one message; every value is checked
+    first, and one bad value writes nothing. Numbers are taken as :func:`write`
+    takes them."""
+    keys, values = list(keys), list(values)
+    if len(keys) != len(values):
+        raise ValueError(f"write_many got {len(keys)} keys but {len(values)} values")
+    client = _session(handle)
+    coerced = {}
+    for key, value in zip(keys, values, strict=True):
+        info = client.metadata(key).attribute("value")
+        coerced[key] = _coerce(value, info.data_type) if info is not None else value
+    client.write_many(coerced)
+
+
+@_coded
+def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) -> int:
+    """Record every change of *keys* for *seconds* into the CSV file *path*
+    (``time,timestamp,key,value``; time in UTC, ISO 8601); returns the number of
+    events recorded."""
+    recording = _session(handle).record(
+        [keys] if isinstance(keys, str) else list(keys), seconds=seconds
+    )
+    recording.to_csv(path)
+    return len(recording.events)

@@ -13,6 +13,7 @@ trip; a wrong name gets close-match suggestions:
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import math
 import struct
@@ -102,6 +103,15 @@ class Event(NamedTuple):
     """The element's UUID."""
     value: Any
     """The new value (an :class:`~xentara_sync.protocol.AttributeFault` if in error)."""
+
+    @property
+    def datetime(self) -> _dt.datetime:
+        """:attr:`timestamp` as a timezone-aware UTC :class:`~datetime.datetime`.
+
+        >>> Event(1704107471.5, "Hardware.Registers.Speed", uuid.UUID(int=1), 42).datetime
+        datetime.datetime(2024, 1, 1, 11, 11, 11, 500000, tzinfo=datetime.timezone.utc)
+        """
+        return _dt.datetime.fromtimestamp(self.timestamp, _dt.timezone.utc)
 
 
 class ServerInfo(NamedTuple):

@@ -28,7 +28,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from ..exceptions import InvalidArgument, MissingAttribute, ServerError, UnknownElement
+from ..exceptions import (
+    InvalidArgument,
+    MissingAttribute,
+    ServerError,
+    UnknownElement,
+    WriteError,
+)
 from ..model import (
     AttributeInfo,
     ElementIndex,
@@ -402,6 +408,49 @@ class Operations(ControlPlans):
             self._result(packets[0], "write", key)
 
         return Plan("write", key, [(Opcode.WRITE, params)], finish)
+
+    def plan_write_many(
+        self,
+        values: Mapping[str, Any],
+        *,
+        elements: Mapping[str, tuple[ElementInfo, int | None]] | None = None,
+    ) -> Plan | None:
+        """Write each ``{key: value}``, in one message; None if a key needs a look-up
+        or its metadata first.
+
+        Every value is checked as :meth:`plan_write` checks it before any plan is
+        returned: one value that cannot be written raises here, and nothing is sent.
+        Each write succeeds or fails on its own on the server; if any fails,
+        ``finish`` raises :class:`~xentara_sync.exceptions.WriteError` naming every
+        failed key (its :attr:`~xentara_sync.exceptions.WriteError.errors`), and
+        the other keys stay written.
+        """
+        plans: list[tuple[str, Plan]] = []
+        for key, value in values.items():
+            found = elements.get(key) if elements is not None else None
+            plan = self.plan_write(key, value, element=found)
+            if plan is None:
+                return None
+            plans.append((key, plan))
+        keys = [key for key, _ in plans]
+
+        def finish(packets: list[Success | Failure]) -> None:
+            errors: dict[str, ServerError] = {
+                key: self.server_error(packet, "write", key)
+                for key, packet in zip(keys, packets, strict=True)
+                if type(packet) is Failure
+            }
+            if errors:
+                details = "; ".join(str(error) for error in errors.values())
+                raise WriteError(
+                    text=f"{len(errors)} of {len(keys)} writes failed, the others were "
+                    f"written: {details}",
+                    operation="write_many",
+                    errors=errors,
+                )
+
+        requests = [plan.requests[0] for _, plan in plans]
+        return Plan("write_many", None, requests, finish)
 
     def plan_subscribe(
         self,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Iterable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
+from ..conditions import Condition, Wait
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
@@ -19,6 +20,10 @@ from . import loop as _loop
 from .bridge import execute
 from .subscription import Callback, Dispatcher, Subscription
 from .subsession import SubSession
+
+if TYPE_CHECKING:
+    from ..model import Event
+    from ..recording import Recording
 
 __all__ = ["XentaraClient"]
 
@@ -528,3 +533,93 @@ class XentaraClient:
             timeout=self._async.timeout,
             callback=callback,
         )
+
+    # ------------------------------------------------------------------ testing toolkit
+
+    def wait_until(
+        self,
+        key: str,
+        condition: Condition,
+        *,
+        timeout: float | None = None,
+        attribute: str | int | uuid.UUID = "value",
+    ) -> Event:
+        """Wait until element *key*'s value (or another *attribute*) meets *condition*;
+        returns the :class:`~xentara_sync.Event` that met it.
+
+        *condition* is a value (met when the value equals it) or a callable
+        predicate, called in this thread (met when it returns something true; an
+        exception it raises propagates). The wait subscribes to every change,
+        without polling; the current value counts. After *timeout* seconds
+        (``None``: the client's timeout) it raises
+        :class:`~xentara_sync.ConditionNotMet`, a :class:`TimeoutError` and an
+        :class:`AssertionError` (a failed test in unittest and pytest)::
+
+            client.write("Hardware.EtherCAT Bus.EL2624.Output 1", True)
+            client.wait_until("Hardware.EtherCAT Bus.EL1004.Input 1", True, timeout=2)
+            client.wait_until("Hardware.Signals.Sine", lambda v: v > 0.9, timeout=5)
+
+        Ctrl-C interrupts the wait and ends its subscription.
+        """
+        wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        # Every change, unthrottled and without heartbeats. The current value is the
+        # event the server sends right after the subscribe succeeds (the protocol
+        # decision "Initial event" of docs/protocol.rst; the reference, §11 and
+        # §13.2, leaves it open for a real Xentara).
+        subscription = self.subscribe(key, None, None, attribute=attribute)
+        subscription.start(timeout=wait.remaining())
+        try:
+            while True:
+                try:
+                    event = subscription.receive(wait.remaining())
+                except TimeoutError:  # RequestTimeout: no event in the time left
+                    raise wait.failure() from None
+                if wait.check(event):
+                    return event
+        finally:
+            if subscription.active:
+                subscription.stop()
+
+    def write_many(self, values: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        """Write ``{key: value, ...}`` in one message, every value checked first.
+
+        One value that cannot be written raises (:class:`TypeError` or
+        :class:`ValueError` subclasses, :class:`ReadOnly`...) and nothing is sent;
+        keys the server refuses raise :class:`~xentara_sync.WriteError`, naming each
+        (the others were written).
+        """
+        values = dict(values)
+        if not values:
+            return
+        planned = self._plan(lambda session: session.plan_write_many(values))
+        if planned is None:  # unknown names or metadata: the general path asks
+            self._run(
+                lambda: self._async.write_many(values, timeout=timeout), timeout, "write_many"
+            )
+            return
+        self._execute(planned, timeout)
+
+    def record(
+        self,
+        keys: str | Iterable[str],
+        *,
+        seconds: float | None = None,
+        count: int | None = None,
+    ) -> Recording:
+        """Record every value change of *keys* for *seconds*, or until *count* events
+        (whichever comes first; at least one is needed)::
+
+            recording = client.record(["Hardware.Signals.Sine"], seconds=5)
+            recording.to_csv("sine.csv")
+            recording.plot("sine.png")
+
+        The :class:`~xentara_sync.recording.Recording` starts with each key's current
+        value. With *count* alone, each event must come within the client's timeout
+        of the one before (:class:`RequestTimeout` otherwise).
+        """
+        from ..recording import Limits  # csv and all: only when used
+        from .recorder import collect
+
+        subscription = self.subscribe(keys, None, None)
+        limits = Limits(subscription.keys, seconds, count, self.timeout)
+        return collect(subscription, limits)

@@ -1,0 +1,221 @@
+"""The test engineer's toolkit against the real simulator: wait_until, write_many, record."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.client.flavours import FLAVOURS, Flavour
+from tests.conftest import FAST_SINE, OUTPUTS
+from xentara_sync import (
+    ConditionNotMet,
+    Event,
+    OutOfRange,
+    RequestTimeout,
+    TypeMismatch,
+    WriteError,
+    XentaraClient,
+)
+from xentara_sync.simulator import Simulator
+
+COUNTER = "Hardware.Registers.Counter"
+SETPOINT = "Hardware.Registers.Setpoint"
+LABEL = "Hardware.Registers.Label"
+
+
+@pytest.fixture(params=FLAVOURS, ids=lambda f: f.name)
+def flavour(request: pytest.FixtureRequest) -> Flavour:
+    """Each async flavour in turn: asyncio, then trio."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(simulator: Simulator) -> Iterator[XentaraClient]:
+    with XentaraClient(simulator.url, timeout=5) as client:
+        yield client
+
+
+# --------------------------------------------------------------------------- wait_until
+
+
+def test_the_current_value_counts(client: XentaraClient) -> None:
+    client.write(OUTPUTS[0], True)
+    event = client.wait_until(OUTPUTS[0], True, timeout=2)
+    assert isinstance(event, Event)
+    assert (event.name, event.value) == (OUTPUTS[0], True)
+    assert event.datetime.tzinfo is datetime.timezone.utc
+    assert abs(event.datetime.timestamp() - event.timestamp) < 1e-6
+
+
+def test_waits_for_a_change_made_elsewhere(client: XentaraClient, simulator: Simulator) -> None:
+    simulator.set_value(COUNTER, 1)
+    timer = threading.Timer(0.2, simulator.set_value, (COUNTER, 4242))
+    timer.start()
+    try:
+        event = client.wait_until(COUNTER, 4242, timeout=5)
+    finally:
+        timer.join()
+    assert event.value == 4242
+
+
+def test_a_predicate_runs_in_the_calling_thread(client: XentaraClient) -> None:
+    threads: list[int] = []
+
+    def positive(value: float) -> bool:
+        threads.append(threading.get_ident())
+        return value > 0
+
+    event = client.wait_until(FAST_SINE, positive, timeout=5)
+    assert event.value > 0
+    assert set(threads) == {threading.get_ident()}
+
+
+def test_not_met_is_a_timeout_and_an_assertion(client: XentaraClient) -> None:
+    client.write(COUNTER, 7)
+    with pytest.raises(ConditionNotMet) as caught:
+        client.wait_until(COUNTER, 8, timeout=0.3)
+    error = caught.value
+    assert isinstance(error, TimeoutError)
+    assert isinstance(error, AssertionError)
+    assert (error.key, error.condition, error.seen) == (COUNTER, 8, 1)
+    assert isinstance(error.last, Event)
+    assert error.last.value == 7
+    message = str(error)
+    assert message.startswith(f"{COUNTER!r} did not become 8 within 0.3 s: 1 value seen, ")
+    assert f"the last 7 at {error.last.datetime:%Y-%m-%dT%H:%M:%S}" in message
+
+
+def test_a_failing_predicate_propagates_and_the_client_goes_on(client: XentaraClient) -> None:
+    with pytest.raises(ZeroDivisionError):
+        client.wait_until(COUNTER, lambda value: value / 0, timeout=2)
+    with pytest.raises(ConditionNotMet, match=r"satisfy <lambda> \(.*test_toolkit.py:\d+\)"):
+        client.wait_until(COUNTER, lambda value: False, timeout=0.2)
+    client.write(COUNTER, 5)
+    assert client.wait_until(COUNTER, 5).value == 5
+
+
+def test_timeout_none_is_the_clients_timeout(simulator: Simulator) -> None:
+    with XentaraClient(simulator.url, timeout=0.3) as client:
+        client.write(COUNTER, 1)
+        with pytest.raises(ConditionNotMet, match=r"within 0\.3 s"):
+            client.wait_until(COUNTER, 2)
+
+
+def test_wait_until_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:
+    async def main() -> None:
+        async with flavour.XentaraClient(simulator.url) as client:
+            await client.write(OUTPUTS[1], False)
+            event = await client.wait_until(OUTPUTS[1], False, timeout=2)
+            assert event.value is False
+            with pytest.raises(ConditionNotMet, match="did not satisfy"):
+                await client.wait_until(OUTPUTS[1], bool, timeout=0.2)
+            with pytest.raises(ZeroDivisionError):
+                await client.wait_until(COUNTER, lambda value: 1 / 0, timeout=2)
+            rising = await client.wait_until(FAST_SINE, lambda value: value > 0, timeout=5)
+            assert rising.value > 0
+
+    flavour.run(main)
+
+
+# --------------------------------------------------------------------------- write_many
+
+
+def test_write_many_writes_every_key(client: XentaraClient) -> None:
+    client.write_many({COUNTER: 11, OUTPUTS[2]: True, SETPOINT: 2.5})
+    assert client.read_many([COUNTER, OUTPUTS[2], SETPOINT]) == {
+        COUNTER: 11,
+        OUTPUTS[2]: True,
+        SETPOINT: 2.5,
+    }
+    client.write_many({})  # nothing to do
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"), [("twelve", TypeError), (2**70, ValueError), (1.5, TypeMismatch)]
+)
+def test_one_bad_value_writes_nothing(
+    simulator: Simulator, bad: object, error: type[Exception]
+) -> None:
+    # A client of its own: the first write_many looks the names up and asks for metadata.
+    with XentaraClient(simulator.url, timeout=5) as client:
+        client.write_many({COUNTER: 1, OUTPUTS[3]: False})
+        with pytest.raises(error):
+            client.write_many({OUTPUTS[3]: True, COUNTER: bad})
+        assert client.read_many([COUNTER, OUTPUTS[3]]) == {COUNTER: 1, OUTPUTS[3]: False}
+    with XentaraClient(simulator.url, timeout=5) as fresh:  # checked on the look-up path too
+        with pytest.raises(OutOfRange):
+            fresh.write_many({COUNTER: 99, "Hardware.Registers.Small": 1000})
+        assert fresh.read(COUNTER) == 1
+
+
+def test_server_failures_name_each_key(client: XentaraClient) -> None:
+    # The simulator refuses strings with NUL (-32107); the others are written.
+    with pytest.raises(WriteError) as caught:
+        client.write_many({COUNTER: 12, LABEL: "a\0b"})
+    assert list(caught.value.errors) == [LABEL]
+    assert caught.value.errors[LABEL].code == -32107
+    assert f"write {LABEL!r} failed" in str(caught.value)
+    assert client.read(COUNTER) == 12
+
+
+def test_write_many_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:
+    async def main() -> None:
+        async with flavour.XentaraClient(simulator.url) as client:
+            await client.write_many({COUNTER: 21, OUTPUTS[0]: False})
+            assert await client.read_many([COUNTER, OUTPUTS[0]]) == {COUNTER: 21, OUTPUTS[0]: False}
+            with pytest.raises(TypeMismatch):
+                await client.write_many({COUNTER: 22, OUTPUTS[0]: "yes"})
+            assert await client.read(COUNTER) == 21
+
+    flavour.run(main)
+
+
+# --------------------------------------------------------------------------- record
+
+
+def test_record_for_seconds(client: XentaraClient) -> None:
+    client.write(COUNTER, 3)
+    started = time.monotonic()
+    recording = client.record([FAST_SINE, COUNTER], seconds=0.5)
+    assert time.monotonic() - started >= 0.5
+    assert recording.keys == (FAST_SINE, COUNTER)
+    assert recording.values(COUNTER) == [3]  # the current value, and no change
+    sines = recording.values(FAST_SINE)
+    assert len(sines) > 2
+    assert all(isinstance(value, float) for value in sines)
+    stamps = [event.timestamp for event in recording.events if event.name == FAST_SINE]
+    assert stamps == sorted(stamps)
+    with pytest.raises(KeyError, match="was not recorded"):
+        recording.values(SETPOINT)
+
+
+def test_record_a_count_of_events(client: XentaraClient) -> None:
+    recording = client.record(FAST_SINE, count=5)
+    assert len(recording.events) == 5
+    assert {event.name for event in recording.events} == {FAST_SINE}
+
+
+def test_record_needs_a_limit_and_a_quiet_key_times_out(simulator: Simulator) -> None:
+    with XentaraClient(simulator.url, timeout=0.3) as client:
+        with pytest.raises(ValueError, match="seconds= or count="):
+            client.record(COUNTER)
+        with pytest.raises(ValueError, match="seconds must be a positive number"):
+            client.record(COUNTER, seconds=0)
+        with pytest.raises(RequestTimeout, match=r"1 of 2 events recorded"):
+            client.record(LABEL, count=2)
+        assert len(client.record(LABEL, count=2, seconds=0.3)) == 1
+
+
+def test_record_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:
+    async def main() -> None:
+        async with flavour.XentaraClient(simulator.url) as client:
+            recording = await client.record([FAST_SINE], count=3)
+            assert len(recording.values(FAST_SINE)) == 3
+            timed = await client.record([FAST_SINE, COUNTER], seconds=0.3)
+            assert len(timed.values(COUNTER)) == 1
+
+    flavour.run(main)

@@ -1,0 +1,99 @@
+"""``xentara-sync record`` against the session simulator."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xentara_sync.cli import main
+from xentara_sync.simulator import Simulator
+
+SINE = "Hardware.Fast Signals.Sine"
+PULSE = "Hardware.Fast Signals.Pulse"
+LABEL = "Hardware.Registers.Label"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_csv_and_plot_files(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_path, png_path = tmp_path / "run.csv", tmp_path / "run.png"
+    status, out, err = cli(
+        capsys, "record", simulator.url, SINE, PULSE, SINE, "--seconds", "0.5",
+        "--csv", str(csv_path), "--plot", str(png_path),
+    )  # fmt: skip
+    assert (status, out, err) == (0, "", "")  # stderr is no terminal here: no progress
+    with csv_path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert {row["key"] for row in rows} == {SINE, PULSE}
+    assert sum(row["key"] == SINE for row in rows) > 2
+    assert all(row["time"].endswith("Z") for row in rows)
+    assert png_path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_csv_on_stdout_and_count(simulator: Simulator, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = cli(capsys, "record", simulator.url, SINE, "--seconds", "5", "--count", "4")
+    assert (status, err) == (0, "")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["time", "timestamp", "key", "value"]
+    assert len(rows) == 5
+
+
+def test_nothing_to_plot_is_one_line(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    png = tmp_path / "label.png"
+    status, out, err = cli(
+        capsys, "record", simulator.url, LABEL, "--seconds", "0.2", "--plot", str(png)
+    )
+    assert (status, out) == (1, "")
+    assert err.startswith("xentara-sync: error: no plot: nothing to plot")
+    assert len(err.splitlines()) == 1
+    assert not png.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_on_a_terminal(simulator: Simulator, tmp_path: Path) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "xentara_sync", "record", simulator.url, SINE,
+             "--seconds", "1", "--csv", str(tmp_path / "run.csv")],
+            stderr=terminal, stdout=subprocess.PIPE, cwd=ROOT, timeout=30, check=False,
+        )  # fmt: skip
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    assert proc.returncode == 0, shown
+    text = shown.decode().replace("\r\n", "\n")  # the terminal's own line ends
+    updates = text.split("\r")
+    assert len(updates) >= 3, text
+    assert updates[-1].startswith("recording 1.0/1 s, ")
+    assert updates[-1].rstrip().endswith(" events")
+    assert text.count("\n") == 1
