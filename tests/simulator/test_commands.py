@@ -379,7 +379,7 @@ def test_write_through_io_data_point_reaches_source(sim: Simulator) -> None:
     ("key", "attribute", "value", "code"),
     [
         (COUNTER, 11, "12", -32106),
-        (COUNTER, 11, 1.5, -32106),
+        (COUNTER, 11, 1.5, -32107),
         (COUNTER, 11, True, -32106),
         (COUNTER, 11, 2**63, -32105),
         ("Hardware.Registers.Small", 11, 128, -32105),
