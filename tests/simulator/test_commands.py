@@ -262,7 +262,7 @@ def test_read_every_attribute(sim: Simulator) -> None:
         assert values[0] == SETPOINT
         assert values[1] == "Setpoint"
         assert values[2] == element.uuid
-        assert values[3] == "@Skill.SignalFlow.Register"
+        assert values[3] == "register"  # the documented type name
         assert values[4] == Category.DATA_POINT
         assert values[11] == 21.5
         assert values[9] == 0

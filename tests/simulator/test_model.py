@@ -179,7 +179,7 @@ def test_unknown_driver_types_become_plain_elements() -> None:
             ]
             broker = await client.lookup("Broker")
             result = await client.call(Opcode.READ, {0: broker, 1: [3, 11]})
-            assert unwrap(result[3]) == "@Skill.MQTT.Client"
+            assert unwrap(result[3]) == "MQTT client"
             assert unwrap(result[11]).code == -32101
             register = await client.lookup("Broker.Inner.R")
             assert unwrap((await client.call(Opcode.READ, {0: register, 1: [11]}))[11]) == 7

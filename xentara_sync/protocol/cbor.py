@@ -59,7 +59,7 @@ def _encode_time_point(encoder: cbor2.CBOREncoder, value: TimePoint) -> None:
     ``1001({1: +Infinity})``: the reference (§10.3) reserves the infinities for the
     minimum and maximum time points, and the official client decodes them so."""
     ns = value.ns
-    if ns == _INT64_MIN or ns == _INT64_MAX:
+    if ns in (_INT64_MIN, _INT64_MAX):
         encoder.encode(cbor2.CBORTag(TAG_TIME, {_SECONDS_KEY: -math.inf if ns < 0 else math.inf}))
         return
     encoder.encode(

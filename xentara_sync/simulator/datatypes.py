@@ -25,12 +25,23 @@ xentara_sync.simulator.datatypes.Rejected: 300 is outside int8 (-128..127) (-321
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Any, Final
 
-from ..protocol import DataType, ErrorCode
+from ..protocol import NIL_UUID, DataType, ErrorCode, TimePoint
 from ..protocol.valuecheck import ValueRejected, check_value, float32
 
-__all__ = ["Rejected", "coerce", "convert", "parse_data_type", "zero"]
+__all__ = [
+    "Rejected",
+    "coerce",
+    "convert",
+    "known_data_type",
+    "parse_data_type",
+    "parse_default",
+    "zero",
+]
+
+_EPOCH: Final = TimePoint(0)
 
 _NAMES: Final[dict[str, DataType]] = {
     "bool": DataType.BOOLEAN,
@@ -65,6 +76,8 @@ _NAMES: Final[dict[str, DataType]] = {
     "string": DataType.STRING,
     "visible_string": DataType.STRING,
     "unicode_string": DataType.STRING,
+    "timestamp": DataType.TIME_POINT,
+    "uuid": DataType.UUID,
 }
 
 
@@ -88,6 +101,15 @@ def parse_data_type(name: object, default: DataType = DataType.FLOAT64) -> DataT
     return default
 
 
+def known_data_type(name: object) -> DataType | None:
+    """The data type a model file names, or ``None`` if it names none that is known.
+
+    >>> known_data_type("timeStamp"), known_data_type("UUID"), known_data_type("int128")
+    (<DataType.TIME_POINT: 16>, <DataType.UUID: 17>, None)
+    """
+    return _NAMES.get(name.strip().lower()) if isinstance(name, str) else None
+
+
 def zero(data_type: DataType) -> Any:
     """The start value of a point of *data_type* that names none."""
     if data_type is DataType.BOOLEAN:
@@ -96,7 +118,40 @@ def zero(data_type: DataType) -> Any:
         return 0.0
     if data_type.is_string:
         return ""
+    if data_type is DataType.TIME_POINT:
+        return _EPOCH
+    if data_type is DataType.UUID:
+        return NIL_UUID
     return 0
+
+
+def parse_default(data_type: DataType, value: object) -> Any:
+    """The start value a model file gives as *value* for a point of *data_type*.
+
+    The value must be valid for its type, by the same rule as a written value
+    (:func:`coerce`); a ``timeStamp`` is RFC 3339 text with up to nanoseconds, a
+    ``UUID`` RFC 4122 text. Raises ``ValueError`` saying what is wrong.
+
+    >>> parse_default(DataType.TIME_POINT, "2024-01-01T11:11:11.111587983Z")
+    TimePoint('2024-01-01T11:11:11.111587983Z')
+    >>> parse_default(DataType.INT8, 300)
+    Traceback (most recent call last):
+    ...
+    ValueError: 300 is outside int8 (-128..127)
+    """
+    if value is None:
+        return zero(data_type)
+    if data_type is DataType.TIME_POINT and isinstance(value, str):
+        return TimePoint.from_isoformat(value)
+    if data_type is DataType.UUID and isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an RFC 4122 UUID") from None
+    try:
+        return check_value(data_type, value)
+    except ValueRejected as exc:
+        raise ValueError(exc.text) from None
 
 
 def coerce(data_type: DataType, value: Any) -> Any:
@@ -128,4 +183,8 @@ def convert(data_type: DataType, number: float) -> Any:
         return float32(number)
     if data_type.is_string:
         return f"{number:g}"
+    if data_type is DataType.TIME_POINT:
+        return TimePoint.from_seconds(number)
+    if data_type is DataType.UUID:
+        return NIL_UUID
     return float(number)

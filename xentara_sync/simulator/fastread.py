@@ -177,7 +177,7 @@ def _str(value: str) -> bytes:
 
 def _time(value: TimePoint) -> bytes:
     ns = value.ns
-    if ns == _TIME_MIN or ns == _TIME_MAX:
+    if ns in (_TIME_MIN, _TIME_MAX):
         return _general(value)  # 1001({1: -Infinity / +Infinity})
     return _TIME + (_head(_UINT, ns) if ns >= 0 else _head(_NINT, -1 - ns))
 
