@@ -442,10 +442,12 @@ def test_stage_machine(sim: Simulator) -> None:
         assert await client.call(Opcode.GET_STAGE) == Stage.OPERATIONAL
         assert await client.error(Opcode.RESUME) == -32112
         assert await client.call(Opcode.SUSPEND) is None
+        await asyncio.sleep(0.03)  # past the 20 ms of post-operational
         assert await client.call(Opcode.GET_STAGE) == Stage.SUSPENDED
         assert sim.stage is Stage.SUSPENDED
         assert await client.error(Opcode.SUSPEND) == -32112
         assert await client.call(Opcode.RESUME, {}) is None
+        await asyncio.sleep(0.03)  # past the 20 ms of pre-operational
         assert await client.call(Opcode.GET_STAGE) == Stage.OPERATIONAL
         assert await client.error(Opcode.SUSPEND, {0: UNKNOWN}) == -32111
 
@@ -548,6 +550,7 @@ def test_sub_sessions() -> None:
             assert sim.get_value(COUNTER) == 1
             assert await client.error(Opcode.SUSPEND, {0: viewer}) == -32102
             assert await client.call(Opcode.SUSPEND, {0: admin}) is None
+            await asyncio.sleep(0.03)  # past the 20 ms of post-operational
             assert await client.call(Opcode.RESUME, {0: admin}) is None
             # an existing id is replaced
             again = await client.call(
