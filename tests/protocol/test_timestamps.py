@@ -159,9 +159,7 @@ def test_invalid_time_stamp_message_says_what_is_wrong(content: Any, words: str)
 # ----------------------------------------------------------------- encoding
 
 
-@pytest.mark.parametrize(
-    "ns", [NS, 0, -1, 1, INT64_MIN + 1, INT64_MAX - 1, 2**32, -(2**32)]
-)
+@pytest.mark.parametrize("ns", [NS, 0, -1, 1, INT64_MIN + 1, INT64_MAX - 1, 2**32, -(2**32)])
 @pytest.mark.parametrize("canonical", [False, True])
 def test_time_point_encodes_as_nanosecond_decimal_fraction(ns: int, canonical: bool) -> None:
     expected = cbor2.dumps(tag(1001, {4: tag(4, [-9, ns])}))

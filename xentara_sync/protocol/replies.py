@@ -66,7 +66,6 @@ METADATA_ITEMS: Final = [
 ]
 
 
-
 def read_value(result: Any, wanted: int | uuid.UUID, key: str) -> Any:
     """The value of attribute *wanted* in a read result; an attribute in error raises."""
     try:
