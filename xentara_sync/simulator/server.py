@@ -198,6 +198,17 @@ class Simulator:
         return f"{scheme}://{host}:{self._port}{API_PATH}"
 
     @property
+    def stage_step(self) -> float:
+        """How long (seconds) the intermediate stage of a stage change lasts; settable."""
+        return self._stage_step
+
+    @stage_step.setter
+    def stage_step(self, seconds: float) -> None:
+        self._stage_step = seconds
+        if self._engine is not None:
+            self._engine.stage_step = seconds
+
+    @property
     def stage(self) -> Stage:
         """The simulated operational stage."""
         return self._engine.stage if self._engine is not None else Stage.OPERATIONAL

@@ -50,7 +50,7 @@ class Engine:
         #: How long (seconds) the intermediate stage of a stage change lasts.
         self.stage_step = stage_step
         self._stage = Stage.OPERATIONAL
-        #: The stage a change in progress ends in, and when (``time.monotonic``).
+        #: The stage a change in progress ends in, and when it began (``time.monotonic``).
         self._next_stage: tuple[Stage, float] | None = None
         self.request_count = 0
         #: Called (once) after a shutdown request was answered.
@@ -69,7 +69,7 @@ class Engine:
     def stage(self) -> Stage:
         """The operational stage now: a change in progress ends when its step is over."""
         following = self._next_stage
-        if following is not None and time.monotonic() >= following[1]:
+        if following is not None and time.monotonic() >= following[1] + self.stage_step:
             self._stage = following[0]
             self._next_stage = None
         return self._stage
@@ -105,4 +105,4 @@ class Engine:
             )
         self._stage = stage_now
         if final is not stage_now:
-            self._next_stage = (final, time.monotonic() + self.stage_step)
+            self._next_stage = (final, time.monotonic())
