@@ -252,6 +252,16 @@ def test_io_output_that_cannot_be_written_is_refused() -> None:
         )
 
 
+def test_io_input_and_output_of_different_types_are_refused() -> None:
+    registers = [
+        {"@Skill.SignalFlow.Register": {"name": "In", "defaultValue": ["float64", 0.0]}},
+        {"@Skill.SignalFlow.Register": {"name": "Out", "defaultValue": ["int16", 0]}},
+        {"@DataPoint": {"name": "Point", "io": {"input": "G.In", "output": "G.Out"}}},
+    ]
+    with pytest.raises(ModelError, match=r"G\.Point: .* different data types \(float64, int16\)"):
+        load_model({"children": [{"@Group": {"name": "G", "children": registers}}]})
+
+
 # ------------------------------------------------------------------- type attribute
 
 

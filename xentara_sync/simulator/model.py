@@ -14,14 +14,17 @@ How model element types become WebSocket elements:
 model type                          category           values
 ==================================  =================  =======================================
 ``@Group``                          element group (1)  none
-``@Skill.SignalFlow.Register``      data point (2)     writable; ``defaultValue: [type, v]``
+``@Skill.SignalFlow.Register``      data point (2)     writable; ``defaultValue: [type, v]``,
+                                                       any of the fourteen register types
 ``@Skill.SignalGenerator.Signal``   data point (2)     read only; waveform computed from the
                                                        clock, advancing on its sampler's timer
 ``@Skill.CoE.Entry``                data point (2)     ``syncManager`` 2: writable output;
                                                        otherwise read-only input
 ``@DataPoint``                      data point (2)     ``io`` names a source element whose
-                                                       value it shows (and writes through);
-                                                       without ``io``: a writable float64
+                                                       value it shows (and writes through),
+                                                       or is ``{"input": K, "output": K}``
+                                                       (:mod:`.iopoint`); without ``io``: a
+                                                       writable float64
 ``@Skill.SignalGenerator.Sampler``  device (6)
 ``@Skill.CoE.Bus`` / ``.Device``    device (6) / sub device (7)
 ``@Timer`` / ``@Track`` /           timer (3) / execution track (4) / execution pipeline (5)
@@ -39,7 +42,14 @@ A sampler's signals advance at the period of the timer whose pipeline runs
 else every 100 ms. Elements without a UUID get a stable one derived from their
 primary key (:func:`uuid.uuid5`).
 
-The ``type`` attribute holds the model type as the file spells it (``"@Group"``).
+A default value must be valid for its type (the rule of
+:mod:`xentara_sync.protocol.valuecheck`; time stamps as RFC 3339 text, UUIDs as RFC
+4122 text): one that is not, or an unknown type name in a register's
+``defaultValue``, raises :class:`ModelError` naming the element and the value.
+
+The ``type`` attribute holds the element type's documented name (``"register"``,
+see :mod:`.typenames`); :attr:`Element.type` keeps the model type as the file spells
+it (``"@Group"``).
 """
 
 from __future__ import annotations
@@ -84,7 +94,8 @@ _SOURCE_TIME: Final = int(Attribute.SOURCE_TIME)
 
 
 class ModelError(ValueError):
-    """The model file cannot be loaded (malformed JSON or structure)."""
+    """The model file cannot be loaded: malformed JSON or structure, or a value that
+    its element cannot hold. The message names the element (and the value)."""
 
 
 class Model:
@@ -374,6 +385,18 @@ class _Builder:
             raise ModelError(
                 f"{element.key}: io output {source_out.key!r} cannot be written (its value "
                 "is read only); name a register or an output"
+            )
+        if (
+            source_in is not None
+            and source_out is not None
+            and source_in.table.types[_VALUE] != source_out.table.types[_VALUE]
+        ):
+            # One data type is announced for the value: writes are checked against it.
+            raise ModelError(
+                f"{element.key}: io input {source_in.key!r} and output {source_out.key!r} "
+                "have different data types "
+                f"({type_name(source_in.table.types[_VALUE])}, "
+                f"{type_name(source_out.table.types[_VALUE])})"
             )
         point = IoPoint(
             source_in.point if source_in is not None else None,
