@@ -117,41 +117,41 @@ def _shown(value: Any) -> str:
 def check_value(data_type: DataType, value: Any) -> Any:
     """*value* as an attribute of *data_type* takes it; raises :class:`ValueRejected`."""
     kind = type(value)
-    name = type_name(data_type)
     if data_type is DataType.BOOLEAN:
         if kind is bool:
             return value
-        raise _mismatch(name, "True or False", value)
+        raise _mismatch(data_type, "True or False", value)
     bounds = data_type.integer_range
     if bounds is not None:
         if kind is bool or not isinstance(value, (int, float)):
-            raise _mismatch(name, "an int", value)
+            raise _mismatch(data_type, "an int", value)
         if isinstance(value, float):
             if math.isnan(value) or (math.isfinite(value) and not value.is_integer()):
                 raise ValueRejected(
-                    ErrorCode.ILLEGAL_VALUE, f"{_shown(value)} is not an integer, as {name} needs"
+                    ErrorCode.ILLEGAL_VALUE,
+                    f"{_shown(value)} is not an integer, as {type_name(data_type)} needs",
                 )
             if math.isinf(value):
-                raise _out_of_range(value, name, bounds)
+                raise _out_of_range(value, data_type, bounds)
             value = int(value)
         if not bounds[0] <= value <= bounds[1]:
-            raise _out_of_range(value, name, bounds)
+            raise _out_of_range(value, data_type, bounds)
         return int(value)
     if data_type.is_float:
         if kind is bool or not isinstance(value, (int, float)):
-            raise _mismatch(name, "a float", value)
+            raise _mismatch(data_type, "a float", value)
         try:
             number = float(value)
         except OverflowError:
-            raise _out_of_range(value, name) from None
+            raise _out_of_range(value, data_type) from None
         if data_type is DataType.FLOAT32:
             if math.isfinite(number) and abs(number) > _FLOAT32_MAX:
-                raise _out_of_range(value, name)
+                raise _out_of_range(value, data_type)
             number = float32(number)
         return number
     if data_type.is_string:
         if kind is not str:
-            raise _mismatch(name, "a str", value)
+            raise _mismatch(data_type, "a str", value)
         if "\x00" in value:
             raise ValueRejected(
                 ErrorCode.ILLEGAL_VALUE, "a string value must not contain NUL characters"
@@ -162,7 +162,7 @@ def check_value(data_type: DataType, value: Any) -> Any:
             return value
         if isinstance(value, _dt.datetime):
             return TimePoint.from_datetime(value)
-        raise _mismatch(name, "a TimePoint or datetime", value)
+        raise _mismatch(data_type, "a TimePoint or datetime", value)
     if data_type is DataType.UUID:
         if isinstance(value, uuid.UUID):
             return value
@@ -174,13 +174,17 @@ def check_value(data_type: DataType, value: Any) -> Any:
     return value
 
 
-def _mismatch(name: str, expected: str, value: Any) -> ValueRejected:
+def _mismatch(data_type: DataType, expected: str, value: Any) -> ValueRejected:
+    name = type_name(data_type)
     return ValueRejected(
         ErrorCode.TYPE_MISMATCH,
         f"{name}: expected {expected}, got {type(value).__name__} {_shown(value)}",
     )
 
 
-def _out_of_range(value: Any, name: str, bounds: tuple[int, int] | None = None) -> ValueRejected:
+def _out_of_range(
+    value: Any, data_type: DataType, bounds: tuple[int, int] | None = None
+) -> ValueRejected:
+    name = type_name(data_type)
     where = f"{name} ({bounds[0]}..{bounds[1]})" if bounds else f"the range of {name}"
     return ValueRejected(ErrorCode.OUT_OF_RANGE, f"{_shown(value)} is outside {where}")
