@@ -216,6 +216,8 @@ def test_io_object_reads_its_input_and_writes_its_output(types_sim: Simulator) -
         types_sim.set_value("Types.IO.Sensor", 22.5)
         events = await client.wait_events(2)
         assert events[-1].element == joined and events[-1].attributes[11] == 22.5
+        # key 0 is the change time of the input
+        assert events[-1].timestamp == types_sim.model.by_key["Types.IO.Sensor"].get(7)
 
     with_client(types_sim, scenario)
 

@@ -25,6 +25,7 @@ from .elements import Point, Watch
 
 __all__ = ["IoPoint"]
 
+_CHANGE_TIME: Final = int(Attribute.CHANGE_TIME)
 _WRITE_TIME: Final = int(Attribute.WRITE_TIME)
 _WRITE_ERROR: Final = int(Attribute.WRITE_ERROR)
 
@@ -42,6 +43,18 @@ class IoPoint(Point):
         self.output = output
         if output is not None:
             self.data_type = output.data_type
+
+    @property
+    def change(self) -> TimePoint:
+        """The change time (an event's key 0): the input's, else the output's."""
+        source = self.input if self.input is not None else self.output
+        assert source is not None
+        result: TimePoint = source.get(_CHANGE_TIME)
+        return result
+
+    @change.setter
+    def change(self, value: TimePoint) -> None:
+        pass  # the ends keep their own times
 
     @property
     def access(self) -> Access:
