@@ -65,15 +65,6 @@ class Engine:
         """The user with these credentials, or ``None``."""
         return authenticate(self.users, name, password)
 
-    @property
-    def stage(self) -> Stage:
-        """The operational stage now: a change in progress ends when its step is over."""
-        following = self._next_stage
-        if following is not None and time.monotonic() >= following[1] + self.stage_step:
-            self._stage = following[0]
-            self._next_stage = None
-        return self._stage
-
     def change_stage(self, opcode: Opcode) -> None:
         """Apply suspend, resume or shutdown; raises :class:`~.params.Fail` (-32112).
 
@@ -106,3 +97,12 @@ class Engine:
         self._stage = stage_now
         if final is not stage_now:
             self._next_stage = (final, time.monotonic())
+
+    @property
+    def stage(self) -> Stage:
+        """The operational stage now: a change in progress ends when its step is over."""
+        following = self._next_stage
+        if following is not None and time.monotonic() >= following[1] + self.stage_step:
+            self._stage = following[0]
+            self._next_stage = None
+        return self._stage
