@@ -206,6 +206,17 @@ def test_write_converts_by_data_type(
     assert value == expected and type(value) is type(expected)
 
 
+def test_write_integral_number_to_an_integer(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the write rule: an integral number is the integer it equals
+    before = simulator.get_value(COUNTER)
+    assert cli(capsys, "write", simulator.url, COUNTER, "3.0") == (0, "", "")
+    value = simulator.get_value(COUNTER)
+    assert value == 3 and type(value) is int
+    simulator.set_value(COUNTER, before)
+
+
 def test_write_with_forced_type(simulator: Simulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(capsys, "write", simulator.url, SETPOINT, "7", "--type", "float") == (0, "", "")
     assert simulator.get_value(SETPOINT) == 7.0

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import math
-import struct
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .exceptions import InvalidArgument, OutOfRange, ReadOnly, TypeMismatch
-from .protocol import Access, Attribute, Category, DataType, Quality, TimePoint
+from .exceptions import InvalidArgument, ReadOnly, ServerError
+from .protocol import Access, Attribute, Category, DataType, Quality
+from .protocol.valuecheck import ValueRejected, check_value
 
 __all__ = [
     "AttributeInfo",
@@ -224,14 +223,15 @@ def convert_value(key: int | uuid.UUID, value: Any) -> Any:
     return value
 
 
-_FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
-
-
 def check_write(info: AttributeInfo, value: Any, *, element: str) -> Any:
     """Check *value* against the attribute's access and data type before sending it.
 
-    Returns the value to send (a ``float32`` is rounded to single precision). Raises
-    :class:`ReadOnly`, :class:`TypeMismatch` or :class:`OutOfRange`, naming the
+    Returns the value to send: the rule of :mod:`xentara_sync.protocol.valuecheck`,
+    which the simulator applies too (a ``float32`` is rounded to single precision,
+    an integral float for an integer becomes an ``int``, a
+    :class:`~datetime.datetime` for a time stamp a
+    :class:`~xentara_sync.protocol.TimePoint`). Raises :class:`ReadOnly`,
+    :class:`TypeMismatch`, :class:`OutOfRange` or :class:`IllegalValue`, naming the
     element, so that a bad write never leaves the client.
 
     >>> info = AttributeInfo("value", 11, Access.READ_WRITE, DataType.UINT8)
@@ -239,77 +239,14 @@ def check_write(info: AttributeInfo, value: Any, *, element: str) -> Any:
     Traceback (most recent call last):
     ...
     xentara_sync.exceptions.OutOfRange: write 'Level' failed: 300 is outside uint8 (0..255) (-32105)
+    >>> check_write(info, 3.0, element="Level")
+    3
     """
     if not info.access.writable:
         raise ReadOnly(text=f"{info.name} is read only", operation="write", element=element)
-    dtype = info.data_type
-    type_name = _TYPE_NAMES.get(dtype, dtype.name.lower())
-
-    def mismatch(expected: str) -> TypeMismatch:
-        return TypeMismatch(
-            text=f"{info.name} is {type_name}: expected {expected}, got {type(value).__name__} "
-            f"{value!r}",
-            operation="write",
-            element=element,
-        )
-
-    if dtype is DataType.BOOLEAN:
-        if not isinstance(value, bool):
-            raise mismatch("True or False")
-        return value
-    limits = dtype.integer_range
-    if limits is not None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise mismatch("an int")
-        low, high = limits
-        if not low <= value <= high:
-            raise OutOfRange(
-                text=f"{value} is outside {type_name} ({low}..{high})",
-                operation="write",
-                element=element,
-            )
-        return int(value)
-    if dtype.is_float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise mismatch("a float")
-        number = float(value)
-        if dtype is DataType.FLOAT32 and math.isfinite(number):
-            if abs(number) > _FLOAT32_MAX:
-                raise OutOfRange(
-                    text=f"{value} is outside the range of float32",
-                    operation="write",
-                    element=element,
-                )
-            number = struct.unpack("<f", struct.pack("<f", number))[0]
-        return number
-    if dtype.is_string:
-        if not isinstance(value, str):
-            raise mismatch("a str")
-        return value
-    if dtype is DataType.TIME_POINT:
-        if not isinstance(value, TimePoint):
-            raise mismatch("a TimePoint")
-        return value
-    if dtype is DataType.UUID:
-        if not isinstance(value, uuid.UUID):
-            raise mismatch("a uuid.UUID")
-        return value
-    return value
-
-
-_TYPE_NAMES: dict[DataType, str] = {
-    DataType.BOOLEAN: "bool",
-    DataType.INT8: "int8",
-    DataType.INT16: "int16",
-    DataType.INT32: "int32",
-    DataType.INT64: "int64",
-    DataType.UINT8: "uint8",
-    DataType.UINT16: "uint16",
-    DataType.UINT32: "uint32",
-    DataType.UINT64: "uint64",
-    DataType.FLOAT32: "float32",
-    DataType.FLOAT64: "float64",
-    DataType.TIME_POINT: "a time point",
-    DataType.UUID: "a UUID",
-    DataType.QUALITY: "a quality",
-}
+    try:
+        return check_value(info.data_type, value)
+    except ValueRejected as exc:
+        raise ServerError.from_code(
+            int(exc.code), exc.text, operation="write", element=element
+        ) from None

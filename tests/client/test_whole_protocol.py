@@ -144,15 +144,26 @@ def test_browse_refuses_bad_arguments_before_sending(
 # --------------------------------------------------------------------------- stages
 
 
+async def settled_stage(flavour: Flavour, client: Any) -> Stage | int:
+    """The stage once a change has passed its intermediate stage (the simulator's
+    ``stage_step``, 20 ms by default); polls for at most 5 s."""
+    for _ in range(500):
+        stage = await client.get_stage()
+        if stage not in (Stage.POST_OPERATIONAL, Stage.PRE_OPERATIONAL):
+            return stage
+        await flavour.sleep(0.01)
+    return stage
+
+
 def test_suspend_and_resume(flavour: Flavour, fresh_simulator: Simulator) -> None:
     async def main() -> None:
         async with flavour.XentaraClient(fresh_simulator.url) as client:
             await client.suspend()
-            assert await client.get_stage() == Stage.SUSPENDED
+            assert await settled_stage(flavour, client) == Stage.SUSPENDED
             with pytest.raises(InvalidStageChange, match="suspend in stage suspended"):
                 await client.suspend()
             await client.resume()
-            assert await client.get_stage() == Stage.OPERATIONAL
+            assert await settled_stage(flavour, client) == Stage.OPERATIONAL
             with pytest.raises(InvalidStageChange):
                 await client.resume()
 

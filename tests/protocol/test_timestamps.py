@@ -159,7 +159,7 @@ def test_invalid_time_stamp_message_says_what_is_wrong(content: Any, words: str)
 # ----------------------------------------------------------------- encoding
 
 
-@pytest.mark.parametrize("ns", [NS, 0, -1, 1, INT64_MIN, INT64_MAX, 2**32, -(2**32)])
+@pytest.mark.parametrize("ns", [NS, 0, -1, 1, INT64_MIN + 1, INT64_MAX - 1, 2**32, -(2**32)])
 @pytest.mark.parametrize("canonical", [False, True])
 def test_time_point_encodes_as_nanosecond_decimal_fraction(ns: int, canonical: bool) -> None:
     expected = cbor2.dumps(tag(1001, {4: tag(4, [-9, ns])}))
@@ -179,6 +179,23 @@ def test_aware_datetime_encodes_as_time_point() -> None:
 def test_extremes_survive_a_round_trip() -> None:
     assert decode(encode(TimePoint.MIN)) == TimePoint.MIN
     assert decode(encode(TimePoint.MAX)) == TimePoint.MAX
+
+
+def test_extremes_travel_as_infinities() -> None:
+    # The reference (§10.3) reserves -Infinity / +Infinity for the extremes.
+    assert encode(TimePoint.MIN) == cbor2.dumps(cbor2.CBORTag(1001, {1: -math.inf}))
+    assert encode(TimePoint.MAX) == cbor2.dumps(cbor2.CBORTag(1001, {1: math.inf}))
+    assert encode(TimePoint(TimePoint.MAX.ns - 1)).startswith(bytes.fromhex("d903e9a104"))
+
+
+def test_rfc3339_text_parses_with_nanoseconds() -> None:
+    assert TimePoint.from_isoformat("2024-01-01T11:11:11.111587983Z") == TimePoint(NS)
+    assert TimePoint.from_isoformat("2024-01-01T11:11:11.5+00:00").ns == 1704107471_500_000_000
+    assert TimePoint.from_isoformat(TimePoint(NS).isoformat()) == TimePoint(NS)
+    with pytest.raises(ValueError, match="RFC 3339"):
+        TimePoint.from_isoformat("2024-01-01")
+    with pytest.raises(ValueError, match="not a valid time stamp"):
+        TimePoint.from_isoformat("2024-13-01T00:00:00Z")
 
 
 # ----------------------------------------------------------------- TimePoint API

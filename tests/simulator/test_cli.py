@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -150,7 +151,7 @@ def test_tls_files(processes: list[Process], tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "status", "text"),
     [
-        (["--model", "/nonexistent/model.json"], 1, "cannot read model file"),
+        (["--model", "/nonexistent/model.json"], 2, "cannot read model file"),
         (["--user", "x"], 2, "--user needs a password"),
         (["--password", "x"], 2, "--password and --password-file need --user"),
         (["--keyfile", "k.pem"], 2, "--keyfile needs --certfile"),
@@ -168,3 +169,35 @@ def test_bad_arguments(args: list[str], status: int, text: str) -> None:
     assert result.returncode == status
     assert text in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("default", "text"),
+    [
+        (["int8", 300], "Plant.Level: invalid default value 300 for int8"),
+        (
+            ["timeStamp", "yesterday"],
+            "Plant.Level: invalid default value 'yesterday' for timeStamp",
+        ),
+        (["UUID", "not-a-uuid"], "Plant.Level: invalid default value 'not-a-uuid' for UUID"),
+        (["int128", 0], "Plant.Level: defaultValue names the unknown data type 'int128'"),
+    ],
+)
+def test_invalid_default_is_one_line_and_status_2(
+    tmp_path: Path, default: list[object], text: str
+) -> None:
+    register = {"name": "Level", "UUID": "68462001-920e-46cb-8676-15f35aac68fc"}
+    register["defaultValue"] = default  # type: ignore[assignment]
+    group = {"name": "Plant", "children": [{"@Skill.SignalFlow.Register": register}]}
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps({"children": [{"@Group": group}]}), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "xentara_sync", "simulate", "--port", "0", "--model", str(model)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert text in result.stderr

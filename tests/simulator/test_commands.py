@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 
 import cbor2
@@ -262,7 +263,7 @@ def test_read_every_attribute(sim: Simulator) -> None:
         assert values[0] == SETPOINT
         assert values[1] == "Setpoint"
         assert values[2] == element.uuid
-        assert values[3] == "@Skill.SignalFlow.Register"
+        assert values[3] == "register"  # the documented type name
         assert values[4] == Category.DATA_POINT
         assert values[11] == 21.5
         assert values[9] == 0
@@ -379,7 +380,7 @@ def test_write_through_io_data_point_reaches_source(sim: Simulator) -> None:
     ("key", "attribute", "value", "code"),
     [
         (COUNTER, 11, "12", -32106),
-        (COUNTER, 11, 1.5, -32106),
+        (COUNTER, 11, 1.5, -32107),
         (COUNTER, 11, True, -32106),
         (COUNTER, 11, 2**63, -32105),
         ("Hardware.Registers.Small", 11, 128, -32105),
@@ -442,12 +443,58 @@ def test_stage_machine(sim: Simulator) -> None:
         assert await client.call(Opcode.GET_STAGE) == Stage.OPERATIONAL
         assert await client.error(Opcode.RESUME) == -32112
         assert await client.call(Opcode.SUSPEND) is None
+        await asyncio.sleep(0.03)  # past the 20 ms of post-operational
         assert await client.call(Opcode.GET_STAGE) == Stage.SUSPENDED
         assert sim.stage is Stage.SUSPENDED
         assert await client.error(Opcode.SUSPEND) == -32112
         assert await client.call(Opcode.RESUME, {}) is None
+        await asyncio.sleep(0.03)  # past the 20 ms of pre-operational
         assert await client.call(Opcode.GET_STAGE) == Stage.OPERATIONAL
         assert await client.error(Opcode.SUSPEND, {0: UNKNOWN}) == -32111
+
+    with_client(sim, scenario)
+
+
+def test_stage_changes_pass_the_intermediate_stage(sim: Simulator) -> None:
+    # Reference §4.11 / §13.1: suspend is operational -> post-operational ->
+    # suspended, resume suspended -> pre-operational -> operational.
+    async def scenario(client: RawClient) -> None:
+        sim.stage_step = 3600.0  # the intermediate stage lasts until the step shrinks
+        assert await client.call(Opcode.SUSPEND) is None
+        assert await client.call(Opcode.GET_STAGE) == Stage.POST_OPERATIONAL
+        assert sim.stage is Stage.POST_OPERATIONAL
+        # nothing else while a change is in progress
+        assert await client.error(Opcode.RESUME) == -32112
+        assert await client.error(Opcode.SUSPEND) == -32112
+        sim.stage_step = 0.0
+        assert await client.call(Opcode.GET_STAGE) == Stage.SUSPENDED
+        sim.stage_step = 3600.0
+        assert await client.call(Opcode.RESUME) is None
+        assert await client.call(Opcode.GET_STAGE) == Stage.PRE_OPERATIONAL
+        assert await client.error(Opcode.SUSPEND) == -32112
+        sim.stage_step = 0.0
+        assert await client.call(Opcode.GET_STAGE) == Stage.OPERATIONAL
+
+    with_client(sim, scenario)
+
+
+def test_polling_sees_the_stages_in_order(sim: Simulator) -> None:
+    async def scenario(client: RawClient) -> None:
+        seen: list[int] = []
+        await client.call(Opcode.SUSPEND)
+        while not seen or seen[-1] != Stage.SUSPENDED:
+            seen.append(await client.call(Opcode.GET_STAGE))
+        await client.call(Opcode.RESUME)
+        while seen[-1] != Stage.OPERATIONAL:
+            seen.append(await client.call(Opcode.GET_STAGE))
+        stages = [stage for stage, _ in itertools.groupby(seen)]
+        # each intermediate stage lasts 20 ms: a poll may or may not land in it
+        assert stages in (
+            [Stage.POST_OPERATIONAL, Stage.SUSPENDED, Stage.PRE_OPERATIONAL, Stage.OPERATIONAL],
+            [Stage.POST_OPERATIONAL, Stage.SUSPENDED, Stage.OPERATIONAL],
+            [Stage.SUSPENDED, Stage.PRE_OPERATIONAL, Stage.OPERATIONAL],
+            [Stage.SUSPENDED, Stage.OPERATIONAL],
+        )
 
     with_client(sim, scenario)
 
@@ -548,6 +595,7 @@ def test_sub_sessions() -> None:
             assert sim.get_value(COUNTER) == 1
             assert await client.error(Opcode.SUSPEND, {0: viewer}) == -32102
             assert await client.call(Opcode.SUSPEND, {0: admin}) is None
+            await asyncio.sleep(0.03)  # past the 20 ms of post-operational
             assert await client.call(Opcode.RESUME, {0: admin}) is None
             # an existing id is replaced
             again = await client.call(

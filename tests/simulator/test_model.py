@@ -87,7 +87,7 @@ def test_sample_model_served(sample_model: Path) -> None:
             assert unwrap((await client.call(Opcode.READ, {0: register, 1: [11]}))[11]) == 0
             await client.call(Opcode.WRITE, {0: register, 1: 11, 2: -12345})
             assert unwrap((await client.call(Opcode.READ, {0: register, 1: [11]}))[11]) == -12345
-            assert await client.error(Opcode.WRITE, {0: register, 1: 11, 2: 0.5}) == -32106
+            assert await client.error(Opcode.WRITE, {0: register, 1: 11, 2: 0.5}) == -32107
             sine = await client.lookup("Semantic Sampler.Sine Wave")
             info = await client.call(Opcode.SERVER_INFORMATION, {0: [2]})
             assert info[2].endswith("signal-sampler.json")
@@ -179,7 +179,7 @@ def test_unknown_driver_types_become_plain_elements() -> None:
             ]
             broker = await client.lookup("Broker")
             result = await client.call(Opcode.READ, {0: broker, 1: [3, 11]})
-            assert unwrap(result[3]) == "@Skill.MQTT.Client"
+            assert unwrap(result[3]) == "MQTT client"
             assert unwrap(result[11]).code == -32101
             register = await client.lookup("Broker.Inner.R")
             assert unwrap((await client.call(Opcode.READ, {0: register, 1: [11]}))[11]) == 7
@@ -403,8 +403,10 @@ def test_coerce_accepts(data_type: DataType, value: Any, expected: Any) -> None:
         (DataType.BOOLEAN, "true", ErrorCode.TYPE_MISMATCH),
         (DataType.INT8, 128, ErrorCode.OUT_OF_RANGE),
         (DataType.UINT8, -1, ErrorCode.OUT_OF_RANGE),
-        (DataType.INT32, 1.5, ErrorCode.TYPE_MISMATCH),
-        (DataType.INT32, math.nan, ErrorCode.TYPE_MISMATCH),
+        (DataType.INT32, 1.5, ErrorCode.ILLEGAL_VALUE),
+        (DataType.INT32, math.nan, ErrorCode.ILLEGAL_VALUE),
+        (DataType.INT32, math.inf, ErrorCode.OUT_OF_RANGE),
+        (DataType.INT8, 300.0, ErrorCode.OUT_OF_RANGE),
         (DataType.INT32, False, ErrorCode.TYPE_MISMATCH),
         (DataType.INT64, b"1", ErrorCode.TYPE_MISMATCH),
         (DataType.FLOAT32, 1e39, ErrorCode.OUT_OF_RANGE),

@@ -74,6 +74,29 @@ def test_initial_event_follows_the_response(sim: Simulator) -> None:
     with_client(sim, scenario)
 
 
+def test_mixed_attribute_lists_send_what_each_element_has(sim: Simulator) -> None:
+    # The official UI subscribes one attribute list for elements of several kinds.
+    async def scenario(client: RawClient) -> None:
+        counter = await client.lookup(COUNTER)
+        group = await client.lookup("Hardware")
+        entry = await client.lookup(INPUT)
+        value, quality, name, source_time = 11, 9, 1, 5
+        keys = [value, quality, name, source_time, Attribute.VALUE.uuid]
+        await subscribe(client, [(counter, keys), (group, keys), (entry, keys)])
+        initial = {e.element: e.attributes for e in await client.wait_events(3)}
+        assert set(initial[counter]) == {value, quality, name, Attribute.VALUE.uuid}
+        assert set(initial[group]) == {name}
+        assert set(initial[entry]) == {value, quality, name, source_time, Attribute.VALUE.uuid}
+        assert 5 not in initial[counter]  # a register has no source time
+        await client.call(Opcode.WRITE, {0: counter, 1: 11, 2: 4})
+        events = await client.wait_events(4)
+        assert events[-1].element == counter and events[-1].attributes[value] == 4
+        # only when no element has any requested attribute does the request fail
+        assert await client.error(Opcode.SUBSCRIBE, {0: [{0: group, 1: [11, 5]}]}) == -32101
+
+    with_client(sim, scenario)
+
+
 def test_change_events_for_writes_and_set_value(sim: Simulator) -> None:
     async def scenario(client: RawClient) -> None:
         counter = await client.lookup(COUNTER)
@@ -363,7 +386,7 @@ def test_hook_errors(sim: Simulator) -> None:
         sim.set_value("Hardware", 1)
     with pytest.raises(TypeError):
         sim.set_value(COUNTER, "one")
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match="outside int8"):
         sim.set_value("Hardware.Registers.Small", 1000)
     with pytest.raises(KeyError):
         sim.get_value("Hardware")

@@ -45,7 +45,7 @@ from .tags import (
     TAG_VALUE,
     TimeKey,
 )
-from .timepoint import TimePoint
+from .timepoint import _INT64_MAX, _INT64_MIN, TimePoint
 from .values import AttributeFault, fault
 
 __all__ = ["decode", "encode"]
@@ -54,7 +54,14 @@ __all__ = ["decode", "encode"]
 
 
 def _encode_time_point(encoder: cbor2.CBOREncoder, value: TimePoint) -> None:
-    """``1001({4: 4([-9, nanoseconds])})``."""
+    """``1001({4: 4([-9, nanoseconds])})``; the earliest and latest instants
+    (:attr:`TimePoint.MIN` / :attr:`~TimePoint.MAX`) as ``1001({1: -Infinity})`` and
+    ``1001({1: +Infinity})``: the reference (§10.3) reserves the infinities for the
+    minimum and maximum time points, and the official client decodes them so."""
+    ns = value.ns
+    if ns in (_INT64_MIN, _INT64_MAX):
+        encoder.encode(cbor2.CBORTag(TAG_TIME, {_SECONDS_KEY: -math.inf if ns < 0 else math.inf}))
+        return
     encoder.encode(
         cbor2.CBORTag(
             TAG_TIME, {_FRACTION_KEY: cbor2.CBORTag(TAG_DECIMAL_FRACTION, [-9, value.ns])}

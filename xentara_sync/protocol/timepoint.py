@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import time
 from decimal import Decimal
 from typing import ClassVar, Final
@@ -40,9 +41,10 @@ class TimePoint:
     __slots__ = ("ns",)
 
     ns: int
-    #: The earliest representable instant (``1001({1: -Infinity})``).
+    #: The earliest representable instant; on the wire ``1001({1: -Infinity})``
+    #: (reference §10.3), and every earlier instant is clamped to it.
     MIN: ClassVar[TimePoint]
-    #: The latest representable instant (``1001({1: +Infinity})``).
+    #: The latest representable instant; on the wire ``1001({1: +Infinity})``.
     MAX: ClassVar[TimePoint]
 
     def __init__(self, ns: int) -> None:
@@ -79,6 +81,30 @@ class TimePoint:
             value = value.replace(tzinfo=_dt.timezone.utc)
         delta = value - _EPOCH
         return cls((delta.days * 86_400 + delta.seconds) * _NS_PER_S + delta.microseconds * 1000)
+
+    @classmethod
+    def from_isoformat(cls, text: str) -> TimePoint:
+        """The instant of RFC 3339 text, with up to nanoseconds (the form of Xentara's
+        model files and of :meth:`isoformat`); ``ValueError`` for anything else.
+
+        >>> TimePoint.from_isoformat("2024-01-01T11:11:11.111587983Z").ns
+        1704107471111587983
+        >>> TimePoint.from_isoformat("2024-01-01T12:11:11+01:00") == TimePoint(1704107471 * 10**9)
+        True
+        """
+        match = _RFC3339.fullmatch(text.strip()) if isinstance(text, str) else None
+        if match is None:
+            raise ValueError(
+                f"{text!r} is not an RFC 3339 time stamp, as in 2024-01-01T11:11:11.111587983Z"
+            )
+        date, fraction, zone = match.group(1), match.group(2) or "", match.group(3)
+        offset = "+00:00" if zone in ("Z", "z") else zone
+        try:
+            whole = _dt.datetime.fromisoformat(date.replace(" ", "T").upper() + offset)
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a valid time stamp: {exc}") from None
+        nanoseconds = int(fraction[1:].ljust(9, "0")) if fraction else 0
+        return cls(cls.from_datetime(whole).ns + nanoseconds)
 
     def timestamp(self) -> float:
         """Seconds since the epoch, as :func:`time.time` gives them."""
@@ -134,5 +160,9 @@ class TimePoint:
 
 
 _EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+#: RFC 3339 date-time: whole seconds, a fraction of up to 9 digits, a zone.
+_RFC3339: Final = re.compile(
+    r"(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d)(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)"
+)
 TimePoint.MIN = TimePoint(_INT64_MIN)
 TimePoint.MAX = TimePoint(_INT64_MAX)

@@ -151,7 +151,8 @@ def users(name: str | None, secret: str | None, bearer: str | None) -> list[Any]
 
 def run(args: argparse.Namespace) -> int:
     """Run the simulator until SIGINT, SIGTERM or an allowed ``shutdown``; returns 0
-    (2 for a command-line mistake, 1 when the simulator cannot start)."""
+    (2 for a command-line mistake or a model file that cannot be loaded, with one
+    line naming the element and value at fault; 1 when the simulator cannot start)."""
     import asyncio
     import signal
     import sys
@@ -184,7 +185,10 @@ def run(args: argparse.Namespace) -> int:
             keyfile=args.keyfile,
             allow_shutdown=args.allow_shutdown,
         )
-    except (ModelError, OSError) as exc:
+    except ModelError as exc:  # the model file is the user's input: status 2, one line
+        print(f"{_PREFIX}: {' '.join(str(exc).splitlines())}", file=sys.stderr)
+        return 2
+    except OSError as exc:
         print(f"{_PREFIX}: {exc}", file=sys.stderr)
         return 1
 

@@ -261,6 +261,7 @@ class Commands:
             )
         self._require_read()
         plan: list[tuple[Element, list[tuple[int | uuid.UUID, int]]]] = []
+        missing: object = None
         for item in items:
             if not isinstance(item, Mapping):
                 raise invalid("subscription entries must be maps {0: element, 1: [attributes]}")
@@ -274,11 +275,21 @@ class Commands:
             by_key = element.table.by_key
             pairs: list[tuple[int | uuid.UUID, int]] = []
             for key in keys:
+                # An attribute the element lacks is left out: the official UI subscribes
+                # one attribute list for elements of several kinds (see .engine).
                 attribute = by_key.get(attribute_key(key))
-                if attribute is None:
-                    raise Fail(E.MISSING_ATTRIBUTE, f"{element.key} has no attribute {quote(key)}")
-                pairs.append((key, attribute))
-            plan.append((element, pairs))
+                if attribute is not None:
+                    pairs.append((key, attribute))
+                else:
+                    missing = key
+            if pairs:
+                plan.append((element, pairs))
+        if not plan:
+            raise Fail(
+                E.MISSING_ATTRIBUTE,
+                f"no element of the subscription has attribute {quote(missing)}: "
+                "nothing to subscribe to",
+            )
         subscription_id = desired if desired is not None else uuid.uuid4()
         old = self.subscriptions.pop(subscription_id, None)
         if old is not None:

@@ -5,16 +5,12 @@ Model files name value types two ways: Xentara's own (``"int64"``, ``"float32"``
 ``"BOOLEAN"``, ``"UNSIGNED8"``). Both map to :class:`~xentara_sync.protocol.DataType`.
 
 :func:`coerce` checks a value a client writes and turns it into the stored value,
-or raises :class:`Rejected` with the error code the simulator answers with:
-
-- a value of the wrong kind (a string for a number, a bool for an integer, a float
-  with a fraction for an integer, anything but a bool for a bool) is a *type
-  mismatch* (-32106); an integer for a float is fine, and so is an integral float
-  (``3.0``) for an integer;
-- an integer outside the range of its type, or a finite float beyond the float32
-  range, is *out of range* (-32105);
-- a string holding a NUL character is an *illegal value* (-32107): Xentara's strings
-  are C strings.
+or raises :class:`Rejected` with the error code the simulator answers with. The
+rule is the client's own, :func:`xentara_sync.protocol.valuecheck.check_value`
+(one rule on both sides): a value of the wrong kind is a *type mismatch*
+(-32106), a number outside its type an *out of range* (-32105), a float with a
+fraction for an integer or a string holding NUL an *illegal value* (-32107); an
+integral float (``3.0``) for an integer is stored as ``3``.
 
 >>> coerce(DataType.INT16, 7.0)
 7
@@ -23,21 +19,29 @@ or raises :class:`Rejected` with the error code the simulator answers with:
 >>> coerce(DataType.INT8, 300)
 Traceback (most recent call last):
 ...
-xentara_sync.simulator.datatypes.Rejected: value 300 is out of range for INT8 (-32105)
+xentara_sync.simulator.datatypes.Rejected: 300 is outside int8 (-128..127) (-32105)
 """
 
 from __future__ import annotations
 
 import math
-import struct
+import uuid
 from typing import Any, Final
 
-from ..protocol import DataType, ErrorCode
+from ..protocol import NIL_UUID, DataType, ErrorCode, TimePoint
+from ..protocol.valuecheck import ValueRejected, check_value, float32
 
-__all__ = ["Rejected", "coerce", "convert", "parse_data_type", "zero"]
+__all__ = [
+    "Rejected",
+    "coerce",
+    "convert",
+    "known_data_type",
+    "parse_data_type",
+    "parse_default",
+    "zero",
+]
 
-_FLOAT32_MAX: Final = 3.4028234663852886e38
-_F32 = struct.Struct("<f")
+_EPOCH: Final = TimePoint(0)
 
 _NAMES: Final[dict[str, DataType]] = {
     "bool": DataType.BOOLEAN,
@@ -72,6 +76,8 @@ _NAMES: Final[dict[str, DataType]] = {
     "string": DataType.STRING,
     "visible_string": DataType.STRING,
     "unicode_string": DataType.STRING,
+    "timestamp": DataType.TIME_POINT,
+    "uuid": DataType.UUID,
 }
 
 
@@ -95,6 +101,15 @@ def parse_data_type(name: object, default: DataType = DataType.FLOAT64) -> DataT
     return default
 
 
+def known_data_type(name: object) -> DataType | None:
+    """The data type a model file names, or ``None`` if it names none that is known.
+
+    >>> known_data_type("timeStamp"), known_data_type("UUID"), known_data_type("int128")
+    (<DataType.TIME_POINT: 16>, <DataType.UUID: 17>, None)
+    """
+    return _NAMES.get(name.strip().lower()) if isinstance(name, str) else None
+
+
 def zero(data_type: DataType) -> Any:
     """The start value of a point of *data_type* that names none."""
     if data_type is DataType.BOOLEAN:
@@ -103,59 +118,48 @@ def zero(data_type: DataType) -> Any:
         return 0.0
     if data_type.is_string:
         return ""
+    if data_type is DataType.TIME_POINT:
+        return _EPOCH
+    if data_type is DataType.UUID:
+        return NIL_UUID
     return 0
 
 
-def float32(value: float) -> float:
-    """*value* rounded to float32 precision (saturating to ±inf beyond the range)."""
+def parse_default(data_type: DataType, value: object) -> Any:
+    """The start value a model file gives as *value* for a point of *data_type*.
+
+    The value must be valid for its type, by the same rule as a written value
+    (:func:`coerce`); a ``timeStamp`` is RFC 3339 text with up to nanoseconds, a
+    ``UUID`` RFC 4122 text. Raises ``ValueError`` saying what is wrong.
+
+    >>> parse_default(DataType.TIME_POINT, "2024-01-01T11:11:11.111587983Z")
+    TimePoint('2024-01-01T11:11:11.111587983Z')
+    >>> parse_default(DataType.INT8, 300)
+    Traceback (most recent call last):
+    ...
+    ValueError: 300 is outside int8 (-128..127)
+    """
+    if value is None:
+        return zero(data_type)
+    if data_type is DataType.TIME_POINT and isinstance(value, str):
+        return TimePoint.from_isoformat(value)
+    if data_type is DataType.UUID and isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an RFC 4122 UUID") from None
     try:
-        result: float = _F32.unpack(_F32.pack(value))[0]
-    except OverflowError:
-        return math.copysign(math.inf, value)
-    return result
+        return check_value(data_type, value)
+    except ValueRejected as exc:
+        raise ValueError(exc.text) from None
 
 
 def coerce(data_type: DataType, value: Any) -> Any:
     """*value*, as a client wrote it, converted to *data_type*; raises :class:`Rejected`."""
-    kind = type(value)
-    if data_type is DataType.BOOLEAN:
-        if kind is bool:
-            return value
-        raise _mismatch(data_type, value)
-    bounds = data_type.integer_range
-    if bounds is not None:
-        if kind is bool or not isinstance(value, (int, float)):
-            raise _mismatch(data_type, value)
-        if isinstance(value, float):
-            if not math.isfinite(value) or not value.is_integer():
-                raise _mismatch(data_type, value)
-            value = int(value)
-        if not bounds[0] <= value <= bounds[1]:
-            raise Rejected(
-                ErrorCode.OUT_OF_RANGE, f"value {value} is out of range for {data_type.name}"
-            )
-        return int(value)
-    if data_type.is_float:
-        if kind is bool or not isinstance(value, (int, float)):
-            raise _mismatch(data_type, value)
-        try:
-            result = float(value)
-        except OverflowError:
-            raise Rejected(
-                ErrorCode.OUT_OF_RANGE, f"value {value} is out of range for {data_type.name}"
-            ) from None
-        if data_type is DataType.FLOAT32:
-            if math.isfinite(result) and abs(result) > _FLOAT32_MAX:
-                raise Rejected(ErrorCode.OUT_OF_RANGE, f"value {value} is out of range for FLOAT32")
-            result = float32(result)
-        return result
-    if data_type.is_string:
-        if kind is not str:
-            raise _mismatch(data_type, value)
-        if "\x00" in value:
-            raise Rejected(ErrorCode.ILLEGAL_VALUE, "a string value must not contain NUL")
-        return value
-    raise _mismatch(data_type, value)
+    try:
+        return check_value(data_type, value)
+    except ValueRejected as exc:
+        raise Rejected(exc.code, exc.text) from None
 
 
 def convert(data_type: DataType, number: float) -> Any:
@@ -179,11 +183,8 @@ def convert(data_type: DataType, number: float) -> Any:
         return float32(number)
     if data_type.is_string:
         return f"{number:g}"
+    if data_type is DataType.TIME_POINT:
+        return TimePoint.from_seconds(number)
+    if data_type is DataType.UUID:
+        return NIL_UUID
     return float(number)
-
-
-def _mismatch(data_type: DataType, value: Any) -> Rejected:
-    return Rejected(
-        ErrorCode.TYPE_MISMATCH,
-        f"a {type(value).__name__} value cannot be converted to {data_type.name}",
-    )

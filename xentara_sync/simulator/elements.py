@@ -1,10 +1,11 @@
 """Elements of the simulated model and the values of its data points.
 
-An :class:`Element` answers its own attributes (primary key, name, UUID, type,
-category); a data point's value attributes come from its :class:`Point` (shared
-with the ``@DataPoint`` elements that show it). Every change of a point goes to its
-:class:`Watch` list as a bit mask of the changed attributes (bit *n* for attribute
-number *n*); each watch passes on the bits its subscription asked for.
+An :class:`Element` answers its own attributes (primary key, name, UUID, type
+(its documented name, see :mod:`.typenames`), category); a data point's value
+attributes come from its :class:`Point` (shared with the ``@DataPoint`` elements
+that show it). Every change of a point goes to its :class:`Watch` list as a bit
+mask of the changed attributes (bit *n* for attribute number *n*); each watch
+passes on the bits its subscription asked for.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..protocol import (
 )
 from .attributes import attribute_table
 from .datatypes import coerce
+from .typenames import type_name
 
 __all__ = [
     "CHANGE_BIT",
@@ -266,7 +268,7 @@ class Element:
         if attribute == _UUID:
             return self.uuid
         if attribute == _TYPE:
-            return self.type
+            return type_name(self.type)
         return int(self.category)
 
     def walk(self, depth: int | None = None) -> Iterator[Element]:

@@ -47,13 +47,17 @@ Commands
     password sub-session is accepted.
 Stages
     ``get_stage`` answers :class:`~xentara_sync.protocol.Stage` numbers; the
-    simulator starts operational (2). ``suspend`` (10): operational -> suspended
-    (4); signals stop changing (the signal clock freezes), writes still work.
-    ``resume`` (9): suspended -> operational. ``shutdown`` (11), only if the simulator
-    allows it (``allow_shutdown``; else -32102 for everyone): operational or
-    suspended -> post-operational (3); the request is answered, then the server
-    closes every connection with 1001 (going away) and stops listening. Any other
-    transition gets -32112.
+    simulator starts operational (2). Each change passes through the intermediate
+    stage the reference names (§4.11, §13.1), which lasts ``stage_step`` seconds
+    (20 ms by default; a ``get_stage`` in that time answers it). ``suspend`` (10):
+    operational -> post-operational (3) -> suspended (4); signals stop changing at
+    the request (the signal clock freezes), writes still work. ``resume`` (9):
+    suspended -> pre-operational (1) -> operational; signals go on at the request.
+    ``shutdown`` (11), only if the simulator allows it (``allow_shutdown``; else
+    -32102 for everyone): operational or suspended -> post-operational (3); the
+    request is answered, then the server closes every connection with 1001 (going
+    away) and stops listening. Any other transition, and any request while a
+    change is in progress, gets -32112.
 Subscriptions
     Key 1 (``maximum_update_rate``, ms) throttles: at most one event message part
     per interval per subscription, carrying the newest values. Key 2
@@ -62,8 +66,11 @@ Subscriptions
     subscribe response, one event with the current value of every subscribed
     attribute is sent (not throttled). Events carry the subscribed attributes that
     changed (partial updates); key 0 is the element's change time. A desired id that
-    exists replaces the old subscription. Subscribing to an attribute an element
-    lacks fails the request with -32101.
+    exists replaces the old subscription. An element is subscribed to the requested
+    attributes it has, the others are left out: the official UI subscribes one
+    attribute list for elements of several kinds, so a real Xentara accepts that.
+    Only a subscription in which no element has any requested attribute fails
+    (-32101), as it could never send anything.
 Timers
     Signals are computed from the clock when read; the server makes the timers
     of watched signals tick (see :mod:`.timers`).

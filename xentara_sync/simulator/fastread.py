@@ -117,6 +117,8 @@ _TIME: Final = encode(wrap(TimePoint(0)))[:-1]
 #: ``121(37(h'``: a UUID up to its 16 bytes.
 _UUID: Final = encode(wrap(NIL_UUID))[:-16]
 _INT_LIMIT: Final = 1 << 64
+_TIME_MIN: Final = TimePoint.MIN.ns
+_TIME_MAX: Final = TimePoint.MAX.ns
 
 
 _U16: Final = struct.Struct(">H").pack
@@ -175,6 +177,8 @@ def _str(value: str) -> bytes:
 
 def _time(value: TimePoint) -> bytes:
     ns = value.ns
+    if ns in (_TIME_MIN, _TIME_MAX):
+        return _general(value)  # 1001({1: -Infinity / +Infinity})
     return _TIME + (_head(_UINT, ns) if ns >= 0 else _head(_NINT, -1 - ns))
 
 

@@ -14,14 +14,17 @@ How model element types become WebSocket elements:
 model type                          category           values
 ==================================  =================  =======================================
 ``@Group``                          element group (1)  none
-``@Skill.SignalFlow.Register``      data point (2)     writable; ``defaultValue: [type, v]``
+``@Skill.SignalFlow.Register``      data point (2)     writable; ``defaultValue: [type, v]``,
+                                                       any of the fourteen register types
 ``@Skill.SignalGenerator.Signal``   data point (2)     read only; waveform computed from the
                                                        clock, advancing on its sampler's timer
 ``@Skill.CoE.Entry``                data point (2)     ``syncManager`` 2: writable output;
                                                        otherwise read-only input
 ``@DataPoint``                      data point (2)     ``io`` names a source element whose
-                                                       value it shows (and writes through);
-                                                       without ``io``: a writable float64
+                                                       value it shows (and writes through),
+                                                       or is ``{"input": K, "output": K}``
+                                                       (:mod:`.iopoint`); without ``io``: a
+                                                       writable float64
 ``@Skill.SignalGenerator.Sampler``  device (6)
 ``@Skill.CoE.Bus`` / ``.Device``    device (6) / sub device (7)
 ``@Timer`` / ``@Track`` /           timer (3) / execution track (4) / execution pipeline (5)
@@ -39,7 +42,14 @@ A sampler's signals advance at the period of the timer whose pipeline runs
 else every 100 ms. Elements without a UUID get a stable one derived from their
 primary key (:func:`uuid.uuid5`).
 
-The ``type`` attribute holds the model type as the file spells it (``"@Group"``).
+A default value must be valid for its type (the rule of
+:mod:`xentara_sync.protocol.valuecheck`; time stamps as RFC 3339 text, UUIDs as RFC
+4122 text): one that is not, or an unknown type name in a register's
+``defaultValue``, raises :class:`ModelError` naming the element and the value.
+
+The ``type`` attribute holds the element type's documented name (``"register"``,
+see :mod:`.typenames`); :attr:`Element.type` keeps the model type as the file spells
+it (``"@Group"``).
 """
 
 from __future__ import annotations
@@ -53,9 +63,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality, TimePoint
+from ..protocol.valuecheck import type_name
 from .attributes import AttrTable, attribute_table
-from .datatypes import coerce, convert, parse_data_type, zero
+from .datatypes import known_data_type, parse_data_type, parse_default, zero
 from .elements import Element, Point, Watch
+from .iopoint import IoPoint
 from .signals import Clock, Signal, Timer
 
 __all__ = [
@@ -77,10 +89,13 @@ _DEFAULT_PERIOD_NS: Final = 100_000_000
 #: The ``syncManager`` of an EtherCAT entry that is an output (written by the master).
 _OUTPUT_SYNC_MANAGER: Final = 2
 _RO, _WO, _RW = Access.READ_ONLY, Access.WRITE_ONLY, Access.READ_WRITE
+_VALUE: Final = int(Attribute.VALUE)
+_SOURCE_TIME: Final = int(Attribute.SOURCE_TIME)
 
 
 class ModelError(ValueError):
-    """The model file cannot be loaded (malformed JSON or structure)."""
+    """The model file cannot be loaded: malformed JSON or structure, or a value that
+    its element cannot hold. The message names the element (and the value)."""
 
 
 class Model:
@@ -284,14 +299,14 @@ class _Builder:
         kind = element.type.lower()
         settings = element.settings
         if kind == "@skill.signalflow.register":
-            data_type, value = _default_value(settings.get("defaultValue"))
+            data_type, value = _default_value(settings.get("defaultValue"), element.key)
             self.attach(
                 element, Point(data_type, value, self.now, register=True), _access(settings)
             )
         elif kind == "@skill.coe.entry":
             data_type = parse_data_type(settings.get("dataType"), DataType.UINT16)
             output = settings.get("syncManager") == _OUTPUT_SYNC_MANAGER
-            value = _initial(data_type, settings.get("defaultValue"))
+            value = _initial(data_type, settings.get("defaultValue"), element.key)
             self.attach(
                 element, Point(data_type, value, self.now), _RW if output else _RO, source=True
             )
@@ -335,15 +350,63 @@ class _Builder:
             self.attach(element, signal, _RO, source=True)
         for element in self.data_points:
             io = element.settings.get("io")
+            if isinstance(io, Mapping) and self.attach_io(element, io):
+                continue
             source = self.resolve(io) if isinstance(io, str) else None
             if source is not None and source.point is not None and source is not element:
                 element.point = source.point
                 element.table = source.table
             else:
                 data_type = parse_data_type(element.settings.get("dataType"), DataType.FLOAT64)
-                quality = Quality.BAD if isinstance(io, str) else Quality.GOOD
+                quality = Quality.BAD if isinstance(io, (str, Mapping)) else Quality.GOOD
                 point = Point(data_type, zero(data_type), self.now, register=True, quality=quality)
                 self.attach(element, point, _access(element.settings))
+
+    def attach_io(self, element: Element, io: Mapping[str, Any]) -> bool:
+        """Connect a data point whose ``io`` is ``{"input": KEY, "output": KEY}``.
+
+        False if a key names no element with a value (the point then stays
+        unconnected, as with a ``io`` key that names nothing); a :class:`ModelError`
+        if the output cannot be written.
+        """
+        ends: dict[str, Element | None] = {"input": None, "output": None}
+        for side in ends:
+            key = io.get(side)
+            if key is None:
+                continue
+            source = self.resolve(key) if isinstance(key, str) else None
+            if source is None or source.point is None or source is element:
+                return False
+            ends[side] = source
+        source_in, source_out = ends["input"], ends["output"]
+        if source_in is None and source_out is None:
+            return False
+        if source_out is not None and not source_out.table.access[_VALUE].writable:
+            raise ModelError(
+                f"{element.key}: io output {source_out.key!r} cannot be written (its value "
+                "is read only); name a register or an output"
+            )
+        if (
+            source_in is not None
+            and source_out is not None
+            and source_in.table.types[_VALUE] != source_out.table.types[_VALUE]
+        ):
+            # One data type is announced for the value: writes are checked against it.
+            raise ModelError(
+                f"{element.key}: io input {source_in.key!r} and output {source_out.key!r} "
+                "have different data types "
+                f"({type_name(source_in.table.types[_VALUE])}, "
+                f"{type_name(source_out.table.types[_VALUE])})"
+            )
+        point = IoPoint(
+            source_in.point if source_in is not None else None,
+            source_out.point if source_out is not None else None,
+            self.now,
+        )
+        has_source_time = source_in is not None and _SOURCE_TIME in source_in.table.access
+        element.point = point
+        element.table = attribute_table(point.value_type, point.access, source=has_source_time)
+        return True
 
     def signal(self, element: Element, timer: Timer) -> Signal:
         settings = element.settings
@@ -390,27 +453,58 @@ def _access(settings: Mapping[str, Any]) -> Access:
     return _WO if access in ("writeonly", "write") else _RW
 
 
-def _default_value(spec: object) -> tuple[DataType, Any]:
-    if isinstance(spec, list) and spec and isinstance(spec[0], str):
-        data_type = parse_data_type(spec[0], DataType.FLOAT64)
-        return data_type, _initial(data_type, spec[1] if len(spec) > 1 else None)
+def _default_value(spec: object, key: str) -> tuple[DataType, Any]:
+    """Data type and start value of a register's ``defaultValue``: ``[type, value]``
+    (the register page lists fourteen type names; a bare JSON value is read as
+    int64, float64, bool or string). An unknown type name, or a value that is not
+    valid for its type, raises :class:`ModelError` naming the element and value.
+    """
+    if isinstance(spec, list) and spec:
+        name = spec[0]
+        data_type = known_data_type(name)
+        if data_type is None:
+            raise ModelError(
+                f"{key}: defaultValue names the unknown data type {name!r:.40}; "
+                f"use one of {', '.join(_REGISTER_TYPES)}"
+            )
+        return data_type, _initial(data_type, spec[1] if len(spec) > 1 else None, key)
     if isinstance(spec, bool):
         return DataType.BOOLEAN, spec
     if isinstance(spec, int):
-        return DataType.INT64, _initial(DataType.INT64, spec)
+        return DataType.INT64, _initial(DataType.INT64, spec, key)
     if isinstance(spec, float):
         return DataType.FLOAT64, spec
     if isinstance(spec, str):
-        return DataType.STRING, spec
-    return DataType.FLOAT64, 0.0
+        return DataType.STRING, _initial(DataType.STRING, spec, key)
+    if spec is None:
+        return DataType.FLOAT64, 0.0
+    raise ModelError(f"{key}: defaultValue must be [type, value], not {spec!r:.80}")
 
 
-def _initial(data_type: DataType, value: object) -> Any:
-    if value is None:
-        return zero(data_type)
+def _initial(data_type: DataType, value: object, key: str) -> Any:
+    """The start value *value* of a point of *data_type*; :class:`ModelError` if invalid."""
     try:
-        return coerce(data_type, value)
-    except Exception:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return convert(data_type, float(value))
-        return zero(data_type)
+        return parse_default(data_type, value)
+    except ValueError as exc:
+        raise ModelError(
+            f"{key}: invalid default value {value!r:.80} for {type_name(data_type)}: {exc}"
+        ) from None
+
+
+#: The data type names of Xentara's register documentation.
+_REGISTER_TYPES: Final = (
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "string",
+    "timeStamp",
+    "UUID",
+)

@@ -102,6 +102,8 @@ class Simulator:
     *max_message_size* limits incoming messages, and the answer to one message
     (see :mod:`.engine`). A client may stop the simulator with the ``shutdown``
     command only if *allow_shutdown* is true; else it gets -32102 (access denied).
+    *stage_step* is how long (seconds) the intermediate stage of a suspend, resume
+    or shutdown lasts (post-operational, pre-operational; see :mod:`.engine`).
 
     In a blocking program, serve from a background thread (with its own event loop)::
 
@@ -133,6 +135,7 @@ class Simulator:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         version: str = "2.0.7-simulator",
         allow_shutdown: bool = False,
+        stage_step: float = 0.02,
     ) -> None:
         self._model_source = demo_model_path() if model is None else model
         self._model = load_model(self._model_source)
@@ -149,6 +152,7 @@ class Simulator:
         self._max_message_size = max_message_size
         self._version = version
         self._allow_shutdown = allow_shutdown
+        self._stage_step = stage_step
         self._engine: Engine | None = None
         self._timers: TimerThreads | None = None
         self._server: Server | None = None
@@ -196,6 +200,17 @@ class Simulator:
         return f"{scheme}://{host}:{self._port}{API_PATH}"
 
     @property
+    def stage_step(self) -> float:
+        """How long (seconds) the intermediate stage of a stage change lasts; settable."""
+        return self._stage_step
+
+    @stage_step.setter
+    def stage_step(self, seconds: float) -> None:
+        self._stage_step = seconds
+        if self._engine is not None:
+            self._engine.stage_step = seconds
+
+    @property
     def stage(self) -> Stage:
         """The simulated operational stage."""
         return self._engine.stage if self._engine is not None else Stage.OPERATIONAL
@@ -229,6 +244,7 @@ class Simulator:
             version=self._version,
             max_answer_size=self._max_message_size,
             allow_shutdown=self._allow_shutdown,
+            stage_step=self._stage_step,
         )
         engine.on_shutdown = self._on_shutdown
         self._engine = engine

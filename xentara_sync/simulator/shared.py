@@ -35,6 +35,7 @@ class Engine:
         version: str = "2.0.7-simulator",
         max_answer_size: int = 16 * 1024 * 1024,
         allow_shutdown: bool = False,
+        stage_step: float = 0.02,
     ) -> None:
         self.model = model
         #: The elements by the 16 bytes of their UUIDs (the read fast path's index).
@@ -46,7 +47,11 @@ class Engine:
         self.max_answer_size = max_answer_size
         #: Whether a client may stop the simulator with ``shutdown``.
         self.allow_shutdown = allow_shutdown
-        self.stage = Stage.OPERATIONAL
+        #: How long (seconds) the intermediate stage of a stage change lasts.
+        self.stage_step = stage_step
+        self._stage = Stage.OPERATIONAL
+        #: The stage a change in progress ends in, and when it began (``time.monotonic``).
+        self._next_stage: tuple[Stage, float] | None = None
         self.request_count = 0
         #: Called (once) after a shutdown request was answered.
         self.on_shutdown: Callable[[], None] | None = None
@@ -65,19 +70,43 @@ class Engine:
         return authenticate_token(self.users.values(), token)
 
     def change_stage(self, opcode: Opcode) -> None:
-        """Apply suspend, resume or shutdown; raises :class:`~.params.Fail` (-32112)."""
+        """Apply suspend, resume or shutdown; raises :class:`~.params.Fail` (-32112).
+
+        Each change passes through the intermediate stage of Xentara's stage
+        diagram (reference §4.11 and §13.1): suspend goes operational ->
+        post-operational -> suspended, resume suspended -> pre-operational ->
+        operational, shutdown -> post-operational. The intermediate stage lasts
+        :attr:`stage_step` seconds, so that ``get_stage`` can see it; a suspend,
+        resume or shutdown requested during it gets -32112.
+        """
         stage = self.stage
-        if opcode == Opcode.SUSPEND and stage is Stage.OPERATIONAL:
+        if self._next_stage is not None:
+            stage_now: Stage | None = None  # a change is in progress: nothing else
+        elif opcode == Opcode.SUSPEND and stage is Stage.OPERATIONAL:
             self.model.clock.frozen = time.time_ns()
-            self.stage = Stage.SUSPENDED
+            stage_now, final = Stage.POST_OPERATIONAL, Stage.SUSPENDED
         elif opcode == Opcode.RESUME and stage is Stage.SUSPENDED:
             self.model.clock.frozen = None
-            self.stage = Stage.OPERATIONAL
+            stage_now, final = Stage.PRE_OPERATIONAL, Stage.OPERATIONAL
         elif opcode == Opcode.SHUTDOWN and stage in (Stage.OPERATIONAL, Stage.SUSPENDED):
-            self.stage = Stage.POST_OPERATIONAL
+            stage_now = final = Stage.POST_OPERATIONAL
         else:
+            stage_now = None
+        if stage_now is None:
             raise Fail(
                 ErrorCode.INVALID_STAGE_CHANGE,
                 f"invalid stage change request: {Opcode(opcode).name.lower()} "
                 f"in stage {stage.name.lower()}",
             )
+        self._stage = stage_now
+        if final is not stage_now:
+            self._next_stage = (final, time.monotonic())
+
+    @property
+    def stage(self) -> Stage:
+        """The operational stage now: a change in progress ends when its step is over."""
+        following = self._next_stage
+        if following is not None and time.monotonic() >= following[1] + self.stage_step:
+            self._stage = following[0]
+            self._next_stage = None
+        return self._stage

@@ -520,6 +520,10 @@ def parse_value(text: str, data_type: DataType | str) -> Any:
     Traceback (most recent call last):
     ...
     ValueError: 'yes' is not a boolean: use true, false, 1 or 0
+    >>> parse_value("3.0", DataType.INT16)
+    3
+    >>> parse_value("2024-01-01T11:11:11.111587983Z", DataType.TIME_POINT)
+    TimePoint('2024-01-01T11:11:11.111587983Z')
     >>> parse_value("1.5", DataType.INT64)
     Traceback (most recent call last):
     ...
@@ -563,8 +567,19 @@ def parse_value(text: str, data_type: DataType | str) -> Any:
                 int(text, 0) if text.strip().lower().startswith(("0x", "0o", "0b")) else int(text)
             )
         except ValueError:
-            raise ValueError(f"{text!r} is not an integer ({type_name})") from None
+            pass
+        try:  # an integral number such as 3.0 is the integer it equals (the write rule)
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if number.is_integer():
+            return int(number)
+        raise ValueError(f"{text!r} is not an integer ({type_name})") from None
     if kind is DataType.TIME_POINT:
+        try:  # RFC 3339 keeps nanoseconds; other ISO 8601 forms go through datetime
+            return TimePoint.from_isoformat(text)
+        except ValueError:
+            pass
         try:
             stamp = _dt.datetime.fromisoformat(text.strip())
         except ValueError:
