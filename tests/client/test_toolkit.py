@@ -14,13 +14,15 @@ from tests.conftest import FAST_SINE, OUTPUTS
 from xentara_sync import (
     ConditionNotMet,
     Event,
+    IllegalValue,
     OutOfRange,
     RequestTimeout,
     TypeMismatch,
     WriteError,
     XentaraClient,
 )
-from xentara_sync.simulator import Simulator
+from xentara_sync.protocol import ErrorCode
+from xentara_sync.simulator import Simulator, User
 
 COUNTER = "Hardware.Registers.Counter"
 SETPOINT = "Hardware.Registers.Setpoint"
@@ -135,7 +137,7 @@ def test_write_many_writes_every_key(client: XentaraClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("bad", "error"), [("twelve", TypeError), (2**70, ValueError), (1.5, TypeMismatch)]
+    ("bad", "error"), [("twelve", TypeError), (2**70, ValueError), (1.5, IllegalValue)]
 )
 def test_one_bad_value_writes_nothing(
     simulator: Simulator, bad: object, error: type[Exception]
@@ -152,14 +154,20 @@ def test_one_bad_value_writes_nothing(
         assert fresh.read(COUNTER) == 1
 
 
-def test_server_failures_name_each_key(client: XentaraClient) -> None:
-    # The simulator refuses strings with NUL (-32107); the others are written.
-    with pytest.raises(WriteError) as caught:
-        client.write_many({COUNTER: 12, LABEL: "a\0b"})
-    assert list(caught.value.errors) == [LABEL]
-    assert caught.value.errors[LABEL].code == -32107
-    assert f"write {LABEL!r} failed" in str(caught.value)
-    assert client.read(COUNTER) == 12
+def test_server_failures_name_each_key() -> None:
+    # A user without the write right: the values pass the client's checks, the
+    # server refuses each write (-32102, access denied) and the error names every key.
+    viewer = User("viewer", "viewer-pw", write=False)
+    with (
+        Simulator(users=[viewer]) as sim,
+        XentaraClient(sim.url, username="viewer", password="viewer-pw") as client,
+    ):
+        with pytest.raises(WriteError) as caught:
+            client.write_many({COUNTER: 12, LABEL: "twelve"})
+        assert list(caught.value.errors) == [COUNTER, LABEL]
+        assert {error.code for error in caught.value.errors.values()} == {ErrorCode.ACCESS_DENIED}
+        assert f"write {LABEL!r} failed" in str(caught.value)
+        assert client.read(COUNTER) != 12
 
 
 def test_write_many_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:

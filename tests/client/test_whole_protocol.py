@@ -148,7 +148,7 @@ async def settled_stage(flavour: Flavour, client: Any) -> Stage | int:
     """The stage once a change has passed its intermediate stage (the simulator's
     ``stage_step``, 20 ms by default); polls for at most 5 s."""
     for _ in range(500):
-        stage = await client.get_stage()
+        stage: Stage | int = await client.get_stage()
         if stage not in (Stage.POST_OPERATIONAL, Stage.PRE_OPERATIONAL):
             return stage
         await flavour.sleep(0.01)

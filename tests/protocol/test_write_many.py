@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.protocol.test_session import OUTPUT, SPEED, finish, sent_requests, session_with_index
-from xentara_sync.exceptions import OutOfRange, ReadOnly, TypeMismatch, WriteError
+from xentara_sync.exceptions import IllegalValue, OutOfRange, ReadOnly, TypeMismatch, WriteError
 from xentara_sync.protocol import (
     Access,
     Attribute,
@@ -55,7 +55,7 @@ def test_all_writes_leave_in_one_message() -> None:
     [
         ({OUTPUT.key: True, SPEED.key: 300}, OutOfRange),  # ValueError
         ({OUTPUT.key: "on", SPEED.key: 3}, TypeMismatch),  # TypeError
-        ({SPEED.key: 3.5}, TypeMismatch),
+        ({SPEED.key: 3.5}, IllegalValue),  # ValueError
     ],
 )
 def test_one_bad_value_and_nothing_is_queued(values: dict[str, object], error: type) -> None:
