@@ -211,11 +211,25 @@ class ClientCore(Connection):
         that cannot succeed never leaves the client.
         """
         session = await self._ready(timeout)
-        plan = session.plan_write(key, value, attribute)
+        await self._write(session, key, value, attribute, timeout)
+
+    async def _write(
+        self,
+        session: ClientSession,
+        key: str,
+        value: Any,
+        attribute: str | int | uuid.UUID,
+        timeout: float | None,
+        sub_session: uuid.UUID | None = None,
+    ) -> None:
+        """A write on *session*, as the connection's user or a sub-session's."""
+        plan = session.plan_write(key, value, attribute, sub_session=sub_session)
         if plan is None:  # the name or the metadata must be asked for first
             element = await self._resolve(session, key, timeout)
             await self._element_metadata(session, element[0], key, timeout)
-            plan = session.plan_write(key, value, attribute, element=element)
+            plan = session.plan_write(
+                key, value, attribute, element=element, sub_session=sub_session
+            )
         assert plan is not None
         await self._execute(session, plan, timeout)
 

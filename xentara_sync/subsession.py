@@ -216,16 +216,7 @@ class SubSession:
         """Write *value* to *key* as the sub-session's user (write's key 3): the
         server allows it only if both the connection's and this user may write."""
         session, session_id = self._live()
-        client = self._client
-        plan = session.plan_write(key, value, attribute, sub_session=session_id)
-        if plan is None:
-            element = await client._resolve(session, key, timeout)
-            await client._element_metadata(session, element[0], key, timeout)
-            plan = session.plan_write(
-                key, value, attribute, element=element, sub_session=session_id
-            )
-        assert plan is not None
-        await client._execute(session, plan, timeout)
+        await self._client._write(session, key, value, attribute, timeout, session_id)
 
     async def check_access(self, *, timeout: float | None = None) -> tuple[bool, bool]:
         """``(read, write)``: whether this user (together with the connection's) may
