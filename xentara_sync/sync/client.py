@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
@@ -18,6 +19,9 @@ from ..protocol.session import ClientSession, Plan
 from . import loop as _loop
 from .bridge import execute
 from .subscription import Callback, Dispatcher, Subscription
+
+if TYPE_CHECKING:
+    from ..snapshot import SnapshotResult
 
 __all__ = ["XentaraClient"]
 
@@ -456,4 +460,41 @@ class XentaraClient:
             dispatcher=self._dispatcher,
             timeout=self._async.timeout,
             callback=callback,
+        )
+
+    # ------------------------------------------------------------------ snapshot
+
+    def snapshot(
+        self,
+        path: str | os.PathLike[str],
+        root: str | None = None,
+        *,
+        record: float | None = None,
+        progress: Callable[[int, int], object] | None = None,
+        timeout: float | None = None,
+    ) -> SnapshotResult:
+        """Write a twin of the element tree below *root* (None: the whole model) to
+        the model file *path*, which the simulator serves (see
+        :meth:`xentara_sync.aio.XentaraClient.snapshot`).
+
+        *progress* is called on the dispatcher thread. *timeout* bounds the answer
+        to each message; the snapshot as a whole takes as many messages as the
+        tree needs (and *record* seconds more), so it has no overall limit;
+        Ctrl-C cancels it.
+        """
+        relay: Callable[[int, int], object] | None = None
+        if progress is not None:
+            dispatcher = self._dispatcher()
+
+            def relay(done: int, total: int) -> None:  # on the loop thread: hand it on
+                dispatcher.call(lambda: progress(done, total))
+
+        if self._closed:
+            raise ClientClosed(f"the client for {self.url} is closed")
+        return self._thread.run(
+            lambda: self._async.snapshot(
+                path, root, record=record, progress=relay, timeout=timeout
+            ),
+            None,
+            f"snapshot of {self.url}",
         )

@@ -1,0 +1,143 @@
+"""The requests of a snapshot, many elements per message. Sans I/O.
+
+A snapshot asks for the ``meta_data`` of every element and the value of every
+data point. Both go out in :func:`plan_chunk` messages of :data:`CHUNK` elements
+(two requests for a data point, one for any other element): few enough that an
+answer stays far below a server's message limit (the simulator's is 16 MiB; a
+``meta_data`` answer is about 250 bytes), many enough that 100,000 elements take
+50 messages. Failed answers do not fail a chunk: they are handed to the
+:class:`~.twin.TwinBuilder`, which leaves those elements out.
+
+>>> import uuid
+>>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol import Category
+>>> from xentara_sync.snapshot.twin import TwinBuilder
+>>> point = ElementInfo("Plant.Speed", uuid.UUID(int=2), Category.DATA_POINT)
+>>> plan_chunk(TwinBuilder([point]), [point])
+<Plan snapshot: 2 request(s)>
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, Final
+
+from ..exceptions import ServerError, UnknownElement
+from ..model import ElementInfo
+from ..protocol import (
+    NIL_UUID,
+    Attribute,
+    BrowseParam,
+    Category,
+    Failure,
+    LookupParam,
+    MetaData,
+    MetaDataParam,
+    Opcode,
+    ReadParam,
+    Success,
+)
+from ..protocol.plans import Plan, RequestSpec
+from ..protocol.replies import browse_entries
+from .twin import TwinBuilder
+
+__all__ = ["CHUNK", "plan_ancestors", "plan_browse", "plan_categories", "plan_chunk"]
+
+#: Elements per message.
+CHUNK: Final = 2_000
+_ITEMS: Final = [MetaData.ATTRIBUTES]
+_VALUE: Final = [int(Attribute.VALUE)]
+
+
+def plan_ancestors(root: str) -> Plan:
+    """Look up *root* and each key it starts with (``A``, ``A.B`` for ``A.B.C``).
+
+    The result is ``[(key, uuid), ...]`` of those found, top down, *root* last; an
+    unknown *root* raises :class:`UnknownElement`. A prefix that is no element
+    (a name holding a dot) is left out.
+    """
+    parts = root.split(".")
+    keys = [".".join(parts[: n + 1]) for n in range(len(parts))]
+
+    def finish(packets: list[Success | Failure]) -> list[tuple[str, uuid.UUID]]:
+        found = [
+            (key, packet.result)
+            for key, packet in zip(keys, packets, strict=True)
+            if type(packet) is Success and isinstance(packet.result, uuid.UUID)
+        ]
+        if not found or found[-1][0] != root:
+            last = packets[-1]
+            text = last.text if type(last) is Failure else "not an element"
+            raise UnknownElement(text=text, operation="snapshot", element=root)
+        return found
+
+    requests: list[RequestSpec] = [(Opcode.LOOKUP, {LookupParam.PRIMARY_KEY: k}) for k in keys]
+    return Plan("snapshot", root, requests, finish)
+
+
+def plan_categories(found: Sequence[tuple[str, uuid.UUID]]) -> Plan:
+    """The category of each ``(key, uuid)``: ``[ElementInfo, ...]``. A refused
+    ``meta_data`` raises (these are the snapshot's root and its ancestors)."""
+
+    def finish(packets: list[Success | Failure]) -> list[ElementInfo]:
+        elements = []
+        for (key, element), packet in zip(found, packets, strict=True):
+            if type(packet) is Failure:
+                raise ServerError.from_code(
+                    packet.code, packet.text, operation="snapshot", element=key
+                )
+            result: Any = packet.result  # type: ignore[union-attr]
+            number = result.get(MetaData.CATEGORY) if isinstance(result, dict) else None
+            try:
+                category = Category(number)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                category = Category.SPECIAL_PURPOSE
+            elements.append(ElementInfo(key, element, category))
+        return elements
+
+    items = [MetaData.CATEGORY]
+    requests: list[RequestSpec] = [
+        (Opcode.META_DATA, {MetaDataParam.ELEMENT: element, MetaDataParam.ITEMS: items})
+        for _, element in found
+    ]
+    return Plan("snapshot", found[-1][0] if found else None, requests, finish)
+
+
+def plan_browse(start: uuid.UUID = NIL_UUID) -> Plan:
+    """Every element below *start* (the nil UUID: the whole model), in model order."""
+
+    def finish(packets: list[Success | Failure]) -> list[ElementInfo]:
+        packet = packets[0]
+        if type(packet) is Failure:
+            raise ServerError.from_code(packet.code, packet.text, operation="snapshot")
+        return list(browse_entries(packet.result))  # type: ignore[union-attr]
+
+    return Plan("snapshot", None, [(Opcode.BROWSE, {BrowseParam.ELEMENT: start})], finish)
+
+
+def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> Plan:
+    """The ``meta_data`` of *elements* and the values of the data points among them,
+    in one message; the answers go to *twin*. The result is the number of elements."""
+    requests: list[RequestSpec] = []
+    reads: list[ElementInfo] = []
+    for element in elements:
+        requests.append(
+            (Opcode.META_DATA, {MetaDataParam.ELEMENT: element.uuid, MetaDataParam.ITEMS: _ITEMS})
+        )
+        if twin.needs_value(element):
+            reads.append(element)
+    requests.extend(
+        (Opcode.READ, {ReadParam.ELEMENT: element.uuid, ReadParam.ATTRIBUTES: _VALUE})
+        for element in reads
+    )
+
+    def finish(packets: list[Success | Failure]) -> int:
+        count = len(elements)
+        for element, packet in zip(elements, packets[:count], strict=True):
+            twin.add_metadata(element, packet)
+        for element, packet in zip(reads, packets[count:], strict=True):
+            twin.add_value(element, packet)
+        return count
+
+    return Plan("snapshot", None, requests, finish)
