@@ -12,10 +12,8 @@ and reads answers; nothing here parses or frames) and awaits it through
 from __future__ import annotations
 
 import os
-import time
 import uuid
 import warnings
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -358,7 +356,7 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         link = _SnapshotLink(self, session, timeout)
         twin, recorded = await driver.take_snapshot(link, root, record=record, progress=progress)
-        model = twin.model()
+        model = driver.twin_model(twin)
         written = await self._backend.run_in_thread(lambda: driver.write_model(path, model))
         result = driver.result_of(twin, written, recorded)
         for key, reason in result.skipped.items():
@@ -366,47 +364,6 @@ class ClientCore(Connection):
                 f"snapshot: {key!r} left out: {reason}", driver.SnapshotWarning, stacklevel=2
             )
         return result
-
-    async def _pipeline(
-        self,
-        session: ClientSession,
-        plans: Iterable[Plan],
-        done: Callable[[Any], object],
-        timeout: float | None,
-        window: int = 3,
-    ) -> None:
-        """Send *plans* up to *window* messages ahead of the answers (each its own
-        message), calling ``done(result)`` for each in order."""
-        create = self._backend.create_waiter
-        wait = self.timeout if timeout is None else timeout
-        pending: deque[tuple[Plan, list[Any], list[int]]] = deque()
-        plans = iter(plans)
-        try:
-            while True:
-                while len(pending) < window:
-                    plan = next(plans, None)
-                    if plan is None:
-                        break
-                    waiters = [create() for _ in plan.requests]
-                    pending.append((plan, waiters, session.send(plan.requests, waiters)))
-                    await self._backend.checkpoint()  # let it leave as a message of its own
-                if not pending:
-                    return
-                plan, waiters, ids = pending[0]
-                deadline = time.monotonic() + wait
-                try:
-                    packets = [
-                        await waiter.wait(max(0.0, deadline - time.monotonic()))
-                        for waiter in waiters
-                    ]
-                except TimeoutError:
-                    raise session.timeout_error(plan.operation, plan.element, wait) from None
-                pending.popleft()
-                session.forget(ids)
-                done(plan.finish(packets))
-        finally:
-            for _, _, ids in pending:
-                session.forget(ids)
 
 
 class _SnapshotLink:
@@ -421,7 +378,17 @@ class _SnapshotLink:
         return await self.core._execute(self.session, plan, self.timeout)
 
     async def pipeline(self, plans: Iterable[Plan], done: Callable[[Any], object]) -> None:
-        await self.core._pipeline(self.session, plans, done, self.timeout)
+        from .snapshot.pipeline import run_pipelined
+
+        backend = self.core._backend
+        await run_pipelined(
+            self.session,
+            plans,
+            done,
+            create_waiter=backend.create_waiter,
+            checkpoint=backend.checkpoint,
+            timeout=self.core.timeout if self.timeout is None else self.timeout,
+        )
 
     async def sleep(self, seconds: float) -> None:
         await self.core._backend.sleep(seconds)

@@ -30,9 +30,10 @@ model type                          category           values
 anything else                       device (6) if it has children, else special purpose (15)
 ==================================  =================  =======================================
 
-Simulator extension (ignored by Xentara, which skips unknown keys): a register or
-``@DataPoint`` with ``"access": "writeOnly"`` has a write-only value, so that clients
-can test the "value is write only" error.
+Simulator extensions (ignored by Xentara, which skips unknown keys), described in
+:mod:`.extensions`: a register or ``@DataPoint`` with ``"access": "writeOnly"`` or
+``"readOnly"``; ``@Simulator.Element`` with a ``"category"``; a register's
+``"replay"`` of recorded values.
 
 A sampler's signals advance at the period of the timer whose pipeline runs
 ``<sampler>.generate``; without such a pipeline, at the first timer of the model,
@@ -56,6 +57,7 @@ from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality,
 from .attributes import AttrTable, attribute_table
 from .datatypes import coerce, convert, parse_data_type, zero
 from .elements import Element, Point, Watch
+from .extensions import ExtensionError, extension_category, replay_point, value_access
 from .signals import Clock, Signal, Timer
 
 __all__ = [
@@ -187,6 +189,9 @@ def _category(element_type: str, settings: Mapping[str, Any]) -> Category:
     known = _CATEGORIES.get(lowered)
     if known is not None:
         return known
+    extended = extension_category(element_type, settings)
+    if extended is not None:
+        return extended
     if lowered.startswith("@skill.debugging."):
         return Category.SPECIAL_PURPOSE
     children = settings.get("children")
@@ -221,7 +226,10 @@ def load_model(source: str | os.PathLike[str] | Mapping[str, Any]) -> Model:
     if not isinstance(document, Mapping):
         raise ModelError("a model file holds a JSON object with a 'children' list")
     model = Model(path)
-    _Builder(model).build(document)
+    try:
+        _Builder(model).build(document)
+    except ExtensionError as exc:
+        raise ModelError(str(exc)) from None
     return model
 
 
@@ -285,9 +293,11 @@ class _Builder:
         settings = element.settings
         if kind == "@skill.signalflow.register":
             data_type, value = _default_value(settings.get("defaultValue"))
-            self.attach(
-                element, Point(data_type, value, self.now, register=True), _access(settings)
+            access = _access(settings)
+            point = self.replay(element, data_type) or Point(
+                data_type, value, self.now, register=True
             )
+            self.attach(element, point, access, source=access is _RO)
         elif kind == "@skill.coe.entry":
             data_type = parse_data_type(settings.get("dataType"), DataType.UINT16)
             output = settings.get("syncManager") == _OUTPUT_SYNC_MANAGER
@@ -315,6 +325,20 @@ class _Builder:
                     function = task.get("function") if isinstance(task, Mapping) else None
                     if isinstance(function, str) and timer_keys:
                         self.sampler_timer.setdefault(function.rsplit(".", 1)[0], timer_keys[0])
+
+    def replay(self, element: Element, data_type: DataType) -> Point | None:
+        """The replay of recorded values a register's ``"replay"`` key describes."""
+        try:
+            return replay_point(
+                element.settings.get("replay"),
+                data_type,
+                self.model.clock,
+                self.model.timers,
+                _initial,
+                parse_duration,
+            )
+        except ExtensionError as exc:
+            raise ModelError(f"{element.key}: {exc}") from None
 
     def attach(
         self, element: Element, point: Point, access: Access, *, source: bool = False
@@ -386,8 +410,7 @@ def _strings(value: object) -> list[str]:
 
 
 def _access(settings: Mapping[str, Any]) -> Access:
-    access = str(settings.get("access", "")).replace("-", "").replace("_", "").lower()
-    return _WO if access in ("writeonly", "write") else _RW
+    return value_access(settings)
 
 
 def _default_value(spec: object) -> tuple[DataType, Any]:

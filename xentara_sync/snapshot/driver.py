@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 
+from ..gcpause import paused_gc
 from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
 from ..protocol.plans import Plan
@@ -31,6 +32,7 @@ __all__ = [
     "model_text",
     "result_of",
     "take_snapshot",
+    "twin_model",
     "write_model",
 ]
 
@@ -127,9 +129,12 @@ async def take_snapshot(
     def chunks() -> Iterator[Plan]:
         elements = twin.elements
         for first in range(0, total, CHUNK):
-            yield plan_chunk(twin, elements[first : first + CHUNK])
+            yield from plan_chunk(twin, elements[first : first + CHUNK])
 
-    await link.pipeline(chunks(), chunk_done)
+    # Some million short-lived objects without cycles: collections would only
+    # walk them again and again (see gcpause).
+    with paused_gc():
+        await link.pipeline(chunks(), chunk_done)
     recorded = 0
     if record:
         recorded = await _record(link, twin, record)
@@ -170,6 +175,12 @@ async def _record(link: Link, twin: TwinBuilder, seconds: float) -> int:
         if samples and twin.add_recording(element, samples, seconds):
             recorded += 1
     return recorded
+
+
+def twin_model(twin: TwinBuilder) -> dict[str, Any]:
+    """``twin.model()``, built with the garbage collector paused."""
+    with paused_gc():
+        return twin.model()
 
 
 def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:

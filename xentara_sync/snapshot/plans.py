@@ -2,7 +2,7 @@
 
 A snapshot asks for the ``meta_data`` of every element and the value of every
 data point. Both go out in :func:`plan_chunk` messages of :data:`CHUNK` elements
-(two requests for a data point, one for any other element): few enough that an
+(one message of ``meta_data``, one of reads): few enough that an
 answer stays far below a server's message limit (the simulator's is 16 MiB; a
 ``meta_data`` answer is about 250 bytes), many enough that 100,000 elements take
 50 messages. Failed answers do not fail a chunk: they are handed to the
@@ -14,7 +14,7 @@ answer stays far below a server's message limit (the simulator's is 16 MiB; a
 >>> from xentara_sync.snapshot.twin import TwinBuilder
 >>> point = ElementInfo("Plant.Speed", uuid.UUID(int=2), Category.DATA_POINT)
 >>> plan_chunk(TwinBuilder([point]), [point])
-<Plan snapshot: 2 request(s)>
+[<Plan snapshot: 1 request(s)>, <Plan snapshot: 1 request(s)>]
 """
 
 from __future__ import annotations
@@ -46,8 +46,16 @@ __all__ = ["CHUNK", "plan_ancestors", "plan_browse", "plan_categories", "plan_ch
 
 #: Elements per message.
 CHUNK: Final = 2_000
-_ITEMS: Final = [MetaData.ATTRIBUTES]
+_ITEMS: Final = [int(MetaData.ATTRIBUTES)]
 _VALUE: Final = [int(Attribute.VALUE)]
+# Plain ints: a chunk builds 4,000 requests.
+_META_DATA: Final = int(Opcode.META_DATA)
+_META_ELEMENT: Final = int(MetaDataParam.ELEMENT)
+_META_ITEMS: Final = int(MetaDataParam.ITEMS)
+_READ: Final = int(Opcode.READ)
+_READ_ELEMENT: Final = int(ReadParam.ELEMENT)
+_READ_ATTRIBUTES: Final = int(ReadParam.ATTRIBUTES)
+_DATA_POINT: Final = Category.DATA_POINT
 
 
 def plan_ancestors(root: str) -> Plan:
@@ -116,28 +124,33 @@ def plan_browse(start: uuid.UUID = NIL_UUID) -> Plan:
     return Plan("snapshot", None, [(Opcode.BROWSE, {BrowseParam.ELEMENT: start})], finish)
 
 
-def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> Plan:
-    """The ``meta_data`` of *elements* and the values of the data points among them,
-    in one message; the answers go to *twin*. The result is the number of elements."""
-    requests: list[RequestSpec] = []
-    reads: list[ElementInfo] = []
-    for element in elements:
-        requests.append(
-            (Opcode.META_DATA, {MetaDataParam.ELEMENT: element.uuid, MetaDataParam.ITEMS: _ITEMS})
-        )
-        if twin.needs_value(element):
-            reads.append(element)
-    requests.extend(
-        (Opcode.READ, {ReadParam.ELEMENT: element.uuid, ReadParam.ATTRIBUTES: _VALUE})
-        for element in reads
-    )
+def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]:
+    """The ``meta_data`` of *elements*, and the values of the data points among them:
+    two messages (a message of reads alone takes the server's fast path, if it has
+    one); the answers go to *twin*. The result of each is its number of elements."""
+    meta, element_key, items_key = _META_DATA, _META_ELEMENT, _META_ITEMS
+    requests: list[RequestSpec] = [
+        (meta, {element_key: element.uuid, items_key: _ITEMS}) for element in elements
+    ]
+    reads = [element for element in elements if element.category == _DATA_POINT]
+    read, read_element, read_attributes = _READ, _READ_ELEMENT, _READ_ATTRIBUTES
+    read_requests: list[RequestSpec] = [
+        (read, {read_element: element.uuid, read_attributes: _VALUE}) for element in reads
+    ]
 
-    def finish(packets: list[Success | Failure]) -> int:
-        count = len(elements)
-        for element, packet in zip(elements, packets[:count], strict=True):
-            twin.add_metadata(element, packet)
-        for element, packet in zip(reads, packets[count:], strict=True):
-            twin.add_value(element, packet)
-        return count
+    def finish_metadata(packets: list[Success | Failure]) -> int:
+        add_metadata = twin.add_metadata
+        for element, packet in zip(elements, packets, strict=True):
+            add_metadata(element, packet)
+        return len(elements)
 
-    return Plan("snapshot", None, requests, finish)
+    def finish_values(packets: list[Success | Failure]) -> int:
+        add_value = twin.add_value
+        for element, packet in zip(reads, packets, strict=True):
+            add_value(element, packet)
+        return 0
+
+    plans = [Plan("snapshot", None, requests, finish_metadata)]
+    if read_requests:
+        plans.append(Plan("snapshot", None, read_requests, finish_values))
+    return plans

@@ -110,7 +110,19 @@ _NAME_KEY: Final = int(AttributeMetadataKey.NAME)
 _ID_KEY: Final = int(AttributeMetadataKey.ID)
 _ACCESS_KEY: Final = int(AttributeMetadataKey.ACCESS)
 _TYPE_KEY: Final = int(AttributeMetadataKey.DATA_TYPE)
-_VALUE_UUID: Final = Attribute.VALUE.uuid
+_VALUE_KEYS: Final = frozenset({_VALUE, Attribute.VALUE.uuid})
+_ATTRIBUTES: Final = int(MetaData.ATTRIBUTES)
+#: (data type, access) as the wire numbers them -> as enums (filled as met).
+_KINDS: dict[tuple[int, int], tuple[DataType, Access]] = {}
+
+
+def _kind(raw: tuple[int, int]) -> tuple[DataType, Access] | None:
+    try:
+        kind = (DataType(raw[0]), Access(raw[1]))
+    except (ValueError, TypeError):
+        return None
+    _KINDS[raw] = kind
+    return kind
 
 
 def model_value(data_type: DataType, value: Any) -> Any:
@@ -189,19 +201,16 @@ class TwinBuilder:
                 self.skipped[element.key] = _refusal(packet, "meta_data")
             return  # a group or device keeps its place: browse told its category
         result = packet.result
-        attributes = result.get(MetaData.ATTRIBUTES) if isinstance(result, Mapping) else None
-        for entry in attributes if isinstance(attributes, list) else ():
-            if not isinstance(entry, Mapping):
-                continue
-            key = entry.get(_ID_KEY)
-            if key in (_VALUE, _VALUE_UUID) or entry.get(_NAME_KEY) == "value":
-                try:
-                    found = (DataType(entry[_TYPE_KEY]), Access(entry[_ACCESS_KEY]))
-                except (KeyError, ValueError, TypeError):
-                    break
-                self._types[element.uuid] = found
-                return
-        self._types[element.uuid] = None
+        attributes = result.get(_ATTRIBUTES) if type(result) is dict else None
+        kind = None
+        for entry in attributes if type(attributes) is list else ():
+            if type(entry) is dict and (
+                entry.get(_ID_KEY) in _VALUE_KEYS or entry.get(_NAME_KEY) == "value"
+            ):
+                raw = (entry.get(_TYPE_KEY), entry.get(_ACCESS_KEY))
+                kind = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
+                break
+        self._types[element.uuid] = kind
 
     def value_type(self, element: ElementInfo) -> tuple[DataType, Access] | None:
         """Data type and access of *element*'s value, as its metadata says."""
