@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "read": ("xentara_sync.tools.read", "read the values of elements"),
     "write": ("xentara_sync.tools.write", "write a value to an element"),
     "watch": ("xentara_sync.tools.watch", "print the value changes of elements as they come"),
+    "snapshot": ("xentara_sync.tools.snapshot", "write a twin of a Xentara as a model file"),
     "bench": ("xentara_sync.bench", "measure latency, throughput, events, browsing, import time"),
 }
 
