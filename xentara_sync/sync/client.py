@@ -477,7 +477,8 @@ class XentaraClient:
         the model file *path*, which the simulator serves (see
         :meth:`xentara_sync.aio.XentaraClient.snapshot`).
 
-        *progress* is called on the dispatcher thread. *timeout* bounds the answer
+        *progress* is called on the dispatcher thread, every call before this
+        returns. *timeout* bounds the answer
         to each message; the snapshot as a whole takes as many messages as the
         tree needs (and *record* seconds more), so it has no overall limit;
         Ctrl-C cancels it.
@@ -491,10 +492,16 @@ class XentaraClient:
 
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
-        return self._thread.run(
-            lambda: self._async.snapshot(
-                path, root, record=record, progress=relay, timeout=timeout
-            ),
-            None,
-            f"snapshot of {self.url}",
-        )
+        try:
+            return self._thread.run(
+                lambda: self._async.snapshot(
+                    path, root, record=record, progress=relay, timeout=timeout
+                ),
+                None,
+                f"snapshot of {self.url}",
+            )
+        finally:
+            if progress is not None:  # every progress call made before returning
+                drained = threading.Event()
+                dispatcher.call(drained.set)
+                drained.wait(self._async.timeout)

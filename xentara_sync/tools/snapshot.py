@@ -78,10 +78,13 @@ class _Progress:
             sys.stderr.flush()
             self._shown = True
 
-    def end(self) -> None:
+    def end(self, total: int | None) -> None:
+        """The last line: *total* of *total* (None: the snapshot failed)."""
         with self._lock:
             self._over = True
-            if self._shown:
+            if total is not None:
+                sys.stderr.write(f"\r{PROG} snapshot: {total:,} of {total:,} elements")
+            if self._shown or total is not None:
                 sys.stderr.write("\n")
                 sys.stderr.flush()
 
@@ -92,15 +95,17 @@ def run(args: argparse.Namespace) -> int:
 
     def snapshot(client: XentaraClient) -> int:
         progress = _Progress() if sys.stderr.isatty() else None
+        total: int | None = None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", SnapshotWarning)  # printed below, one a line
                 result = client.snapshot(
                     args.output, args.root or None, record=args.record, progress=progress
                 )
+            total = result.elements + len(result.skipped)
         finally:
             if progress is not None:
-                progress.end()
+                progress.end(total)
         for key, reason in result.skipped.items():
             line = f"{PROG} snapshot: warning: {key!r} left out: {reason}"
             print(scrub(line, args), file=sys.stderr)
