@@ -104,6 +104,9 @@ TYPE_NAMES: Final[Mapping[DataType, str]] = {
     DataType.UUID: "UUID",
 }
 
+#: Values the JSON file holds as they are.
+_PLAIN: Final = frozenset({bool, int, float, str})
+_MISSING: Final[Any] = object()
 _ACCESS_KEYS: Final = {Access.READ_ONLY: "readOnly", Access.WRITE_ONLY: "writeOnly"}
 _VALUE: Final = int(Attribute.VALUE)
 _NAME_KEY: Final = int(AttributeMetadataKey.NAME)
@@ -258,26 +261,29 @@ class TwinBuilder:
                     category.name.lower() if isinstance(category, Category) else category
                 )
             return element_type, body
-        if element.key in self.skipped:
+        key = element.key
+        if key in self.skipped:
             return None
         found = self._types.get(element.uuid)
         if found is None:
-            self.skipped[element.key] = "a data point without a value attribute"
+            self.skipped[key] = "a data point without a value attribute"
             return None
         data_type, access = found
         type_name = TYPE_NAMES.get(data_type)
         if type_name is None:
-            self.skipped[element.key] = f"its value's data type {data_type.name} has no register"
+            self.skipped[key] = f"its value's data type {data_type.name} has no register"
             return None
         if access.readable:
-            if element.uuid not in self._values:
-                self.skipped.setdefault(element.key, "its value was not read")
+            value = self._values.get(element.uuid, _MISSING)
+            if value is _MISSING:
+                self.skipped.setdefault(key, "its value was not read")
                 return None
-            try:
-                value = model_value(data_type, self._values[element.uuid])
-            except ValueError as exc:
-                self.skipped[element.key] = f"cannot write {exc}"
-                return None
+            if type(value) not in _PLAIN:
+                try:
+                    value = model_value(data_type, value)
+                except ValueError as exc:
+                    self.skipped[key] = f"cannot write {exc}"
+                    return None
         else:
             value = _zero(data_type)
         body["defaultValue"] = [type_name, value]
