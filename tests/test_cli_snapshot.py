@@ -99,5 +99,5 @@ def test_a_missing_directory_is_one_error_line(
 ) -> None:
     target = tmp_path / "nowhere" / "x.json"
     status, _, err = cli(capsys, "snapshot", simulator.url, "-o", str(target))
-    assert status == 1
-    assert "no directory" in one_error_line(err)
+    assert status == 2
+    assert "--output: no directory" in one_error_line(err)

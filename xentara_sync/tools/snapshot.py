@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .common import (
     PROG,
     add_connection_arguments,
+    error,
     positive_float,
     run_client,
     scrub,
@@ -91,7 +92,13 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Take the snapshot; returns the exit status."""
+    import os
+
     from ..snapshot import SnapshotWarning
+
+    directory = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(directory):  # before connecting: a long snapshot for nothing
+        return error(f"argument -o/--output: no directory {directory!r}", 2)
 
     def snapshot(client: XentaraClient) -> int:
         progress = _Progress() if sys.stderr.isatty() else None
