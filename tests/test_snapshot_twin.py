@@ -181,3 +181,22 @@ def test_the_text_has_one_element_per_line_and_loads() -> None:
     import json
 
     assert json.loads(text) == twin.model()
+
+
+def test_a_twin_with_time_stamp_and_uuid_registers_loads() -> None:
+    # Served with their own data types once the simulator knows timeStamp and UUID
+    # registers; until then it must at least load the file.
+    stamp, ident = info("Stamp", 1), info("Ident", 2)
+    twin = TwinBuilder([stamp, ident])
+    twin.add_metadata(stamp, metadata(DataType.TIME_POINT, Access.READ_ONLY))
+    twin.add_value(stamp, value(TimePoint(1_704_107_471_111_587_983)))
+    twin.add_metadata(ident, metadata(DataType.UUID))
+    twin.add_value(ident, value(uuid.UUID(int=9)))
+    document = twin.model()
+    assert [b["@Skill.SignalFlow.Register"]["defaultValue"][0] for b in document["children"]] == [
+        "timeStamp",
+        "UUID",
+    ]
+    model = load_model(document)
+    assert model.by_key["Stamp"].uuid == stamp.uuid
+    assert model.by_key["Ident"].uuid == ident.uuid
