@@ -349,6 +349,11 @@ class ClientCore(Connection):
         refuses are left out, each with a :class:`~xentara_sync.snapshot.SnapshotWarning`.
         ``progress(done, total)`` is called as elements are read. *timeout*
         bounds each message's answer. The file is written atomically.
+
+        Example (then ``xentara-sync simulate --model bench.json`` serves the twin)::
+
+            result = await client.snapshot("bench.json", record=30)
+            print(f"{result.elements} elements, {len(result.skipped)} left out")
         """
         from .snapshot import driver
 

@@ -113,27 +113,27 @@ async def take_snapshot(
         found = await link.execute(plan_ancestors(root))
         ancestors = await link.execute(plan_categories(found))
         start = ancestors[-1].uuid
-    below: list[ElementInfo] = await link.execute(plan_browse(start))
-    twin = TwinBuilder(ancestors + below)
-    total = len(twin.elements)
-    done = 0
-    if progress is not None:
-        progress(0, total)
-
-    def chunk_done(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress is not None:
-            progress(done, total)
-
-    def chunks() -> Iterator[Plan]:
-        elements = twin.elements
-        for first in range(0, total, CHUNK):
-            yield from plan_chunk(twin, elements[first : first + CHUNK])
-
-    # Some million short-lived objects without cycles: collections would only
-    # walk them again and again (see gcpause).
+    # Some million objects without cycles, alive until the twin is written:
+    # collections would only walk them again and again (see gcpause).
     with paused_gc():
+        below: list[ElementInfo] = await link.execute(plan_browse(start))
+        twin = TwinBuilder(ancestors + below)
+        total = len(twin.elements)
+        done = 0
+        if progress is not None:
+            progress(0, total)
+
+        def chunk_done(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, total)
+
+        def chunks() -> Iterator[Plan]:
+            elements = twin.elements
+            for first in range(0, total, CHUNK):
+                yield from plan_chunk(twin, elements[first : first + CHUNK])
+
         await link.pipeline(chunks(), chunk_done)
     recorded = 0
     if record:
@@ -193,7 +193,9 @@ def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
     )
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(model_text(model))
+            with paused_gc():
+                text = model_text(model)
+            stream.write(text)
         os.replace(temporary, target)
     except BaseException:
         try:
