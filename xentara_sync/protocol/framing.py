@@ -58,6 +58,7 @@ _META_DATA_ELEMENT: Final = b"\x02\xa2\x00\xd8\x25\x50"
 #: ``01 81 <n>``: key 1, an array of one attribute number below 24.
 _ONE_ATTRIBUTE: Final = [b"\x01\x81" + bytes((n,)) for n in range(24)]
 _U16: Final = struct.Struct(">H").pack
+_U32: Final = struct.Struct(">I").pack
 #: The heads of arrays of fewer than 24 items.
 _ARRAY_HEADS: Final = [bytes((0x80 + n,)) for n in range(24)]
 
@@ -77,14 +78,15 @@ def encode_read(
     '84000604a200d82550e3ee10714d884ba18e5d0f1e4ce25ee801830b0907'
     """
     head = _META_DATA_ELEMENT if meta_data else _READ_ELEMENT
-    if len(attributes) == 1 and 0 <= attributes[0] < 24 and 0 <= message_id < 0x10000:
-        # The usual case: one well-known attribute.
-        return (
-            (_MESSAGE_IDS[message_id] if message_id < 0x100 else b"\x84\x00\x19" + _U16(message_id))
-            + head
-            + element.bytes
-            + _ONE_ATTRIBUTE[attributes[0]]
-        )
+    if len(attributes) == 1 and 0 <= attributes[0] < 24 and 0 <= message_id < 0x100000000:
+        # The usual case: one well-known attribute (and a message id below 2**32).
+        if message_id < 0x100:
+            ids = _MESSAGE_IDS[message_id]
+        elif message_id < 0x10000:
+            ids = b"\x84\x00\x19" + _U16(message_id)
+        else:
+            ids = b"\x84\x00\x1a" + _U32(message_id)
+        return ids + head + element.bytes + _ONE_ATTRIBUTE[attributes[0]]
     return b"".join(
         (
             b"\x84\x00",

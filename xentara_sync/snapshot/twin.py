@@ -115,6 +115,8 @@ _ACCESS_KEY: Final = int(AttributeMetadataKey.ACCESS)
 _TYPE_KEY: Final = int(AttributeMetadataKey.DATA_TYPE)
 _VALUE_KEYS: Final = frozenset({_VALUE, Attribute.VALUE.uuid})
 _ATTRIBUTES: Final = int(MetaData.ATTRIBUTES)
+#: The value's usual place in an attribute list: after the five every element has.
+_USUAL: Final = 5
 #: (data type, access) as the wire numbers them -> as enums (filled as met).
 _KINDS: dict[tuple[int, int], tuple[DataType, Access]] = {}
 
@@ -206,7 +208,17 @@ class TwinBuilder:
         result = packet.result
         attributes = result.get(_ATTRIBUTES) if type(result) is dict else None
         kind = None
-        for entry in attributes if type(attributes) is list else ():
+        if type(attributes) is not list:
+            attributes = ()
+        elif (
+            len(attributes) > _USUAL
+            and type(usual := attributes[_USUAL]) is dict
+            and usual.get(_ID_KEY) == _VALUE  # where Xentara and the simulator list it
+        ):
+            raw = (usual.get(_TYPE_KEY), usual.get(_ACCESS_KEY))
+            self._types[element.uuid] = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
+            return
+        for entry in attributes:
             if type(entry) is dict and (
                 entry.get(_ID_KEY) in _VALUE_KEYS or entry.get(_NAME_KEY) == "value"
             ):
