@@ -20,7 +20,7 @@ from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import DATA
 from xentara_sync import InvalidArgument, ReadOnly, UnknownElement, WriteOnly, XentaraClient
 from xentara_sync.protocol import Access, Category, DataType, ErrorCode, Opcode
-from xentara_sync.simulator import Simulator, engine, load_model
+from xentara_sync.simulator import Simulator, engine, generated_model, load_model
 from xentara_sync.simulator.engine import Session
 from xentara_sync.simulator.params import Fail
 from xentara_sync.snapshot import SnapshotResult, SnapshotWarning
@@ -351,3 +351,20 @@ def test_access_of_the_twin_is_enforced_by_the_simulator(tmp_path: Path) -> None
         with pytest.raises(ReadOnly):
             copy.write(key, True)
     assert uuid.UUID(str(load_model(path).by_key[key].uuid))
+
+
+def test_a_tree_of_many_messages_in_every_flavour(flavour: Flavour, tmp_path: Path) -> None:
+    from xentara_sync.snapshot.plans import CHUNK
+
+    path = tmp_path / "big.json"
+    count = 2 * CHUNK + 500  # several messages of metadata and of reads, in flight together
+    with Simulator(generated_model(count)) as original:
+
+        async def main() -> SnapshotResult:
+            async with flavour.XentaraClient(original.url, None) as client:
+                return await client.snapshot(path)
+
+        result = flavour.run(main)
+        wanted = [(e.key, e.uuid, e.category) for e in original.model.elements]
+    assert (result.elements, result.skipped) == (count, {})
+    assert [(e.key, e.uuid, e.category) for e in load_model(path).elements] == wanted
