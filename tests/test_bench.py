@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,10 @@ def test_tiny_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> No
     captured = capsys.readouterr()
     assert status == 0, captured.err
     result = json.loads(captured.out)  # exactly one JSON object
+    assert "a full run" in result["skipped"]["snapshot100k_s"]  # about 20 s: not in --quick
     for name in bench.FIGURES:
+        if name == "snapshot100k_s":
+            continue
         value = result[name]
         assert isinstance(value, (int, float)) and not isinstance(value, bool), name
         assert value > 0, name
@@ -115,3 +119,15 @@ def test_importing_the_command_stays_light() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_snapshot_is_timed_and_checked(tmp_path: Path) -> None:
+    from xentara_sync.bench.plan import BenchError
+    from xentara_sync.bench.snapshot import snapshot_seconds
+    from xentara_sync.simulator import generated_model
+
+    with Simulator(generated_model(3_000)) as sim:
+        assert snapshot_seconds(sim.url, tmp_path / "twin.json", 3_000) > 0
+        assert (tmp_path / "twin.json").stat().st_size > 3_000 * 50
+        with pytest.raises(BenchError, match="expected 4000"):
+            snapshot_seconds(sim.url, tmp_path / "twin.json", 4_000)

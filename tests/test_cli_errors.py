@@ -58,6 +58,9 @@ BAD_INPUT: list[tuple[list[str], int, str]] = [
     (["bench", UNREACHABLE, "--quick"], 1, "cannot connect"),
     (["bench", "--key", "Hardware.Nope", "--quick", "--rounds", "1", "--reads", "1"], 1, "Nope"),
     (["bench", "--user", "x", "--quick"], 2, "need a URL"),
+    (["snapshot", UNREACHABLE, "--timeout", "2"], 1, "cannot connect"),
+    (["snapshot", UNREACHABLE, "--record", "0"], 2, "--record"),
+    (["snapshot", UNREACHABLE, "-o", "/nonexistent/twin.json"], 2, "--output: no directory"),
     (["nonsense"], 2, "invalid choice"),
 ]
 

@@ -21,6 +21,9 @@ SANS_IO = [
     "connection.py",
     "receiving.py",
     "core.py",
+    "snapshot/twin.py",
+    "snapshot/plans.py",
+    "snapshot/pipeline.py",
 ]
 IO_MODULES = {"asyncio", "trio", "websockets", "threading", "_thread", "socket", "selectors"}
 #: What a sans-I/O module may still use: the CBOR codec keeps one cbor2 decoder per

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "write": ("xentara_sync.tools.write", "write a value to an element"),
     "watch": ("xentara_sync.tools.watch", "print the value changes of elements as they come"),
     "record": ("xentara_sync.tools.record", "record value changes as CSV and as a PNG plot"),
+    "snapshot": ("xentara_sync.tools.snapshot", "write a twin of a Xentara as a model file"),
     "bench": ("xentara_sync.bench", "measure latency, throughput, events, browsing, import time"),
 }
 

@@ -11,17 +11,20 @@ and reads answers; nothing here parses or frames) and awaits it through
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .exceptions import ConnectionClosed, RequestTimeout, UnknownElement
+from .exceptions import ConnectionClosed, InvalidArgument, RequestTimeout, UnknownElement
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Opcode, Stage
+from .protocol.plans import Plan
 from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 from .subsession import SubSession
@@ -29,6 +32,9 @@ from .subsession import SubSession
 if TYPE_CHECKING:
     from .model import Event
     from .recording import Recording
+
+if TYPE_CHECKING:
+    from .snapshot import SnapshotResult
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
 
@@ -509,6 +515,97 @@ class ClientCore(Connection):
         ``await s.close()``). See :class:`~xentara_sync.subsession.SubSession`.
         """
         return SubSession(self, username, password)
+
+    # ------------------------------------------------------------------ snapshot
+
+    async def snapshot(
+        self,
+        path: str | os.PathLike[str],
+        root: str | None = None,
+        *,
+        record: float | None = None,
+        progress: Callable[[int, int], object] | None = None,
+        timeout: float | None = None,
+    ) -> SnapshotResult:
+        """Write a twin of the element tree below *root* (None: the whole model) to
+        the model file *path*, which the simulator serves.
+
+        Same primary keys, UUIDs and categories; data points become registers of
+        the same data type and access holding the value read. With *record*, each
+        data point's changes are recorded for that many seconds and the twin
+        replays them in a loop. Elements whose metadata or value the server
+        refuses are left out, each with a :class:`~xentara_sync.snapshot.SnapshotWarning`.
+        ``progress(done, total)`` is called as elements are read. *timeout*
+        bounds each message's answer. The file is written atomically.
+
+        Example (then ``xentara-sync simulate --model bench.json`` serves the twin)::
+
+            result = await client.snapshot("bench.json", record=30)
+            print(f"{result.elements} elements, {len(result.skipped)} left out")
+        """
+        from .snapshot import driver
+
+        _check_snapshot_arguments(path, root, record)
+        session = await self._ready(timeout)
+        link = _SnapshotLink(self, session, timeout)
+        twin, recorded = await driver.take_snapshot(link, root, record=record, progress=progress)
+        model = driver.twin_model(twin)
+        written = await self._backend.run_in_thread(lambda: driver.write_model(path, model))
+        result = driver.result_of(twin, written, recorded)
+        for key, reason in result.skipped.items():
+            warnings.warn(
+                f"snapshot: {key!r} left out: {reason}", driver.SnapshotWarning, stacklevel=2
+            )
+        return result
+
+
+class _SnapshotLink:
+    """What a snapshot needs of a connection (:class:`~xentara_sync.snapshot.driver.Link`)."""
+
+    def __init__(self, core: ClientCore, session: ClientSession, timeout: float | None) -> None:
+        self.core = core
+        self.session = session
+        self.timeout = timeout
+
+    async def execute(self, plan: Plan) -> Any:
+        return await self.core._execute(self.session, plan, self.timeout)
+
+    async def pipeline(self, plans: Iterable[Plan], done: Callable[[Any], object]) -> None:
+        from .snapshot.pipeline import run_pipelined
+
+        backend = self.core._backend
+        await run_pipelined(
+            self.session,
+            plans,
+            done,
+            create_waiter=backend.create_waiter,
+            checkpoint=backend.checkpoint,
+            timeout=self.core.timeout if self.timeout is None else self.timeout,
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        await self.core._backend.sleep(seconds)
+
+
+def _check_snapshot_arguments(path: object, root: object, record: object) -> None:
+    """Raise before any request if the arguments of ``snapshot`` cannot work."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"snapshot: path must be a str or os.PathLike, not {path!r}")
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    if not os.path.isdir(directory):
+        raise InvalidArgument(
+            f"snapshot: cannot write {os.fspath(path)!r}: no directory {directory!r}"
+        )
+    if root is not None and (not isinstance(root, str) or not root):
+        raise TypeError(f"snapshot: root must be a primary key or None, not {root!r}")
+    if record is not None and (
+        isinstance(record, bool)
+        or not isinstance(record, (int, float))
+        or not 0 < record < float("inf")
+    ):
+        raise InvalidArgument(
+            f"snapshot: record must be a positive number of seconds, not {record!r}"
+        )
 
 
 def subscription_keys(key: str | Iterable[str]) -> tuple[str, ...]:

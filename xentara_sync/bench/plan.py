@@ -10,6 +10,7 @@ __all__ = [
     "EXTRA_FAST_SIGNALS",
     "FULL",
     "QUICK",
+    "SNAPSHOT_COUNT",
     "START_TIMEOUT",
     "TERMINATED",
     "THREADS",
@@ -19,6 +20,8 @@ __all__ = [
 
 #: Element count of the generated model that is browsed.
 BROWSE_COUNT: Final = 10_000
+#: Element count of the generated model that is snapshotted.
+SNAPSHOT_COUNT: Final = 100_000
 #: Reads compared with one ``read_many``.
 BATCH: Final = 100
 #: Threads sharing one blocking client.
@@ -54,6 +57,8 @@ class Plan(NamedTuple):
     """Pairs of (100 sequential reads, one read_many) per round."""
     import_runs: int
     """Pairs of fresh interpreters (bare, importing xentara_sync)."""
+    snapshot_runs: int = 0
+    """Snapshots of the generated 100,000-element model (each about 10 s)."""
 
     def scaled(self, *, rounds: int | None = None, reads: int | None = None) -> Plan:
         """This plan with *rounds* and *reads* replaced (a tiny run for the tests).
@@ -79,6 +84,7 @@ FULL: Final = Plan(
     event_seconds=1.0,
     batch_repeats=10,
     import_runs=15,
+    snapshot_runs=2,
 )
 #: ``--quick``: well under 30 seconds on two cores.
 QUICK: Final = Plan(

@@ -22,6 +22,7 @@ FIGURES: Final = (
     "batch100_speedup",
     "events_per_s",
     "browse10k_s",
+    "snapshot100k_s",
     "reconnect_ms",
     "import_ms",
 )
@@ -35,6 +36,7 @@ TARGETS: Final[dict[str, tuple[str, float]]] = {
     "batch100_speedup": (">=", 20.0),
     "events_per_s": (">=", 20_000.0),
     "browse10k_s": ("<=", 1.0),
+    "snapshot100k_s": ("<=", 5.0),
     "import_ms": ("<=", 150.0),
 }
 
@@ -129,6 +131,7 @@ _ROWS: Final = (
     ("events_raw_per_s", "events offered (raw subscriber)", "/s", "{:,.0f}"),
     ("events_per_s", "events through the blocking iterator", "/s", "{:,.0f}"),
     ("browse10k_s", "connect + browse 10,000 elements", "s", "{:.3f}"),
+    ("snapshot100k_s", "snapshot of 100,000 elements to a file", "s", "{:.2f}"),
     ("reconnect_ms", "server back -> first event again", "ms", "{:,.0f}"),
     ("import_ms", "import xentara_sync (fresh process)", "ms", "{:.1f}"),
 )

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .plan import BATCH, FULL, TERMINATED, THREADS, BenchError, Plan
+from .plan import BATCH, FULL, SNAPSHOT_COUNT, TERMINATED, THREADS, BenchError, Plan
 from .report import RATIOS
 from .stats import Samples, median, rotate
 
@@ -78,6 +78,15 @@ def measure(
                 measure_reconnects(Path(directory), servers, plan.rounds * 2, samples)
             else:
                 skipped["reconnect_ms"] = "needs a simulator it may restart"
+            if url is None and plan.snapshot_runs:
+                from .snapshot import measure_snapshots
+
+                say(f"snapshot of {SNAPSHOT_COUNT:,} elements ({plan.snapshot_runs} runs)")
+                measure_snapshots(Path(directory), servers, plan.snapshot_runs, samples)
+            else:
+                skipped["snapshot100k_s"] = (
+                    "needs the generated 100,000-element model (a full run without a URL)"
+                )
             if TERMINATED:
                 raise KeyboardInterrupt
     finally:

@@ -22,6 +22,8 @@ from .packets import Request, encode_packet
 __all__ = ["encode_read", "encode_request", "join_packets"]
 
 _READ: Final = int(Opcode.READ)
+#: meta_data's parameters have the shape of read's ({0: element, 1: [numbers]}).
+_META_DATA: Final = int(Opcode.META_DATA)
 _ELEMENT: Final = int(ReadParam.ELEMENT)
 _ATTRIBUTES: Final = int(ReadParam.ATTRIBUTES)
 
@@ -51,15 +53,21 @@ def _small_int(value: Any) -> bool:
 _MESSAGE_IDS: Final = [b"\x84\x00" + _head(0, n) for n in range(0x100)]
 #: ``04 a2 00 d8 25 50``: opcode 4 (read), a map of 2, key 0, tag 37 on 16 bytes.
 _READ_ELEMENT: Final = b"\x04\xa2\x00\xd8\x25\x50"
+#: The same for opcode 2 (meta_data).
+_META_DATA_ELEMENT: Final = b"\x02\xa2\x00\xd8\x25\x50"
 #: ``01 81 <n>``: key 1, an array of one attribute number below 24.
 _ONE_ATTRIBUTE: Final = [b"\x01\x81" + bytes((n,)) for n in range(24)]
 _U16: Final = struct.Struct(">H").pack
+_U32: Final = struct.Struct(">I").pack
 #: The heads of arrays of fewer than 24 items.
 _ARRAY_HEADS: Final = [bytes((0x80 + n,)) for n in range(24)]
 
 
-def encode_read(message_id: int, element: uuid.UUID, attributes: Sequence[int]) -> bytes:
-    """``[0, message_id, 4, {0: element, 1: [attributes]}]``, framed by hand.
+def encode_read(
+    message_id: int, element: uuid.UUID, attributes: Sequence[int], *, meta_data: bool = False
+) -> bytes:
+    """``[0, message_id, 4, {0: element, 1: [attributes]}]``, framed by hand (with
+    *meta_data*, opcode 2: the meta_data items of *element*).
 
     The hot path of every client: the same bytes as
     :func:`~xentara_sync.protocol.packets.encode_packet` gives for a read of
@@ -69,19 +77,21 @@ def encode_read(message_id: int, element: uuid.UUID, attributes: Sequence[int]) 
     >>> encode_read(6, element, [11, 9, 7]).hex()
     '84000604a200d82550e3ee10714d884ba18e5d0f1e4ce25ee801830b0907'
     """
-    if len(attributes) == 1 and 0 <= attributes[0] < 24 and 0 <= message_id < 0x10000:
-        # The usual case: one well-known attribute.
-        return (
-            (_MESSAGE_IDS[message_id] if message_id < 0x100 else b"\x84\x00\x19" + _U16(message_id))
-            + _READ_ELEMENT
-            + element.bytes
-            + _ONE_ATTRIBUTE[attributes[0]]
-        )
+    head = _META_DATA_ELEMENT if meta_data else _READ_ELEMENT
+    if len(attributes) == 1 and 0 <= attributes[0] < 24 and 0 <= message_id < 0x100000000:
+        # The usual case: one well-known attribute (and a message id below 2**32).
+        if message_id < 0x100:
+            ids = _MESSAGE_IDS[message_id]
+        elif message_id < 0x10000:
+            ids = b"\x84\x00\x19" + _U16(message_id)
+        else:
+            ids = b"\x84\x00\x1a" + _U32(message_id)
+        return ids + head + element.bytes + _ONE_ATTRIBUTE[attributes[0]]
     return b"".join(
         (
             b"\x84\x00",
             _head(0, message_id),
-            _READ_ELEMENT,
+            head,
             element.bytes,
             b"\x01",
             _head(0x80, len(attributes)),
@@ -97,8 +107,11 @@ def encode_request(message_id: int, opcode: int, params: Mapping[int, Any] | Non
     >>> request = Request(6, 4, {0: element, 1: [11, 9, 7]})
     >>> encode_request(*request) == encode_packet(request)
     True
+    >>> meta_data = Request(7, 2, {0: element, 1: [2]})
+    >>> encode_request(*meta_data) == encode_packet(meta_data)
+    True
     """
-    if opcode == _READ and type(params) is dict and len(params) == 2:
+    if opcode in (_READ, _META_DATA) and type(params) is dict and len(params) == 2:
         element = params.get(_ELEMENT)
         attributes = params.get(_ATTRIBUTES)
         if type(element) is uuid.UUID and type(attributes) is list and _small_int(message_id):
@@ -106,7 +119,7 @@ def encode_request(message_id: int, opcode: int, params: Mapping[int, Any] | Non
                 if not _small_int(attribute):
                     break
             else:
-                return encode_read(message_id, element, attributes)
+                return encode_read(message_id, element, attributes, meta_data=opcode == _META_DATA)
     return encode_packet(Request(message_id, opcode, params))
 
 

@@ -107,6 +107,7 @@ from ..protocol import (
 from ..protocol.quoting import quote
 from .commands import Commands
 from .elements import Element
+from .fastmeta import answer_meta_data
 from .fastread import answer_reads
 from .params import Fail, Params, is_int
 from .shared import Engine
@@ -192,6 +193,8 @@ class Session(Commands):
         index = self.read_index
         if index is not None:
             answered = answer_reads(index, data, self.engine.max_answer_size)
+            if answered is None:  # a batch of meta_data (what a snapshot sends)
+                answered = answer_meta_data(index, data, self.engine.max_answer_size)
             if answered is not None:
                 response, count = answered
                 self.engine.request_count += count

@@ -33,9 +33,10 @@ model type                          category           values
 anything else                       device (6) if it has children, else special purpose (15)
 ==================================  =================  =======================================
 
-Simulator extension (ignored by Xentara, which skips unknown keys): a register or
-``@DataPoint`` with ``"access": "writeOnly"`` has a write-only value, so that clients
-can test the "value is write only" error.
+Simulator extensions (ignored by Xentara, which skips unknown keys), described in
+:mod:`.extensions`: a register or ``@DataPoint`` with ``"access": "writeOnly"`` or
+``"readOnly"``; ``@Simulator.Element`` with a ``"category"``; a register's
+``"replay"`` of recorded values.
 
 A sampler's signals advance at the period of the timer whose pipeline runs
 ``<sampler>.generate``; without such a pipeline, at the first timer of the model,
@@ -67,6 +68,7 @@ from ..protocol.valuecheck import type_name
 from .attributes import AttrTable, attribute_table
 from .datatypes import known_data_type, parse_data_type, parse_default, zero
 from .elements import Element, Point, Watch
+from .extensions import ExtensionError, extension_category, replay_point, value_access
 from .iopoint import IoPoint
 from .signals import Clock, Signal, Timer
 
@@ -202,6 +204,9 @@ def _category(element_type: str, settings: Mapping[str, Any]) -> Category:
     known = _CATEGORIES.get(lowered)
     if known is not None:
         return known
+    extended = extension_category(element_type, settings)
+    if extended is not None:
+        return extended
     if lowered.startswith("@skill.debugging."):
         return Category.SPECIAL_PURPOSE
     children = settings.get("children")
@@ -236,7 +241,10 @@ def load_model(source: str | os.PathLike[str] | Mapping[str, Any]) -> Model:
     if not isinstance(document, Mapping):
         raise ModelError("a model file holds a JSON object with a 'children' list")
     model = Model(path)
-    _Builder(model).build(document)
+    try:
+        _Builder(model).build(document)
+    except ExtensionError as exc:
+        raise ModelError(str(exc)) from None
     return model
 
 
@@ -300,9 +308,11 @@ class _Builder:
         settings = element.settings
         if kind == "@skill.signalflow.register":
             data_type, value = _default_value(settings.get("defaultValue"), element.key)
-            self.attach(
-                element, Point(data_type, value, self.now, register=True), _access(settings)
+            access = _access(settings)
+            point = self.replay(element, data_type) or Point(
+                data_type, value, self.now, register=True
             )
+            self.attach(element, point, access, source=access is _RO)
         elif kind == "@skill.coe.entry":
             data_type = parse_data_type(settings.get("dataType"), DataType.UINT16)
             output = settings.get("syncManager") == _OUTPUT_SYNC_MANAGER
@@ -330,6 +340,20 @@ class _Builder:
                     function = task.get("function") if isinstance(task, Mapping) else None
                     if isinstance(function, str) and timer_keys:
                         self.sampler_timer.setdefault(function.rsplit(".", 1)[0], timer_keys[0])
+
+    def replay(self, element: Element, data_type: DataType) -> Point | None:
+        """The replay of recorded values a register's ``"replay"`` key describes."""
+        try:
+            return replay_point(
+                element.settings.get("replay"),
+                data_type,
+                self.model.clock,
+                self.model.timers,
+                _replayed,
+                parse_duration,
+            )
+        except ExtensionError as exc:
+            raise ModelError(f"{element.key}: {exc}") from None
 
     def attach(
         self, element: Element, point: Point, access: Access, *, source: bool = False
@@ -449,8 +473,7 @@ def _strings(value: object) -> list[str]:
 
 
 def _access(settings: Mapping[str, Any]) -> Access:
-    access = str(settings.get("access", "")).replace("-", "").replace("_", "").lower()
-    return _WO if access in ("writeonly", "write") else _RW
+    return value_access(settings)
 
 
 def _default_value(spec: object, key: str) -> tuple[DataType, Any]:
@@ -488,6 +511,16 @@ def _initial(data_type: DataType, value: object, key: str) -> Any:
     except ValueError as exc:
         raise ModelError(
             f"{key}: invalid default value {value!r:.80} for {type_name(data_type)}: {exc}"
+        ) from None
+
+
+def _replayed(data_type: DataType, value: object) -> Any:
+    """A recorded value of a ``"replay"`` key, valid by the rule of defaults."""
+    try:
+        return parse_default(data_type, value)
+    except ValueError as exc:
+        raise ExtensionError(
+            f'"replay": invalid value {value!r:.80} for {type_name(data_type)}: {exc}'
         ) from None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
@@ -24,6 +25,9 @@ from .subsession import SubSession
 if TYPE_CHECKING:
     from ..model import Event
     from ..recording import Recording
+
+if TYPE_CHECKING:
+    from ..snapshot import SnapshotResult
 
 __all__ = ["XentaraClient"]
 
@@ -623,3 +627,47 @@ class XentaraClient:
         subscription = self.subscribe(keys, None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
         return collect(subscription, limits)
+
+    # ------------------------------------------------------------------ snapshot
+
+    def snapshot(
+        self,
+        path: str | os.PathLike[str],
+        root: str | None = None,
+        *,
+        record: float | None = None,
+        progress: Callable[[int, int], object] | None = None,
+        timeout: float | None = None,
+    ) -> SnapshotResult:
+        """Write a twin of the element tree below *root* (None: the whole model) to
+        the model file *path*, which the simulator serves (see
+        :meth:`xentara_sync.aio.XentaraClient.snapshot`).
+
+        *progress* is called on the dispatcher thread, every call before this
+        returns. *timeout* bounds the answer
+        to each message; the snapshot as a whole takes as many messages as the
+        tree needs (and *record* seconds more), so it has no overall limit;
+        Ctrl-C cancels it.
+        """
+        relay: Callable[[int, int], object] | None = None
+        if progress is not None:
+            dispatcher = self._dispatcher()
+
+            def relay(done: int, total: int) -> None:  # on the loop thread: hand it on
+                dispatcher.call(lambda: progress(done, total))
+
+        if self._closed:
+            raise ClientClosed(f"the client for {self.url} is closed")
+        try:
+            return self._thread.run(
+                lambda: self._async.snapshot(
+                    path, root, record=record, progress=relay, timeout=timeout
+                ),
+                None,
+                f"snapshot of {self.url}",
+            )
+        finally:
+            if progress is not None:  # every progress call made before returning
+                drained = threading.Event()
+                dispatcher.call(drained.set)
+                drained.wait(self._async.timeout)

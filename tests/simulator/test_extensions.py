@@ -1,0 +1,111 @@
+"""The simulator's extensions of the model format: access, categories, replays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from xentara_sync.protocol import Access, Attribute, Category, DataType
+from xentara_sync.simulator import ModelError, load_model
+from xentara_sync.simulator.extensions import REPLAY_TICK_NS, Replay
+from xentara_sync.simulator.signals import Clock, Timer
+
+
+def register(name: str, **settings: Any) -> dict[str, Any]:
+    return {"@Skill.SignalFlow.Register": {"name": name, **settings}}
+
+
+def test_a_read_only_register_reads_but_refuses_writes_and_has_a_source_time() -> None:
+    model = load_model({"children": [register("R", defaultValue=["int16", 5], access="readOnly")]})
+    element = model.by_key["R"]
+    assert element.table.access[Attribute.VALUE] is Access.READ_ONLY
+    assert Attribute.SOURCE_TIME in element.table.access
+    assert Attribute.WRITE_TIME not in element.table.access
+    assert element.get(Attribute.VALUE) == 5
+
+
+def test_write_only_and_default_access_are_unchanged() -> None:
+    model = load_model(
+        {
+            "children": [
+                register("W", defaultValue=["uint32", 0], access="writeOnly"),
+                register("RW", defaultValue=["bool", True]),
+            ]
+        }
+    )
+    assert model.by_key["W"].table.access[Attribute.VALUE] is Access.WRITE_ONLY
+    assert model.by_key["RW"].table.access[Attribute.VALUE] is Access.READ_WRITE
+
+
+@pytest.mark.parametrize("category", list(Category)[1:])
+def test_a_simulator_element_has_the_category_it_names(category: Category) -> None:
+    element = {"@Simulator.Element": {"name": "E", "category": category.name.lower()}}
+    assert load_model({"children": [element]}).by_key["E"].category is category
+
+
+def test_an_unknown_category_is_a_model_error() -> None:
+    element = {"@Simulator.Element": {"name": "E", "category": "gizmo"}}
+    with pytest.raises(ModelError, match="unknown category 'gizmo'"):
+        load_model({"children": [element]})
+
+
+@pytest.mark.parametrize(
+    "replay",
+    [
+        [[0, 1]],
+        {"period": "1s"},
+        {"period": "1s", "values": []},
+        {"period": "1s", "values": [[-1, 2]]},
+        {"period": "1s", "values": [["0", 2]]},
+        {"period": "1s", "values": [[0]]},
+    ],
+)
+def test_a_malformed_replay_is_a_model_error_naming_the_element(replay: Any) -> None:
+    with pytest.raises(ModelError, match=r"^Plant\.R: \"replay\""):
+        load_model(
+            {
+                "children": [
+                    {"@Group": {"name": "Plant", "children": [register("R", replay=replay)]}}
+                ]
+            }
+        )
+
+
+def test_a_replay_plays_the_samples_in_a_loop() -> None:
+    clock = Clock()
+    clock.frozen = 1_000 * REPLAY_TICK_NS  # the start of the loop
+    timer = Timer("replay", REPLAY_TICK_NS)
+    second = 1_000_000_000
+    replay = Replay(
+        DataType.INT32, timer, clock, [(0, 1), (second // 2, 2), (second, 3)], 2 * second
+    )
+    start = 1_000
+    ticks_per_second = second // REPLAY_TICK_NS
+    assert replay.value == 1
+    assert replay.value_at(start + ticks_per_second // 2 - 1) == 1
+    assert replay.value_at(start + ticks_per_second // 2) == 2
+    assert replay.value_at(start + ticks_per_second) == 3
+    assert replay.value_at(start + 2 * ticks_per_second - 1) == 3
+    assert replay.value_at(start + 2 * ticks_per_second) == 1  # round again
+
+
+def test_a_loaded_replay_moves_with_the_clock_and_is_converted_to_its_type() -> None:
+    model = load_model(
+        {
+            "children": [
+                register(
+                    "R",
+                    defaultValue=["int16", 0],
+                    access="readOnly",
+                    replay={"period": "1s", "values": [[0, 4.0], [0.5, 99999]]},
+                )
+            ]
+        }
+    )
+    point = model.by_key["R"].point
+    assert isinstance(point, Replay)
+    assert point.samples == [4, 32767]  # kept within int16
+    assert [t.key for t in model.timers] == ["<replay>"]
+    model.clock.frozen = point.start_ns + 600_000_000
+    assert point.get(Attribute.VALUE) == 32767

@@ -1,0 +1,247 @@
+"""A snapshot's steps, written once for every flavour: they await a :class:`Link`.
+
+:func:`take_snapshot` looks up the root and its ancestors (if a root is given),
+browses the tree below it, sends :func:`~.plans.plan_chunk` messages a few at a
+time (the next leaves while the server answers the last), and records value
+changes for a while if asked; :func:`write_model` writes the twin atomically. The
+client core (:meth:`xentara_sync.aio.XentaraClient.snapshot`) supplies the link.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple, Protocol
+
+from ..gcpause import paused_gc
+from ..model import ElementInfo, Event
+from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
+from ..protocol.plans import Plan
+from ..protocol.session import ClientSession
+from .plans import CHUNK, plan_ancestors, plan_browse, plan_categories, plan_chunk
+from .twin import TwinBuilder
+
+__all__ = [
+    "Link",
+    "SnapshotResult",
+    "SnapshotWarning",
+    "model_text",
+    "result_of",
+    "take_snapshot",
+    "twin_model",
+    "write_model",
+]
+
+#: ``progress(done, total)``: elements done of the total.
+Progress = Callable[[int, int], object]
+
+
+class SnapshotWarning(UserWarning):
+    """An element the snapshot left out, and why (the server refused its metadata
+    or its value)."""
+
+
+class SnapshotResult(NamedTuple):
+    """What :meth:`~xentara_sync.XentaraClient.snapshot` wrote."""
+
+    path: str
+    """The model file."""
+    elements: int
+    """Elements in it (the root's ancestors included)."""
+    data_points: int
+    """Data points among them (registers of the twin)."""
+    recorded: int
+    """Data points whose recorded changes the twin replays."""
+    skipped: dict[str, str]
+    """Primary key -> why the element was left out."""
+
+
+class Link(Protocol):
+    """What a snapshot needs of a connection."""
+
+    session: ClientSession
+
+    async def execute(self, plan: Plan) -> Any:
+        """Send one plan and return its result."""
+
+    async def pipeline(self, plans: Iterable[Plan], done: Callable[[Any], object]) -> None:
+        """Send *plans* a few messages ahead, calling ``done(result)`` in order."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait."""
+
+
+class _Recorder:
+    """An event sink that keeps ``(seconds since its first event, value)`` per element."""
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+        self.samples: dict[uuid.UUID, list[tuple[float, Any]]] = {}
+        self.dropped = 0
+
+    def put(self, event: Event) -> None:
+        now = time.monotonic()
+        if self.start is None:
+            self.start = now
+        if isinstance(event.value, AttributeFault):
+            return
+        samples = self.samples.setdefault(event.uuid, [])
+        # The first event of each element is the value when recording began.
+        samples.append((now - self.start if samples else 0.0, event.value))
+
+    def close(self, error: BaseException | None) -> None:
+        pass
+
+
+async def take_snapshot(
+    link: Link,
+    root: str | None,
+    *,
+    record: float | None = None,
+    progress: Progress | None = None,
+) -> tuple[TwinBuilder, int]:
+    """Read the tree below *root* (None: the whole model) into a :class:`TwinBuilder`;
+    with *record*, record value changes for that many seconds. Also returns how
+    many data points were recorded."""
+    ancestors: list[ElementInfo] = []
+    start = NIL_UUID
+    if root:
+        found = await link.execute(plan_ancestors(root))
+        ancestors = await link.execute(plan_categories(found))
+        start = ancestors[-1].uuid
+    # Some million objects without cycles, alive until the twin is written:
+    # collections would only walk them again and again (see gcpause).
+    with paused_gc():
+        below: list[ElementInfo] = await link.execute(plan_browse(start))
+        twin = TwinBuilder(ancestors + below)
+        total = len(twin.elements)
+        done = 0
+        if progress is not None:
+            progress(0, total)
+
+        def chunk_done(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, total)
+
+        def chunks() -> Iterator[Plan]:
+            elements = twin.elements
+            for first in range(0, total, CHUNK):
+                yield from plan_chunk(twin, elements[first : first + CHUNK])
+
+        await link.pipeline(chunks(), chunk_done)
+    recorded = 0
+    if record:
+        recorded = await _record(link, twin, record)
+    return twin, recorded
+
+
+async def _record(link: Link, twin: TwinBuilder, seconds: float) -> int:
+    """Subscribe to every data point with a readable value for *seconds*; hand each
+    one's changes to *twin*. Returns how many changed."""
+    points = [
+        e
+        for e in twin.elements
+        if (found := twin.value_type(e)) is not None
+        and found[1].readable
+        and e.key not in twin.skipped
+    ]
+    if not points:
+        await link.sleep(seconds)
+        return 0
+    session = link.session
+    recorder = _Recorder()
+    value = int(Attribute.VALUE)
+    routes = [(e.uuid, value) for e in points]
+    label = [f"{len(points)} data points"]
+    subscription = uuid.uuid4()
+    session.add_routes(routes, recorder)
+    try:
+        await link.execute(session.plan_subscribe(label, points, value, subscription, None, None))
+        try:
+            await link.sleep(seconds)
+        finally:
+            await link.execute(session.plan_unsubscribe(label, subscription))
+    finally:
+        session.remove_routes(routes, recorder)
+    recorded = 0
+    for element in points:
+        samples = recorder.samples.get(element.uuid)
+        if samples and twin.add_recording(element, samples, seconds):
+            recorded += 1
+    return recorded
+
+
+def twin_model(twin: TwinBuilder) -> dict[str, Any]:
+    """``twin.model()``, built with the garbage collector paused."""
+    with paused_gc():
+        return twin.model()
+
+
+def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
+    """Write *model* as JSON to *path* atomically: a temporary file in the same
+    directory, then renamed over *path*. Returns the path written."""
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    handle, temporary = tempfile.mkstemp(
+        prefix=".snapshot-", suffix=".json.tmp", dir=directory, text=True
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            with paused_gc():
+                text = model_text(model)
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def model_text(model: dict[str, Any]) -> str:
+    """*model* as JSON text with one element per line, children indented below it
+    (readable, and a changed element is a changed line in a diff).
+
+    >>> print(model_text({"children": [{"@Group": {"name": "G", "children": [
+    ...     {"@Timer": {"name": "T"}}]}}]}), end="")
+    {"children": [
+     {"@Group": {"name": "G", "children": [
+      {"@Timer": {"name": "T"}}
+     ]}}
+    ]}
+    """
+    lines = ['{"children": [']
+    _element_lines(model.get("children", []), 1, lines)
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str]) -> None:
+    pad = " " * depth
+    dumps = json.dumps
+    for index, item in enumerate(elements):
+        ((element_type, body),) = item.items()
+        comma = "," if index < len(elements) - 1 else ""
+        children = body.get("children")
+        head = dumps({k: v for k, v in body.items() if k != "children"}, ensure_ascii=False)
+        if not children:
+            lines.append(f"{pad}{{{dumps(element_type)}: {head}}}{comma}")
+            continue
+        lines.append(f'{pad}{{{dumps(element_type)}: {head[:-1]}, "children": [')
+        _element_lines(children, depth + 1, lines)
+        lines.append(f"{pad}]}}}}{comma}")
+
+
+def result_of(twin: TwinBuilder, path: str, recorded: int) -> SnapshotResult:
+    """The :class:`SnapshotResult` of *twin* written to *path* (after ``twin.model()``)."""
+    elements = [e for e in twin.elements if e.key not in twin.skipped]
+    points = sum(1 for e in elements if e.category == Category.DATA_POINT)
+    return SnapshotResult(path, len(elements), points, recorded, dict(twin.skipped))

@@ -1,0 +1,335 @@
+"""The twin of a browsed element tree: a model file the simulator serves. Sans I/O.
+
+:class:`TwinBuilder` takes the answers a snapshot collects (the browse entries of
+the tree, each element's ``meta_data`` and the value of each data point) and
+builds a model in Xentara's model format (``{"children": [...]}``, one-key element
+objects with ``name`` and ``UUID``, nested as the primary keys are):
+
+- each category becomes a model type the simulator loads with that category
+  (:data:`CATEGORY_TYPES`; categories without such a type become
+  :data:`ELEMENT_TYPE` with a ``"category"`` key, a simulator extension);
+- each data point becomes a ``@Skill.SignalFlow.Register`` whose
+  ``"defaultValue"`` is ``[data type, value read]``; a read-only value gets
+  ``"access": "readOnly"``, a write-only one ``"access": "writeOnly"`` (and the
+  zero of its type: it cannot be read);
+- recorded changes become a ``"replay"`` object (:meth:`TwinBuilder.add_recording`).
+
+An element whose ``meta_data`` or value the server refuses is left out, with its
+descendants (their primary keys need it); :attr:`TwinBuilder.skipped` says why.
+
+>>> import uuid
+>>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol import Category, Success, wrap
+>>> group = ElementInfo("Plant", uuid.UUID(int=1), Category.ELEMENT_GROUP)
+>>> speed = ElementInfo("Plant.Speed", uuid.UUID(int=2), Category.DATA_POINT)
+>>> twin = TwinBuilder([group, speed])
+>>> value = {0: "value", 1: 11, 2: 0, 3: 9}   # read only, float32
+>>> twin.add_metadata(speed, Success(1, {1: 2, 2: [value]}))
+>>> twin.add_value(speed, Success(2, {11: wrap(21.5)}))
+>>> twin.model()["children"][0]["@Group"]["children"]
+[{'@Skill.SignalFlow.Register': {'name': 'Speed', 'UUID': '00000000-0000-0000-0000-000000000002', \
+'defaultValue': ['float32', 21.5], 'access': 'readOnly'}}]
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from ..model import ElementInfo
+from ..protocol import (
+    Access,
+    Attribute,
+    AttributeFault,
+    AttributeMetadataKey,
+    Category,
+    DataType,
+    ErrorCode,
+    Failure,
+    MetaData,
+    Success,
+    TimePoint,
+    unwrap,
+)
+
+__all__ = [
+    "CATEGORY_TYPES",
+    "ELEMENT_TYPE",
+    "REGISTER_TYPE",
+    "TYPE_NAMES",
+    "TwinBuilder",
+    "model_value",
+]
+
+#: The model type of data points in a twin.
+REGISTER_TYPE: Final = "@Skill.SignalFlow.Register"
+#: The simulator's own element type for categories no model type stands for: its
+#: ``"category"`` key names the category (``"device_group"``).
+ELEMENT_TYPE: Final = "@Simulator.Element"
+
+#: The model type each category becomes: one the simulator loads with that category.
+CATEGORY_TYPES: Final[Mapping[Category, str]] = {
+    Category.ELEMENT_GROUP: "@Group",
+    Category.DATA_POINT: REGISTER_TYPE,
+    Category.TIMER: "@Timer",
+    Category.EXECUTION_TRACK: "@Track",
+    Category.EXECUTION_PIPELINE: "@Pipeline",
+    # The simulator's own device: a sampler of signals (its children are data points).
+    Category.DEVICE: "@Skill.SignalGenerator.Sampler",
+    Category.SUB_DEVICE: "@Skill.CoE.Device",
+    Category.SPECIAL_PURPOSE: "@Skill.Debugging.Inspector",
+}
+
+#: The register data type names of the model format, by wire data type.
+TYPE_NAMES: Final[Mapping[DataType, str]] = {
+    DataType.BOOLEAN: "bool",
+    DataType.INT8: "int8",
+    DataType.INT16: "int16",
+    DataType.INT32: "int32",
+    DataType.INT64: "int64",
+    DataType.UINT8: "uint8",
+    DataType.UINT16: "uint16",
+    DataType.UINT32: "uint32",
+    DataType.UINT64: "uint64",
+    DataType.FLOAT32: "float32",
+    DataType.FLOAT64: "float64",
+    DataType.STRING: "string",
+    DataType.WSTRING: "string",
+    DataType.U8STRING: "string",
+    DataType.U16STRING: "string",
+    DataType.U32STRING: "string",
+    DataType.TIME_POINT: "timeStamp",
+    DataType.UUID: "UUID",
+}
+
+#: Values the JSON file holds as they are.
+_PLAIN: Final = frozenset({bool, int, float, str})
+_MISSING: Final[Any] = object()
+_ACCESS_KEYS: Final = {Access.READ_ONLY: "readOnly", Access.WRITE_ONLY: "writeOnly"}
+_VALUE: Final = int(Attribute.VALUE)
+_NAME_KEY: Final = int(AttributeMetadataKey.NAME)
+_ID_KEY: Final = int(AttributeMetadataKey.ID)
+_ACCESS_KEY: Final = int(AttributeMetadataKey.ACCESS)
+_TYPE_KEY: Final = int(AttributeMetadataKey.DATA_TYPE)
+_VALUE_KEYS: Final = frozenset({_VALUE, Attribute.VALUE.uuid})
+_ATTRIBUTES: Final = int(MetaData.ATTRIBUTES)
+#: The value's usual place in an attribute list: after the five every element has.
+_USUAL: Final = 5
+#: (data type, access) as the wire numbers them -> as enums (filled as met).
+_KINDS: dict[tuple[int, int], tuple[DataType, Access]] = {}
+
+
+def _kind(raw: tuple[int, int]) -> tuple[DataType, Access] | None:
+    try:
+        kind = (DataType(raw[0]), Access(raw[1]))
+    except (ValueError, TypeError):
+        return None
+    _KINDS[raw] = kind
+    return kind
+
+
+def model_value(data_type: DataType, value: Any) -> Any:
+    """*value* as the model format writes it: time points as RFC 3339 text with
+    nanoseconds, UUIDs as RFC 4122 text, numbers and text as they are.
+
+    >>> model_value(DataType.TIME_POINT, TimePoint(1_704_107_471_111_587_983))
+    '2024-01-01T11:11:11.111587983Z'
+    >>> model_value(DataType.UUID, uuid.UUID(int=1))
+    '00000000-0000-0000-0000-000000000001'
+    """
+    if isinstance(value, TimePoint):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return value  # JSON has no NaN or infinity: written as Python's json does
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError(f"a {TYPE_NAMES.get(data_type, data_type.name)} value {value!r:.60}")
+
+
+def _zero(data_type: DataType) -> Any:
+    if data_type is DataType.BOOLEAN:
+        return False
+    if data_type.is_float:
+        return 0.0
+    if data_type.is_string:
+        return ""
+    if data_type is DataType.TIME_POINT:
+        return TimePoint(0).isoformat()
+    if data_type is DataType.UUID:
+        return str(uuid.UUID(int=0))
+    return 0
+
+
+def _refusal(answer: Success | Failure | AttributeFault, what: str) -> str:
+    if isinstance(answer, (Failure, AttributeFault)):
+        return f"{what} refused: {answer.text} ({answer.code})"
+    return f"{what}: an answer of the wrong kind"
+
+
+class _Node:
+    """One element of the twin: its model object and where its children go."""
+
+    __slots__ = ("body", "children", "info", "ok")
+
+    def __init__(self, info: ElementInfo, body: dict[str, Any]) -> None:
+        self.info = info
+        self.body = body
+        self.children: list[dict[str, Any]] = []
+        self.ok = True
+
+
+class TwinBuilder:
+    """Builds the twin of *elements*: browse entries in model order (pre-order), the
+    ancestors of a snapshot's root first. Each element's parent is the nearest
+    element before it whose primary key starts its own, so names may hold dots."""
+
+    def __init__(self, elements: Iterable[ElementInfo]) -> None:
+        self.elements: list[ElementInfo] = list(elements)
+        #: Primary key -> why the element is not in the twin.
+        self.skipped: dict[str, str] = {}
+        self._types: dict[uuid.UUID, tuple[DataType, Access] | None] = {}
+        self._values: dict[uuid.UUID, Any] = {}
+        self._replays: dict[uuid.UUID, dict[str, Any]] = {}
+
+    def needs_value(self, element: ElementInfo) -> bool:
+        """Whether *element*'s value is read (a data point)."""
+        return element.category == Category.DATA_POINT
+
+    def add_metadata(self, element: ElementInfo, packet: Success | Failure) -> None:
+        """The ``meta_data`` answer of *element* (asked for at least ``ATTRIBUTES``)."""
+        if type(packet) is not Success:
+            if self.needs_value(element):
+                self.skipped[element.key] = _refusal(packet, "meta_data")
+            return  # a group or device keeps its place: browse told its category
+        result = packet.result
+        attributes = result.get(_ATTRIBUTES) if type(result) is dict else None
+        kind = None
+        if type(attributes) is not list:
+            attributes = ()
+        elif (
+            len(attributes) > _USUAL
+            and type(usual := attributes[_USUAL]) is dict
+            and usual.get(_ID_KEY) == _VALUE  # where Xentara and the simulator list it
+        ):
+            raw = (usual.get(_TYPE_KEY), usual.get(_ACCESS_KEY))
+            self._types[element.uuid] = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
+            return
+        for entry in attributes:
+            if type(entry) is dict and (
+                entry.get(_ID_KEY) in _VALUE_KEYS or entry.get(_NAME_KEY) == "value"
+            ):
+                raw = (entry.get(_TYPE_KEY), entry.get(_ACCESS_KEY))
+                kind = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
+                break
+        self._types[element.uuid] = kind
+
+    def value_type(self, element: ElementInfo) -> tuple[DataType, Access] | None:
+        """Data type and access of *element*'s value, as its metadata says."""
+        return self._types.get(element.uuid)
+
+    def add_value(self, element: ElementInfo, packet: Success | Failure) -> None:
+        """The answer to a read of *element*'s value."""
+        if type(packet) is not Success:
+            self.skipped.setdefault(element.key, _refusal(packet, "read"))
+            return
+        result = packet.result
+        raw = result.get(_VALUE) if isinstance(result, Mapping) else None
+        value = unwrap(raw) if raw is not None else AttributeFault(0, "no value in the answer")
+        if isinstance(value, AttributeFault):
+            if value.code == ErrorCode.WRITE_ONLY:
+                return  # expected of a write-only value: the zero of its type stands in
+            self.skipped.setdefault(element.key, _refusal(value, "read"))
+            return
+        self._values[element.uuid] = value
+
+    def add_recording(
+        self, element: ElementInfo, samples: Sequence[tuple[float, Any]], period: float
+    ) -> bool:
+        """Replay *samples* (``(seconds since the start, value)``) in a loop of *period*
+        seconds in the twin; False (and nothing recorded) if the value never changed."""
+        found = self._types.get(element.uuid)
+        if found is None or len({repr(v) for _, v in samples}) < 2:
+            return False
+        data_type = found[0]
+        values = [
+            [round(min(max(offset, 0.0), period), 6), model_value(data_type, value)]
+            for offset, value in samples
+        ]
+        self._replays[element.uuid] = {"period": f"{period:g}s", "values": values}
+        return True
+
+    def _body(self, element: ElementInfo, name: str) -> tuple[str, dict[str, Any]] | None:
+        body: dict[str, Any] = {"name": name, "UUID": str(element.uuid)}
+        category = element.category
+        if category != Category.DATA_POINT:
+            element_type = CATEGORY_TYPES.get(category)
+            if element_type is None:
+                element_type = ELEMENT_TYPE
+                body["category"] = (
+                    category.name.lower() if isinstance(category, Category) else category
+                )
+            return element_type, body
+        key = element.key
+        if key in self.skipped:
+            return None
+        found = self._types.get(element.uuid)
+        if found is None:
+            self.skipped[key] = "a data point without a value attribute"
+            return None
+        data_type, access = found
+        type_name = TYPE_NAMES.get(data_type)
+        if type_name is None:
+            self.skipped[key] = f"its value's data type {data_type.name} has no register"
+            return None
+        if access.readable:
+            value = self._values.get(element.uuid, _MISSING)
+            if value is _MISSING:
+                self.skipped.setdefault(key, "its value was not read")
+                return None
+            if type(value) not in _PLAIN:
+                try:
+                    value = model_value(data_type, value)
+                except ValueError as exc:
+                    self.skipped[key] = f"cannot write {exc}"
+                    return None
+        else:
+            value = _zero(data_type)
+        body["defaultValue"] = [type_name, value]
+        access_key = _ACCESS_KEYS.get(access)
+        if access_key is not None:
+            body["access"] = access_key
+        replay = self._replays.get(element.uuid)
+        if replay is not None:
+            body["replay"] = replay
+        return REGISTER_TYPE, body
+
+    def model(self) -> dict[str, Any]:
+        """The twin: ``{"children": [...]}``, in model order."""
+        top: list[dict[str, Any]] = []
+        stack: list[_Node] = []
+        for element in self.elements:
+            key = element.key
+            while stack and not key.startswith(stack[-1].info.key + "."):
+                stack.pop()
+            parent = stack[-1] if stack else None
+            name = key[len(parent.info.key) + 1 :] if parent is not None else key
+            made = None
+            if parent is not None and not parent.ok:
+                self.skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
+            else:
+                made = self._body(element, name)
+            node = _Node(element, made[1] if made is not None else {})
+            if made is None:
+                node.ok = False
+            elif parent is None:
+                top.append({made[0]: node.body})
+            else:
+                if not parent.children:
+                    parent.body["children"] = parent.children
+                parent.children.append({made[0]: node.body})
+            stack.append(node)
+        return {"children": top}
