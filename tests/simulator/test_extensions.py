@@ -98,14 +98,20 @@ def test_a_loaded_replay_moves_with_the_clock_and_is_converted_to_its_type() -> 
                     "R",
                     defaultValue=["int16", 0],
                     access="readOnly",
-                    replay={"period": "1s", "values": [[0, 4.0], [0.5, 99999]]},
+                    replay={"period": "1s", "values": [[0, 4.0], [0.5, 30000]]},
                 )
             ]
         }
     )
     point = model.by_key["R"].point
     assert isinstance(point, Replay)
-    assert point.samples == [4, 32767]  # kept within int16
+    assert point.samples == [4, 30000]  # 4.0 is integral: 4
     assert [t.key for t in model.timers] == ["<replay>"]
     model.clock.frozen = point.start_ns + 600_000_000
-    assert point.get(Attribute.VALUE) == 32767
+    assert point.get(Attribute.VALUE) == 30000
+
+
+def test_a_replayed_value_outside_its_type_is_a_model_error() -> None:
+    spec = {"period": "1s", "values": [[0, 4], [0.5, 99999]]}
+    with pytest.raises(ModelError, match=r"R: \"replay\": invalid value 99999 for int16"):
+        load_model({"children": [register("R", defaultValue=["int16", 0], replay=spec)]})
