@@ -22,7 +22,7 @@ from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
-from .plans import CHUNK, plan_ancestors, plan_browse, plan_categories, plan_chunk
+from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk
 from .twin import TwinBuilder
 
 __all__ = [
@@ -116,7 +116,10 @@ async def take_snapshot(
     # Some million objects without cycles, alive until the twin is written:
     # collections would only walk them again and again (see gcpause).
     with paused_gc():
-        below: list[ElementInfo] = await link.execute(plan_browse(start))
+        # The client's browse (its elements are then known to the client too).
+        browse = link.session.plan_browse(element=start)
+        assert browse is not None  # a start given as a UUID needs no look-up
+        below: list[ElementInfo] = await link.execute(browse)
         twin = TwinBuilder(ancestors + below)
         total = len(twin.elements)
         done = 0

@@ -29,9 +29,7 @@ from typing import Any, Final
 from ..exceptions import ServerError, UnknownElement
 from ..model import ElementInfo
 from ..protocol import (
-    NIL_UUID,
     Attribute,
-    BrowseParam,
     Category,
     Failure,
     LookupParam,
@@ -42,10 +40,9 @@ from ..protocol import (
     Success,
 )
 from ..protocol.plans import Plan, RequestSpec
-from ..protocol.replies import browse_entries
 from .twin import TwinBuilder
 
-__all__ = ["CHUNK", "plan_ancestors", "plan_browse", "plan_categories", "plan_chunk"]
+__all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk"]
 
 #: Elements per message.
 CHUNK: Final = 1_000
@@ -113,18 +110,6 @@ def plan_categories(found: Sequence[tuple[str, uuid.UUID]]) -> Plan:
         for _, element in found
     ]
     return Plan("snapshot", found[-1][0] if found else None, requests, finish)
-
-
-def plan_browse(start: uuid.UUID = NIL_UUID) -> Plan:
-    """Every element below *start* (the nil UUID: the whole model), in model order."""
-
-    def finish(packets: list[Success | Failure]) -> list[ElementInfo]:
-        packet = packets[0]
-        if type(packet) is Failure:
-            raise ServerError.from_code(packet.code, packet.text, operation="snapshot")
-        return list(browse_entries(packet.result))  # type: ignore[union-attr]
-
-    return Plan("snapshot", None, [(Opcode.BROWSE, {BrowseParam.ELEMENT: start})], finish)
 
 
 def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]:
