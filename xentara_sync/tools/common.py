@@ -14,7 +14,7 @@ import math
 import sys
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from ..protocol import DataType
@@ -66,19 +66,25 @@ URL_HELP = (
 )
 
 
+ROOT_HELP: Final = (
+    "primary key of the element the client browses from (default: %(default)s; "
+    "'' for the whole model)"
+)
+
+
 def add_connection_arguments(
-    parser: argparse.ArgumentParser, *, url_help: str = URL_HELP, url_optional: bool = False
+    parser: argparse.ArgumentParser,
+    *,
+    url_help: str = URL_HELP,
+    url_optional: bool = False,
+    root: str = "Hardware",
+    root_help: str = ROOT_HELP,
 ) -> None:
-    """Add the URL argument and the options every client command shares."""
+    """Add the URL argument and the options every client command shares (*root* and
+    *root_help*: ``--root``'s default and help, where a command needs others)."""
     parser.add_argument("url", metavar="URL", nargs="?" if url_optional else None, help=url_help)
     group = parser.add_argument_group("connection")
-    group.add_argument(
-        "--root",
-        metavar="KEY",
-        default="Hardware",
-        help="primary key of the element the client browses from (default: %(default)s; "
-        "'' for the whole model)",
-    )
+    group.add_argument("--root", metavar="KEY", default=root, help=root_help)
     group.add_argument(
         "--timeout",
         metavar="S",

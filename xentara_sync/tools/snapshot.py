@@ -42,11 +42,11 @@ EXAMPLES = """
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``snapshot`` arguments to *parser*."""
-    add_connection_arguments(parser)
-    for action in parser._actions:  # the shared --root: here the whole model by default
-        if action.dest == "root":
-            action.default = ""
-            action.help = "primary key of the element to snapshot (default: the whole model)"
+    add_connection_arguments(
+        parser,
+        root="",
+        root_help="primary key of the element to snapshot (default: the whole model)",
+    )
     parser.add_argument(
         "-o",
         "--output",
