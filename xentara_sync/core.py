@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import Condition, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .exceptions import ConnectionClosed, InvalidArgument, RequestTimeout, UnknownElement
+from .exceptions import ConnectionClosed, RequestTimeout, UnknownElement
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Opcode, Stage
@@ -545,7 +545,7 @@ class ClientCore(Connection):
         """
         from .snapshot import driver
 
-        _check_snapshot_arguments(path, root, record)
+        driver.check_arguments(path, root, record)
         session = await self._ready(timeout)
         link = _SnapshotLink(self, session, timeout)
         twin, recorded = await driver.take_snapshot(link, root, record=record, progress=progress)
@@ -585,27 +585,6 @@ class _SnapshotLink:
 
     async def sleep(self, seconds: float) -> None:
         await self.core._backend.sleep(seconds)
-
-
-def _check_snapshot_arguments(path: object, root: object, record: object) -> None:
-    """Raise before any request if the arguments of ``snapshot`` cannot work."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"snapshot: path must be a str or os.PathLike, not {path!r}")
-    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
-    if not os.path.isdir(directory):
-        raise InvalidArgument(
-            f"snapshot: cannot write {os.fspath(path)!r}: no directory {directory!r}"
-        )
-    if root is not None and (not isinstance(root, str) or not root):
-        raise TypeError(f"snapshot: root must be a primary key or None, not {root!r}")
-    if record is not None and (
-        isinstance(record, bool)
-        or not isinstance(record, (int, float))
-        or not 0 < record < float("inf")
-    ):
-        raise InvalidArgument(
-            f"snapshot: record must be a positive number of seconds, not {record!r}"
-        )
 
 
 def subscription_keys(key: str | Iterable[str]) -> tuple[str, ...]:

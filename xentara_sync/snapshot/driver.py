@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 
+from ..exceptions import InvalidArgument
 from ..gcpause import paused_gc
 from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
@@ -29,6 +30,7 @@ __all__ = [
     "Link",
     "SnapshotResult",
     "SnapshotWarning",
+    "check_arguments",
     "model_text",
     "result_of",
     "take_snapshot",
@@ -248,3 +250,24 @@ def result_of(twin: TwinBuilder, path: str, recorded: int) -> SnapshotResult:
     elements = [e for e in twin.elements if e.key not in twin.skipped]
     points = sum(1 for e in elements if e.category == Category.DATA_POINT)
     return SnapshotResult(path, len(elements), points, recorded, dict(twin.skipped))
+
+
+def check_arguments(path: object, root: object, record: object) -> None:
+    """Raise before any request if the arguments of ``snapshot`` cannot work."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"snapshot: path must be a str or os.PathLike, not {path!r}")
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    if not os.path.isdir(directory):
+        raise InvalidArgument(
+            f"snapshot: cannot write {os.fspath(path)!r}: no directory {directory!r}"
+        )
+    if root is not None and (not isinstance(root, str) or not root):
+        raise TypeError(f"snapshot: root must be a primary key or None, not {root!r}")
+    if record is not None and (
+        isinstance(record, bool)
+        or not isinstance(record, (int, float))
+        or not 0 < record < float("inf")
+    ):
+        raise InvalidArgument(
+            f"snapshot: record must be a positive number of seconds, not {record!r}"
+        )
