@@ -19,13 +19,17 @@ from tests.client.conftest import with_credentials
 from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import DATA
 from xentara_sync import InvalidArgument, ReadOnly, UnknownElement, WriteOnly, XentaraClient
-from xentara_sync.protocol import Access, Category, DataType, ErrorCode, Opcode
+from xentara_sync.protocol import Access, Category, DataType, ErrorCode, Opcode, TimePoint
 from xentara_sync.simulator import Simulator, engine, generated_model, load_model
 from xentara_sync.simulator.engine import Session
 from xentara_sync.simulator.params import Fail
 from xentara_sync.snapshot import SnapshotResult, SnapshotWarning
 
-MODELS = {"demo": None, "signal-sampler": DATA / "signal-sampler.json"}
+MODELS = {
+    "demo": None,
+    "signal-sampler": DATA / "signal-sampler.json",
+    "value-types": DATA / "value-types.json",  # all fourteen types, io objects
+}
 
 
 @pytest.fixture(params=list(MODELS), ids=list(MODELS))
@@ -96,6 +100,25 @@ def test_registers_keep_their_values(tmp_path: Path) -> None:
     with Simulator(path) as twin, XentaraClient(twin.url, None) as copy:
         assert copy.read_many(["Hardware.Registers.Setpoint", "Plant.Mode"]) == wanted
         assert copy.read("Hardware.Registers.Label") == "bench 7 ünïcode"
+
+
+def test_every_value_type_keeps_its_value(tmp_path: Path) -> None:
+    path = tmp_path / "twin.json"
+    with (
+        Simulator(DATA / "value-types.json") as original,
+        XentaraClient(original.url, None) as client,
+    ):
+        readable = []
+        for element in client.elements(Category.DATA_POINT):
+            value = client.metadata(element.key).attribute("value")
+            if value is not None and value.access.readable:
+                readable.append(element.key)
+        wanted = client.read_many(readable)
+        client.snapshot(path)
+    types = {type(value) for value in wanted.values()}
+    assert {bool, int, float, str, uuid.UUID, TimePoint}.issubset(types), types
+    with Simulator(path) as twin, XentaraClient(twin.url, None) as copy:
+        assert copy.read_many(readable) == wanted
 
 
 def test_each_signal_holds_the_value_read(tmp_path: Path) -> None:
