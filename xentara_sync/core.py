@@ -12,10 +12,11 @@ and reads answers; nothing here parses or frames) and awaits it through
 from __future__ import annotations
 
 import os
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .conditions import Condition, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from .snapshot import SnapshotResult
+
+#: The stage a stage change ends in (shutdown: none, the server stops).
+_STAGE_AFTER: Final = {Opcode.SUSPEND: Stage.SUSPENDED, Opcode.RESUME: Stage.OPERATIONAL}
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
 
@@ -479,19 +483,22 @@ class ClientCore(Connection):
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def suspend(self, *, timeout: float | None = None) -> None:
-        """Suspend the server: operational to suspended (``suspend``).
+        """Suspend the server: operational to suspended (``suspend``); returns once
+        the server is suspended.
 
         Raises :class:`InvalidStageChange` in another stage, :class:`AccessDenied`
-        if the user may not write.
+        if the user may not write, :class:`RequestTimeout` if the server does not
+        reach the suspended stage within *timeout*.
         """
-        await self._stage_change(Opcode.SUSPEND, timeout)
+        await self._stage_change(await self._ready(timeout), Opcode.SUSPEND, timeout)
 
     async def resume(self, *, timeout: float | None = None) -> None:
-        """Resume a suspended server: back to operational (``resume``, opcode 9).
+        """Resume a suspended server: back to operational (``resume``, opcode 9);
+        returns once the server is operational.
 
         Raises :class:`InvalidStageChange` if it is not suspended.
         """
-        await self._stage_change(Opcode.RESUME, timeout)
+        await self._stage_change(await self._ready(timeout), Opcode.RESUME, timeout)
 
     async def shutdown(self, *, timeout: float | None = None) -> None:
         """Stop the server (``shutdown``); returns once the server accepted it.
@@ -501,11 +508,45 @@ class ClientCore(Connection):
         Raises :class:`AccessDenied` if the user may not (the simulator allows it
         only when started with ``allow_shutdown``).
         """
-        await self._stage_change(Opcode.SHUTDOWN, timeout)
+        await self._stage_change(await self._ready(timeout), Opcode.SHUTDOWN, timeout)
 
-    async def _stage_change(self, opcode: Opcode, timeout: float | None) -> None:
-        session = await self._ready(timeout)
-        await self._execute(session, session.plan_stage_change(opcode), timeout)
+    async def _stage_change(
+        self,
+        session: ClientSession,
+        opcode: Opcode,
+        timeout: float | None,
+        sub_session: uuid.UUID | None = None,
+    ) -> None:
+        """Send a stage change; for suspend and resume, return once it is done.
+
+        The server accepts the command at once and then passes an intermediate
+        stage: post-operational on the way to suspended, pre-operational on the way
+        back (reference, section 4.11 and its note on opcode 9). Waiting for the
+        target stage lets ``suspend(); resume()`` work as written: a resume during
+        the change is an invalid stage change (-32112).
+        """
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        plan = session.plan_stage_change(opcode, sub_session=sub_session)
+        await self._execute(session, plan, timeout)
+        target = _STAGE_AFTER.get(opcode)
+        if target is None:  # shutdown: the server goes away
+            return
+        pause = 0.002
+        while True:
+            left = deadline - time.monotonic()
+            stage = await self._execute(session, session.plan_get_stage(), max(left, 0.001))
+            if stage == target:
+                return
+            if left <= 0:
+                raise RequestTimeout(
+                    f"{opcode.name.lower()}: the server was still in stage "
+                    f"{str(getattr(stage, 'name', stage)).lower()} after {limit:g} s "
+                    f"(expected {target.name.lower()}); ask get_stage() later, or pass "
+                    "a longer timeout"
+                )
+            await self._backend.sleep(min(pause, max(left, 0.0)))
+            pause = min(pause * 2, 0.05)
 
     def sub_session(self, username: str, password: str) -> SubSession:
         """A sub-session of *username*: reads and writes with that user's rights.

@@ -21,7 +21,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Final
 
-from .exceptions import InvalidURL
+from .exceptions import InvalidArgument, InvalidURL
 
 __all__ = ["Endpoint", "make_ssl_context"]
 
@@ -69,7 +69,7 @@ class Endpoint:
         {'Authorization': 'Bearer eyJhbGciOi.x.y'}
         >>> try:
         ...     Endpoint.parse("ws://admin@plant/api/ws", token="eyJhbGciOi.x.y")
-        ... except InvalidURL as exc:
+        ... except InvalidArgument as exc:
         ...     print(exc)
         give a token (Bearer) or a user name and password (Basic), not both
         """
@@ -125,11 +125,11 @@ class Endpoint:
             raise InvalidURL("a password needs a user name (username= or user@ in the URL)")
         if token is not None:
             if user is not None:
-                raise InvalidURL(
+                raise InvalidArgument(
                     "give a token (Bearer) or a user name and password (Basic), not both"
                 )
             if not token or any(c.isspace() for c in token):
-                raise InvalidURL("a token must be non-empty, without spaces or line breaks")
+                raise InvalidArgument("a token must be non-empty, without spaces or line breaks")
         return cls(
             url=f"{scheme}://{netloc_host}:{port}{path}",
             secure=scheme == "wss",

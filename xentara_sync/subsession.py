@@ -239,5 +239,4 @@ class SubSession:
 
     async def _stage_change(self, opcode: Opcode, timeout: float | None) -> None:
         session, session_id = self._live()
-        plan = session.plan_stage_change(opcode, sub_session=session_id)
-        await self._client._execute(session, plan, timeout)
+        await self._client._stage_change(session, opcode, timeout, session_id)

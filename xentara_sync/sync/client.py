@@ -15,7 +15,7 @@ from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
 from ..element import Element
 from ..exceptions import ClientClosed
 from ..model import ElementInfo, ElementMetadata, ServerInfo
-from ..protocol import Category, Opcode, Stage
+from ..protocol import Category, Stage
 from ..protocol.session import ClientSession, Plan
 from . import loop as _loop
 from .bridge import execute
@@ -468,29 +468,24 @@ class XentaraClient:
         return self._execute(planned, timeout)  # type: ignore[no-any-return]
 
     def _stage_change(
-        self,
-        opcode: Opcode,
-        coroutine: Callable[[], Coroutine[Any, Any, None]],
-        timeout: float | None,
+        self, coroutine: Callable[[], Coroutine[Any, Any, None]], what: str, timeout: float | None
     ) -> None:
-        planned = self._plan(lambda session: session.plan_stage_change(opcode))
-        if planned is None:  # closed or reconnecting: the general path says or waits
-            self._run(coroutine, timeout, opcode.name.lower())
-            return
-        self._execute(planned, timeout)
+        # Not a hot path, and it waits for the stage: the coroutine does it all.
+        self._run(coroutine, timeout, what)
 
     def suspend(self, *, timeout: float | None = None) -> None:
-        """Suspend the server: operational to suspended (``suspend``)."""
-        self._stage_change(Opcode.SUSPEND, lambda: self._async.suspend(timeout=timeout), timeout)
+        """Suspend the server: operational to suspended (``suspend``); returns once
+        it is suspended."""
+        self._stage_change(lambda: self._async.suspend(timeout=timeout), "suspend", timeout)
 
     def resume(self, *, timeout: float | None = None) -> None:
-        """Resume a suspended server (``resume``)."""
-        self._stage_change(Opcode.RESUME, lambda: self._async.resume(timeout=timeout), timeout)
+        """Resume a suspended server (``resume``); returns once it is operational."""
+        self._stage_change(lambda: self._async.resume(timeout=timeout), "resume", timeout)
 
     def shutdown(self, *, timeout: float | None = None) -> None:
         """Stop the server (``shutdown``); it closes the connection then, so close
         the client when you are done."""
-        self._stage_change(Opcode.SHUTDOWN, lambda: self._async.shutdown(timeout=timeout), timeout)
+        self._stage_change(lambda: self._async.shutdown(timeout=timeout), "shutdown", timeout)
 
     def sub_session(
         self, username: str, password: str, *, timeout: float | None = None
