@@ -254,13 +254,17 @@ class ClientCore(Connection):
 
         *condition* is a value (met when the value equals it) or a callable
         predicate (met when it returns something true; an exception it raises
-        propagates). The wait subscribes to every change, without polling; the
-        current value counts, so a condition that holds already returns at once.
+        propagates; a str also matches an enum member by name, case-insensitively).
+        The wait subscribes to every change, without polling; the current value
+        counts, so a condition that holds already returns at once, even with
+        ``timeout=0`` (the first event may take up to the client's timeout).
         After *timeout* seconds (``None``: the client's timeout) it raises
         :class:`~xentara_sync.ConditionNotMet` (a :class:`TimeoutError` and an
         :class:`AssertionError`), which names the last value seen and its time.
+        A value in error raises what :meth:`read` raises (:class:`WriteOnly`...)
+        at once; a negative or NaN *timeout* raises :class:`InvalidArgument`.
         """
-        wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
         # decision "Initial event" of docs/protocol.rst; the reference, §11 and

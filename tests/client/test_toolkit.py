@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import math
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,18 +17,24 @@ from xentara_sync import (
     ConditionNotMet,
     Event,
     IllegalValue,
+    InvalidArgument,
     OutOfRange,
     RequestTimeout,
     TypeMismatch,
     WriteError,
+    WriteOnly,
     XentaraClient,
+    flat,
 )
-from xentara_sync.protocol import ErrorCode
+from xentara_sync.protocol import ErrorCode, Quality
 from xentara_sync.simulator import Simulator, User
 
 COUNTER = "Hardware.Registers.Counter"
 SETPOINT = "Hardware.Registers.Setpoint"
 LABEL = "Hardware.Registers.Label"
+#: A model with a write-only io object (``Types.IO.Writer``) and a time stamp register.
+VALUE_TYPES = Path(__file__).resolve().parents[1] / "data" / "value-types.json"
+WRITER = "Types.IO.Writer"
 
 
 @pytest.fixture(params=FLAVOURS, ids=lambda f: f.name)
@@ -119,6 +127,76 @@ def test_wait_until_in_the_async_flavours(flavour: Flavour, simulator: Simulator
                 await client.wait_until(COUNTER, lambda value: 1 / 0, timeout=2)
             rising = await client.wait_until(FAST_SINE, lambda value: value > 0, timeout=5)
             assert rising.value > 0
+
+    flavour.run(main)
+
+
+def test_a_condition_that_holds_is_met_with_a_zero_timeout(client: XentaraClient) -> None:
+    client.write(COUNTER, 17)
+    for timeout in (0, 0.0005):
+        assert client.wait_until(COUNTER, 17, timeout=timeout).value == 17
+        with pytest.raises(ConditionNotMet, match=r"1 value seen, the last 17 at "):
+            client.wait_until(COUNTER, 18, timeout=timeout)
+
+
+@pytest.mark.parametrize("bad", [-1, -0.5, math.nan, math.inf, "1"])
+def test_a_bad_timeout_is_refused_before_subscribing(client: XentaraClient, bad: object) -> None:
+    message = f"wait_until: timeout must be a finite number of seconds, 0 or more, not {bad!r}"
+    with pytest.raises(InvalidArgument) as caught:
+        client.wait_until(COUNTER, 1, timeout=bad)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_an_enum_attribute_matches_its_name(client: XentaraClient) -> None:
+    assert client.read(COUNTER, attribute="quality") is Quality.GOOD
+    for name in ("good", "GOOD", "Good"):
+        event = client.wait_until(COUNTER, name, attribute="quality", timeout=2)
+        assert event.value is Quality.GOOD
+    assert client.wait_until(COUNTER, Quality.GOOD, attribute="quality", timeout=2)
+    with pytest.raises(ConditionNotMet, match="did not become 'bad'"):
+        client.wait_until(COUNTER, "bad", attribute="quality", timeout=0.2)
+
+
+@pytest.fixture(scope="module")
+def value_types() -> Iterator[Simulator]:
+    """A simulator of ``value-types.json``: a write-only io object, a time stamp."""
+    with Simulator(VALUE_TYPES) as simulator:
+        yield simulator
+
+
+def test_a_write_only_value_raises_at_once(value_types: Simulator) -> None:
+    seen: list[object] = []
+    with XentaraClient(value_types.url, root_element=None, timeout=5) as client:
+        with pytest.raises(WriteOnly) as read:
+            client.read(WRITER)
+        for condition in (1.0, seen.append, lambda value: value > 50):
+            with pytest.raises(WriteOnly) as caught:  # not ConditionNotMet after 30 s
+                client.wait_until(WRITER, condition, timeout=30)
+            assert caught.value.code == read.value.code
+            assert str(caught.value).startswith(f"wait_until {WRITER!r} failed: ")
+        assert seen == []  # no fault was handed to the predicate
+        flat_session = flat.open_session(value_types.url, "", True, 5.0)
+        try:
+            with pytest.raises(WriteOnly, match=r"^-32104: wait_until "):
+                flat.wait_until(flat_session, WRITER, 1.0, 30.0)
+        finally:
+            flat.close_session(flat_session)
+
+
+def test_zero_timeouts_faults_and_bad_timeouts_in_the_async_flavours(
+    flavour: Flavour, value_types: Simulator
+) -> None:
+    async def main() -> None:
+        async with flavour.XentaraClient(value_types.url, root_element=None) as client:
+            await client.write("Types.Registers.Int32", 5)
+            assert (await client.wait_until("Types.Registers.Int32", 5, timeout=0)).value == 5
+            with pytest.raises(ConditionNotMet, match="1 value seen"):
+                await client.wait_until("Types.Registers.Int32", 6, timeout=0.0005)
+            with pytest.raises(WriteOnly):
+                await client.wait_until(WRITER, lambda value: value > 50, timeout=30)
+            for bad in (-1, math.nan):
+                with pytest.raises(InvalidArgument, match=r"^wait_until: timeout must be a"):
+                    await client.wait_until(WRITER, 1, timeout=bad)
 
     flavour.run(main)
 

@@ -553,8 +553,12 @@ class XentaraClient:
 
         *condition* is a value (met when the value equals it) or a callable
         predicate, called in this thread (met when it returns something true; an
-        exception it raises propagates). The wait subscribes to every change,
-        without polling; the current value counts. After *timeout* seconds
+        exception it raises propagates; a str also matches an enum member by
+        name, case-insensitively). The wait subscribes to every change, without
+        polling; the current value counts, even with ``timeout=0`` (the first
+        event may take up to the client's timeout). A value in error raises what
+        :meth:`read` raises (:class:`WriteOnly`...) at once; a negative or NaN
+        *timeout* raises :class:`InvalidArgument`. After *timeout* seconds
         (``None``: the client's timeout) it raises
         :class:`~xentara_sync.ConditionNotMet`, a :class:`TimeoutError` and an
         :class:`AssertionError` (a failed test in unittest and pytest)::
@@ -565,7 +569,7 @@ class XentaraClient:
 
         Ctrl-C interrupts the wait and ends its subscription.
         """
-        wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
         # decision "Initial event" of docs/protocol.rst; the reference, §11 and
