@@ -47,7 +47,7 @@ def test_csv_on_stdout_and_count(simulator: Simulator, capsys: pytest.CaptureFix
     status, out, err = cli(capsys, "record", simulator.url, SINE, "--seconds", "5", "--count", "4")
     assert (status, err) == (0, "")
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["time", "timestamp", "key", "value"]
+    assert rows[0] == ["time", "timestamp", "key", "value", "error"]
     assert len(rows) == 5
 
 

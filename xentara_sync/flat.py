@@ -356,8 +356,9 @@ def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
 @_coded
 def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) -> int:
     """Record every change of *keys* for *seconds* into the CSV file *path*
-    (``time,timestamp,key,value``; time in UTC, ISO 8601); returns the number of
-    events recorded."""
+    (``time,timestamp,key,value,error``; time in UTC, ISO 8601; a value in error
+    has an empty value and its fault in error); returns the number of events
+    recorded."""
     recording = _session(handle).record(
         [keys] if isinstance(keys, str) else list(keys), seconds=seconds
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import math
 import threading
 import time
@@ -26,7 +28,7 @@ from xentara_sync import (
     XentaraClient,
     flat,
 )
-from xentara_sync.protocol import ErrorCode, Quality
+from xentara_sync.protocol import AttributeFault, ErrorCode, Quality, TimePoint
 from xentara_sync.simulator import Simulator, User
 
 COUNTER = "Hardware.Registers.Counter"
@@ -35,6 +37,7 @@ LABEL = "Hardware.Registers.Label"
 #: A model with a write-only io object (``Types.IO.Writer``) and a time stamp register.
 VALUE_TYPES = Path(__file__).resolve().parents[1] / "data" / "value-types.json"
 WRITER = "Types.IO.Writer"
+STAMP = "Types.Registers.Stamp"
 
 
 @pytest.fixture(params=FLAVOURS, ids=lambda f: f.name)
@@ -305,3 +308,30 @@ def test_record_in_the_async_flavours(flavour: Flavour, simulator: Simulator) ->
             assert len(timed.values(COUNTER)) == 1
 
     flavour.run(main)
+
+
+def test_a_recording_keeps_nanoseconds_and_faults(value_types: Simulator, tmp_path: Path) -> None:
+    with XentaraClient(value_types.url, root_element=None, timeout=5) as client:
+        stamp = client.read(STAMP)
+        assert isinstance(stamp, TimePoint)
+        assert stamp.ns % 1000 != 0  # the model's time stamp has nanoseconds to lose
+        recording = client.record([STAMP, WRITER], count=2)
+    (fault,) = recording.values(WRITER)
+    assert isinstance(fault, AttributeFault)
+    assert recording.values(STAMP) == [stamp]
+    out = io.StringIO()
+    recording.to_csv(out)
+    rows = {row["key"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert rows[STAMP]["value"] == stamp.isoformat()
+    assert rows[STAMP]["value"].endswith(f".{stamp.ns % 1_000_000_000:09d}Z")
+    assert rows[STAMP]["error"] == ""
+    assert (rows[WRITER]["value"], rows[WRITER]["error"]) == ("", str(fault))
+    session = flat.open_session(value_types.url, "", True, 5.0)
+    try:
+        path = tmp_path / "types.csv"
+        assert flat.record_csv(session, [STAMP], 0.2, str(path)) == 1
+        with path.open(newline="", encoding="utf-8") as file:
+            (row,) = csv.DictReader(file)
+        assert row["value"] == stamp.isoformat()
+    finally:
+        flat.close_session(session)

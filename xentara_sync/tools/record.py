@@ -1,12 +1,12 @@
 """Record elements: every value change for a while, as CSV and as a PNG plot.
 
 Subscribes to every KEY (each change, unthrottled; the current values first) for
---seconds, then writes the events as CSV (time in UTC, ISO 8601; timestamp;
-key; value) to --csv FILE, and a plot of the numeric and boolean values to
---plot FILE.png (needs matplotlib: pip install "xentara-sync[plot]"). Without
---csv or --plot the CSV goes to stdout. While recording, stderr shows one line
-of progress when it is a terminal. Ctrl-C ends the recording early and keeps
-what was recorded.
+--seconds, then writes the events as CSV (time in UTC, ISO 8601; timestamp; key;
+value; error, the fault of a value in error) to --csv FILE, and a plot of the
+numeric and boolean values to --plot FILE.png (needs matplotlib: pip install
+"xentara-sync[plot]"). Without --csv or --plot the CSV goes to stdout. While
+recording, stderr shows one line of progress when it is a terminal. Ctrl-C ends
+the recording early and keeps what was recorded.
 """
 
 from __future__ import annotations
