@@ -251,6 +251,16 @@ def test_server_failures_name_each_key() -> None:
         assert client.read(COUNTER) != 12
 
 
+@pytest.mark.parametrize("values", [None, [(COUNTER, 1)], 5])
+def test_write_many_names_itself_and_what_it_takes(client: XentaraClient, values: object) -> None:
+    with pytest.raises(TypeError) as caught:
+        client.write_many(values)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "write_many takes a mapping of primary keys to values ({key: value, ...}), "
+        f"not {values!r}"
+    )
+
+
 def test_write_many_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:
     async def main() -> None:
         async with flavour.XentaraClient(simulator.url) as client:
@@ -299,9 +309,21 @@ def test_record_needs_a_limit_and_a_quiet_key_times_out(simulator: Simulator) ->
         assert len(client.record(LABEL, count=2, seconds=0.3)) == 1
 
 
+@pytest.mark.parametrize("keys", [[], (), None])
+def test_record_names_itself(client: XentaraClient, keys: object) -> None:
+    message = f"record takes a primary key or a non-empty list of them, not {keys!r}"
+    with pytest.raises(TypeError) as caught:
+        client.record(keys, seconds=1)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
 def test_record_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:
     async def main() -> None:
         async with flavour.XentaraClient(simulator.url) as client:
+            with pytest.raises(TypeError, match=r"^record takes a primary key"):
+                await client.record([], seconds=1)
+            with pytest.raises(TypeError, match=r"^write_many takes a mapping"):
+                await client.write_many(None)  # type: ignore[arg-type]
             recording = await client.record([FAST_SINE], count=3)
             assert len(recording.values(FAST_SINE)) == 3
             timed = await client.record([FAST_SINE, COUNTER], seconds=0.3)

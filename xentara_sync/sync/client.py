@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..aio import XentaraClient as AsyncClient
 from ..conditions import Condition, Wait
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
-from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
+from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys, write_many_values
 from ..element import Element
 from ..exceptions import ClientClosed
 from ..model import ElementInfo, ElementMetadata, ServerInfo
@@ -596,7 +596,7 @@ class XentaraClient:
         keys the server refuses raise :class:`~xentara_sync.WriteError`, naming each
         (the others were written).
         """
-        values = dict(values)
+        values = write_many_values(values)
         if not values:
             return
         planned = self._plan(lambda session: session.plan_write_many(values))
@@ -628,7 +628,7 @@ class XentaraClient:
         from ..recording import Limits  # csv and all: only when used
         from .recorder import collect
 
-        subscription = self.subscribe(keys, None, None)
+        subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
         return collect(subscription, limits)
 
