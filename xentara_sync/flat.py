@@ -358,9 +358,12 @@ def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) ->
     """Record every change of *keys* for *seconds* into the CSV file *path*
     (``time,timestamp,key,value,error``; time in UTC, ISO 8601; a value in error
     has an empty value and its fault in error); returns the number of events
-    recorded."""
-    recording = _session(handle).record(
-        [keys] if isinstance(keys, str) else list(keys), seconds=seconds
-    )
+    recorded. A path whose directory does not exist, or that is a directory,
+    raises :class:`OSError` (5012) at once, before recording."""
+    from .recording import check_output
+
+    client = _session(handle)
+    check_output(path, "CSV")  # before recording: a bad path fails at once
+    recording = client.record(keys, seconds=seconds)
     recording.to_csv(path)
     return len(recording.events)

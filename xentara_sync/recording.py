@@ -50,7 +50,7 @@ from .protocol import AttributeFault, TimePoint
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["CSV_COLUMNS", "Limits", "Recording", "csv_error", "csv_value"]
+__all__ = ["CSV_COLUMNS", "Limits", "Recording", "check_output", "csv_error", "csv_value"]
 
 #: The columns of :meth:`Recording.to_csv` (and :meth:`Recording.to_dataframe`).
 CSV_COLUMNS = ("time", "timestamp", "key", "value", "error")
@@ -85,6 +85,24 @@ def csv_error(value: Any) -> str | None:
     ('value is write only (-32104)', None)
     """
     return str(value) if isinstance(value, AttributeFault) else None
+
+
+def check_output(path: str | os.PathLike[str], what: str) -> None:
+    """Check, before recording, that the *what* (``"CSV"``, ``"plot"``) can be
+    written to *path*: :class:`FileNotFoundError` if its directory does not exist,
+    :class:`IsADirectoryError` if *path* is a directory.
+
+    >>> check_output("/nonexistent/run.csv", "CSV")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: cannot write the CSV to /nonexistent/run.csv: no directory /nonexistent
+    """
+    text = os.fspath(path)
+    if os.path.isdir(text):
+        raise IsADirectoryError(f"cannot write the {what} to {text}: it is a directory")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write the {what} to {text}: no directory {folder}")
 
 
 class Limits:
