@@ -42,7 +42,8 @@ class XentaraTestCase(unittest.TestCase):
     it), and assertions that wait for values.
 
     A subclass that defines ``setUpClass`` or ``setUp`` calls the ``super()``
-    method first.
+    method first; without it, ``self.client`` (or ``setUp``) raises an
+    :class:`AttributeError` that says so.
     """
 
     #: The URL to test against; None: ``$XENTARA_URL``, else an embedded simulator.
@@ -60,7 +61,21 @@ class XentaraTestCase(unittest.TestCase):
     #: The URL the tests of this class run against.
     url: ClassVar[str]
 
-    client: XentaraClient
+    _client: XentaraClient | None = None
+
+    @property
+    def client(self) -> XentaraClient:
+        """The connected client of this test (made by :meth:`setUp`)."""
+        if self._client is None:
+            raise AttributeError(
+                f"{type(self).__name__}.client is not set: XentaraTestCase.setUp connects "
+                "it, so a subclass's setUp must call super().setUp() first"
+            )
+        return self._client
+
+    @client.setter
+    def client(self, client: XentaraClient) -> None:
+        self._client = client
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -86,8 +101,14 @@ class XentaraTestCase(unittest.TestCase):
         super().setUp()
         from .sync import XentaraClient
 
+        url = getattr(type(self), "url", None)
+        if url is None:
+            raise AttributeError(
+                f"{type(self).__name__}.url is not set: XentaraTestCase.setUpClass sets it, "
+                "so a subclass's setUpClass must call super().setUpClass() first"
+            )
         self.client = XentaraClient(
-            self.url,
+            url,
             root_element=self.xentara_root,
             verify_ssl=self.xentara_verify_ssl,
             timeout=self.xentara_timeout,
