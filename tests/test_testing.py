@@ -77,6 +77,11 @@ def test_a_setup_without_super_says_to_call_it() -> None:
         "AttributeError: NoSuperSetUp.client is not set: XentaraTestCase.setUp connects it, "
         "so a subclass's setUp must call super().setUp() first"
     )
+    case = NoSuperSetUp("test_read")
+    misspelt = "clinet"
+    with pytest.raises(AttributeError) as other:  # other names: Python's own message
+        getattr(case, misspelt)
+    assert str(other.value) == "'NoSuperSetUp' object has no attribute 'clinet'"
 
 
 class NoSuperSetUpClass(XentaraTestCase):

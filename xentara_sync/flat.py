@@ -332,7 +332,10 @@ def read_string(handle: int, key: str, attribute: str = "value") -> str:
 def wait_until(handle: int, key: str, value: Any, timeout: float = 10.0) -> tuple[float, str, Any]:
     """Wait until *key*'s value equals *value*; returns the event that did, as
     ``(timestamp, key, value)``. After *timeout* seconds raises
-    :class:`~xentara_sync.ConditionNotMet` (5003), naming the last value seen."""
+    :class:`~xentara_sync.ConditionNotMet` (5003), naming the last value seen. The
+    current value is always checked, even with a *timeout* of 0; a negative or NaN
+    *timeout* raises :class:`~xentara_sync.InvalidArgument` (5008). A value in
+    error raises at once what :func:`read` raises (a write-only value: -32104)."""
     event = _session(handle).wait_until(key, value, timeout=timeout)
     return (event.timestamp, event.name, plain(event.value))
 

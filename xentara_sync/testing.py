@@ -61,21 +61,18 @@ class XentaraTestCase(unittest.TestCase):
     #: The URL the tests of this class run against.
     url: ClassVar[str]
 
-    _client: XentaraClient | None = None
+    client: XentaraClient
 
-    @property
-    def client(self) -> XentaraClient:
-        """The connected client of this test (made by :meth:`setUp`)."""
-        if self._client is None:
-            raise AttributeError(
-                f"{type(self).__name__}.client is not set: XentaraTestCase.setUp connects "
-                "it, so a subclass's setUp must call super().setUp() first"
-            )
-        return self._client
+    if not TYPE_CHECKING:  # at run time only: type checkers keep flagging misspelt names
 
-    @client.setter
-    def client(self, client: XentaraClient) -> None:
-        self._client = client
+        def __getattr__(self, name: str) -> Any:
+            # Only for attributes not found: self.client before (or without) setUp.
+            if name == "client":
+                raise AttributeError(
+                    f"{type(self).__name__}.client is not set: XentaraTestCase.setUp "
+                    "connects it, so a subclass's setUp must call super().setUp() first"
+                )
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @classmethod
     def setUpClass(cls) -> None:
