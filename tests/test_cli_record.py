@@ -47,21 +47,80 @@ def test_csv_on_stdout_and_count(simulator: Simulator, capsys: pytest.CaptureFix
     status, out, err = cli(capsys, "record", simulator.url, SINE, "--seconds", "5", "--count", "4")
     assert (status, err) == (0, "")
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["time", "timestamp", "key", "value"]
+    assert rows[0] == ["time", "timestamp", "key", "value", "error"]
     assert len(rows) == 5
 
 
-def test_nothing_to_plot_is_one_line(
+def test_nothing_to_plot_keeps_the_csv_and_says_so_once(
     simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    png = tmp_path / "label.png"
+    png, csv_path = tmp_path / "label.png", tmp_path / "label.csv"
     status, out, err = cli(
-        capsys, "record", simulator.url, LABEL, "--seconds", "0.2", "--plot", str(png)
-    )
+        capsys, "record", simulator.url, LABEL, "--seconds", "0.2",
+        "--csv", str(csv_path), "--plot", str(png),
+    )  # fmt: skip
     assert (status, out) == (1, "")
-    assert err.startswith("xentara-sync: error: no plot: nothing to plot")
-    assert len(err.splitlines()) == 1
+    assert err == (
+        f"xentara-sync: error: nothing to plot: no numeric or boolean values from {LABEL} "
+        f"(the CSV was written to {csv_path})\n"
+    )
     assert not png.exists()
+    with csv_path.open(newline="", encoding="utf-8") as file:
+        assert [row["key"] for row in csv.DictReader(file)] == [LABEL]
+
+
+#: Nothing listens here: a command that connected would fail with "connection refused".
+NOWHERE = "ws://127.0.0.1:1/api/ws"
+
+
+@pytest.mark.parametrize("option", ["--csv", "--plot"])
+def test_output_paths_are_checked_before_connecting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str
+) -> None:
+    missing = tmp_path / "missing" / "out.file"
+    good = tmp_path / "good.csv"
+    other = "--plot" if option == "--csv" else "--csv"
+    what = "CSV" if option == "--csv" else "plot"
+    status, out, err = cli(
+        capsys, "record", NOWHERE, SINE, "--seconds", "60", option, str(missing), other, str(good)
+    )
+    assert (status, out) == (2, "")
+    assert err == (
+        f"xentara-sync: error: cannot write the {what} to {missing}: "
+        f"no directory {missing.parent}\n"
+    )
+    status, out, err = cli(
+        capsys, "record", NOWHERE, SINE, "--seconds", "60", option, str(tmp_path)
+    )
+    assert (status, out) == (2, "")
+    assert err == f"xentara-sync: error: cannot write the {what} to {tmp_path}: it is a directory\n"
+    assert not good.exists()
+
+
+def test_count_alone_and_a_count_of_zero(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = cli(capsys, "record", simulator.url, SINE, "--count", "3")
+    assert (status, err) == (0, "")
+    assert len(list(csv.reader(io.StringIO(out)))) == 4
+    with pytest.raises(SystemExit) as caught:
+        main(["record", simulator.url, SINE, "--seconds", "1", "--count", "0"])
+    assert caught.value.code == 2
+    assert "argument --count: must be a positive integer: '0'" in capsys.readouterr().err
+    status, out, err = cli(capsys, "record", NOWHERE, SINE)
+    assert (status, out) == (2, "")
+    assert err == "xentara-sync: error: record needs --seconds S or --count N (or both)\n"
+
+
+def test_the_plot_is_a_png_whatever_its_name(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "plot.txt"
+    status, out, err = cli(
+        capsys, "record", simulator.url, SINE, "--count", "3", "--plot", str(path)
+    )
+    assert (status, out, err) == (0, "", "")
+    assert path.read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

@@ -165,10 +165,24 @@ def test_wait_until_write_many_and_record_csv(simulator: Simulator, tmp_path: Pa
         path = tmp_path / "sine.csv"
         count = flat.record_csv(session, [FAST_SINE], 0.3, str(path))
         lines = path.read_text(encoding="utf-8").splitlines()
-        assert lines[0] == "time,timestamp,key,value"
+        assert lines[0] == "time,timestamp,key,value,error"
         assert len(lines) == count + 1 > 2
         with pytest.raises(OSError, match=r"^5012: "):
             flat.record_csv(session, FAST_SINE, 0.1, str(tmp_path / "missing" / "x.csv"))
+        # The path is checked before recording: an unknown key is never looked up.
+        missing = tmp_path / "missing" / "x.csv"
+        with pytest.raises(FileNotFoundError) as caught:
+            flat.record_csv(session, "Hardware.Registers.Nothing", 60.0, str(missing))
+        assert str(caught.value) == (
+            f"5012: cannot write the CSV to {missing}: no directory {missing.parent}"
+        )
+        with pytest.raises(IsADirectoryError, match=r"^5012: .*: it is a directory$"):
+            flat.record_csv(session, "Hardware.Registers.Nothing", 60.0, str(tmp_path))
+        with pytest.raises(TypeError) as empty:
+            flat.record_csv(session, [], 1.0, str(path))
+        assert str(empty.value) == (
+            "5008: record takes a primary key or a non-empty list of them, not []"
+        )
     finally:
         flat.close_session(session)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from xentara_sync.model import Event
-from xentara_sync.protocol import Quality, TimePoint
+from xentara_sync.protocol import AttributeFault, Quality, TimePoint
 from xentara_sync.recording import Recording
 
 SINE = "Hardware.Signals.Sine"
@@ -43,9 +43,9 @@ def test_csv_columns_and_quoting(tmp_path: Path) -> None:
     sample().to_csv(path)
     with path.open(newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
-    assert rows[0] == ["time", "timestamp", "key", "value"]
-    assert rows[1] == ["2026-11-29T00:00:00.000000Z", repr(START), SINE, "0.0"]
-    assert rows[-1][2:] == [LABEL, "batch, 7"]
+    assert rows[0] == ["time", "timestamp", "key", "value", "error"]
+    assert rows[1] == ["2026-11-29T00:00:00.000000Z", repr(START), SINE, "0.0", ""]
+    assert rows[-1][2:] == [LABEL, "batch, 7", ""]
     assert len(rows) == 50
     parsed = datetime.datetime.strptime(rows[2][0], "%Y-%m-%dT%H:%M:%S.%fZ")
     assert parsed.replace(tzinfo=datetime.timezone.utc).timestamp() == float(rows[2][1])
@@ -56,21 +56,46 @@ def test_csv_values_are_plain() -> None:
         Event(START, "q", uuid.UUID(int=1), Quality.GOOD),
         Event(START, "t", uuid.UUID(int=1), TimePoint(1_500_000_000)),
         Event(START, "u", uuid.UUID(int=1), uuid.UUID(int=5)),
+        Event(
+            START, "n", uuid.UUID(int=1), TimePoint.from_isoformat("2024-01-01T11:11:11.111587983Z")
+        ),
+        Event(START, "f", uuid.UUID(int=1), AttributeFault(-32104, "value is write only")),
     ]
     out = io.StringIO()
-    Recording(["q", "t", "u"], events).to_csv(out)
-    values = [row[3] for row in csv.reader(io.StringIO(out.getvalue()))][1:]
-    assert values == ["0", "1970-01-01T00:00:01.500000Z", str(uuid.UUID(int=5))]
+    Recording(["q", "t", "u", "n", "f"], events).to_csv(out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))[1:]
+    assert [row[3:] for row in rows] == [
+        ["0", ""],
+        ["1970-01-01T00:00:01.500000000Z", ""],
+        [str(uuid.UUID(int=5)), ""],
+        ["2024-01-01T11:11:11.111587983Z", ""],  # every nanosecond
+        ["", "value is write only (-32104)"],  # a fault: no value, and what it is
+    ]
 
 
 def test_dataframe() -> None:
     pandas = pytest.importorskip("pandas")
     frame = sample().to_dataframe()
-    assert list(frame.columns) == ["time", "timestamp", "key", "value"]
+    assert list(frame.columns) == ["time", "timestamp", "key", "value", "error"]
     assert len(frame) == 49
     assert str(frame["time"].dt.tz) == "UTC"
     assert frame["time"].iloc[0] == pandas.Timestamp("2026-11-29T00:00:00Z")
     assert frame[frame["key"] == PULSE]["value"].tolist() == [True, False] * 4
+
+
+def test_dataframe_of_time_points_and_faults() -> None:
+    pytest.importorskip("pandas")
+    stamp = TimePoint.from_isoformat("2024-01-01T11:11:11.111587983Z")
+    fault = AttributeFault(-32104, "value is write only")
+    events = [
+        Event(START, "t", uuid.UUID(int=1), stamp),
+        Event(START, "f", uuid.UUID(int=2), fault),
+    ]
+    frame = Recording(["t", "f"], events).to_dataframe()
+    assert frame["value"].tolist()[0] == "2024-01-01T11:11:11.111587983Z"
+    assert frame["value"].isna().tolist() == [False, True]
+    assert frame["error"].tolist()[1] == "value is write only (-32104)"
+    assert frame["error"].isna().tolist() == [True, False]
 
 
 def test_plot_is_a_small_png_and_leaves_pyplot_alone(tmp_path: Path) -> None:

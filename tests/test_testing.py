@@ -59,6 +59,51 @@ class Failing(XentaraTestCase):
         self.assertValue(COUNTER, 6)
 
 
+class NoSuperSetUp(XentaraTestCase):
+    __test__ = False
+
+    def setUp(self) -> None:
+        pass  # forgets super().setUp(): no client
+
+    def test_read(self) -> None:
+        self.client.read(COUNTER)
+
+
+def test_a_setup_without_super_says_to_call_it() -> None:
+    result, _ = run_suite(NoSuperSetUp)
+    ((_, traceback),) = result.errors
+    last = traceback.strip().splitlines()[-1]
+    assert last == (
+        "AttributeError: NoSuperSetUp.client is not set: XentaraTestCase.setUp connects it, "
+        "so a subclass's setUp must call super().setUp() first"
+    )
+    case = NoSuperSetUp("test_read")
+    misspelt = "clinet"
+    with pytest.raises(AttributeError) as other:  # other names: Python's own message
+        getattr(case, misspelt)
+    assert str(other.value) == "'NoSuperSetUp' object has no attribute 'clinet'"
+
+
+class NoSuperSetUpClass(XentaraTestCase):
+    __test__ = False
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        pass  # forgets super().setUpClass(): no URL, no simulator
+
+    def test_read(self) -> None:
+        self.client.read(COUNTER)
+
+
+def test_a_setup_class_without_super_says_to_call_it() -> None:
+    result, _ = run_suite(NoSuperSetUpClass)
+    ((_, traceback),) = result.errors
+    assert traceback.strip().splitlines()[-1] == (
+        "AttributeError: NoSuperSetUpClass.url is not set: XentaraTestCase.setUpClass sets "
+        "it, so a subclass's setUpClass must call super().setUpClass() first"
+    )
+
+
 def test_a_class_gets_a_simulator_and_each_test_a_client() -> None:
     result, output = run_suite(Passing)
     assert result.wasSuccessful(), output

@@ -5,7 +5,16 @@ the failure says.
 :class:`Wait`; the first event is the current value, so a condition that already
 holds is met at once. A condition is a value (met when the value equals it) or a
 callable predicate (met when it returns something true; an exception it raises
-propagates to the caller):
+propagates to the caller). A str condition also matches an enum-valued attribute
+by the member's name, case-insensitively (``"good"`` matches ``Quality.GOOD``).
+
+The current value is always checked, even with a zero timeout: the subscription
+and its first event may take up to the client's timeout (*first_timeout*), or
+*timeout* if that is longer; after the first event only *timeout*, counted from
+the start of the wait, applies. An attribute in error (write only, a read error)
+is no value to test: the wait raises the exception :meth:`read` raises for it,
+at once, and the predicate never sees an
+:class:`~xentara_sync.protocol.AttributeFault`:
 
 >>> import uuid
 >>> from xentara_sync.model import Event
@@ -22,14 +31,17 @@ True
 
 from __future__ import annotations
 
+import enum
+import math
 import time
 from collections.abc import Callable
 from typing import Any
 
-from .exceptions import ConditionNotMet
+from .exceptions import ConditionNotMet, InvalidArgument, ServerError
 from .model import Event
+from .protocol import AttributeFault
 
-__all__ = ["Condition", "Wait", "describe", "utc_text"]
+__all__ = ["Condition", "Wait", "check_timeout", "describe", "equals", "utc_text"]
 
 #: What ``wait_until`` waits for: a value (equality) or a predicate on the value.
 Condition = Any
@@ -56,6 +68,48 @@ def describe(condition: Condition) -> str:
     return f"satisfy {name}"
 
 
+def check_timeout(timeout: Any) -> float:
+    """*timeout* (seconds) for ``wait_until``: a finite number of 0 or more.
+
+    >>> check_timeout(0), check_timeout(2.5)
+    (0, 2.5)
+    >>> check_timeout(-1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: wait_until: timeout must be ..., not -1
+    """
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not math.isfinite(timeout)
+        or timeout < 0
+    ):
+        raise InvalidArgument(
+            f"wait_until: timeout must be a finite number of seconds, 0 or more, not {timeout!r}"
+        )
+    return timeout
+
+
+def equals(condition: Any) -> Callable[[Any], bool]:
+    """The test of a value condition: equality; a str also matches an enum member by
+    its name, case-insensitively.
+
+    >>> from xentara_sync.protocol import Quality
+    >>> equals("good")(Quality.GOOD), equals(0)(Quality.GOOD), equals("bad")(Quality.GOOD)
+    (True, True, False)
+    """
+    if isinstance(condition, str):
+        folded = condition.casefold()
+
+        def test(value: Any) -> bool:
+            if isinstance(value, enum.Enum) and value.name.casefold() == folded:
+                return True
+            return bool(value == condition)
+
+        return test
+    return lambda value: bool(value == condition)
+
+
 def utc_text(timestamp: float) -> str:
     """Seconds since the epoch as UTC ISO 8601, to the microsecond.
 
@@ -72,35 +126,61 @@ def utc_text(timestamp: float) -> str:
 class Wait:
     """One wait of at most *timeout* seconds (from now) for *key* to meet
     *condition*: counts the values it is shown and keeps the last, for the
-    failure's message."""
+    failure's message. The first value may take *first_timeout* seconds (the
+    client's timeout) when that is longer than *timeout*: the current value is
+    always checked."""
 
-    __slots__ = ("_deadline", "_test", "condition", "key", "last", "seen", "timeout")
+    __slots__ = (
+        "_deadline",
+        "_first_deadline",
+        "_test",
+        "condition",
+        "key",
+        "last",
+        "seen",
+        "timeout",
+    )
 
-    def __init__(self, key: str, condition: Condition, timeout: float) -> None:
+    def __init__(
+        self, key: str, condition: Condition, timeout: float, first_timeout: float = 0.0
+    ) -> None:
         if not isinstance(key, str) or not key:
             raise TypeError(f"wait_until takes one primary key (a str), not {key!r}")
+        check_timeout(timeout)
         self.key = key
         self.condition = condition
         self.timeout = timeout
-        self._deadline = time.monotonic() + timeout
+        now = time.monotonic()
+        self._deadline = now + timeout
+        self._first_deadline = now + max(timeout, first_timeout)
         #: How many values were checked.
         self.seen = 0
         #: The last event checked, or None.
         self.last: Event | None = None
         self._test: Callable[[Any], object] = (
-            condition if callable(condition) else (lambda value: value == condition)
+            condition if callable(condition) else equals(condition)
         )
 
     def check(self, event: Event) -> bool:
         """Whether *event*'s value meets the condition; a predicate's exception
-        propagates."""
+        propagates. An :class:`~xentara_sync.protocol.AttributeFault` raises the
+        :class:`~xentara_sync.ServerError` a read raises for it
+        (:class:`~xentara_sync.WriteOnly`...)."""
         self.seen += 1
         self.last = event
-        return bool(self._test(event.value))
+        value = event.value
+        if type(value) is AttributeFault:
+            # The class a read raises (reads number "write only" their own way),
+            # the message naming the wait.
+            cls = type(ServerError.from_code(value.code, value.text, operation="read"))
+            raise cls(value.code, value.text, operation="wait_until", element=self.key)
+        return bool(self._test(value))
 
     def remaining(self) -> float:
-        """Seconds left to wait; raises :meth:`failure` once none are left."""
-        left = self._deadline - time.monotonic()
+        """Seconds left to wait; raises :meth:`failure` once none are left. Until
+        the first value came, the first value's own deadline counts."""
+        deadline = self._first_deadline if self.seen == 0 else self._deadline
+        left = deadline - time.monotonic()
         if left <= 0:
             raise self.failure()
         return left

@@ -258,13 +258,17 @@ class ClientCore(Connection):
 
         *condition* is a value (met when the value equals it) or a callable
         predicate (met when it returns something true; an exception it raises
-        propagates). The wait subscribes to every change, without polling; the
-        current value counts, so a condition that holds already returns at once.
+        propagates; a str also matches an enum member by name, case-insensitively).
+        The wait subscribes to every change, without polling; the current value
+        counts, so a condition that holds already returns at once, even with
+        ``timeout=0`` (the first event may take up to the client's timeout).
         After *timeout* seconds (``None``: the client's timeout) it raises
         :class:`~xentara_sync.ConditionNotMet` (a :class:`TimeoutError` and an
         :class:`AssertionError`), which names the last value seen and its time.
+        A value in error raises what :meth:`read` raises (:class:`WriteOnly`...)
+        at once; a negative or NaN *timeout* raises :class:`InvalidArgument`.
         """
-        wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
         # decision "Initial event" of docs/protocol.rst; the reference, §11 and
@@ -291,7 +295,7 @@ class ClientCore(Connection):
         server refuses some writes, :class:`~xentara_sync.WriteError` names each
         failed key (``errors``); the other keys were written.
         """
-        values = dict(values)
+        values = write_many_values(values)
         if not values:
             return
         session = await self._ready(timeout)
@@ -323,7 +327,7 @@ class ClientCore(Connection):
         """
         from .recording import Limits, Recording  # csv and all: only when used
 
-        subscription = self.subscribe(keys, None, None)
+        subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
         recording = Recording(subscription.keys)
         await subscription.start()
@@ -628,11 +632,37 @@ class _SnapshotLink:
         await self.core._backend.sleep(seconds)
 
 
-def subscription_keys(key: str | Iterable[str]) -> tuple[str, ...]:
-    """The keys of a subscription: one primary key or a non-empty list of them."""
+def subscription_keys(key: str | Iterable[str], operation: str = "subscribe") -> tuple[str, ...]:
+    """The keys of a subscription: one primary key or a non-empty list of them;
+    the error names *operation* (``subscribe``, ``record``).
+
+    >>> subscription_keys([], "record")
+    Traceback (most recent call last):
+    ...
+    TypeError: record takes a primary key or a non-empty list of them, not []
+    """
     if isinstance(key, str):
         return (key,)
-    keys = tuple(key)
+    try:
+        keys = tuple(key)
+    except TypeError:
+        keys = ()
     if not keys or not all(isinstance(k, str) for k in keys):
-        raise TypeError("subscribe takes a primary key or a non-empty list of them")
+        raise TypeError(f"{operation} takes a primary key or a non-empty list of them, not {key!r}")
     return keys
+
+
+def write_many_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``{key: value}`` of a ``write_many``, checked to be a mapping.
+
+    >>> write_many_values(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: write_many takes a mapping of primary keys to values ({key: value, ...}), not None
+    """
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            "write_many takes a mapping of primary keys to values ({key: value, ...}), "
+            f"not {values!r}"
+        )
+    return dict(values)

@@ -332,7 +332,10 @@ def read_string(handle: int, key: str, attribute: str = "value") -> str:
 def wait_until(handle: int, key: str, value: Any, timeout: float = 10.0) -> tuple[float, str, Any]:
     """Wait until *key*'s value equals *value*; returns the event that did, as
     ``(timestamp, key, value)``. After *timeout* seconds raises
-    :class:`~xentara_sync.ConditionNotMet` (5003), naming the last value seen."""
+    :class:`~xentara_sync.ConditionNotMet` (5003), naming the last value seen. The
+    current value is always checked, even with a *timeout* of 0; a negative or NaN
+    *timeout* raises :class:`~xentara_sync.InvalidArgument` (5008). A value in
+    error raises at once what :func:`read` raises (a write-only value: -32104)."""
     event = _session(handle).wait_until(key, value, timeout=timeout)
     return (event.timestamp, event.name, plain(event.value))
 
@@ -356,10 +359,14 @@ def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
 @_coded
 def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) -> int:
     """Record every change of *keys* for *seconds* into the CSV file *path*
-    (``time,timestamp,key,value``; time in UTC, ISO 8601); returns the number of
-    events recorded."""
-    recording = _session(handle).record(
-        [keys] if isinstance(keys, str) else list(keys), seconds=seconds
-    )
+    (``time,timestamp,key,value,error``; time in UTC, ISO 8601; a value in error
+    has an empty value and its fault in error); returns the number of events
+    recorded. A path whose directory does not exist, or that is a directory,
+    raises :class:`OSError` (5012) at once, before recording."""
+    from .recording import check_output
+
+    client = _session(handle)
+    check_output(path, "CSV")  # before recording: a bad path fails at once
+    recording = client.record(keys, seconds=seconds)
     recording.to_csv(path)
     return len(recording.events)

@@ -2,7 +2,11 @@
 
 A :class:`Recording` holds the events of the recorded keys in the order they came
 (each key's current value first, then every change), and writes them out as CSV,
-a pandas DataFrame or a PNG plot:
+a pandas DataFrame or a PNG plot. A value in error (an
+:class:`~xentara_sync.protocol.AttributeFault`: a write-only attribute, a read
+error) is kept as an event like any other; CSV and DataFrame leave its ``value``
+empty and put the fault (``"value is write only (-32104)"``) in the ``error``
+column, which is empty for every other event; a plot shows it as a gap:
 
 >>> import io, uuid
 >>> from xentara_sync.model import Event
@@ -18,9 +22,9 @@ a pandas DataFrame or a PNG plot:
 >>> out = io.StringIO()
 >>> recording.to_csv(out)
 >>> print(out.getvalue().replace("\\r\\n", "\\n"), end="")
-time,timestamp,key,value
-2024-01-01T11:11:11.250000Z,1704107471.25,Hardware.Registers.Counter,1
-2024-01-01T11:11:11.750000Z,1704107471.75,Hardware.Registers.Counter,2
+time,timestamp,key,value,error
+2024-01-01T11:11:11.250000Z,1704107471.25,Hardware.Registers.Counter,1,
+2024-01-01T11:11:11.750000Z,1704107471.75,Hardware.Registers.Counter,2,
 
 pandas (``pip install "xentara-sync[pandas]"``) and matplotlib
 (``pip install "xentara-sync[plot]"``) are imported only when :meth:`Recording.to_dataframe`
@@ -41,33 +45,64 @@ from typing import IO, TYPE_CHECKING, Any
 from .conditions import utc_text
 from .exceptions import RequestTimeout
 from .model import Event
-from .protocol import TimePoint
+from .protocol import AttributeFault, TimePoint
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["CSV_COLUMNS", "Limits", "Recording", "csv_value"]
+__all__ = ["CSV_COLUMNS", "Limits", "Recording", "check_output", "csv_error", "csv_value"]
 
-#: The columns of :meth:`Recording.to_csv`.
-CSV_COLUMNS = ("time", "timestamp", "key", "value")
+#: The columns of :meth:`Recording.to_csv` (and :meth:`Recording.to_dataframe`).
+CSV_COLUMNS = ("time", "timestamp", "key", "value", "error")
 
 
 def csv_value(value: Any) -> Any:
     """*value* as a CSV cell: numbers and booleans as they are, enums as their
-    number, time points as UTC ISO 8601, anything else as its text.
+    number, time points as RFC 3339 UTC text to the nanosecond, a value in error
+    as None (an empty cell: see :func:`csv_error`), anything else as its text.
 
-    >>> csv_value(True), csv_value(2.5), csv_value(TimePoint(1_500_000_000))
-    (True, 2.5, '1970-01-01T00:00:01.500000Z')
+    >>> csv_value(True), csv_value(2.5), csv_value(TimePoint(1_500_000_001))
+    (True, 2.5, '1970-01-01T00:00:01.500000001Z')
     """
     if isinstance(value, enum.IntEnum):
         return int(value)
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     if isinstance(value, TimePoint):
-        return utc_text(value.timestamp())
+        return value.isoformat()
+    if isinstance(value, AttributeFault):
+        return None
     if isinstance(value, uuid.UUID):
         return str(value)
     return str(value)
+
+
+def csv_error(value: Any) -> str | None:
+    """The ``error`` cell of *value*: the fault's text and code for a value in
+    error, else None (empty).
+
+    >>> csv_error(AttributeFault(-32104, "value is write only")), csv_error(1)
+    ('value is write only (-32104)', None)
+    """
+    return str(value) if isinstance(value, AttributeFault) else None
+
+
+def check_output(path: str | os.PathLike[str], what: str) -> None:
+    """Check, before recording, that the *what* (``"CSV"``, ``"plot"``) can be
+    written to *path*: :class:`FileNotFoundError` if its directory does not exist,
+    :class:`IsADirectoryError` if *path* is a directory.
+
+    >>> check_output("/nonexistent/run.csv", "CSV")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: cannot write the CSV to /nonexistent/run.csv: no directory /nonexistent
+    """
+    text = os.fspath(path)
+    if os.path.isdir(text):
+        raise IsADirectoryError(f"cannot write the {what} to {text}: it is a directory")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write the {what} to {text}: no directory {folder}")
 
 
 class Limits:
@@ -138,6 +173,11 @@ class Recording:
     Attributes:
         keys: the recorded primary keys.
         events: every :class:`~xentara_sync.Event`, the current values first.
+
+    A value in error is an event too: its value is the
+    :class:`~xentara_sync.protocol.AttributeFault` (in :attr:`events` and
+    :meth:`values`); in CSV and the DataFrame its ``value`` is empty and its
+    ``error`` says what the fault is; a plot leaves a gap.
     """
 
     def __init__(self, keys: Sequence[str], events: Iterable[Event] = ()) -> None:
@@ -163,16 +203,25 @@ class Recording:
             raise KeyError(f"{key!r} was not recorded (recorded: {', '.join(self.keys)})")
         return [event.timestamp for event in self.events if event.name == key]
 
-    def rows(self) -> list[tuple[str, float, str, Any]]:
-        """One row per event: UTC ISO 8601 time, timestamp, key, value (as in CSV)."""
+    def rows(self) -> list[tuple[str, float, str, Any, str | None]]:
+        """One row per event: UTC ISO 8601 time, timestamp, key, value, error (as
+        in CSV)."""
         return [
-            (utc_text(event.timestamp), event.timestamp, event.name, csv_value(event.value))
+            (
+                utc_text(event.timestamp),
+                event.timestamp,
+                event.name,
+                csv_value(event.value),
+                csv_error(event.value),
+            )
             for event in self.events
         ]
 
     def to_csv(self, path_or_file: str | os.PathLike[str] | IO[str]) -> None:
-        """Write the events as CSV: a header, then ``time,timestamp,key,value`` per
-        event (time in UTC, ISO 8601; timestamp in seconds since the epoch).
+        """Write the events as CSV: a header, then ``time,timestamp,key,value,error``
+        per event (time in UTC, ISO 8601, to the microsecond; timestamp in seconds
+        since the epoch; a time-point value as RFC 3339 to the nanosecond; error
+        empty unless the value is in error, whose value is then empty).
 
         *path_or_file* is a path (the file is replaced, UTF-8) or an open text file.
         """
@@ -198,7 +247,10 @@ class Recording:
                 'to_dataframe() needs pandas: pip install "xentara-sync[pandas]"'
             ) from exc
         frame = pandas.DataFrame(
-            [(event.timestamp, event.name, csv_value(event.value)) for event in self.events],
+            [
+                (event.timestamp, event.name, csv_value(event.value), csv_error(event.value))
+                for event in self.events
+            ],
             columns=list(CSV_COLUMNS[1:]),
         )
         frame.insert(0, "time", pandas.to_datetime(frame["timestamp"], unit="s", utc=True))

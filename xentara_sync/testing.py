@@ -42,7 +42,8 @@ class XentaraTestCase(unittest.TestCase):
     it), and assertions that wait for values.
 
     A subclass that defines ``setUpClass`` or ``setUp`` calls the ``super()``
-    method first.
+    method first; without it, ``self.client`` (or ``setUp``) raises an
+    :class:`AttributeError` that says so.
     """
 
     #: The URL to test against; None: ``$XENTARA_URL``, else an embedded simulator.
@@ -61,6 +62,17 @@ class XentaraTestCase(unittest.TestCase):
     url: ClassVar[str]
 
     client: XentaraClient
+
+    if not TYPE_CHECKING:  # at run time only: type checkers keep flagging misspelt names
+
+        def __getattr__(self, name: str) -> Any:
+            # Only for attributes not found: self.client before (or without) setUp.
+            if name == "client":
+                raise AttributeError(
+                    f"{type(self).__name__}.client is not set: XentaraTestCase.setUp "
+                    "connects it, so a subclass's setUp must call super().setUp() first"
+                )
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -86,8 +98,14 @@ class XentaraTestCase(unittest.TestCase):
         super().setUp()
         from .sync import XentaraClient
 
+        url = getattr(type(self), "url", None)
+        if url is None:
+            raise AttributeError(
+                f"{type(self).__name__}.url is not set: XentaraTestCase.setUpClass sets it, "
+                "so a subclass's setUpClass must call super().setUpClass() first"
+            )
         self.client = XentaraClient(
-            self.url,
+            url,
             root_element=self.xentara_root,
             verify_ssl=self.xentara_verify_ssl,
             timeout=self.xentara_timeout,

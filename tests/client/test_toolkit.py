@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import math
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,18 +19,25 @@ from xentara_sync import (
     ConditionNotMet,
     Event,
     IllegalValue,
+    InvalidArgument,
     OutOfRange,
     RequestTimeout,
     TypeMismatch,
     WriteError,
+    WriteOnly,
     XentaraClient,
+    flat,
 )
-from xentara_sync.protocol import ErrorCode
+from xentara_sync.protocol import AttributeFault, ErrorCode, Quality, TimePoint
 from xentara_sync.simulator import Simulator, User
 
 COUNTER = "Hardware.Registers.Counter"
 SETPOINT = "Hardware.Registers.Setpoint"
 LABEL = "Hardware.Registers.Label"
+#: A model with a write-only io object (``Types.IO.Writer``) and a time stamp register.
+VALUE_TYPES = Path(__file__).resolve().parents[1] / "data" / "value-types.json"
+WRITER = "Types.IO.Writer"
+STAMP = "Types.Registers.Stamp"
 
 
 @pytest.fixture(params=FLAVOURS, ids=lambda f: f.name)
@@ -123,6 +134,76 @@ def test_wait_until_in_the_async_flavours(flavour: Flavour, simulator: Simulator
     flavour.run(main)
 
 
+def test_a_condition_that_holds_is_met_with_a_zero_timeout(client: XentaraClient) -> None:
+    client.write(COUNTER, 17)
+    for timeout in (0, 0.0005):
+        assert client.wait_until(COUNTER, 17, timeout=timeout).value == 17
+        with pytest.raises(ConditionNotMet, match=r"1 value seen, the last 17 at "):
+            client.wait_until(COUNTER, 18, timeout=timeout)
+
+
+@pytest.mark.parametrize("bad", [-1, -0.5, math.nan, math.inf, "1"])
+def test_a_bad_timeout_is_refused_before_subscribing(client: XentaraClient, bad: object) -> None:
+    message = f"wait_until: timeout must be a finite number of seconds, 0 or more, not {bad!r}"
+    with pytest.raises(InvalidArgument) as caught:
+        client.wait_until(COUNTER, 1, timeout=bad)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_an_enum_attribute_matches_its_name(client: XentaraClient) -> None:
+    assert client.read(COUNTER, attribute="quality") is Quality.GOOD
+    for name in ("good", "GOOD", "Good"):
+        event = client.wait_until(COUNTER, name, attribute="quality", timeout=2)
+        assert event.value is Quality.GOOD
+    assert client.wait_until(COUNTER, Quality.GOOD, attribute="quality", timeout=2)
+    with pytest.raises(ConditionNotMet, match="did not become 'bad'"):
+        client.wait_until(COUNTER, "bad", attribute="quality", timeout=0.2)
+
+
+@pytest.fixture(scope="module")
+def value_types() -> Iterator[Simulator]:
+    """A simulator of ``value-types.json``: a write-only io object, a time stamp."""
+    with Simulator(VALUE_TYPES) as simulator:
+        yield simulator
+
+
+def test_a_write_only_value_raises_at_once(value_types: Simulator) -> None:
+    seen: list[object] = []
+    with XentaraClient(value_types.url, root_element=None, timeout=5) as client:
+        with pytest.raises(WriteOnly) as read:
+            client.read(WRITER)
+        for condition in (1.0, seen.append, lambda value: value > 50):
+            with pytest.raises(WriteOnly) as caught:  # not ConditionNotMet after 30 s
+                client.wait_until(WRITER, condition, timeout=30)
+            assert caught.value.code == read.value.code
+            assert str(caught.value).startswith(f"wait_until {WRITER!r} failed: ")
+        assert seen == []  # no fault was handed to the predicate
+        flat_session = flat.open_session(value_types.url, "", True, 5.0)
+        try:
+            with pytest.raises(WriteOnly, match=r"^-32104: wait_until "):
+                flat.wait_until(flat_session, WRITER, 1.0, 30.0)
+        finally:
+            flat.close_session(flat_session)
+
+
+def test_zero_timeouts_faults_and_bad_timeouts_in_the_async_flavours(
+    flavour: Flavour, value_types: Simulator
+) -> None:
+    async def main() -> None:
+        async with flavour.XentaraClient(value_types.url, root_element=None) as client:
+            await client.write("Types.Registers.Int32", 5)
+            assert (await client.wait_until("Types.Registers.Int32", 5, timeout=0)).value == 5
+            with pytest.raises(ConditionNotMet, match="1 value seen"):
+                await client.wait_until("Types.Registers.Int32", 6, timeout=0.0005)
+            with pytest.raises(WriteOnly):
+                await client.wait_until(WRITER, lambda value: value > 50, timeout=30)
+            for bad in (-1, math.nan):
+                with pytest.raises(InvalidArgument, match=r"^wait_until: timeout must be a"):
+                    await client.wait_until(WRITER, 1, timeout=bad)
+
+    flavour.run(main)
+
+
 # --------------------------------------------------------------------------- write_many
 
 
@@ -168,6 +249,16 @@ def test_server_failures_name_each_key() -> None:
         assert {error.code for error in caught.value.errors.values()} == {ErrorCode.ACCESS_DENIED}
         assert f"write {LABEL!r} failed" in str(caught.value)
         assert client.read(COUNTER) != 12
+
+
+@pytest.mark.parametrize("values", [None, [(COUNTER, 1)], 5])
+def test_write_many_names_itself_and_what_it_takes(client: XentaraClient, values: object) -> None:
+    with pytest.raises(TypeError) as caught:
+        client.write_many(values)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "write_many takes a mapping of primary keys to values ({key: value, ...}), "
+        f"not {values!r}"
+    )
 
 
 def test_write_many_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:
@@ -218,12 +309,51 @@ def test_record_needs_a_limit_and_a_quiet_key_times_out(simulator: Simulator) ->
         assert len(client.record(LABEL, count=2, seconds=0.3)) == 1
 
 
+@pytest.mark.parametrize("keys", [[], (), None])
+def test_record_names_itself(client: XentaraClient, keys: object) -> None:
+    message = f"record takes a primary key or a non-empty list of them, not {keys!r}"
+    with pytest.raises(TypeError) as caught:
+        client.record(keys, seconds=1)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
 def test_record_in_the_async_flavours(flavour: Flavour, simulator: Simulator) -> None:
     async def main() -> None:
         async with flavour.XentaraClient(simulator.url) as client:
+            with pytest.raises(TypeError, match=r"^record takes a primary key"):
+                await client.record([], seconds=1)
+            with pytest.raises(TypeError, match=r"^write_many takes a mapping"):
+                await client.write_many(None)  # type: ignore[arg-type]
             recording = await client.record([FAST_SINE], count=3)
             assert len(recording.values(FAST_SINE)) == 3
             timed = await client.record([FAST_SINE, COUNTER], seconds=0.3)
             assert len(timed.values(COUNTER)) == 1
 
     flavour.run(main)
+
+
+def test_a_recording_keeps_nanoseconds_and_faults(value_types: Simulator, tmp_path: Path) -> None:
+    with XentaraClient(value_types.url, root_element=None, timeout=5) as client:
+        stamp = client.read(STAMP)
+        assert isinstance(stamp, TimePoint)
+        assert stamp.ns % 1000 != 0  # the model's time stamp has nanoseconds to lose
+        recording = client.record([STAMP, WRITER], count=2)
+    (fault,) = recording.values(WRITER)
+    assert isinstance(fault, AttributeFault)
+    assert recording.values(STAMP) == [stamp]
+    out = io.StringIO()
+    recording.to_csv(out)
+    rows = {row["key"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert rows[STAMP]["value"] == stamp.isoformat()
+    assert rows[STAMP]["value"].endswith(f".{stamp.ns % 1_000_000_000:09d}Z")
+    assert rows[STAMP]["error"] == ""
+    assert (rows[WRITER]["value"], rows[WRITER]["error"]) == ("", str(fault))
+    session = flat.open_session(value_types.url, "", True, 5.0)
+    try:
+        path = tmp_path / "types.csv"
+        assert flat.record_csv(session, [STAMP], 0.2, str(path)) == 1
+        with path.open(newline="", encoding="utf-8") as file:
+            (row,) = csv.DictReader(file)
+        assert row["value"] == stamp.isoformat()
+    finally:
+        flat.close_session(session)

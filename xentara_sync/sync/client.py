@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..aio import XentaraClient as AsyncClient
 from ..conditions import Condition, Wait
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
-from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys
+from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys, write_many_values
 from ..element import Element
 from ..exceptions import ClientClosed
 from ..model import ElementInfo, ElementMetadata, ServerInfo
@@ -548,8 +548,12 @@ class XentaraClient:
 
         *condition* is a value (met when the value equals it) or a callable
         predicate, called in this thread (met when it returns something true; an
-        exception it raises propagates). The wait subscribes to every change,
-        without polling; the current value counts. After *timeout* seconds
+        exception it raises propagates; a str also matches an enum member by
+        name, case-insensitively). The wait subscribes to every change, without
+        polling; the current value counts, even with ``timeout=0`` (the first
+        event may take up to the client's timeout). A value in error raises what
+        :meth:`read` raises (:class:`WriteOnly`...) at once; a negative or NaN
+        *timeout* raises :class:`InvalidArgument`. After *timeout* seconds
         (``None``: the client's timeout) it raises
         :class:`~xentara_sync.ConditionNotMet`, a :class:`TimeoutError` and an
         :class:`AssertionError` (a failed test in unittest and pytest)::
@@ -560,7 +564,7 @@ class XentaraClient:
 
         Ctrl-C interrupts the wait and ends its subscription.
         """
-        wait = Wait(key, condition, self.timeout if timeout is None else timeout)
+        wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
         # decision "Initial event" of docs/protocol.rst; the reference, §11 and
@@ -587,7 +591,7 @@ class XentaraClient:
         keys the server refuses raise :class:`~xentara_sync.WriteError`, naming each
         (the others were written).
         """
-        values = dict(values)
+        values = write_many_values(values)
         if not values:
             return
         planned = self._plan(lambda session: session.plan_write_many(values))
@@ -619,7 +623,7 @@ class XentaraClient:
         from ..recording import Limits  # csv and all: only when used
         from .recorder import collect
 
-        subscription = self.subscribe(keys, None, None)
+        subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
         return collect(subscription, limits)
 

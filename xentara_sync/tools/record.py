@@ -1,12 +1,15 @@
 """Record elements: every value change for a while, as CSV and as a PNG plot.
 
 Subscribes to every KEY (each change, unthrottled; the current values first) for
---seconds, then writes the events as CSV (time in UTC, ISO 8601; timestamp;
-key; value) to --csv FILE, and a plot of the numeric and boolean values to
---plot FILE.png (needs matplotlib: pip install "xentara-sync[plot]"). Without
---csv or --plot the CSV goes to stdout. While recording, stderr shows one line
-of progress when it is a terminal. Ctrl-C ends the recording early and keeps
-what was recorded.
+--seconds, or until --count events (whichever comes first; at least one of them),
+then writes the events as CSV (time in UTC, ISO 8601; timestamp; key; value;
+error, the fault of a value in error) to --csv FILE, and a plot of the numeric and
+boolean values to --plot FILE (a PNG whatever FILE's name; needs matplotlib: pip
+install "xentara-sync[plot]"). Without --csv or --plot the CSV goes to stdout.
+Both files are checked before connecting (their directory must exist, and neither
+may be a directory); the CSV is written first and kept when the plot fails. While
+recording, stderr shows one line of progress when it is a terminal. Ctrl-C ends
+the recording early and keeps what was recorded.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from typing import TYPE_CHECKING, TextIO
 from .common import (
     CommandError,
     add_connection_arguments,
-    non_negative_int,
+    error,
     positive_float,
+    positive_int,
     run_client,
     set_examples,
 )
@@ -40,15 +44,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``record`` arguments to *parser*."""
     add_connection_arguments(parser)
     parser.add_argument("keys", metavar="KEY", nargs="+", help="primary key of an element")
+    parser.add_argument("--seconds", metavar="S", type=positive_float, help="record S seconds")
     parser.add_argument(
-        "--seconds", metavar="S", type=positive_float, required=True, help="record S seconds"
-    )
-    parser.add_argument(
-        "--count", metavar="N", type=non_negative_int, help="stop earlier, after N events"
+        "--count",
+        metavar="N",
+        type=positive_int,
+        help="stop after N events (with --seconds: whichever comes first)",
     )
     parser.add_argument("--csv", metavar="FILE", help="write the events to FILE as CSV")
     parser.add_argument(
-        "--plot", metavar="FILE.png", help="plot the numeric and boolean values to FILE.png"
+        "--plot",
+        metavar="FILE.png",
+        help="plot the numeric and boolean values to FILE.png (a PNG, whatever the name)",
     )
     set_examples(parser, EXAMPLES)
 
@@ -56,13 +63,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 class ProgressLine:
     """One line on a terminal, rewritten in place: elapsed seconds and events."""
 
-    def __init__(self, stream: TextIO, seconds: float) -> None:
+    def __init__(self, stream: TextIO, seconds: float | None, count: int | None = None) -> None:
         self.stream = stream
         self.seconds = seconds
+        self.count = count
         self.width = 0
 
     def __call__(self, elapsed: float, events: int) -> None:
-        text = f"recording {min(elapsed, self.seconds):.1f}/{self.seconds:g} s, {events} events"
+        if self.seconds is None:
+            time_text = f"{elapsed:.1f} s"
+        else:
+            time_text = f"{min(elapsed, self.seconds):.1f}/{self.seconds:g} s"
+        count_text = f"{events}" if self.count is None else f"{events}/{self.count}"
+        text = f"recording {time_text}, {count_text} events"
         self.stream.write("\r" + text.ljust(self.width))
         self.stream.flush()
         self.width = len(text)
@@ -73,19 +86,37 @@ class ProgressLine:
             self.stream.flush()
 
 
+def check_outputs(args: argparse.Namespace) -> None:
+    """Check, before connecting, that --csv and --plot name files that can be
+    written; a :class:`CommandError` (status 2) otherwise."""
+    from ..recording import check_output
+
+    if args.seconds is None and args.count is None:
+        raise CommandError("record needs --seconds S or --count N (or both)", 2)
+    for path, what in ((args.csv, "CSV"), (args.plot, "plot")):
+        if path:
+            try:
+                check_output(path, what)
+            except OSError as exc:
+                raise CommandError(str(exc), 2) from None
+
+
 def save(recording: Recording, args: argparse.Namespace) -> None:
-    """Write *recording* where the options say."""
-    if args.plot:
-        try:
-            recording.plot(args.plot)
-        except ImportError as exc:
-            raise CommandError(str(exc), 1) from None
-        except ValueError as exc:
-            raise CommandError(f"no plot: {exc}", 1) from None
+    """Write *recording* where the options say: the CSV first, then the plot. A
+    plot that fails leaves the CSV written and raises :class:`CommandError`."""
     if args.csv:
         recording.to_csv(args.csv)
     elif not args.plot:
         recording.to_csv(sys.stdout)
+    if args.plot:
+        kept = f" (the CSV was written to {args.csv})" if args.csv else ""
+        try:
+            recording.plot(args.plot)
+        except (ImportError, ValueError) as exc:
+            raise CommandError(f"{exc}{kept}", 1) from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise CommandError(f"cannot write the plot to {args.plot}: {reason}{kept}", 1) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,12 +124,16 @@ def run(args: argparse.Namespace) -> int:
     from ..recording import Limits, Recording
     from ..sync.recorder import collect
 
+    try:
+        check_outputs(args)
+    except CommandError as exc:
+        return error(str(exc), exc.status)
     keys = list(dict.fromkeys(args.keys))
-    progress = ProgressLine(sys.stderr, args.seconds) if sys.stderr.isatty() else None
+    progress = ProgressLine(sys.stderr, args.seconds, args.count) if sys.stderr.isatty() else None
 
     def record(client: XentaraClient) -> int:
         subscription = client.subscribe(keys, None, None)
-        limits = Limits(keys, args.seconds, args.count or None, client.timeout)
+        limits = Limits(keys, args.seconds, args.count, client.timeout)
         recording = Recording(keys)
         try:
             collect(subscription, limits, recording=recording, progress=progress)
