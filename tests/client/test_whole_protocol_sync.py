@@ -16,7 +16,6 @@ from xentara_sync import (
     ClientClosed,
     InvalidArgument,
     InvalidStageChange,
-    InvalidURL,
     SubSessionClosed,
     XentaraClient,
 )
@@ -133,5 +132,5 @@ def test_a_bearer_token(users_simulator: Simulator) -> None:
         twin.close()
     with pytest.raises(AuthenticationFailed, match="refused the Bearer token"):
         XentaraClient(users_simulator.url, token="Wr0ng")
-    with pytest.raises(InvalidURL, match="not both"):
+    with pytest.raises(InvalidArgument, match="not both"):
         XentaraClient(users_simulator.url, token="service-token-0123", **SERVICE)

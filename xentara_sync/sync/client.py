@@ -73,7 +73,7 @@ class XentaraClient:
             ``:password@`` in the URL. It appears in no message, log or repr.
         token: an OAuth 2.0 access token, sent as ``Authorization: Bearer <token>``
             instead of a user name and password (giving both raises
-            :class:`InvalidURL`). It appears in no message, log or repr.
+            :class:`InvalidArgument`). It appears in no message, log or repr.
     """
 
     def __init__(
