@@ -100,4 +100,26 @@ def test_a_missing_directory_is_one_error_line(
     target = tmp_path / "nowhere" / "x.json"
     status, _, err = cli(capsys, "snapshot", simulator.url, "-o", str(target))
     assert status == 2
-    assert "--output: no directory" in one_error_line(err)
+    assert "--output: cannot write" in one_error_line(err)
+    assert "no directory" in err
+
+
+def test_a_directory_is_one_error_line(
+    simulator: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = cli(capsys, "snapshot", simulator.url, "-o", str(tmp_path))
+    assert (status, out) == (2, "")
+    assert one_error_line(err).endswith(f"cannot write {str(tmp_path)!r}: it is a directory")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_an_existing_file_keeps_its_mode(
+    simulator: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "perm.json"
+    path.write_text("{}\n", encoding="utf-8")
+    path.chmod(0o644)
+    status, _, _ = cli(capsys, "snapshot", simulator.url, "--root", "Plant", "-o", str(path))
+    assert status == 0
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -7,6 +7,9 @@ Real simulators on 127.0.0.1, real sockets: the original serves the demo model o
 from __future__ import annotations
 
 import json
+import os
+import stat
+import sys
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -200,7 +203,7 @@ def test_an_unknown_root_raises(simulator: Simulator, tmp_path: Path) -> None:
     [
         ({"record": 0}, InvalidArgument, "positive number of seconds"),
         ({"record": True}, InvalidArgument, "positive number of seconds"),
-        ({"root": ""}, TypeError, "primary key or None"),
+        ({"root": 7}, TypeError, "primary key"),
     ],
 )
 def test_bad_arguments_raise_before_anything_is_sent(
@@ -208,6 +211,57 @@ def test_bad_arguments_raise_before_anything_is_sent(
 ) -> None:
     with pytest.raises(error, match=match):
         snapshot(simulator.url, tmp_path / "x.json", **kwargs)
+
+
+def test_an_unknown_root_suggests_keys_like_every_lookup(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    with pytest.raises(UnknownElement, match=r"did you mean 'Hardware\.Registers'"):
+        snapshot(simulator.url, tmp_path / "x.json", root="Hardware.Registres")
+
+
+def test_an_empty_root_is_the_whole_model_as_on_the_command_line(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    result = snapshot(simulator.url, tmp_path / "x.json", root="")
+    assert result.elements == len(simulator.model.elements)
+
+
+def test_a_directory_is_refused_before_anything_is_read(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidArgument, match=r"cannot write .*: it is a directory$"):
+        snapshot(simulator.url, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # and no temporary file left behind
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_a_new_file_gets_the_usual_mode_and_an_existing_one_keeps_its_own(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    umask = os.umask(0o022)
+    try:
+        new = tmp_path / "new.json"
+        snapshot(simulator.url, new, root="Plant")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        existing = tmp_path / "existing.json"
+        existing.write_text("{}", encoding="utf-8")
+        existing.chmod(0o664)
+        snapshot(simulator.url, existing, root="Plant")
+        assert stat.S_IMODE(existing.stat().st_mode) == 0o664
+        assert load_model(existing).by_key["Plant"]
+    finally:
+        os.umask(umask)
+
+
+def test_an_existing_file_keeps_its_mode_on_every_platform(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    existing = tmp_path / "existing.json"
+    existing.write_text("{}", encoding="utf-8")
+    before = stat.S_IMODE(existing.stat().st_mode)
+    snapshot(simulator.url, existing, root="Plant")
+    assert stat.S_IMODE(existing.stat().st_mode) == before
 
 
 def test_a_missing_directory_raises_before_anything_is_read(

@@ -527,8 +527,8 @@ class ClientCore(Connection):
         progress: Callable[[int, int], object] | None = None,
         timeout: float | None = None,
     ) -> SnapshotResult:
-        """Write a twin of the element tree below *root* (None: the whole model) to
-        the model file *path*, which the simulator serves.
+        """Write a twin of the element tree below *root* (None or ``""``: the whole
+        model) to the model file *path*, which the simulator serves.
 
         Same primary keys, UUIDs and categories; data points become registers of
         the same data type and access holding the value read. With *record*, each

@@ -92,13 +92,12 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Take the snapshot; returns the exit status."""
-    import os
-
     from ..snapshot import SnapshotWarning
+    from ..snapshot.driver import output_problem
 
-    directory = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(directory):  # before connecting: a long snapshot for nothing
-        return error(f"argument -o/--output: no directory {directory!r}", 2)
+    problem = output_problem(args.output)
+    if problem is not None:  # before connecting: a long snapshot for nothing
+        return error(f"argument -o/--output: {problem}", 2)
 
     def snapshot(client: XentaraClient) -> int:
         progress = _Progress() if sys.stderr.isatty() else None
