@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 import uuid
@@ -445,3 +446,53 @@ def test_a_tree_of_many_messages_in_every_flavour(flavour: Flavour, tmp_path: Pa
         wanted = [(e.key, e.uuid, e.category) for e in original.model.elements]
     assert (result.elements, result.skipped) == (count, {})
     assert [(e.key, e.uuid, e.category) for e in load_model(path).elements] == wanted
+
+
+def _refuse_constant(name: str) -> None:
+    raise AssertionError(f"not strict JSON: {name}")
+
+
+def test_nan_and_infinities_are_strict_json_and_come_back(tmp_path: Path) -> None:
+    model = {
+        "children": [
+            {
+                "@Group": {
+                    "name": "P",
+                    "children": [
+                        {"@Skill.SignalFlow.Register": {"name": n, "defaultValue": [t, 0.0]}}
+                        for n, t in [("A", "float64"), ("B", "float32"), ("C", "float64")]
+                    ],
+                }
+            }
+        ]
+    }
+    path = tmp_path / "twin.json"
+    with Simulator(model) as original:
+        with XentaraClient(original.url, None) as client:
+            client.write("P.A", float("nan"))
+            client.write("P.B", float("inf"))
+            client.write("P.C", float("-inf"))
+        snapshot(original.url, path, record=0.05)
+    text = path.read_text(encoding="utf-8")
+    json.loads(text, parse_constant=_refuse_constant)
+    assert '["float64", "nan"]' in text and '["float32", "inf"]' in text
+    with Simulator(path) as twin, XentaraClient(twin.url, None) as client:
+        a, b, c = client.read("P.A"), client.read("P.B"), client.read("P.C")
+    assert a != a and (b, c) == (float("inf"), float("-inf"))
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "+Infinity", "NaN"])
+def test_only_float_registers_take_nan_and_infinity_as_text(text: str) -> None:
+    def register(data_type: str) -> dict[str, Any]:
+        return {
+            "children": [
+                {"@Skill.SignalFlow.Register": {"name": "R", "defaultValue": [data_type, text]}}
+            ]
+        }
+
+    for data_type in ("float32", "float64"):
+        load_model(register(data_type))
+    for data_type in ("int32", "uint8", "bool"):
+        expected = re.escape(f"R: invalid default value '{text}' for {data_type}")
+        with pytest.raises(ValueError, match=expected):
+            load_model(register(data_type))

@@ -263,7 +263,11 @@ def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str])
         ((element_type, body),) = item.items()
         comma = "," if index < len(elements) - 1 else ""
         children = body.get("children")
-        head = dumps({k: v for k, v in body.items() if k != "children"}, ensure_ascii=False)
+        head = dumps(
+            {k: v for k, v in body.items() if k != "children"},
+            ensure_ascii=False,
+            allow_nan=False,  # strict JSON: the twin holds NaN as "nan" (see twin.model_value)
+        )
         if not children:
             lines.append(f"{pad}{{{dumps(element_type)}: {head}}}{comma}")
             continue
