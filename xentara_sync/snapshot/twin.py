@@ -156,6 +156,19 @@ def model_value(data_type: DataType, value: Any) -> Any:
     raise ValueError(f"a {TYPE_NAMES.get(data_type, data_type.name)} value {value!r:.60}")
 
 
+def _duration(seconds: float) -> tuple[str, float]:
+    """*seconds* as a model duration, and the seconds that text says.
+
+    >>> _duration(30.0), _duration(0.25), _duration(1e-5)
+    (('30s', 30.0), ('0.25s', 0.25), ('10000ns', 1e-05))
+    """
+    text = f"{seconds:g}"
+    if "e" in text:  # a duration has no exponent
+        nanoseconds = max(round(seconds * 1e9), 1)
+        return f"{nanoseconds}ns", nanoseconds / 1e9
+    return f"{text}s", float(text)
+
+
 def _zero(data_type: DataType) -> Any:
     if data_type is DataType.BOOLEAN:
         return False
@@ -261,11 +274,17 @@ class TwinBuilder:
         if found is None or len({repr(v) for _, v in samples}) < 2:
             return False
         data_type = found[0]
+        text, seconds = _duration(period)
+        # Offsets in order and below the period, as the simulator requires; a change
+        # that arrived after the recording's end is no part of the loop.
         values = [
-            [round(min(max(offset, 0.0), period), 6), model_value(data_type, value)]
+            [rounded, model_value(data_type, value)]
             for offset, value in samples
+            if (rounded := round(max(offset, 0.0), 6)) < seconds
         ]
-        self._replays[element.uuid] = {"period": f"{period:g}s", "values": values}
+        if len({repr(v) for _, v in values}) < 2:
+            return False
+        self._replays[element.uuid] = {"period": text, "values": values}
         return True
 
     def _body(self, element: ElementInfo, name: str) -> tuple[str, dict[str, Any]] | None:
