@@ -27,6 +27,7 @@ from xentara_sync.protocol import Access, Category, DataType, ErrorCode, Opcode,
 from xentara_sync.simulator import Simulator, engine, generated_model, load_model
 from xentara_sync.simulator.engine import Session
 from xentara_sync.simulator.params import Fail
+from xentara_sync.simulator.users import User
 from xentara_sync.snapshot import SnapshotResult, SnapshotWarning
 
 MODELS = {
@@ -354,6 +355,20 @@ def test_refused_elements_are_left_out_with_a_warning_naming_them(
     assert "Hardware.Signals.Sine" not in model.by_key
     assert "Hardware.Registers.Counter" in model.by_key
     assert result.elements == len(model.elements) == len(refusing.model.elements) - 2
+
+
+def test_no_readable_data_point_is_one_more_warning(tmp_path: Path) -> None:
+    path = tmp_path / "twin.json"
+    with Simulator(users=[User("viewer", "pw-viewer", read=False)]) as sim:
+        url = with_credentials(sim.url, "viewer", "pw-viewer")
+        with pytest.warns(SnapshotWarning) as caught:
+            result = snapshot(url, path, root="Plant")
+    assert (result.elements, result.data_points, len(result.skipped)) == (1, 0, 4)
+    assert str(caught[-1].message) == (
+        "snapshot: no data point could be read (4 elements left out): the twin holds no "
+        "values; does the user have the read right?"
+    )
+    assert len(caught) == 5
 
 
 # --------------------------------------------------------------------------- recording

@@ -534,7 +534,9 @@ class ClientCore(Connection):
         the same data type and access holding the value read. With *record*, each
         data point's changes are recorded for that many seconds and the twin
         replays them in a loop. Elements whose metadata or value the server
-        refuses are left out, each with a :class:`~xentara_sync.snapshot.SnapshotWarning`.
+        refuses are left out, each with a :class:`~xentara_sync.snapshot.SnapshotWarning`
+        (and one more if no data point at all could be read: the user may lack the
+        read right); the file is still written.
         ``progress(done, total)`` is called as elements are read. *timeout*
         bounds each message's answer. The file is written atomically.
 
@@ -556,6 +558,9 @@ class ClientCore(Connection):
             warnings.warn(
                 f"snapshot: {key!r} left out: {reason}", driver.SnapshotWarning, stacklevel=2
             )
+        unread = driver.unread_warning(result)
+        if unread is not None:
+            warnings.warn(f"snapshot: {unread}", driver.SnapshotWarning, stacklevel=2)
         return result
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "result_of",
     "take_snapshot",
     "twin_model",
+    "unread_warning",
     "write_model",
 ]
 
@@ -281,6 +282,18 @@ def result_of(twin: TwinBuilder, path: str, recorded: int) -> SnapshotResult:
     elements = [e for e in twin.elements if e.key not in twin.skipped]
     points = sum(1 for e in elements if e.category == Category.DATA_POINT)
     return SnapshotResult(path, len(elements), points, recorded, dict(twin.skipped))
+
+
+def unread_warning(result: SnapshotResult) -> str | None:
+    """A warning if no data point could be read (the tree had some: only their
+    refusal leaves elements out), as for a user without the read right; None if
+    some were read, or none were left out."""
+    if result.data_points or not result.skipped:
+        return None
+    return (
+        f"no data point could be read ({len(result.skipped)} elements left out): the twin "
+        "holds no values; does the user have the read right?"
+    )
 
 
 def check_arguments(path: object, root: object, record: object) -> None:
