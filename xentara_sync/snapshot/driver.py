@@ -16,7 +16,7 @@ import stat
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, UnknownElement
 from ..gcpause import paused_gc
@@ -257,18 +257,22 @@ def model_text(model: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: One encoder for every element (``json.dumps`` with options builds one per call).
+#: Strict JSON: the twin holds NaN as ``"nan"`` (see :func:`.twin.model_value`).
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
 def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str]) -> None:
     pad = " " * depth
-    dumps = json.dumps
+    dumps = _ENCODE
     for index, item in enumerate(elements):
         ((element_type, body),) = item.items()
         comma = "," if index < len(elements) - 1 else ""
         children = body.get("children")
-        head = dumps(
-            {k: v for k, v in body.items() if k != "children"},
-            ensure_ascii=False,
-            allow_nan=False,  # strict JSON: the twin holds NaN as "nan" (see twin.model_value)
-        )
+        if children is None:
+            head = dumps(body)
+        else:
+            head = dumps({k: v for k, v in body.items() if k != "children"})
         if not children:
             lines.append(f"{pad}{{{dumps(element_type)}: {head}}}{comma}")
             continue
