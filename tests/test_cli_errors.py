@@ -60,7 +60,7 @@ BAD_INPUT: list[tuple[list[str], int, str]] = [
     (["bench", "--user", "x", "--quick"], 2, "need a URL"),
     (["snapshot", UNREACHABLE, "--timeout", "2"], 1, "cannot connect"),
     (["snapshot", UNREACHABLE, "--record", "0"], 2, "--record"),
-    (["snapshot", UNREACHABLE, "-o", "/nonexistent/twin.json"], 2, "--output: no directory"),
+    (["snapshot", UNREACHABLE, "-o", "/nonexistent/twin.json"], 2, "--output: cannot write"),
     (["nonsense"], 2, "invalid choice"),
 ]
 

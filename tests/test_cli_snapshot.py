@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.client.conftest import with_credentials
 from tests.test_cli_client import cli, one_error_line
 from tests.test_snapshot import refusing  # noqa: F401 - a fixture
 from xentara_sync.simulator import Simulator, load_model
+from xentara_sync.simulator.users import User
 
 
 def test_snapshot_writes_the_twin_and_says_so(
@@ -53,14 +55,40 @@ def test_refused_elements_are_one_line_each_on_stderr(
 ) -> None:
     path = tmp_path / "twin.json"
     status, out, err = cli(capsys, "snapshot", refusing.url, "-o", str(path))
-    assert status == 0
-    assert sorted(err.splitlines()) == [
+    assert status == 3  # written, but incomplete
+    *warned, last = err.splitlines()
+    assert sorted(warned) == [
         "xentara-sync snapshot: warning: 'Hardware.Registers.Label' left out: "
         "meta_data refused: access denied: not for you (-32102)",
         "xentara-sync snapshot: warning: 'Hardware.Signals.Sine' left out: "
         "read refused: read error: sensor unplugged (-32108)",
     ]
+    total = len(refusing.model.elements)
+    assert last == (
+        f"xentara-sync snapshot: 2 of {total} elements left out: "
+        "the twin is incomplete (exit status 3)"
+    )
     assert out.endswith("; 2 left out\n")
+    assert load_model(path).by_key["Hardware.Registers.Counter"]
+
+
+def test_a_user_without_the_read_right_gets_a_clear_warning_and_status_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "twin.json"
+    with Simulator(users=[User("viewer", "pw-viewer", read=False)]) as sim:
+        url = with_credentials(sim.url, "viewer", "pw-viewer")
+        status, out, err = cli(capsys, "snapshot", url, "--root", "Plant", "-o", str(path))
+    assert status == 3
+    assert out == f"wrote {path}: 1 elements, 0 data points; 4 left out\n"
+    lines = err.splitlines()
+    assert len(lines) == 4 + 2
+    assert lines[-2] == (
+        "xentara-sync snapshot: warning: no data point could be read (4 elements left out): "
+        "the twin holds no values; does the user have the read right?"
+    )
+    assert lines[-1].endswith("4 of 5 elements left out: the twin is incomplete (exit status 3)")
+    assert "pw-viewer" not in out + err
 
 
 def test_no_password_in_the_output_or_the_file(
@@ -100,4 +128,26 @@ def test_a_missing_directory_is_one_error_line(
     target = tmp_path / "nowhere" / "x.json"
     status, _, err = cli(capsys, "snapshot", simulator.url, "-o", str(target))
     assert status == 2
-    assert "--output: no directory" in one_error_line(err)
+    assert "--output: cannot write" in one_error_line(err)
+    assert "no directory" in err
+
+
+def test_a_directory_is_one_error_line(
+    simulator: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = cli(capsys, "snapshot", simulator.url, "-o", str(tmp_path))
+    assert (status, out) == (2, "")
+    assert one_error_line(err).endswith(f"cannot write {str(tmp_path)!r}: it is a directory")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_an_existing_file_keeps_its_mode(
+    simulator: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "perm.json"
+    path.write_text("{}\n", encoding="utf-8")
+    path.chmod(0o644)
+    status, _, _ = cli(capsys, "snapshot", simulator.url, "--root", "Plant", "-o", str(path))
+    assert status == 0
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -7,6 +7,10 @@ Real simulators on 127.0.0.1, real sockets: the original serves the demo model o
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
+import sys
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,6 +27,7 @@ from xentara_sync.protocol import Access, Category, DataType, ErrorCode, Opcode,
 from xentara_sync.simulator import Simulator, engine, generated_model, load_model
 from xentara_sync.simulator.engine import Session
 from xentara_sync.simulator.params import Fail
+from xentara_sync.simulator.users import User
 from xentara_sync.snapshot import SnapshotResult, SnapshotWarning
 
 MODELS = {
@@ -200,7 +205,7 @@ def test_an_unknown_root_raises(simulator: Simulator, tmp_path: Path) -> None:
     [
         ({"record": 0}, InvalidArgument, "positive number of seconds"),
         ({"record": True}, InvalidArgument, "positive number of seconds"),
-        ({"root": ""}, TypeError, "primary key or None"),
+        ({"root": 7}, TypeError, "primary key"),
     ],
 )
 def test_bad_arguments_raise_before_anything_is_sent(
@@ -208,6 +213,57 @@ def test_bad_arguments_raise_before_anything_is_sent(
 ) -> None:
     with pytest.raises(error, match=match):
         snapshot(simulator.url, tmp_path / "x.json", **kwargs)
+
+
+def test_an_unknown_root_suggests_keys_like_every_lookup(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    with pytest.raises(UnknownElement, match=r"did you mean 'Hardware\.Registers'"):
+        snapshot(simulator.url, tmp_path / "x.json", root="Hardware.Registres")
+
+
+def test_an_empty_root_is_the_whole_model_as_on_the_command_line(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    result = snapshot(simulator.url, tmp_path / "x.json", root="")
+    assert result.elements == len(simulator.model.elements)
+
+
+def test_a_directory_is_refused_before_anything_is_read(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidArgument, match=r"cannot write .*: it is a directory$"):
+        snapshot(simulator.url, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # and no temporary file left behind
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_a_new_file_gets_the_usual_mode_and_an_existing_one_keeps_its_own(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    umask = os.umask(0o022)
+    try:
+        new = tmp_path / "new.json"
+        snapshot(simulator.url, new, root="Plant")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        existing = tmp_path / "existing.json"
+        existing.write_text("{}", encoding="utf-8")
+        existing.chmod(0o664)
+        snapshot(simulator.url, existing, root="Plant")
+        assert stat.S_IMODE(existing.stat().st_mode) == 0o664
+        assert load_model(existing).by_key["Plant"]
+    finally:
+        os.umask(umask)
+
+
+def test_an_existing_file_keeps_its_mode_on_every_platform(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    existing = tmp_path / "existing.json"
+    existing.write_text("{}", encoding="utf-8")
+    before = stat.S_IMODE(existing.stat().st_mode)
+    snapshot(simulator.url, existing, root="Plant")
+    assert stat.S_IMODE(existing.stat().st_mode) == before
 
 
 def test_a_missing_directory_raises_before_anything_is_read(
@@ -301,6 +357,20 @@ def test_refused_elements_are_left_out_with_a_warning_naming_them(
     assert result.elements == len(model.elements) == len(refusing.model.elements) - 2
 
 
+def test_no_readable_data_point_is_one_more_warning(tmp_path: Path) -> None:
+    path = tmp_path / "twin.json"
+    with Simulator(users=[User("viewer", "pw-viewer", read=False)]) as sim:
+        url = with_credentials(sim.url, "viewer", "pw-viewer")
+        with pytest.warns(SnapshotWarning) as caught:
+            result = snapshot(url, path, root="Plant")
+    assert (result.elements, result.data_points, len(result.skipped)) == (1, 0, 4)
+    assert str(caught[-1].message) == (
+        "snapshot: no data point could be read (4 elements left out): the twin holds no "
+        "values; does the user have the read right?"
+    )
+    assert len(caught) == 5
+
+
 # --------------------------------------------------------------------------- recording
 
 
@@ -391,3 +461,53 @@ def test_a_tree_of_many_messages_in_every_flavour(flavour: Flavour, tmp_path: Pa
         wanted = [(e.key, e.uuid, e.category) for e in original.model.elements]
     assert (result.elements, result.skipped) == (count, {})
     assert [(e.key, e.uuid, e.category) for e in load_model(path).elements] == wanted
+
+
+def _refuse_constant(name: str) -> None:
+    raise AssertionError(f"not strict JSON: {name}")
+
+
+def test_nan_and_infinities_are_strict_json_and_come_back(tmp_path: Path) -> None:
+    model = {
+        "children": [
+            {
+                "@Group": {
+                    "name": "P",
+                    "children": [
+                        {"@Skill.SignalFlow.Register": {"name": n, "defaultValue": [t, 0.0]}}
+                        for n, t in [("A", "float64"), ("B", "float32"), ("C", "float64")]
+                    ],
+                }
+            }
+        ]
+    }
+    path = tmp_path / "twin.json"
+    with Simulator(model) as original:
+        with XentaraClient(original.url, None) as client:
+            client.write("P.A", float("nan"))
+            client.write("P.B", float("inf"))
+            client.write("P.C", float("-inf"))
+        snapshot(original.url, path, record=0.05)
+    text = path.read_text(encoding="utf-8")
+    json.loads(text, parse_constant=_refuse_constant)
+    assert '["float64", "nan"]' in text and '["float32", "inf"]' in text
+    with Simulator(path) as twin, XentaraClient(twin.url, None) as client:
+        a, b, c = client.read("P.A"), client.read("P.B"), client.read("P.C")
+    assert a != a and (b, c) == (float("inf"), float("-inf"))
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "+Infinity", "NaN"])
+def test_only_float_registers_take_nan_and_infinity_as_text(text: str) -> None:
+    def register(data_type: str) -> dict[str, Any]:
+        return {
+            "children": [
+                {"@Skill.SignalFlow.Register": {"name": "R", "defaultValue": [data_type, text]}}
+            ]
+        }
+
+    for data_type in ("float32", "float64"):
+        load_model(register(data_type))
+    for data_type in ("int32", "uint8", "bool"):
+        expected = re.escape(f"R: invalid default value '{text}' for {data_type}")
+        with pytest.raises(ValueError, match=expected):
+            load_model(register(data_type))

@@ -147,8 +147,26 @@ def test_an_unchanging_recording_is_no_replay() -> None:
     assert twin.add_recording(point, [(0.0, 1), (0.25, 2), (3.0, 1)], 2.0)
     assert bodies(twin)["P"][1]["replay"] == {
         "period": "2s",
-        "values": [[0.0, 1], [0.25, 2], [2.0, 1]],
+        "values": [[0.0, 1], [0.25, 2]],  # 3.0 came after the recording: not in the loop
     }
+    load_model(twin.model())  # offsets below the period, as the simulator requires
+
+
+def test_changes_after_the_recording_alone_are_no_replay() -> None:
+    point = info("P", 1)
+    twin = TwinBuilder([point])
+    twin.add_metadata(point, metadata(DataType.INT16))
+    assert not twin.add_recording(point, [(0.0, 1), (1.0, 2)], 1.0)
+
+
+def test_a_short_recording_gets_a_period_the_simulator_reads() -> None:
+    point = info("P", 1)
+    twin = TwinBuilder([point])
+    twin.add_metadata(point, metadata(DataType.INT16))
+    twin.add_value(point, value(1))
+    assert twin.add_recording(point, [(0.0, 1), (0.000004, 2)], 0.00001)
+    assert bodies(twin)["P"][1]["replay"]["period"] == "10000ns"
+    load_model(twin.model())
 
 
 def test_a_chunk_asks_metadata_of_all_and_values_of_data_points() -> None:

@@ -572,14 +572,16 @@ class ClientCore(Connection):
         progress: Callable[[int, int], object] | None = None,
         timeout: float | None = None,
     ) -> SnapshotResult:
-        """Write a twin of the element tree below *root* (None: the whole model) to
-        the model file *path*, which the simulator serves.
+        """Write a twin of the element tree below *root* (None or ``""``: the whole
+        model) to the model file *path*, which the simulator serves.
 
         Same primary keys, UUIDs and categories; data points become registers of
         the same data type and access holding the value read. With *record*, each
         data point's changes are recorded for that many seconds and the twin
         replays them in a loop. Elements whose metadata or value the server
-        refuses are left out, each with a :class:`~xentara_sync.snapshot.SnapshotWarning`.
+        refuses are left out, each with a :class:`~xentara_sync.snapshot.SnapshotWarning`
+        (and one more if no data point at all could be read: the user may lack the
+        read right); the file is still written.
         ``progress(done, total)`` is called as elements are read. *timeout*
         bounds each message's answer. The file is written atomically.
 
@@ -601,6 +603,9 @@ class ClientCore(Connection):
             warnings.warn(
                 f"snapshot: {key!r} left out: {reason}", driver.SnapshotWarning, stacklevel=2
             )
+        unread = driver.unread_warning(result)
+        if unread is not None:
+            warnings.warn(f"snapshot: {unread}", driver.SnapshotWarning, stacklevel=2)
         return result
 
 

@@ -167,7 +167,7 @@ def test_bad_arguments(args: list[str], status: int, text: str) -> None:
         env=environment,
     )
     assert result.returncode == status
-    assert text in result.stderr
+    assert result.stderr == f"xentara-sync: error: {text}" + result.stderr.split(text, 1)[1]
     assert result.stdout == ""
 
 
@@ -200,4 +200,29 @@ def test_invalid_default_is_one_line_and_status_2(
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
-    assert text in result.stderr
+    assert result.stderr.startswith(f"xentara-sync: error: {text}")  # as docs/cli.rst says
+
+
+@pytest.mark.parametrize(
+    ("settings", "text"),
+    [
+        ({"replay": {"period": "1s", "values": [[float("nan"), 1]]}}, 'Plant.Level: "replay"'),
+        ({"access": "sometimes"}, 'Plant.Level: "access" must be'),
+    ],
+)
+def test_a_bad_extension_is_one_error_line_and_status_2(
+    tmp_path: Path, settings: dict[str, object], text: str
+) -> None:
+    register = {"name": "Level", "defaultValue": ["int16", 0], **settings}
+    group = {"name": "Plant", "children": [{"@Skill.SignalFlow.Register": register}]}
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps({"children": [{"@Group": group}]}), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "xentara_sync", "simulate", "--port", "0", "--model", str(model)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"xentara-sync: error: {text}")

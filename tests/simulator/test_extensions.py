@@ -44,10 +44,36 @@ def test_a_simulator_element_has_the_category_it_names(category: Category) -> No
     assert load_model({"children": [element]}).by_key["E"].category is category
 
 
-def test_an_unknown_category_is_a_model_error() -> None:
+def test_an_unknown_category_is_a_model_error_naming_the_element() -> None:
     element = {"@Simulator.Element": {"name": "E", "category": "gizmo"}}
-    with pytest.raises(ModelError, match="unknown category 'gizmo'"):
-        load_model({"children": [element]})
+    group = {"@Group": {"name": "Plant", "children": [element]}}
+    with pytest.raises(ModelError, match=r"^Plant\.E: .*unknown category 'gizmo'"):
+        load_model({"children": [group]})
+
+
+@pytest.mark.parametrize("access", ["sometimes", 1, None, True, ["readOnly"]])
+@pytest.mark.parametrize("element_type", ["@Skill.SignalFlow.Register", "@DataPoint"])
+def test_an_unknown_access_is_a_model_error_naming_the_element_and_the_values(
+    access: Any, element_type: str
+) -> None:
+    element = {element_type: {"name": "R", "access": access}}
+    group = {"@Group": {"name": "Plant", "children": [element]}}
+    expected = r'^Plant\.R: "access" must be "readOnly", "writeOnly" or "readWrite", not '
+    with pytest.raises(ModelError, match=expected):
+        load_model({"children": [group]})
+
+
+@pytest.mark.parametrize(
+    ("text", "access"),
+    [
+        ("readWrite", Access.READ_WRITE),
+        ("read-only", Access.READ_ONLY),
+        ("WRITE_ONLY", Access.WRITE_ONLY),
+    ],
+)
+def test_access_ignores_case_dashes_and_underscores(text: str, access: Access) -> None:
+    model = load_model({"children": [register("R", defaultValue=["int16", 5], access=text)]})
+    assert model.by_key["R"].table.access[Attribute.VALUE] is access
 
 
 @pytest.mark.parametrize(
@@ -59,6 +85,15 @@ def test_an_unknown_category_is_a_model_error() -> None:
         {"period": "1s", "values": [[-1, 2]]},
         {"period": "1s", "values": [["0", 2]]},
         {"period": "1s", "values": [[0]]},
+        {"period": "1s", "values": [[float("nan"), 1]]},
+        {"period": "1s", "values": [[float("inf"), 1]]},
+        {"period": "1s", "values": [[True, 1]]},
+        {"period": "1s", "values": [[0.5, 1], [0.25, 2]]},  # out of order
+        {"period": "1s", "values": [[0, 1], [1, 2]]},  # not below the period
+        {"period": "0s", "values": [[0, 1]]},
+        {"period": 1, "values": [[0, 1]]},  # a number: which unit?
+        {"period": "soon", "values": [[0, 1]]},
+        {"values": [[0, 1]]},
     ],
 )
 def test_a_malformed_replay_is_a_model_error_naming_the_element(replay: Any) -> None:
@@ -115,3 +150,16 @@ def test_a_replayed_value_outside_its_type_is_a_model_error() -> None:
     spec = {"period": "1s", "values": [[0, 4], [0.5, 99999]]}
     with pytest.raises(ModelError, match=r"R: \"replay\": invalid value 99999 for int16"):
         load_model({"children": [register("R", defaultValue=["int16", 0], replay=spec)]})
+
+
+def test_a_replay_loops_with_exactly_its_period() -> None:
+    spec = {"period": "1s", "values": [[0, 1], [0.5, 2]]}
+    model = load_model({"children": [register("R", defaultValue=["int16", 0], replay=spec)]})
+    point = model.by_key["R"].point
+    assert isinstance(point, Replay)
+    assert point.loop_ns == 1_000_000_000  # the period given, nothing added
+    seen = []
+    for n in range(8):
+        model.clock.frozen = point.start_ns + n * 250_000_000 + REPLAY_TICK_NS
+        seen.append(point.get(Attribute.VALUE))
+    assert seen == [1, 1, 2, 2, 1, 1, 2, 2]

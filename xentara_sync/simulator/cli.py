@@ -26,7 +26,8 @@ TOKEN_VARIABLE: Final = "XENTARA_SIM_TOKEN"
 #: The name of the user a token belongs to without ``--user``.
 TOKEN_USER: Final = "bearer"
 
-_PREFIX: Final = "xentara-sync simulate"
+#: Every failure is one line starting with this, as in the rest of the command line.
+_PREFIX: Final = "xentara-sync: error"
 
 
 class _Usage(Exception):

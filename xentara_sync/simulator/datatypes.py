@@ -42,6 +42,16 @@ __all__ = [
 ]
 
 _EPOCH: Final = TimePoint(0)
+#: What a float's default or replayed value may say instead of a JSON number.
+_SPECIAL_FLOATS: Final = {
+    "nan": math.nan,
+    "inf": math.inf,
+    "+inf": math.inf,
+    "infinity": math.inf,
+    "+infinity": math.inf,
+    "-inf": -math.inf,
+    "-infinity": -math.inf,
+}
 
 _NAMES: Final[dict[str, DataType]] = {
     "bool": DataType.BOOLEAN,
@@ -130,7 +140,12 @@ def parse_default(data_type: DataType, value: object) -> Any:
 
     The value must be valid for its type, by the same rule as a written value
     (:func:`coerce`); a ``timeStamp`` is RFC 3339 text with up to nanoseconds, a
-    ``UUID`` RFC 4122 text. Raises ``ValueError`` saying what is wrong.
+    ``UUID`` RFC 4122 text; a ``float32`` or ``float64`` may be ``"nan"``,
+    ``"inf"`` or ``"-inf"`` (also ``"+inf"``, ``"infinity"``; any case), which JSON
+    cannot hold as numbers. Raises ``ValueError`` saying what is wrong.
+
+    >>> parse_default(DataType.FLOAT64, "-inf"), parse_default(DataType.FLOAT32, "NaN")
+    (-inf, nan)
 
     >>> parse_default(DataType.TIME_POINT, "2024-01-01T11:11:11.111587983Z")
     TimePoint('2024-01-01T11:11:11.111587983Z')
@@ -148,6 +163,14 @@ def parse_default(data_type: DataType, value: object) -> Any:
             return uuid.UUID(value)
         except ValueError:
             raise ValueError(f"{value!r} is not an RFC 4122 UUID") from None
+    if data_type.is_float and isinstance(value, str):
+        number = _SPECIAL_FLOATS.get(value.strip().lower())
+        if number is None:
+            raise ValueError(
+                f"{value!r:.40} is no number: a float is a JSON number, or "
+                '"nan", "inf" or "-inf" (JSON has no such numbers)'
+            )
+        value = number
     try:
         return check_value(data_type, value)
     except ValueRejected as exc:

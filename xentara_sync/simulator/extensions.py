@@ -3,30 +3,41 @@
 Xentara skips keys and element types it does not know; the simulator reads these
 (``xentara-sync snapshot`` writes them):
 
-``"access": "readOnly"`` / ``"writeOnly"``
+``"access": "readOnly"`` / ``"writeOnly"`` / ``"readWrite"``
     on a ``@Skill.SignalFlow.Register`` or ``@DataPoint``: the value can only be
     read (a write gets -32103; like the simulator's other inputs it has a source
-    time) or only be written (a read gets -32104). Without it: read and write.
+    time), only be written (a read gets -32104), or both (as without the key).
+    Case, ``-`` and ``_`` do not matter; any other value is a model error.
 ``"@Simulator.Element"`` with ``"category": NAME``
     an element of that category (``"device_group"``, ``"transaction"``, ... any
     :class:`~xentara_sync.protocol.Category` name) without values, for categories
-    no model type stands for.
+    no model type stands for. An unknown name is a model error.
 ``"replay": {"period": DURATION, "values": [[SECONDS, VALUE], ...]}``
     on a register: the value follows the recorded samples (each from its offset in
-    seconds to the next one), over and over with the period (a duration as
-    ``"10s"``), starting when the model is loaded; read and watched like a
-    generated signal (the replay timer ticks every 10 ms while someone watches).
-    A client may still write it; the next sample overrides the written value.
+    seconds to the next one), over and over with the period, starting when the
+    model is loaded; read and watched like a generated signal (the replay timer
+    ticks every 10 ms while someone watches), so reads and events agree. A client
+    may still write it; the next sample overrides the written value. The period is
+    a duration text above zero (``"10s"``, ``"500ms"``; a JSON number is refused:
+    it would leave the unit unsaid); the offsets are finite numbers of seconds from
+    0, in order (equal offsets: the last of them holds), each below the period.
+    Anything else is a model error naming the element.
 
 >>> extension_category("@Simulator.Element", {"category": "device_group"})
 <Category.DEVICE_GROUP: 8>
 >>> value_access({"access": "readOnly"}), value_access({})
 (<Access.READ_ONLY: 0>, <Access.READ_WRITE: 2>)
+>>> value_access({"access": "sometimes"})
+Traceback (most recent call last):
+...
+xentara_sync.simulator.extensions.ExtensionError: "access" must be "readOnly", \
+"writeOnly" or "readWrite", not 'sometimes'
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -52,10 +63,10 @@ REPLAY_TIMER: Final = "<replay>"
 
 _ACCESS: Final = {
     "readonly": Access.READ_ONLY,
-    "read": Access.READ_ONLY,
     "writeonly": Access.WRITE_ONLY,
-    "write": Access.WRITE_ONLY,
+    "readwrite": Access.READ_WRITE,
 }
+_REPLAY_FORM: Final = '"replay" must be {"period": DURATION, "values": [[SECONDS, VALUE], ...]}'
 
 
 class ExtensionError(ValueError):
@@ -78,9 +89,21 @@ def extension_category(element_type: str, settings: Mapping[str, Any]) -> Catego
 
 
 def value_access(settings: Mapping[str, Any]) -> Access:
-    """The access of a register's value: its ``"access"`` key, read and write by default."""
-    text = str(settings.get("access", "")).replace("-", "").replace("_", "").lower()
-    return _ACCESS.get(text, Access.READ_WRITE)
+    """The access of a register's value: its ``"access"`` key, read and write by default.
+
+    A value other than those :mod:`this module <.extensions>` lists raises
+    :class:`ExtensionError`.
+    """
+    if "access" not in settings:
+        return Access.READ_WRITE
+    given = settings["access"]
+    if isinstance(given, str):
+        found = _ACCESS.get(given.replace("-", "").replace("_", "").lower())
+        if found is not None:
+            return found
+    raise ExtensionError(
+        f'"access" must be "readOnly", "writeOnly" or "readWrite", not {given!r:.60}'
+    )
 
 
 class Replay(Signal):
@@ -125,24 +148,36 @@ def replay_point(
     if spec is None:
         return None
     values = spec.get("values") if isinstance(spec, Mapping) else None
-    if not isinstance(values, list) or not values:
-        raise ExtensionError('"replay" must be {"period": DURATION, "values": [[SECONDS, VALUE]]}')
+    if not isinstance(spec, Mapping) or not isinstance(values, list) or not values:
+        raise ExtensionError(_REPLAY_FORM)
+    period = spec.get("period")
+    loop_ns = parse_duration(period, 0) if isinstance(period, str) else 0
+    if loop_ns <= 0:
+        raise ExtensionError(
+            f'"replay": "period" must be a duration above zero such as "10s", not {period!r:.40}'
+        )
     samples: list[tuple[int, Any]] = []
     for item in values:
+        offset = item[0] if isinstance(item, list) and len(item) == 2 else None
         if (
-            not isinstance(item, list)
-            or len(item) != 2
-            or isinstance(item[0], bool)
-            or not isinstance(item[0], (int, float))
-            or item[0] < 0
+            isinstance(offset, bool)
+            or not isinstance(offset, (int, float))
+            or not 0 <= offset < math.inf
         ):
-            raise ExtensionError(f'"replay": each value is [SECONDS, VALUE], not {item!r:.60}')
-        samples.append((int(item[0] * 1_000_000_000), convert(data_type, item[1])))
-    samples.sort(key=lambda sample: sample[0])
-    last = samples[-1][0]
-    loop_ns = parse_duration(spec.get("period"), 0) if isinstance(spec, Mapping) else 0
-    if loop_ns <= last:
-        loop_ns = last + REPLAY_TICK_NS
+            raise ExtensionError(
+                '"replay": each value is [SECONDS, VALUE] with SECONDS a number from 0, '
+                f"not {item!r:.60}"
+            )
+        offset_ns = int(offset * 1_000_000_000)
+        if offset_ns >= loop_ns:
+            raise ExtensionError(
+                f'"replay": the offset {offset!r} is not below the period {period!r:.40}'
+            )
+        if samples and offset_ns < samples[-1][0]:
+            raise ExtensionError(
+                f'"replay": the offsets must be in order: {offset!r} comes after a later one'
+            )
+        samples.append((offset_ns, convert(data_type, item[1])))
     timer = next((t for t in timers if t.key == REPLAY_TIMER), None)
     if timer is None:
         timer = Timer(REPLAY_TIMER, REPLAY_TICK_NS)

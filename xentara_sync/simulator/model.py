@@ -284,12 +284,16 @@ class _Builder:
                 raise ModelError(f"duplicate primary key {key!r}")
             if element_uuid in by_uuid or element_uuid == NIL_UUID:
                 raise ModelError(f"{key}: UUID {element_uuid} is used twice (or nil)")
+            try:
+                category = _category(element_type, settings)
+            except ExtensionError as exc:
+                raise ModelError(f"{key}: {exc}") from None
             element = Element(
                 key,
                 name,
                 element_uuid,
                 element_type,
-                _category(element_type, settings),
+                category,
                 parent,
                 settings,
             )
@@ -308,7 +312,7 @@ class _Builder:
         settings = element.settings
         if kind == "@skill.signalflow.register":
             data_type, value = _default_value(settings.get("defaultValue"), element.key)
-            access = _access(settings)
+            access = _access(settings, element.key)
             point = self.replay(element, data_type) or Point(
                 data_type, value, self.now, register=True
             )
@@ -384,7 +388,7 @@ class _Builder:
                 data_type = parse_data_type(element.settings.get("dataType"), DataType.FLOAT64)
                 quality = Quality.BAD if isinstance(io, (str, Mapping)) else Quality.GOOD
                 point = Point(data_type, zero(data_type), self.now, register=True, quality=quality)
-                self.attach(element, point, _access(element.settings))
+                self.attach(element, point, _access(element.settings, element.key))
 
     def attach_io(self, element: Element, io: Mapping[str, Any]) -> bool:
         """Connect a data point whose ``io`` is ``{"input": KEY, "output": KEY}``.
@@ -472,8 +476,11 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _access(settings: Mapping[str, Any]) -> Access:
-    return value_access(settings)
+def _access(settings: Mapping[str, Any], key: str) -> Access:
+    try:
+        return value_access(settings)
+    except ExtensionError as exc:
+        raise ModelError(f"{key}: {exc}") from None
 
 
 def _default_value(spec: object, key: str) -> tuple[DataType, Any]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
-from ..exceptions import InvalidArgument
+from ..exceptions import InvalidArgument, UnknownElement
 from ..gcpause import paused_gc
 from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
@@ -32,9 +33,11 @@ __all__ = [
     "SnapshotWarning",
     "check_arguments",
     "model_text",
+    "output_problem",
     "result_of",
     "take_snapshot",
     "twin_model",
+    "unread_warning",
     "write_model",
 ]
 
@@ -106,13 +109,17 @@ async def take_snapshot(
     record: float | None = None,
     progress: Progress | None = None,
 ) -> tuple[TwinBuilder, int]:
-    """Read the tree below *root* (None: the whole model) into a :class:`TwinBuilder`;
+    """Read the tree below *root* (None or ``""``: the whole model) into a :class:`TwinBuilder`;
     with *record*, record value changes for that many seconds. Also returns how
     many data points were recorded."""
     ancestors: list[ElementInfo] = []
     start = NIL_UUID
     if root:
-        found = await link.execute(plan_ancestors(root))
+        try:
+            found = await link.execute(plan_ancestors(root))
+        except UnknownElement:
+            # With suggestions from the keys the client knows, as every look-up.
+            raise link.session.unknown(root, "snapshot") from None
         ancestors = await link.execute(plan_categories(found))
         start = ancestors[-1].uuid
     # Some million objects without cycles, alive until the twin is written:
@@ -190,17 +197,25 @@ def twin_model(twin: TwinBuilder) -> dict[str, Any]:
 
 def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
     """Write *model* as JSON to *path* atomically: a temporary file in the same
-    directory, then renamed over *path*. Returns the path written."""
+    directory, then renamed over *path*. Returns the path written.
+
+    A new file gets the mode any new file gets (``0o666`` less the umask); an
+    existing file keeps its mode (on Windows: its read-only flag).
+    """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    handle, temporary = tempfile.mkstemp(
-        prefix=".snapshot-", suffix=".json.tmp", dir=directory, text=True
-    )
+    with paused_gc():
+        data = model_text(model).encode("utf-8")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            with paused_gc():
-                text = model_text(model)
-            stream.write(text)
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    handle, temporary = _create_temporary(directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -209,6 +224,19 @@ def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
             pass
         raise
     return target
+
+
+def _create_temporary(directory: str) -> tuple[int, str]:
+    """A new file in *directory*, opened for writing, with the mode ``open()`` gives
+    new files (``0o666`` less the umask; ``tempfile.mkstemp`` would give ``0o600``)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = os.path.join(directory, f".snapshot-{secrets.token_hex(6)}.json.tmp")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file in {directory!r}")
 
 
 def model_text(model: dict[str, Any]) -> str:
@@ -229,14 +257,22 @@ def model_text(model: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: One encoder for every element (``json.dumps`` with options builds one per call).
+#: Strict JSON: the twin holds NaN as ``"nan"`` (see :func:`.twin.model_value`).
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
 def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str]) -> None:
     pad = " " * depth
-    dumps = json.dumps
+    dumps = _ENCODE
     for index, item in enumerate(elements):
         ((element_type, body),) = item.items()
         comma = "," if index < len(elements) - 1 else ""
         children = body.get("children")
-        head = dumps({k: v for k, v in body.items() if k != "children"}, ensure_ascii=False)
+        if children is None:
+            head = dumps(body)
+        else:
+            head = dumps({k: v for k, v in body.items() if k != "children"})
         if not children:
             lines.append(f"{pad}{{{dumps(element_type)}: {head}}}{comma}")
             continue
@@ -252,17 +288,27 @@ def result_of(twin: TwinBuilder, path: str, recorded: int) -> SnapshotResult:
     return SnapshotResult(path, len(elements), points, recorded, dict(twin.skipped))
 
 
+def unread_warning(result: SnapshotResult) -> str | None:
+    """A warning if no data point could be read (the tree had some: only their
+    refusal leaves elements out), as for a user without the read right; None if
+    some were read, or none were left out."""
+    if result.data_points or not result.skipped:
+        return None
+    return (
+        f"no data point could be read ({len(result.skipped)} elements left out): the twin "
+        "holds no values; does the user have the read right?"
+    )
+
+
 def check_arguments(path: object, root: object, record: object) -> None:
     """Raise before any request if the arguments of ``snapshot`` cannot work."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"snapshot: path must be a str or os.PathLike, not {path!r}")
-    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
-    if not os.path.isdir(directory):
-        raise InvalidArgument(
-            f"snapshot: cannot write {os.fspath(path)!r}: no directory {directory!r}"
-        )
-    if root is not None and (not isinstance(root, str) or not root):
-        raise TypeError(f"snapshot: root must be a primary key or None, not {root!r}")
+    problem = output_problem(os.fspath(path))
+    if problem is not None:
+        raise InvalidArgument(f"snapshot: {problem}")
+    if root is not None and not isinstance(root, str):
+        raise TypeError(f"snapshot: root must be a primary key (str) or None, not {root!r}")
     if record is not None and (
         isinstance(record, bool)
         or not isinstance(record, (int, float))
@@ -271,3 +317,14 @@ def check_arguments(path: object, root: object, record: object) -> None:
         raise InvalidArgument(
             f"snapshot: record must be a positive number of seconds, not {record!r}"
         )
+
+
+def output_problem(path: str) -> str | None:
+    """Why a snapshot cannot be written to *path* (None: it can, as far as can be
+    told before writing): a directory, or no directory to hold it."""
+    if os.path.isdir(path):
+        return f"cannot write {path!r}: it is a directory"
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        return f"cannot write {path!r}: no directory {directory!r}"
+    return None

@@ -107,6 +107,7 @@ TYPE_NAMES: Final[Mapping[DataType, str]] = {
 #: Values the JSON file holds as they are.
 _PLAIN: Final = frozenset({bool, int, float, str})
 _MISSING: Final[Any] = object()
+_INF: Final = math.inf
 _ACCESS_KEYS: Final = {Access.READ_ONLY: "readOnly", Access.WRITE_ONLY: "writeOnly"}
 _VALUE: Final = int(Attribute.VALUE)
 _NAME_KEY: Final = int(AttributeMetadataKey.NAME)
@@ -132,22 +133,40 @@ def _kind(raw: tuple[int, int]) -> tuple[DataType, Access] | None:
 
 def model_value(data_type: DataType, value: Any) -> Any:
     """*value* as the model format writes it: time points as RFC 3339 text with
-    nanoseconds, UUIDs as RFC 4122 text, numbers and text as they are.
+    nanoseconds, UUIDs as RFC 4122 text, NaN and infinities as ``"nan"``,
+    ``"inf"`` and ``"-inf"`` (JSON has no such numbers), other numbers and text as
+    they are.
 
     >>> model_value(DataType.TIME_POINT, TimePoint(1_704_107_471_111_587_983))
     '2024-01-01T11:11:11.111587983Z'
     >>> model_value(DataType.UUID, uuid.UUID(int=1))
     '00000000-0000-0000-0000-000000000001'
+    >>> model_value(DataType.FLOAT32, float("-inf")), model_value(DataType.FLOAT64, float("nan"))
+    ('-inf', 'nan')
     """
     if isinstance(value, TimePoint):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, float) and not math.isfinite(value):
-        return value  # JSON has no NaN or infinity: written as Python's json does
+        # JSON has no NaN or infinity: text the simulator reads for float types.
+        return "nan" if value != value else ("inf" if value > 0 else "-inf")
     if isinstance(value, (bool, int, float, str)):
         return value
     raise ValueError(f"a {TYPE_NAMES.get(data_type, data_type.name)} value {value!r:.60}")
+
+
+def _duration(seconds: float) -> tuple[str, float]:
+    """*seconds* as a model duration, and the seconds that text says.
+
+    >>> _duration(30.0), _duration(0.25), _duration(1e-5)
+    (('30s', 30.0), ('0.25s', 0.25), ('10000ns', 1e-05))
+    """
+    text = f"{seconds:g}"
+    if "e" in text:  # a duration has no exponent
+        nanoseconds = max(round(seconds * 1e9), 1)
+        return f"{nanoseconds}ns", nanoseconds / 1e9
+    return f"{text}s", float(text)
 
 
 def _zero(data_type: DataType) -> Any:
@@ -255,11 +274,17 @@ class TwinBuilder:
         if found is None or len({repr(v) for _, v in samples}) < 2:
             return False
         data_type = found[0]
+        text, seconds = _duration(period)
+        # Offsets in order and below the period, as the simulator requires; a change
+        # that arrived after the recording's end is no part of the loop.
         values = [
-            [round(min(max(offset, 0.0), period), 6), model_value(data_type, value)]
+            [rounded, model_value(data_type, value)]
             for offset, value in samples
+            if (rounded := round(max(offset, 0.0), 6)) < seconds
         ]
-        self._replays[element.uuid] = {"period": f"{period:g}s", "values": values}
+        if len({repr(v) for _, v in values}) < 2:
+            return False
+        self._replays[element.uuid] = {"period": text, "values": values}
         return True
 
     def _body(self, element: ElementInfo, name: str) -> tuple[str, dict[str, Any]] | None:
@@ -290,7 +315,7 @@ class TwinBuilder:
             if value is _MISSING:
                 self.skipped.setdefault(key, "its value was not read")
                 return None
-            if type(value) not in _PLAIN:
+            if type(value) not in _PLAIN or (type(value) is float and not -_INF < value < _INF):
                 try:
                     value = model_value(data_type, value)
                 except ValueError as exc:

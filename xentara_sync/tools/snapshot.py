@@ -8,7 +8,9 @@ data point's changes are recorded for that long and the twin replays them in a
 loop. Serve the twin with: xentara-sync simulate --model model.json
 
 Elements whose metadata or value the server refuses are left out, each named on
-stderr. The file holds no credentials.
+stderr; the rest is written, and the exit status is 3 (a warning says so when no
+data point at all could be read: the user may lack the read right). The file
+holds no credentials.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import argparse
 import sys
 import threading
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .common import (
     PROG,
@@ -31,6 +33,10 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..sync import XentaraClient
+
+#: The exit status of a snapshot written with elements left out (the server refused
+#: their metadata or value): a script can tell an incomplete twin from a complete one.
+INCOMPLETE: Final = 3
 
 EXAMPLES = """
   xentara-sync snapshot ws://bench:8080/api/ws -o bench.json
@@ -92,13 +98,12 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Take the snapshot; returns the exit status."""
-    import os
-
     from ..snapshot import SnapshotWarning
+    from ..snapshot.driver import output_problem, unread_warning
 
-    directory = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(directory):  # before connecting: a long snapshot for nothing
-        return error(f"argument -o/--output: no directory {directory!r}", 2)
+    problem = output_problem(args.output)
+    if problem is not None:  # before connecting: a long snapshot for nothing
+        return error(f"argument -o/--output: {problem}", 2)
 
     def snapshot(client: XentaraClient) -> int:
         progress = _Progress() if sys.stderr.isatty() else None
@@ -122,6 +127,16 @@ def run(args: argparse.Namespace) -> int:
             f"{result.data_points} data points{recorded}"
             + (f"; {len(result.skipped)} left out" if result.skipped else "")
         )
-        return 0
+        if not result.skipped:
+            return 0
+        unread = unread_warning(result)
+        if unread is not None:
+            print(f"{PROG} snapshot: warning: {unread}", file=sys.stderr)
+        print(
+            f"{PROG} snapshot: {len(result.skipped)} of {total} elements left out: "
+            f"the twin is incomplete (exit status {INCOMPLETE})",
+            file=sys.stderr,
+        )
+        return INCOMPLETE
 
     return run_client(args, snapshot)
