@@ -53,6 +53,7 @@ from ..protocol import (
     TimePoint,
     unwrap,
 )
+from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
 
 __all__ = [
     "CATEGORY_TYPES",
@@ -82,26 +83,16 @@ CATEGORY_TYPES: Final[Mapping[Category, str]] = {
     Category.SPECIAL_PURPOSE: "@Skill.Debugging.Inspector",
 }
 
-#: The register data type names of the model format, by wire data type.
+#: The register data type names of the model format, by wire data type: those of
+#: :data:`~xentara_sync.protocol.valuecheck.TYPE_NAMES` that a register can hold,
+#: every kind of string a ``string``.
 TYPE_NAMES: Final[Mapping[DataType, str]] = {
-    DataType.BOOLEAN: "bool",
-    DataType.INT8: "int8",
-    DataType.INT16: "int16",
-    DataType.INT32: "int32",
-    DataType.INT64: "int64",
-    DataType.UINT8: "uint8",
-    DataType.UINT16: "uint16",
-    DataType.UINT32: "uint32",
-    DataType.UINT64: "uint64",
-    DataType.FLOAT32: "float32",
-    DataType.FLOAT64: "float64",
-    DataType.STRING: "string",
-    DataType.WSTRING: "string",
-    DataType.U8STRING: "string",
-    DataType.U16STRING: "string",
-    DataType.U32STRING: "string",
-    DataType.TIME_POINT: "timeStamp",
-    DataType.UUID: "UUID",
+    **{
+        data_type: name
+        for data_type, name in _VALUE_TYPE_NAMES.items()
+        if data_type not in (DataType.QUALITY, DataType.ELEMENT_CATEGORY)
+    },
+    **{data_type: "string" for data_type in DataType if data_type.is_string},
 }
 
 #: Values the JSON file holds as they are.
