@@ -538,10 +538,12 @@ class ClientCore(Connection):
             return
         pause = 0.002
         while True:
-            left = deadline - time.monotonic()
-            stage = await self._execute(session, session.plan_get_stage(), max(left, 0.001))
+            # Each poll may take the whole timeout: the deadline is checked between
+            # answers, so a slow answer is not mistaken for a stage that stayed.
+            stage = await self._execute(session, session.plan_get_stage(), limit)
             if stage == target:
                 return
+            left = deadline - time.monotonic()
             if left <= 0:
                 raise RequestTimeout(
                     f"{opcode.name.lower()}: the server was still in stage "
