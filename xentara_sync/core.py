@@ -33,8 +33,6 @@ from .subsession import SubSession
 if TYPE_CHECKING:
     from .model import Event
     from .recording import Recording
-
-if TYPE_CHECKING:
     from .snapshot import SnapshotResult
 
 #: The stage a stage change ends in (shutdown: none, the server stops).
@@ -143,12 +141,23 @@ class ClientCore(Connection):
         ``key`` may also end with an attribute name: ``"Hardware.Sensor.quality"``.
         """
         session = await self._ready(timeout)
+        plan = await self._read_plan(session, key, attribute, timeout)
+        return await self._execute(session, plan, timeout)
+
+    async def _read_plan(
+        self,
+        session: ClientSession,
+        key: str,
+        attribute: str | int | uuid.UUID,
+        timeout: float | None,
+    ) -> Plan:
+        """The plan of a read on *session*, the key looked up first if need be."""
         plan = session.plan_read(key, attribute)
         if plan is None:  # not known here: look it up first
             element = await self._resolve(session, key, timeout)
             plan = session.plan_read(key, attribute, element=element)
         assert plan is not None
-        return await self._execute(session, plan, timeout)
+        return plan
 
     async def read_attributes(
         self,
@@ -598,8 +607,11 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         link = _SnapshotLink(self, session, timeout)
         twin, recorded = await driver.take_snapshot(link, root, record=record, progress=progress)
-        model = driver.twin_model(twin)
-        written = await self._backend.run_in_thread(lambda: driver.write_model(path, model))
+        # Building the model and writing it take a while for a big tree: not on the
+        # event loop, whose other tasks (subscriptions, keepalive) must go on.
+        written = await self._backend.run_in_thread(
+            lambda: driver.write_model(path, driver.twin_model(twin))
+        )
         result = driver.result_of(twin, written, recorded)
         for key, reason in result.skipped.items():
             warnings.warn(

@@ -197,11 +197,7 @@ class SubSession:
         """
         session, session_id = self._live()
         client = self._client
-        plan = session.plan_read(key, attribute)
-        if plan is None:
-            element = await client._resolve(session, key, timeout)
-            plan = session.plan_read(key, attribute, element=element)
-        assert plan is not None
+        plan = await client._read_plan(session, key, attribute, timeout)
         checked = session.plan_checked_read(plan, session_id, self._username)
         return await client._execute(session, checked, timeout)
 
