@@ -59,7 +59,8 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -284,10 +285,8 @@ class _Builder:
                 raise ModelError(f"duplicate primary key {key!r}")
             if element_uuid in by_uuid or element_uuid == NIL_UUID:
                 raise ModelError(f"{key}: UUID {element_uuid} is used twice (or nil)")
-            try:
+            with _naming(key):
                 category = _category(element_type, settings)
-            except ExtensionError as exc:
-                raise ModelError(f"{key}: {exc}") from None
             element = Element(
                 key,
                 name,
@@ -301,7 +300,8 @@ class _Builder:
             elements.append(element)
             by_uuid[element_uuid] = element
             by_key[key] = element
-            self.classify(element)
+            with _naming(key):
+                self.classify(element)
             sub = settings.get("children")
             if isinstance(sub, list):
                 pending.extend((element, c) for c in reversed(sub))
@@ -312,7 +312,7 @@ class _Builder:
         settings = element.settings
         if kind == "@skill.signalflow.register":
             data_type, value = _default_value(settings.get("defaultValue"), element.key)
-            access = _access(settings, element.key)
+            access = value_access(settings)
             point = self.replay(element, data_type) or Point(
                 data_type, value, self.now, register=True
             )
@@ -347,17 +347,14 @@ class _Builder:
 
     def replay(self, element: Element, data_type: DataType) -> Point | None:
         """The replay of recorded values a register's ``"replay"`` key describes."""
-        try:
-            return replay_point(
-                element.settings.get("replay"),
-                data_type,
-                self.model.clock,
-                self.model.timers,
-                _replayed,
-                parse_duration,
-            )
-        except ExtensionError as exc:
-            raise ModelError(f"{element.key}: {exc}") from None
+        return replay_point(
+            element.settings.get("replay"),
+            data_type,
+            self.model.clock,
+            self.model.timers,
+            _replayed,
+            parse_duration,
+        )
 
     def attach(
         self, element: Element, point: Point, access: Access, *, source: bool = False
@@ -388,7 +385,8 @@ class _Builder:
                 data_type = parse_data_type(element.settings.get("dataType"), DataType.FLOAT64)
                 quality = Quality.BAD if isinstance(io, (str, Mapping)) else Quality.GOOD
                 point = Point(data_type, zero(data_type), self.now, register=True, quality=quality)
-                self.attach(element, point, _access(element.settings, element.key))
+                with _naming(element.key):
+                    self.attach(element, point, value_access(element.settings))
 
     def attach_io(self, element: Element, io: Mapping[str, Any]) -> bool:
         """Connect a data point whose ``io`` is ``{"input": KEY, "output": KEY}``.
@@ -476,9 +474,12 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _access(settings: Mapping[str, Any], key: str) -> Access:
+@contextmanager
+def _naming(key: str) -> Iterator[None]:
+    """Turn an :class:`ExtensionError` of the block into a :class:`ModelError`
+    naming the element *key*: one place for the context of every extension."""
     try:
-        return value_access(settings)
+        yield
     except ExtensionError as exc:
         raise ModelError(f"{key}: {exc}") from None
 
