@@ -141,7 +141,10 @@ class ClientCore(Connection):
         ``key`` may also end with an attribute name: ``"Hardware.Sensor.quality"``.
         """
         session = await self._ready(timeout)
-        plan = await self._read_plan(session, key, attribute, timeout)
+        # The hot path (a known key) plans without another coroutine.
+        plan = session.plan_read(key, attribute) or await self._read_plan(
+            session, key, attribute, timeout
+        )
         return await self._execute(session, plan, timeout)
 
     async def _read_plan(
