@@ -58,6 +58,21 @@ def test_without_textual_help_and_other_commands_still_work() -> None:
     assert "--token-file" in result.stdout
 
 
+def test_a_server_that_cannot_be_reached_is_one_line_without_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("textual")
+    from xentara_sync.cli import main
+
+    status = main(["tui", "ws://admin:Pa55w0rd@127.0.0.1:1/api/ws", "--timeout", "2"])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "cannot connect" in err
+    assert "Pa55w0rd" not in err
+
+
 @pytest.fixture
 def sim() -> Iterator[Simulator]:
     with Simulator() as simulator:

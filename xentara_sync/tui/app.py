@@ -38,7 +38,7 @@ from ..model import AttributeInfo, Event, check_write
 from ..protocol import Access, Category, Quality
 from ..recording import Recording, check_output
 from ..tools.common import parse_value
-from .view import Pin, access_text, change_time, value_text
+from .view import Pin, access_text, change_time, type_text, value_text
 
 __all__ = ["MAX_RECORDED_EVENTS", "RecordScreen", "WriteScreen", "XentaraApp", "main"]
 
@@ -165,7 +165,7 @@ class XentaraApp(App[int]):
     CSS = """
     #status { height: 1; background: $primary-background; }
     #top { height: 3fr; }
-    #tree { width: 32; border-right: solid $primary; }
+    #tree { width: 28; border-right: solid $primary; }
     #details { width: 1fr; }
     #heading { height: auto; max-height: 3; }
     #attributes { height: 1fr; }
@@ -233,11 +233,13 @@ class XentaraApp(App[int]):
     def on_mount(self) -> None:
         self._main_screen = self.screen
         attributes = self.widget("#attributes", DataTable)
-        attributes.add_columns("attribute", "value", "type", "access")
+        attributes.add_column("attribute")
+        attributes.add_column("value", width=14)
+        attributes.add_column("type")
         pins = self.widget("#pins", DataTable)
-        pins.add_column("pinned key", key="key", width=26)
-        pins.add_column("value", key="value", width=12)
-        pins.add_column("quality", key="quality", width=9)
+        pins.add_column("pinned key", key="key", width=21)
+        pins.add_column("value", key="value", width=18)
+        pins.add_column("quality", key="quality", width=7)
         pins.add_column("changed", key="changed", width=12)
         pins.add_column("trend", key="trend")
         for key in self.pins:
@@ -289,7 +291,7 @@ class XentaraApp(App[int]):
                 f"◌ reconnecting {since:.0f} s · connection lost: {self.losses}",
                 style="bold yellow",
             )
-        line = Text.assemble(" ", state, "  ", client.url)
+        line = Text.assemble(" ", state, " │ ", client.url)
         if self.recording is not None:
             line.append(f"  ⏺ REC {len(self.recording.events)} → {self.record_path}", "bold red")
         return line
@@ -389,12 +391,7 @@ class XentaraApp(App[int]):
                     shown = Text(f"error: {result}", "red")
                 else:
                     shown = value_text(result)
-            table.add_row(
-                attribute.name,
-                shown,
-                attribute.data_type.name.lower(),
-                access_text(attribute.access),
-            )
+            table.add_row(attribute.name, shown, type_text(attribute))
 
     def selected_key(self) -> str | None:
         """The key the next action is for: the pinned row if the pins have the focus,
@@ -530,12 +527,13 @@ class XentaraApp(App[int]):
                 self.say(f"the recording reached {MAX_RECORDED_EVENTS} events: stopped")
                 self._stop_recording()
 
-    @staticmethod
-    def _row(pin: Pin) -> tuple[str | Text, ...]:
+    def _row(self, pin: Pin) -> tuple[str | Text, ...]:
+        prefix = f"{self.root}." if self.root else ""
+        name = pin.key[len(prefix) :] if prefix and pin.key.startswith(prefix) else pin.key
         value = Text(pin.text(), "red" if pin.in_error else "bold")
         good = pin.quality is None or pin.quality == Quality.GOOD
         quality = Text(pin.quality_text(), "green" if good else "yellow")
-        return (pin.key, value, quality, change_time(pin.timestamp), pin.trend())
+        return (name, value, quality, change_time(pin.timestamp), pin.trend())
 
     def _paint(self) -> None:
         if not self._dirty:

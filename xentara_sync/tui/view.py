@@ -17,11 +17,19 @@ import time
 from collections.abc import Iterable
 from typing import Any, Final
 
-from ..model import Event
+from ..model import AttributeInfo, Event
 from ..protocol import AttributeFault, Quality
 from ..tools.common import display
 
-__all__ = ["SPARK_POINTS", "Pin", "access_text", "change_time", "sparkline", "value_text"]
+__all__ = [
+    "SPARK_POINTS",
+    "Pin",
+    "access_text",
+    "change_time",
+    "sparkline",
+    "type_text",
+    "value_text",
+]
 
 #: The recent numeric values a pinned key's sparkline shows.
 SPARK_POINTS: Final = 12
@@ -104,6 +112,18 @@ def access_text(access: Any) -> str:
     return str(name).lower().replace("_", "-") if name else str(access)
 
 
+def type_text(attribute: AttributeInfo) -> str:
+    """An attribute's data type and access in short: ``float64 rw``, ``uuid r``.
+
+    >>> from xentara_sync.protocol import Access, DataType
+    >>> type_text(AttributeInfo("value", 11, Access.WRITE_ONLY, DataType.UINT32))
+    'uint32 w'
+    """
+    short = {"READ_ONLY": "r", "WRITE_ONLY": "w", "READ_WRITE": "rw"}
+    access = short.get(getattr(attribute.access, "name", ""), access_text(attribute.access))
+    return f"{attribute.data_type.name.lower()} {access}"
+
+
 class Pin:
     """A pinned key: its latest value and time of change, its quality, and its
     recent numeric values (at most :data:`SPARK_POINTS`)."""
@@ -131,8 +151,13 @@ class Pin:
         return isinstance(self.value, AttributeFault)
 
     def text(self) -> str:
-        """The latest value as the view shows it ('…' before the first)."""
-        return "…" if self.timestamp is None else value_text(self.value)
+        """The latest value as the view shows it ('…' before the first; an error
+        as ✖ and its text)."""
+        if self.timestamp is None:
+            return "…"
+        if isinstance(self.value, AttributeFault):
+            return f"✖ {self.value.text} ({self.value.code})"
+        return value_text(self.value)
 
     def quality_text(self) -> str:
         """The quality as a word ('' while unknown, ``error`` if it cannot be read)."""
