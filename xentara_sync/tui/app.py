@@ -31,6 +31,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Label, Static, Tree
 from textual.widgets.tree import TreeNode
+from textual.worker import Worker, WorkerState
 
 from ..aio import XentaraClient
 from ..exceptions import XentaraError
@@ -48,6 +49,8 @@ _W = TypeVar("_W", bound=Widget)
 MAX_RECORDED_EVENTS: Final = 1_000_000
 #: Seconds between two reads of the pinned keys' qualities.
 QUALITY_PERIOD: Final = 1.0
+#: Seconds an unsubscribe may take when the pins change or the view ends.
+UNSUBSCRIBE_TIMEOUT: Final = 1.0
 #: Seconds between two repaints of the pinned values that changed.
 PAINT_PERIOD: Final = 0.1
 
@@ -262,6 +265,13 @@ class XentaraApp(App[int]):
         except ValueError:  # never added: the mount failed
             pass
 
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """An unexpected error in a task of the view: say it, and go on."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.say(Text(f"{event.worker.name}: {type(error).__name__}: {error}", "red"))
+
     def say(self, text: str | Text) -> None:
         """Show *text* on the message line."""
         self.widget("#message", Static).update(text)
@@ -305,7 +315,7 @@ class XentaraApp(App[int]):
     def _expanded(self, event: Tree.NodeExpanded[str]) -> None:
         self._load(event.node)
 
-    @work(group="browse")
+    @work(group="browse", exit_on_error=False)
     async def _load(self, node: TreeNode[str]) -> None:
         try:
             await self.children_of(node)
@@ -353,7 +363,7 @@ class XentaraApp(App[int]):
         if event.row_key.value:
             self._show_details(event.row_key.value)
 
-    @work(exclusive=True, group="details")
+    @work(exclusive=True, group="details", exit_on_error=False)
     async def _show_details(self, key: str) -> None:
         await asyncio.sleep(0.05)  # moving through the tree: only the last one
         heading = self.widget("#heading", Static)
@@ -436,7 +446,7 @@ class XentaraApp(App[int]):
             self._match = (self._match + 1) % len(self._matches)
             self._reveal(self._matches[self._match])
 
-    @work(exclusive=True, group="reveal")
+    @work(exclusive=True, group="reveal", exit_on_error=False)
     async def _reveal(self, key: str) -> None:
         """Open the tree down to *key* (browsing as need be) and put the cursor on it."""
         tree: Tree[str] = self.widget("#tree", Tree)
@@ -477,7 +487,7 @@ class XentaraApp(App[int]):
         else:
             self._pin(key)
 
-    @work(group="pin")
+    @work(group="pin", exit_on_error=False)
     async def _pin(self, key: str) -> None:
         try:
             metadata = await self.client.metadata(key)
@@ -495,7 +505,7 @@ class XentaraApp(App[int]):
         self._follow_pins()
         self._read_qualities()
 
-    @work(exclusive=True, group="pins")
+    @work(exclusive=True, group="pins", exit_on_error=False)
     async def _follow_pins(self) -> None:
         """One subscription of every pinned key; a new one when the pins change."""
         keys = list(self.pins)
@@ -513,7 +523,10 @@ class XentaraApp(App[int]):
         except XentaraError as exc:
             self.say(Text(f"the live values stopped: {exc}", "red"))
         finally:
-            await subscription.stop()
+            try:  # a courtesy to the server: closing the connection ends it too
+                await subscription.stop(timeout=UNSUBSCRIBE_TIMEOUT)
+            except XentaraError:
+                pass
 
     def _take(self, event: Event) -> None:
         pin = self.pins.get(event.name)
@@ -548,7 +561,10 @@ class XentaraApp(App[int]):
             for column, cell in zip(("value", "quality", "changed", "trend"), cells, strict=True):
                 table.update_cell(key, column, cell)
 
-    @work(exclusive=True, group="quality")
+    def _offline(self) -> bool:
+        return not self.client.connected
+
+    @work(exclusive=True, group="quality", exit_on_error=False)
     async def _read_qualities(self) -> None:
         keys = list(self.pins)
         if not keys or not self.client.connected:
@@ -556,6 +572,8 @@ class XentaraApp(App[int]):
         try:
             found: dict[str, Any] = await self.client.read_many(keys, attribute="quality")
         except XentaraError:  # one of them fails: each on its own
+            if self._offline():
+                return  # the connection is the problem: the next read tells
             results = await asyncio.gather(
                 *(self.client.read(key, attribute="quality") for key in keys),
                 return_exceptions=True,
@@ -574,7 +592,7 @@ class XentaraApp(App[int]):
         if key is not None:
             self._ask_write(key)
 
-    @work(group="write")
+    @work(group="write", exit_on_error=False)
     async def _ask_write(self, key: str) -> None:
         try:
             metadata = await self.client.metadata(key)
@@ -625,7 +643,7 @@ class XentaraApp(App[int]):
             self._save(recording, path)
         self._show_status()
 
-    @work(group="save")
+    @work(group="save", exit_on_error=False)
     async def _save(self, recording: Recording, path: str) -> None:
         try:
             await asyncio.to_thread(save_recording, recording, path)
