@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .plan import BATCH, FULL, SNAPSHOT_COUNT, TERMINATED, THREADS, BenchError, Plan
-from .report import RATIOS
+from .report import CPU_FIGURES, RATIOS
 from .stats import Samples, median, rotate
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ class _Contenders:
     batch_keys: list[str]
     events_client: XentaraClient
     event_keys: list[str]
+    busy_client: XentaraClient
     event_uuids: list[uuid.UUID]
 
     def sync_read(self) -> Any:
@@ -175,10 +176,14 @@ def _connect(
     if targets.embedded:
         batch_client = stack.enter_context(XentaraClient(targets.batch, verify_ssl=verify_ssl))
         events_client = stack.enter_context(XentaraClient(targets.events, verify_ssl=verify_ssl))
+        busy_client = stack.enter_context(XentaraClient(targets.events, verify_ssl=verify_ssl))
         batch_keys = readable(batch_client, BATCH)
         event_keys = [k for k in events_client if k.startswith("Hardware.Fast Signals.")]
     else:
         batch_client = events_client = sync_client
+        busy_client = stack.enter_context(
+            XentaraClient(targets.reads, root_element=root, verify_ssl=verify_ssl)
+        )
         batch_keys = readable(sync_client, BATCH)
         event_keys = batch_keys
     if not batch_keys:
@@ -198,6 +203,7 @@ def _connect(
         batch_keys=batch_keys,
         events_client=events_client,
         event_keys=event_keys,
+        busy_client=busy_client,
         event_uuids=[events_client.element_info(k).uuid for k in event_keys],
     )
 
@@ -237,6 +243,7 @@ def _measure_rounds(
                 raise KeyboardInterrupt
             say(f"round {number + 1}/{plan.rounds}")
             _latency_round(runner, c, plan, number, samples)
+            _busy_round(runner, c, plan, number, samples)
             _threads_round(c, plan, number, samples)
             _batch_round(c, plan, samples)
             _events_round(runner, c, plan, number, samples)
@@ -247,9 +254,19 @@ def _measure_rounds(
 
 
 def _latency_round(
-    runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
+    runner: Runner,
+    c: _Contenders,
+    plan: Plan,
+    number: int,
+    samples: Samples,
+    suffix: str = "",
 ) -> None:
-    """*plan.reads* reads of each latency contender, and the ratios of their medians."""
+    """*plan.reads* reads of each latency contender, and the ratios of their medians.
+
+    Each contender's process CPU time per read (every thread of this process: the
+    caller's, the loop thread's) is sampled too, as ``<contender>_cpu_us``. With
+    *suffix* (``"_busy"``), the figures are named for that set-up.
+    """
     from .measurements import time_async, time_sync
 
     steps: list[tuple[str, Callable[[], list[float]]]] = [
@@ -260,11 +277,22 @@ def _latency_round(
     ]
     latency = {}
     for name, step in rotate(steps, number):
+        cpu = time.process_time_ns()
         latency[name] = step()
-        samples.extend(name, latency[name])
+        cpu_us = (time.process_time_ns() - cpu) / 1000 / len(latency[name])
+        samples.extend(name + suffix, latency[name])
+        samples.add(CPU_FIGURES[name] + suffix, cpu_us)
     medians = {name: median(values) for name, values in latency.items()}
     for ratio, (top, bottom) in RATIOS.items():
-        samples.add(ratio, medians[top] / medians[bottom])
+        samples.add(ratio + suffix, medians[top] / medians[bottom])
+
+
+def _busy_round(runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
+    """The latency round again, in a busy process (:mod:`.busy`)."""
+    from .busy import busy_process
+
+    with busy_process(c.busy_client, c.event_keys):
+        _latency_round(runner, c, plan, number, samples, suffix="_busy")
 
 
 def _threads_round(c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
