@@ -48,7 +48,7 @@ def measure(
 
     from .host import import_ms, thread_hop_us
     from .report import result
-    from .servers import SimulatorProcess, Targets, start_simulators
+    from .servers import SimulatorProcess, Targets, start_firehose, start_simulators
 
     say = progress or (lambda text: None)
     samples = Samples()
@@ -68,6 +68,10 @@ def measure(
             else:
                 targets = Targets(url, url, url, None, embedded=False)
                 skipped["browse10k_s"] = "needs the generated 10,000-element model"
+            say("starting the event ceiling's server")
+            targets = targets._replace(
+                ceiling=start_firehose(Path(directory), servers, plan.ceiling_events)
+            )
             read_key, event_source = _measure_rounds(
                 targets, root, key, plan, verify_ssl, samples, say
             )
@@ -112,6 +116,8 @@ class _Contenders:
     events_client: XentaraClient
     event_keys: list[str]
     busy_client: XentaraClient
+    ceiling_client: XentaraClient | None
+    ceiling_keys: list[str]
     event_uuids: list[uuid.UUID]
 
     def sync_read(self) -> Any:
@@ -186,6 +192,15 @@ def _connect(
         )
         batch_keys = readable(sync_client, BATCH)
         event_keys = batch_keys
+    ceiling_client = None
+    ceiling_keys: list[str] = []
+    if targets.ceiling is not None:
+        from ..protocol import Category
+        from .firehose import CHANNELS
+
+        ceiling_client = stack.enter_context(XentaraClient(targets.ceiling, root_element=None))
+        points = ceiling_client.elements(Category.DATA_POINT)
+        ceiling_keys = [info.key for info in points][:CHANNELS]
     if not batch_keys:
         raise BenchError(f"no readable data point under {root!r}")
     if len(batch_keys) < BATCH:
@@ -204,6 +219,8 @@ def _connect(
         events_client=events_client,
         event_keys=event_keys,
         busy_client=busy_client,
+        ceiling_client=ceiling_client,
+        ceiling_keys=ceiling_keys,
         event_uuids=[events_client.element_info(k).uuid for k in event_keys],
     )
 
@@ -247,6 +264,7 @@ def _measure_rounds(
             _threads_round(c, plan, number, samples)
             _batch_round(c, plan, samples)
             _events_round(runner, c, plan, number, samples)
+            _ceiling_round(c, plan, samples)
             if targets.browse is not None:
                 samples.add("browse10k_s", browse_seconds(targets.browse, verify_ssl))
 
@@ -338,3 +356,24 @@ def _events_round(
             )
             samples.add("events_per_s", rate)
             samples.add("events_dropped", dropped)
+
+
+def _ceiling_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
+    """Events a second through the blocking iterator from :mod:`.firehose`, and the
+    rate of decoding the same messages alone (the floor), in the same round."""
+    from .firehose import CHANNELS
+    from .measurements import burst_per_second, decode_per_second
+
+    if c.ceiling_client is None:
+        return
+    expected = max(1, plan.ceiling_events // CHANNELS) * len(c.ceiling_keys)
+    rate, dropped = burst_per_second(c.ceiling_client, c.ceiling_keys, expected)
+    samples.add("events_ceiling_per_s", rate)
+    samples.add("events_ceiling_dropped", dropped)
+    from .firehose import event_messages
+
+    uuids = [c.ceiling_client.element_info(key).uuid for key in c.ceiling_keys]
+    floor = decode_per_second(event_messages(uuids), min(plan.event_seconds, 0.5))
+    samples.add("events_decode_floor_per_s", floor)
+    # How many times slower the whole path is than decoding alone.
+    samples.add("events_ceiling_over_floor", floor / rate)
