@@ -418,7 +418,8 @@ class XentaraApp(App[int]):
     def action_search(self) -> None:
         search = self.widget("#search", Input)
         search.display = True
-        search.focus()
+        # At once, not after the next refresh: keys typed right behind the / go to it.
+        self.screen.set_focus(search)
 
     def action_close_search(self) -> None:
         search = self.widget("#search", Input)
