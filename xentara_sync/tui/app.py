@@ -27,6 +27,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Label, Static, Tree
@@ -274,7 +275,10 @@ class XentaraApp(App[int]):
 
     def say(self, text: str | Text) -> None:
         """Show *text* on the message line."""
-        self.widget("#message", Static).update(text)
+        try:
+            self.widget("#message", Static).update(text)
+        except NoMatches:  # the view is closing
+            pass
 
     # ------------------------------------------------------------------ status
 
@@ -307,7 +311,10 @@ class XentaraApp(App[int]):
         return line
 
     def _show_status(self) -> None:
-        self.widget("#status", Static).update(self.status_text())
+        try:
+            self.widget("#status", Static).update(self.status_text())
+        except NoMatches:  # the view is closing: a last tick of the timer
+            pass
 
     # ------------------------------------------------------------------ the tree
 
@@ -552,7 +559,10 @@ class XentaraApp(App[int]):
     def _paint(self) -> None:
         if not self._dirty:
             return
-        table = self.widget("#pins", DataTable)
+        try:
+            table = self.widget("#pins", DataTable)
+        except NoMatches:  # the view is closing: a last tick of the timer
+            return
         dirty, self._dirty = self._dirty, set()
         for key in dirty:
             pin = self.pins.get(key)
