@@ -180,7 +180,7 @@ def test_bad_arguments(args: list[str], status: int, text: str) -> None:
             "Plant.Level: invalid default value 'yesterday' for timeStamp",
         ),
         (["UUID", "not-a-uuid"], "Plant.Level: invalid default value 'not-a-uuid' for UUID"),
-        (["int128", 0], 'Plant.Level: "defaultValue" names the unknown data type \'int128\''),
+        (["int128", 0], "Plant.Level: \"defaultValue\" names the unknown data type 'int128'"),
     ],
 )
 def test_invalid_default_is_one_line_and_status_2(
