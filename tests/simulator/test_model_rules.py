@@ -17,7 +17,7 @@ from .rawclient import RawClient
 TWICE = str(uuid.uuid4())
 
 
-def group(name: str, *children: Any, **settings: Any) -> dict[str, Any]:
+def group(name: object, *children: Any, **settings: Any) -> dict[str, Any]:
     return {"@Group": {"name": name, "UUID": uid(), "children": list(children), **settings}}
 
 
@@ -194,7 +194,7 @@ def test_each_rule_is_refused_in_one_line_naming_the_element_and_the_rule(
 
 def test_every_required_setting_of_the_table_is_refused_when_missing() -> None:
     uuid_text = uid()
-    bodies = {
+    bodies: dict[str, dict[str, Any]] = {
         "@skill.signalflow.register": {"defaultValue": ["int8", 0]},
         "@datapoint": {"io": "X"},
         "@skill.signalgenerator.signal": {

@@ -23,8 +23,10 @@ model type                          category           values
 ``@DataPoint``                      data point (2)     ``io`` names a source element whose
                                                        value it shows (and writes through),
                                                        or is ``{"input": K, "output": K}``
-                                                       (:mod:`.iopoint`); without ``io``: a
-                                                       writable float64
+                                                       (:mod:`.iopoint`); a source of a type
+                                                       the simulator does not know: float64,
+                                                       quality bad, writable only with an
+                                                       ``output`` (or ``"access"``)
 ``@Skill.SignalGenerator.Sampler``  device (6)
 ``@Skill.CoE.Bus`` / ``.Device``    device (6) / sub device (7)
 ``@Timer`` / ``@Track`` /           timer (3) / execution track (4) / execution pipeline (5)
@@ -33,15 +35,20 @@ model type                          category           values
 anything else                       device (6) if it has children, else special purpose (15)
 ==================================  =================  =======================================
 
-Simulator extensions (ignored by Xentara, which skips unknown keys), described in
-:mod:`.extensions`: a register or ``@DataPoint`` with ``"access": "writeOnly"`` or
-``"readOnly"``; ``@Simulator.Element`` with a ``"category"``; a register's
-``"replay"`` of recorded values.
+The file follows the rules of :mod:`.rules` (those of Xentara's model schema): a
+file that breaks one, an ``io`` that names no element (or one without a value, such
+as a group), a primary key or UUID used twice, raise :class:`ModelError`, one line
+that names the element and the rule.
+
+Simulator extensions, described in :mod:`.extensions` (Xentara's schema does not
+list them, so a real Xentara may refuse a file that holds them): a register or
+``@DataPoint`` with ``"access": "writeOnly"`` or ``"readOnly"``;
+``@Simulator.Element`` with a ``"category"``; a register's ``"replay"`` of recorded
+values.
 
 A sampler's signals advance at the period of the timer whose pipeline runs
 ``<sampler>.generate``; without such a pipeline, at the first timer of the model,
-else every 100 ms. Elements without a UUID get a stable one derived from their
-primary key (:func:`uuid.uuid5`).
+else every 100 ms.
 
 A default value must be valid for its type (the rule of
 :mod:`xentara_sync.protocol.valuecheck`; time stamps as RFC 3339 text, UUIDs as RFC
