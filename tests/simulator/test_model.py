@@ -230,9 +230,7 @@ def test_unreadable_model_file(tmp_path: Path) -> None:
 
 def test_generated_model_of_10k_elements_loads_and_browses_fast() -> None:
     document = generated_model(10_000)
-    started = time.perf_counter()
-    model = load_model(document)
-    assert time.perf_counter() - started < 2.0
+    model = load_model(document)  # its time: benchmarks/simulator_bench.py
     assert len(model) == 10_000
     assert model.elements[0].key == "Hardware"
     assert {e.category for e in model.elements} == {Category.ELEMENT_GROUP, Category.DATA_POINT}
