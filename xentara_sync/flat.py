@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "close_all",
     "close_session",
+    "hold",
     "is_connected",
     "keys",
     "next_event",
@@ -337,6 +338,20 @@ def wait_until(handle: int, key: str, value: Any, timeout: float = 10.0) -> tupl
     *timeout* raises :class:`~xentara_sync.InvalidArgument` (5008). A value in
     error raises at once what :func:`read` raises (a write-only value: -32104)."""
     event = _session(handle).wait_until(key, value, timeout=timeout)
+    return (event.timestamp, event.name, plain(event.value))
+
+
+@_coded
+def hold(
+    handle: int, key: str, value: Any, seconds: float, timeout: float = 10.0
+) -> tuple[float, str, Any]:
+    """Check that *key*'s value equals *value* for *seconds*: the current value
+    first (which may take *timeout* seconds to come), then every change; returns
+    the last event checked, as ``(timestamp, key, value)``. The first other value
+    raises :class:`~xentara_sync.ConditionBroken` (5013), naming it and when it
+    came; a *seconds* of 0 or less raises :class:`~xentara_sync.InvalidArgument`
+    (5008)."""
+    event = _session(handle).hold(key, value, seconds=seconds, timeout=timeout)
     return (event.timestamp, event.name, plain(event.value))
 
 
