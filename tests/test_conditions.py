@@ -45,8 +45,8 @@ def test_the_lowest_and_highest_numbers_seen() -> None:
     assert "5 values seen (lowest -2.5, highest 9.75), the last 3 at" in str(error)
     assert (error.lowest, error.highest) == (-2.5, 9.75)
     flags = Wait(KEY, "on", 1.0)
-    for value in (True, False, "off"):
-        flags.check(event(value))
+    for flag in (True, False, "off"):
+        flags.check(event(flag))
     text = str(flags.failure())
     assert "3 values seen, the last 'off'" in text  # no numbers: no range
     assert flags.failure().lowest is None

@@ -8,6 +8,7 @@ import io
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,16 @@ PULSE = "Hardware.Signals.Pulse"
 LABEL = "Hardware.Registers.Label"
 COUNTER = "Hardware.Registers.Counter"
 START = datetime.datetime(2026, 11, 29, tzinfo=datetime.timezone.utc).timestamp()
+
+
+def xs(line: Any) -> list[float]:
+    """A plotted line's x data."""
+    return [float(x) for x in line.get_xdata()]
+
+
+def ys(line: Any) -> list[float]:
+    """A plotted line's y data."""
+    return [float(y) for y in line.get_ydata()]
 
 
 def sample() -> Recording:
@@ -210,19 +221,19 @@ def test_plot_axis_starts_at_the_recording_and_values_are_held() -> None:
 
     figure = mixed().plot()  # no path: nothing written, the figure returned
     assert isinstance(figure, Figure)
-    sine, counter, label = figure.axes
+    sine, counter, _ = figure.axes
     assert [ax.get_title(loc="left") for ax in figure.axes] == [SINE, COUNTER, LABEL]
     for ax in figure.axes:
         assert ax.get_xlim() == pytest.approx((0.0, 3.0))  # not 700 s of nothing
         assert "seconds since the recording started" in figure.axes[-1].get_xlabel()
     steps = counter.get_lines()[0]  # then the dots where values came
     assert steps.get_drawstyle() == "steps-post"
-    assert list(steps.get_xdata()) == pytest.approx([0.0, 1.25, 3.0])  # held to the end
-    assert list(steps.get_ydata()) == [3.0, 4.0, 4.0]
+    assert xs(steps) == pytest.approx([0.0, 1.25, 3.0])  # held to the end
+    assert ys(steps) == [3.0, 4.0, 4.0]
     sine_steps = sine.get_lines()[0]
     assert sine_steps.get_drawstyle() == "steps-post"
-    assert sine_steps.get_xdata()[0] == pytest.approx(0.05)
-    assert sine_steps.get_xdata()[-1] == pytest.approx(3.0)
+    assert xs(sine_steps)[0] == pytest.approx(0.05)
+    assert xs(sine_steps)[-1] == pytest.approx(3.0)
 
 
 def test_strings_and_enums_are_labelled_steps_and_bools_steps() -> None:
@@ -239,8 +250,8 @@ def test_strings_and_enums_are_labelled_steps_and_bools_steps() -> None:
     label, quality, pulse = figure.axes
     assert [t.get_text() for t in label.get_yticklabels()] == ["idle", "running"]
     (line,) = label.get_lines()
-    assert list(line.get_xdata()) == [0.0, 1.0, 2.0]
-    assert list(line.get_ydata()) == [0.0, 1.0, 1.0]
+    assert xs(line) == [0.0, 1.0, 2.0]
+    assert ys(line) == [0.0, 1.0, 1.0]
     assert {t.get_text() for t in quality.get_yticklabels()} == {"GOOD", "BAD"}
     assert [t.get_text() for t in pulse.get_yticklabels()] == ["False", "True"]
     assert pulse.get_lines()[0].get_drawstyle() == "steps-post"

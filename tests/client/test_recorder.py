@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,16 @@ def client(fresh_simulator: Simulator) -> Iterator[XentaraClient]:
         yield client
 
 
+def xs(line: Any) -> list[float]:
+    """A plotted line's x data."""
+    return [float(x) for x in line.get_xdata()]
+
+
+def ys(line: Any) -> list[float]:
+    """A plotted line's y data."""
+    return [float(y) for y in line.get_ydata()]
+
+
 def check_time_order(recording: Recording) -> None:
     """The rows are in time order, the counter's old value counts from 0 s and
     keeps its own time stamp, and the plot's axis runs from 0 to the end."""
@@ -52,10 +63,10 @@ def check_time_order(recording: Recording) -> None:
         assert ax.get_xlim() == pytest.approx((0.0, duration))
     steps = counter_axes.get_lines()[0]
     assert steps.get_drawstyle() == "steps-post"
-    assert list(steps.get_xdata()) == pytest.approx([0.0, duration])
-    assert list(steps.get_ydata()) == [3.0, 3.0]
+    assert xs(steps) == pytest.approx([0.0, duration])
+    assert ys(steps) == [3.0, 3.0]
     assert [t.get_text() for t in label.get_yticklabels()] == ["demo"]
-    sine_x = sine.get_lines()[0].get_xdata()
+    sine_x = xs(sine.get_lines()[0])
     assert sine_x[0] >= 0.0 and sine_x[-1] == pytest.approx(duration)
 
 
