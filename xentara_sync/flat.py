@@ -374,8 +374,9 @@ def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
 @_coded
 def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) -> int:
     """Record every change of *keys* for *seconds* into the CSV file *path*
-    (``time,timestamp,key,value,error``; time in UTC, ISO 8601; a value in error
-    has an empty value and its fault in error); returns the number of events
+    (``seconds,time,timestamp,key,value,error``, in time order; seconds since the
+    recording started, a value at the start counting from 0; time in UTC, ISO 8601;
+    a value in error has an empty value and its fault in error); returns the number of events
     recorded. A path whose directory does not exist, or that is a directory,
     raises :class:`OSError` (5012) at once, before recording."""
     from .recording import check_output
