@@ -3,8 +3,11 @@ flavour: a child program, sent SIGINT once it has recorded."""
 
 from __future__ import annotations
 
+import csv
 import signal
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -137,8 +140,6 @@ PROGRAMS = {
 def test_ctrl_c_keeps_what_was_recorded(program: str) -> None:
     if program.startswith("trio") and TRIO_MISSING:
         pytest.skip(TRIO_MISSING)
-    import textwrap
-
     proc = python(PRELUDE + textwrap.dedent(PROGRAMS[program]))
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
@@ -149,3 +150,32 @@ def test_ctrl_c_keeps_what_was_recorded(program: str) -> None:
     code, out, err = finish(proc)
     assert out.split() == ["interrupted", "True", "True"], err
     assert code == 0, err
+
+
+def test_ctrl_c_in_the_record_command_writes_what_was_recorded(tmp_path: Path) -> None:
+    out_csv = tmp_path / "run.csv"
+    proc = python(
+        PRELUDE
+        + textwrap.dedent(
+            f"""
+            from xentara_sync.cli import main
+            with Simulator() as sim:
+                args = ["record", sim.url, *KEYS, "--seconds", "60"]
+                status = main([*args, "--csv", {str(out_csv)!r}])
+            print("status", status)
+            """
+        )
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if line != "recording":
+        code, out, err = finish(proc)
+        pytest.fail(f"no recording: {line!r} {out!r} {err}")
+    proc.send_signal(signal.SIGINT)
+    code, out, err = finish(proc)
+    assert (code, out.split(), err) == (0, ["status", "0"], "")
+    with out_csv.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) >= 3
+    seconds = [float(row["seconds"]) for row in rows]
+    assert seconds == sorted(seconds)
