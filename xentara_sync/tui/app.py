@@ -42,12 +42,10 @@ from ..recording import Recording, check_output
 from ..tools.common import parse_value
 from .view import Pin, access_text, change_time, type_text, value_text
 
-__all__ = ["MAX_RECORDED_EVENTS", "RecordScreen", "WriteScreen", "XentaraApp", "main"]
+__all__ = ["RecordScreen", "WriteScreen", "XentaraApp", "main", "save_recording"]
 
 _W = TypeVar("_W", bound=Widget)
 
-#: A recording stops by itself (and is saved) after this many events.
-MAX_RECORDED_EVENTS: Final = 1_000_000
 #: Seconds between two reads of the pinned keys' qualities.
 QUALITY_PERIOD: Final = 1.0
 #: Seconds an unsubscribe may take when the pins change or the view ends.
@@ -307,7 +305,9 @@ class XentaraApp(App[int]):
             )
         line = Text.assemble(" ", state, " │ ", client.url)
         if self.recording is not None:
-            line.append(f"  ⏺ REC {len(self.recording.events)} → {self.record_path}", "bold red")
+            recording = self.recording
+            full = f", {recording.dropped} not kept" if recording.dropped else ""
+            line.append(f"  ⏺ REC {len(recording.events)}{full} → {self.record_path}", "bold red")
         return line
 
     def _show_status(self) -> None:
@@ -543,10 +543,15 @@ class XentaraApp(App[int]):
             self._dirty.add(event.name)
         recording = self.recording
         if recording is not None and event.name in recording.keys:
-            recording.events.append(event)
-            if len(recording.events) >= MAX_RECORDED_EVENTS:
-                self.say(f"the recording reached {MAX_RECORDED_EVENTS} events: stopped")
-                self._stop_recording()
+            recording.add(event)  # at most its max_events kept; later ones counted
+            if recording.dropped == 1:
+                self.say(
+                    Text(
+                        f"the recording is full ({len(recording.events)} events): later "
+                        "ones are not kept; r stops and saves",
+                        "yellow",
+                    )
+                )
 
     def _row(self, pin: Pin) -> tuple[str | Text, ...]:
         prefix = f"{self.root}." if self.root else ""
@@ -643,6 +648,7 @@ class XentaraApp(App[int]):
         if path is None or self.recording is not None:
             return
         self.recording = Recording(list(self.pins))
+        self.recording.begin()
         self.record_path = path
         self.say(f"recording {len(self.pins)} key(s) to {path}; r stops")
         self._show_status()
@@ -651,6 +657,7 @@ class XentaraApp(App[int]):
         recording, path = self.recording, self.record_path
         self.recording = self.record_path = None
         if recording is not None and path is not None:
+            recording.finish()
             self._save(recording, path)
         self._show_status()
 
@@ -669,6 +676,7 @@ class XentaraApp(App[int]):
         recording, path = self.recording, self.record_path
         self.recording = None
         if recording is not None and path is not None:
+            recording.finish()
             try:
                 await asyncio.to_thread(save_recording, recording, path)
             except (OSError, ValueError, ImportError):
