@@ -16,12 +16,18 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .exceptions import ConnectionClosed, RequestTimeout, UnknownElement
+from .exceptions import (
+    ConnectionClosed,
+    ConnectionLost,
+    InvalidStageChange,
+    RequestTimeout,
+    UnknownElement,
+)
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Opcode, Stage
@@ -35,10 +41,13 @@ if TYPE_CHECKING:
     from .recording import Recording
     from .snapshot import SnapshotResult
 
-#: The stage a stage change ends in (shutdown: none, the server stops).
-_STAGE_AFTER: Final = {Opcode.SUSPEND: Stage.SUSPENDED, Opcode.RESUME: Stage.OPERATIONAL}
 
 __all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
+
+
+def _stage_name(stage: Stage | int) -> str:
+    """A stage as messages name it: ``post_operational``, or the number if unknown."""
+    return stage.name.lower() if isinstance(stage, Stage) else str(stage)
 
 
 class ClientCore(Connection):
@@ -499,30 +508,38 @@ class ClientCore(Connection):
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def suspend(self, *, timeout: float | None = None) -> None:
-        """Suspend the server: operational to suspended (``suspend``); returns once
-        the server is suspended.
+        """Suspend the server (``suspend``); returns once it has left the operational
+        stage.
 
+        Xentara numbers only four stages on the WebSocket interface (0 start-up,
+        1 pre-operational, 2 operational, 3 post-operational); the suspended stage
+        has no documented number, so any stage other than operational counts as
+        left (:meth:`get_stage` gives an unknown number as a plain int). A
+        connection the server closes after accepting the suspend ends the wait too.
         Raises :class:`InvalidStageChange` in another stage, :class:`AccessDenied`
-        if the user may not write, :class:`RequestTimeout` if the server does not
-        reach the suspended stage within *timeout*.
+        if the user may not write, :class:`RequestTimeout` if the server is still
+        operational after *timeout*.
         """
         await self._stage_change(await self._ready(timeout), Opcode.SUSPEND, timeout)
 
     async def resume(self, *, timeout: float | None = None) -> None:
-        """Resume a suspended server: back to operational (``resume``, opcode 9);
-        returns once the server is operational.
+        """Resume a suspended server (``resume``, opcode 9); returns once the server
+        is operational again.
 
-        Raises :class:`InvalidStageChange` if it is not suspended.
+        A resume refused while the server is still post-operational (a suspend on
+        its way to the suspended stage) is tried again until *timeout*. Raises
+        :class:`InvalidStageChange` if the server is not suspended.
         """
         await self._stage_change(await self._ready(timeout), Opcode.RESUME, timeout)
 
     async def shutdown(self, *, timeout: float | None = None) -> None:
-        """Stop the server (``shutdown``); returns once the server accepted it.
+        """Stop the server (``shutdown``); returns once the server accepted it, or
+        closed the connection in answer (the expected end of a shutdown).
 
-        The server then closes the connection: the client reconnects if it comes
-        back (``reconnect=True``), so close the client when you are done.
-        Raises :class:`AccessDenied` if the user may not (the simulator allows it
-        only when started with ``allow_shutdown``).
+        The client reconnects if the server comes back (``reconnect=True``), so
+        close the client when you are done. Raises :class:`AccessDenied` if the
+        user may not (the simulator allows it only when started with
+        ``allow_shutdown``).
         """
         await self._stage_change(await self._ready(timeout), Opcode.SHUTDOWN, timeout)
 
@@ -537,34 +554,74 @@ class ClientCore(Connection):
 
         The server accepts the command at once and then passes an intermediate
         stage: post-operational on the way to suspended, pre-operational on the way
-        back (reference, section 4.11 and its note on opcode 9). Waiting for the
-        target stage lets ``suspend(); resume()`` work as written: a resume during
-        the change is an invalid stage change (-32112).
+        back (reference, section 4.11 and its note on opcode 9). Suspend is done
+        when the server reports any stage but operational (the suspended stage's
+        number is not documented), resume when it reports operational. A resume
+        sent while a suspend is still post-operational gets -32112 from a server
+        that finishes one change before it takes the next: it is sent again while
+        the server stays post-operational, so ``suspend(); resume()`` works as
+        written.
         """
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         plan = session.plan_stage_change(opcode, sub_session=sub_session)
-        await self._execute(session, plan, timeout)
-        target = _STAGE_AFTER.get(opcode)
-        if target is None:  # shutdown: the server goes away
+        if opcode == Opcode.SHUTDOWN:
+            try:
+                await self._execute(session, plan, timeout)
+            except ConnectionLost:
+                pass  # the server went away before its answer came: what shutdown does
             return
+        if opcode == Opcode.RESUME:
+            await self._send_resume(session, plan, deadline, limit)
+        else:
+            await self._execute(session, plan, timeout)
         pause = 0.002
         while True:
             # Each poll may take the whole timeout: the deadline is checked between
             # answers, so a slow answer is not mistaken for a stage that stayed.
-            stage = await self._execute(session, session.plan_get_stage(), limit)
-            if stage == target:
+            try:
+                stage = await self._execute(session, session.plan_get_stage(), limit)
+            except ConnectionLost:
+                if opcode == Opcode.SUSPEND:
+                    return  # accepted, and the server then closed: it left operation
+                raise
+            if (stage == Stage.OPERATIONAL) == (opcode == Opcode.RESUME):
                 return
             left = deadline - time.monotonic()
             if left <= 0:
+                expected = "operational" if opcode == Opcode.RESUME else "any but operational"
                 raise RequestTimeout(
                     f"{opcode.name.lower()}: the server was still in stage "
-                    f"{str(getattr(stage, 'name', stage)).lower()} after {limit:g} s "
-                    f"(expected {target.name.lower()}); ask get_stage() later, or pass "
-                    "a longer timeout"
+                    f"{_stage_name(stage)} after {limit:g} s (expected {expected}); ask "
+                    "get_stage() later, or pass a longer timeout"
                 )
             await self._backend.sleep(min(pause, max(left, 0.0)))
             pause = min(pause * 2, 0.05)
+
+    async def _send_resume(
+        self, session: ClientSession, plan: Plan, deadline: float, limit: float
+    ) -> None:
+        """Send *plan* (a resume); again while a suspend is still post-operational,
+        and once more when it has just left post-operational."""
+        pause = 0.002
+        leaving = False
+        while True:
+            try:
+                await self._execute(session, plan, limit)
+                return
+            except InvalidStageChange:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                stage = await self._execute(session, session.plan_get_stage(), limit)
+                if stage == Stage.POST_OPERATIONAL:
+                    leaving = True
+                elif leaving and stage != Stage.OPERATIONAL:
+                    leaving = False  # it has just arrived: one more try
+                else:
+                    raise
+                await self._backend.sleep(min(pause, max(left, 0.0)))
+                pause = min(pause * 2, 0.05)
 
     def sub_session(self, username: str, password: str) -> SubSession:
         """A sub-session of *username*: reads and writes with that user's rights.

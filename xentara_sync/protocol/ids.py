@@ -266,7 +266,9 @@ class Stage(NamedIntEnum):
     """Operational stages (``get_stage``).
 
     Xentara documents 0 to 3 for the WebSocket interface. The suspended stage has no
-    documented number; this project uses 4 for it.
+    documented number: the simulator answers 4 for it, and the client does not rely
+    on that number (``suspend()`` waits for any stage but operational; a stage
+    number this enum lacks comes back as a plain int).
     """
 
     STARTUP = 0
