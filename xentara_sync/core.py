@@ -34,7 +34,7 @@ from .protocol import Attribute, Category, Opcode, Stage
 from .protocol.plans import Plan
 from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
-from .subsession import SubSession
+from .subsession import Certificate, SubSession
 
 if TYPE_CHECKING:
     from .model import Event
@@ -623,14 +623,26 @@ class ClientCore(Connection):
                 await self._backend.sleep(min(pause, max(left, 0.0)))
                 pause = min(pause * 2, 0.05)
 
-    def sub_session(self, username: str, password: str) -> SubSession:
-        """A sub-session of *username*: reads and writes with that user's rights.
+    def sub_session(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        token: str | None = None,
+        certificate: Certificate | None = None,
+    ) -> SubSession:
+        """A sub-session: reads and writes with another user's rights.
 
-        ``async with client.sub_session(user, password) as s:`` opens it and closes
-        it at the end; ``s = await client.sub_session(...)`` opens it (then
-        ``await s.close()``). See :class:`~xentara_sync.subsession.SubSession`.
+        The user logs in with one of the three logins of ``create_sub_session``:
+        *username* and *password*, an OAuth 2.0 access *token*, or an X.509
+        *certificate* (DER or PEM bytes, PEM text, or a file's path; the server
+        does not check that you hold its private key). ``async with
+        client.sub_session(user, password) as s:`` opens it and closes it at the
+        end; ``s = await client.sub_session(token=token)`` opens it (then ``await
+        s.close()``). See :class:`~xentara_sync.subsession.SubSession`. No login,
+        or more than one, raises :class:`~xentara_sync.exceptions.InvalidArgument`.
         """
-        return SubSession(self, username, password)
+        return SubSession(self, username, password, token=token, certificate=certificate)
 
     # ------------------------------------------------------------------ snapshot
 

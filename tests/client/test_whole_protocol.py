@@ -245,7 +245,7 @@ def test_a_sub_session_with_a_wrong_password_is_refused_without_showing_it(
             with pytest.raises(SubSessionClosed):
                 await sub.open()  # the password is gone: make a new one
             with pytest.raises(TypeError):
-                client.sub_session("viewer", None)  # type: ignore[arg-type]
+                client.sub_session("viewer", None)
 
     flavour.run(main)
 
