@@ -12,6 +12,7 @@ import pytest
 from xentara_sync.protocol import (
     NIL_UUID,
     Attribute,
+    AttributeFault,
     Category,
     DataType,
     Failure,
@@ -194,10 +195,11 @@ def test_meta_data(sim: Simulator) -> None:
         assert attributes["value"] == {0: "value", 1: 11, 2: 2, 3: DataType.INT64}
         assert attributes["quality"] == {0: "quality", 1: 9, 2: 0, 3: DataType.QUALITY}
         assert attributes["writeTime"][2] == 0
-        for name in ("primaryKey", "name", "UUID", "type", "category", "changeTime"):
+        for name in ("key", "name", "UUID", "type", "category", "changeTime"):
             assert name in attributes
-        for name in ("updateTime", "error", "writeError"):
-            assert name in attributes
+        assert "updateTime" in attributes
+        # the register page lists no error attributes: a register cannot fail
+        assert "error" not in attributes and "writeError" not in attributes
         for entry in meta[2]:
             assert entry[0] == Attribute(entry[1]).wire_name
         assert await client.call(Opcode.META_DATA, {0: counter, 1: [1]}) == {1: 2}
@@ -270,7 +272,8 @@ def test_read_every_attribute(sim: Simulator) -> None:
         for key in (7, 6, 8):
             assert isinstance(values[key], TimePoint)
         assert values[6] == values[8]  # a register's update time is its write time
-        assert values[12] == 0 and values[13] == 0
+        # a register has no error attributes (the register page lists none)
+        assert values[12] == values[13] == AttributeFault(-32101, "missing attribute")
 
     with_client(sim, scenario)
 

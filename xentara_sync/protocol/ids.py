@@ -414,7 +414,7 @@ _ATTRIBUTE_UUIDS: Final = {
     Attribute.WRITE_ERROR: _uuid.UUID("70435d1d-224f-4c25-a1ac-5191d7514252"),
 }
 _ATTRIBUTE_NAMES: Final = {
-    Attribute.PRIMARY_KEY: "primaryKey",
+    Attribute.PRIMARY_KEY: "key",
     Attribute.NAME: "name",
     Attribute.UUID: "UUID",
     Attribute.TYPE: "type",

@@ -44,6 +44,7 @@ from ..protocol import (
 )
 from ..protocol.quoting import quote
 from ..protocol.tags import TAG_PASSWORD
+from .attributes import FIRST_CONSTANT
 from .datatypes import Rejected, coerce
 from .elements import Element, Watch
 from .params import (
@@ -237,12 +238,18 @@ class Commands:
         if not element.table.access[attribute].writable:
             raise Fail(E.READ_ONLY, f"{element.key}: attribute {quote(key)} is read only")
         point = element.point
-        assert point is not None
+        constant = attribute >= FIRST_CONSTANT
+        data_type = element.table.types[attribute] if constant or point is None else point.data_type
         try:
-            stored = coerce(point.data_type, value)
+            stored = coerce(data_type, value)
         except Rejected as exc:
             raise Fail(exc.code, exc.text) from None
-        point.store(stored, written=True)
+        if constant:  # an attribute a twin copied as writable: it holds what it is given
+            assert element.constants is not None
+            element.constants[attribute] = stored
+        else:
+            assert point is not None
+            point.store(stored, written=True)
         return None
 
     def subscribe(self, params: Params) -> Any:

@@ -67,6 +67,7 @@ from typing import Any, Final
 from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality, TimePoint
 from ..protocol.valuecheck import type_name
 from .attributes import AttrTable, attribute_table
+from .attrlists import apply_attribute_lists
 from .datatypes import known_data_type, parse_data_type, parse_default, zero
 from .elements import Element, Point, Watch
 from .extensions import ExtensionError, extension_category, replay_point, value_access
@@ -244,6 +245,7 @@ def load_model(source: str | os.PathLike[str] | Mapping[str, Any]) -> Model:
     model = Model(path)
     try:
         _Builder(model).build(document)
+        apply_attribute_lists(model)
     except ExtensionError as exc:
         raise ModelError(str(exc)) from None
     return model
