@@ -25,12 +25,13 @@ from .exceptions import (
     ConnectionClosed,
     ConnectionLost,
     InvalidStageChange,
+    MissingAttribute,
     RequestTimeout,
     UnknownElement,
 )
 from .interfaces import EventSink
-from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
-from .protocol import Attribute, Category, Opcode, Stage
+from .model import ElementInfo, ElementMetadata, ServerInfo
+from .protocol import Category, Opcode, Stage
 from .protocol.plans import Plan
 from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
@@ -68,9 +69,10 @@ class ClientCore(Connection):
 
     async def _resolve(
         self, session: ClientSession, key: str, timeout: float | None
-    ) -> tuple[ElementInfo, int | None]:
+    ) -> tuple[ElementInfo, int | uuid.UUID | None]:
         """The element a key names on *session*, and the attribute if the key ends with
-        one (``"Hardware.Sensor.quality"``). Unknown keys are looked up on the server."""
+        one (``"Hardware.Sensor.quality"``, ``"Plant.Speed.units"``: a well-known name,
+        or one the element's metadata lists). Unknown keys are looked up on the server."""
         found = session.known(key)
         if found is not None:
             return found
@@ -78,16 +80,38 @@ class ClientCore(Connection):
             info = await self._execute(session, session.plan_lookup(key), timeout)
         except UnknownElement:
             prefix, _, last = key.rpartition(".")
-            attribute = Attribute.from_name(last) if prefix else None
-            if attribute is not None:
+            if prefix:
                 try:
-                    element, _ = await self._resolve(session, prefix, timeout)
+                    element, attribute = await self._resolve(session, prefix, timeout)
                 except UnknownElement:
                     pass
                 else:
-                    return element, int(attribute)
+                    if attribute is None:
+                        wire = await self._attribute_wire(session, element, last, prefix, timeout)
+                        if wire is not None:
+                            session.remember_attribute(key, element, wire)
+                            return element, wire
             raise session.unknown(key, "lookup") from None
         return info, None
+
+    async def _attribute_wire(
+        self,
+        session: ClientSession,
+        element: ElementInfo,
+        attribute: str | int | uuid.UUID,
+        key: str,
+        timeout: float | None,
+    ) -> int | uuid.UUID | None:
+        """The wire key of *attribute* of *element*, its metadata asked for if need be;
+        None if the element has no attribute of that name."""
+        try:
+            wire = session.attribute_wire(element, attribute, key, "read")
+            if wire is None:
+                await self._element_metadata(session, element, key, timeout)
+                wire = session.attribute_wire(element, attribute, key, "read")
+        except MissingAttribute:
+            return None
+        return wire
 
     # ------------------------------------------------------------------ mapping
 
@@ -168,6 +192,9 @@ class ClientCore(Connection):
         if plan is None:  # not known here: look it up first
             element = await self._resolve(session, key, timeout)
             plan = session.plan_read(key, attribute, element=element)
+            if plan is None:  # an attribute name only the element's metadata lists
+                await self._element_metadata(session, element[0], key, timeout)
+                plan = session.plan_read(key, attribute, element=element)
         assert plan is not None
         return plan
 
@@ -185,7 +212,13 @@ class ClientCore(Connection):
         """
         session = await self._ready(timeout)
         element, _ = await self._resolve(session, key, timeout)
+        if attributes is not None:
+            attributes = list(attributes)
         plan = session.plan_read_attributes(key, element, attributes)
+        if plan is None:  # names only the element's metadata lists
+            await self._element_metadata(session, element, key, timeout)
+            plan = session.plan_read_attributes(key, element, attributes)
+        assert plan is not None
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def read_many(
@@ -205,6 +238,10 @@ class ClientCore(Connection):
         if plan is None:
             elements = [await self._resolve(session, key, timeout) for key in keys]
             plan = session.plan_read_many(keys, attribute, elements=elements)
+            if plan is None:  # an attribute name only the elements' metadata lists
+                for key, (element, _) in zip(keys, elements, strict=True):
+                    await self._element_metadata(session, element, key, timeout)
+                plan = session.plan_read_many(keys, attribute, elements=elements)
         assert plan is not None
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
@@ -410,8 +447,8 @@ class ClientCore(Connection):
         subscription_id: uuid.UUID,
         timeout: float | None,
     ) -> None:
-        attribute = attribute_key(subscription.attribute)
         elements = [(await self._resolve(session, key, timeout))[0] for key in subscription.keys]
+        attribute = await self._subscribed_keys(session, subscription, elements, timeout)
         plan = session.plan_subscribe(
             subscription.keys,
             elements,
@@ -421,7 +458,7 @@ class ClientCore(Connection):
             subscription.minimum_update_interval,
         )
         # Route before asking: the initial event may arrive right behind the response.
-        routes = [(element.uuid, attribute) for element in elements]
+        routes = [(element.uuid, wire) for element, wire in zip(elements, attribute, strict=True)]
         subscription.routes = routes
         session.add_routes(routes, sink)
         try:
@@ -429,6 +466,25 @@ class ClientCore(Connection):
         except BaseException:
             session.remove_routes(routes, sink)
             raise
+
+    async def _subscribed_keys(
+        self,
+        session: ClientSession,
+        subscription: Subscription,
+        elements: list[ElementInfo],
+        timeout: float | None,
+    ) -> list[int | uuid.UUID]:
+        """Each element's wire key of the subscription's attribute (a name only an
+        element's metadata lists is found there; :class:`MissingAttribute` if not)."""
+        wires: list[int | uuid.UUID] = []
+        for key, element in zip(subscription.keys, elements, strict=True):
+            wire = session.attribute_wire(element, subscription.attribute, key, "subscribe")
+            if wire is None:
+                await self._element_metadata(session, element, key, timeout)
+                wire = session.attribute_wire(element, subscription.attribute, key, "subscribe")
+            assert wire is not None
+            wires.append(wire)
+        return wires
 
     async def _renew_subscriptions(self) -> None:
         """Subscribe again with the same ids: keys are looked up anew (a restarted
@@ -602,9 +658,10 @@ class ClientCore(Connection):
         self, session: ClientSession, plan: Plan, deadline: float, limit: float
     ) -> None:
         """Send *plan* (a resume); again while a suspend is still post-operational,
-        and once more when it has just left post-operational."""
+        and once more when the server reports another stage but operational (the
+        suspend may have ended between the refusal and the poll)."""
         pause = 0.002
-        leaving = False
+        another_try = True
         while True:
             try:
                 await self._execute(session, plan, limit)
@@ -615,9 +672,9 @@ class ClientCore(Connection):
                     raise
                 stage = await self._execute(session, session.plan_get_stage(), limit)
                 if stage == Stage.POST_OPERATIONAL:
-                    leaving = True
-                elif leaving and stage != Stage.OPERATIONAL:
-                    leaving = False  # it has just arrived: one more try
+                    another_try = True
+                elif another_try and stage != Stage.OPERATIONAL:
+                    another_try = False
                 else:
                     raise
                 await self._backend.sleep(min(pause, max(left, 0.0)))

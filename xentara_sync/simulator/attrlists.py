@@ -212,7 +212,9 @@ def _parse_list(listed: object) -> list[tuple[str, int | uuid.UUID, Access, Data
             try:
                 identifier = uuid.UUID(wire)
             except ValueError:
-                raise ExtensionError(f'"attributeList": {name!r}: invalid UUID {wire!r:.40}') from None
+                raise ExtensionError(
+                    f'"attributeList": {name!r}: invalid UUID {wire!r:.40}'
+                ) from None
             well_known = Attribute.from_key(identifier)
             if well_known is not None:
                 identifier = int(well_known)
