@@ -62,7 +62,7 @@ def flavour(request: pytest.FixtureRequest) -> Flavour:
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
-    with Simulator(MODEL) as simulator:  # type: ignore[arg-type]
+    with Simulator(MODEL) as simulator:
         yield simulator
 
 
