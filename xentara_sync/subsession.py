@@ -199,6 +199,12 @@ class SubSession:
         return self._username
 
     @property
+    def label(self) -> str:
+        """How messages name the sub-session: its user name quoted (``'viewer'``),
+        ``<OAuth token>`` or ``<certificate>``; never a secret."""
+        return self._label
+
+    @property
     def id(self) -> uuid.UUID | None:
         """The sub-session's id on the server (None before it is open)."""
         return self._id

@@ -507,7 +507,7 @@ class XentaraClient:
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
         sub = self._async.sub_session(username, password, token=token, certificate=certificate)
-        self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {sub._label}")
+        self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {sub.label}")
         return SubSession(sub, self._run)
 
     # ------------------------------------------------------------------ subscriptions
