@@ -74,6 +74,7 @@ from typing import Any, Final
 from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality, TimePoint
 from ..protocol.valuecheck import type_name
 from .attributes import AttrTable, attribute_table
+from .attrlists import apply_attribute_lists
 from .datatypes import known_data_type, parse_data_type, parse_default, zero
 from .elements import Element, Point, Watch
 from .extensions import (
@@ -316,6 +317,7 @@ file (it holds '$schema', 'ACL', 'children'): is this a model file?
     model = Model(path)
     try:
         _Builder(model).build(document)
+        apply_attribute_lists(model)
     except ExtensionError as exc:
         raise _refusal("the model", str(exc)) from None
     return model

@@ -247,6 +247,7 @@ class Simulator:
             max_answer_size=self._max_message_size,
             allow_shutdown=self._allow_shutdown,
             stage_step=self._stage_step,
+            tls=self._ssl is not None,
         )
         engine.on_shutdown = self._on_shutdown
         self._engine = engine
