@@ -363,12 +363,11 @@ class Commands:
                 f"tag {int(_AuthTag.PASSWORD)} must hold {{{int(PasswordKey.USER)}: user name, "
                 f"{int(PasswordKey.PASSWORD)}: password}} as text strings"
             )
-        engine = self.engine
-        user: User | None = None
-        if engine.users:
-            user = engine.authenticate(body[PasswordKey.USER], body[PasswordKey.PASSWORD])
-            if user is None:
-                raise Fail(E.ACCESS_DENIED, "access denied: wrong user name or password")
+        accepted, user = self.engine.authenticate_sub_session(
+            body[PasswordKey.USER], body[PasswordKey.PASSWORD]
+        )
+        if not accepted:
+            raise Fail(E.ACCESS_DENIED, "access denied: wrong user name or password")
         session_id = desired if desired is not None else uuid.uuid4()
         self.sub_sessions[session_id] = user
         return session_id
