@@ -94,9 +94,7 @@ def closed_port_url() -> str:
 # --------------------------------------------------------------------------- options
 
 
-def test_user_and_password_file_reach_the_bench(
-    inner: pytest.Pytester, bench: Simulator
-) -> None:
+def test_user_and_password_file_reach_the_bench(inner: pytest.Pytester, bench: Simulator) -> None:
     bench.set_value(INPUT, True)
     (inner.path / "pw.txt").write_text(PASSWORD + "\n", encoding="utf-8")
     inner.makepyfile(
@@ -189,7 +187,9 @@ def test_options_in_help(inner: pytest.Pytester) -> None:
 def test_unusable_options_fail_once_with_a_clear_reason(
     inner: pytest.Pytester, bench: Simulator
 ) -> None:
-    inner.makepyfile("def test_a(xentara_client):\n    pass\n\ndef test_b(xentara_url):\n    pass\n")
+    inner.makepyfile(
+        "def test_a(xentara_client):\n    pass\n\ndef test_b(xentara_url):\n    pass\n"
+    )
     result = run(inner, f"--xentara-url={bench.url}", "--xentara-password-file=pw.txt")
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*xentara: --xentara-password-file needs --xentara-user*"])
@@ -500,3 +500,39 @@ def test_each_xdist_worker_gets_its_own_simulator(inner: pytest.Pytester) -> Non
     result.assert_outcomes(passed=4)
     ports = {p.read_text() for p in inner.path.glob("port-gw*.txt")}
     assert len(ports) == 2, ports
+
+
+# --------------------------------------------------------------------------- the docs
+
+
+def page_blocks(heading: str) -> list[str]:
+    """The Python code blocks of docs/pytest.rst's section *heading*."""
+    text = "\n" + (ROOT / "docs" / "pytest.rst").read_text(encoding="utf-8")
+    section = text.split(f"\n{heading}\n", 1)[1]
+    section = re.split(r"\n[^\n]+\n-{3,}\n", section, maxsplit=1)[0]
+    return [
+        "\n".join(line[3:] for line in block.splitlines())
+        for block in re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", section)
+    ]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pytest_asyncio") is None, reason="pytest-asyncio is not installed"
+)
+def test_the_asyncio_example_runs_in_strict_mode(inner: pytest.Pytester) -> None:
+    conftest, test = page_blocks("asyncio and trio")
+    assert "pytest_asyncio.fixture" in conftest and "mark.asyncio" in test
+    inner.makeconftest(conftest)
+    inner.makepyfile(test_async=test)
+    result = run(inner, "-p", "pytest_asyncio.plugin", "-o", "asyncio_mode=strict")
+    result.assert_outcomes(passed=1)
+    assert re.search(r"asyncio: mode=(Mode\.)?strict\b", result.stdout.str(), re.IGNORECASE)
+
+
+def test_the_first_examples_of_the_page_run(inner: pytest.Pytester) -> None:
+    blocks = page_blocks("pytest fixtures\n===============")
+    inner.makepyfile(test_examples="\n\n".join(blocks))
+    result = run(inner)
+    # the recorder's test waits for an input nothing drives: it fails, with its files
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*xentara recording png: *"])

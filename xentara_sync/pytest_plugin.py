@@ -541,7 +541,10 @@ def xentara_recorder(
     config = request.config
     if _record_dir_key not in config.stash:
         given = config.getoption("xentara_record_dir")
-        directory = Path(given) if given else tmp_path_factory.getbasetemp() / "xentara-recordings"
+        if given:  # relative to where pytest was started, as the other paths
+            directory = config.invocation_params.dir / given
+        else:
+            directory = tmp_path_factory.getbasetemp() / "xentara-recordings"
         config.stash[_record_dir_key] = directory
     recorder = SignalRecorder(xentara_client, request.node.nodeid)
     request.node.stash[_recorder_key] = recorder
