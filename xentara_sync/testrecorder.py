@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import xentara_sync
+
     from .model import Event
     from .recording import Recording
-    from .sync import XentaraClient
 
 __all__ = ["SignalRecorder", "file_stem"]
 
@@ -56,7 +57,7 @@ def file_stem(test_id: str) -> str:
 
 
 def _record_in_background(
-    client: XentaraClient, keys: list[str], sink: Callable[[Event], object]
+    client: xentara_sync.XentaraClient, keys: list[str], sink: Callable[[Event], object]
 ) -> Callable[[], None]:
     """Start recording every value change of *keys* into *sink*; return the stop.
 
@@ -94,7 +95,7 @@ class SignalRecorder:
     :meth:`save` writes (see :func:`file_stem`).
     """
 
-    def __init__(self, client: XentaraClient, name: str) -> None:
+    def __init__(self, client: xentara_sync.XentaraClient, name: str) -> None:
         self._client = client
         self.name = file_stem(name)
         self._keys: list[str] = []
