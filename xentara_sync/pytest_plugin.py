@@ -241,6 +241,15 @@ def _timeout(config: pytest.Config) -> float:
     return given
 
 
+def _url_has_user(url: str | None) -> bool:
+    import urllib.parse
+
+    try:
+        return bool(url) and urllib.parse.urlsplit(url).username is not None
+    except ValueError:
+        return False
+
+
 def _settings(config: pytest.Config) -> _Settings:
     """Read the options (once per session: the files are read at the first use)."""
     cached = config.stash.get(_settings_key, None)
@@ -270,7 +279,7 @@ def _settings(config: pytest.Config) -> _Settings:
         if user is not None:
             raise _SettingsError("--xentara-token-file and --xentara-user exclude each other")
         token = _first_line(Path(token_file), "--xentara-token-file").strip() or None
-    elif user is None:
+    elif user is None and not _url_has_user(_configured_url(config)):
         token = os.environ.get(TOKEN_VARIABLE, "").strip() or None
     options = ClientOptions(
         root_element=root or None,
