@@ -57,8 +57,6 @@ URL_VARIABLE = "XENTARA_URL"
 #: The environment variable naming where recordings of failed tests are kept.
 RECORD_DIR_VARIABLE = "XENTARA_RECORD_DIR"
 
-_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-
 
 def _hidden(tb: TracebackType) -> bool:
     """Whether a frame is the library's: ``__unittest`` or ``__tracebackhide__``."""
