@@ -4,6 +4,7 @@ inner pytest session (a subprocess) against a simulator or a server of this test
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import re
 import socket
@@ -428,9 +429,14 @@ def test_the_plot_is_embedded_in_a_pytest_html_report(inner: pytest.Pytester) ->
             assert False
         """
     )
-    result = run(inner, "-p", "pytest_html", "--html=report.html", "--self-contained-html")
+    html = ["-p", "pytest_metadata.plugin", "-p", "pytest_html.plugin"]
+    result = run(
+        inner, *html, "--html=report.html", "--self-contained-html", "--xentara-record-dir=rec"
+    )
     result.assert_outcomes(failed=1)
-    assert "data:image/png;base64," in (inner.path / "report.html").read_text(encoding="utf-8")
+    png = next((inner.path / "rec").glob("*.png"))
+    encoded = base64.b64encode(png.read_bytes()).decode("ascii")
+    assert encoded[:4000] in (inner.path / "report.html").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- failures

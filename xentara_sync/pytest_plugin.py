@@ -369,8 +369,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def _attach_html(item: pytest.Item, report: pytest.TestReport, files: list[Path]) -> None:
     """Embed the plot in the pytest-html report, when pytest-html is in use."""
-    plugin = item.config.pluginmanager.getplugin("html")
-    if plugin is None:
+    if not getattr(item.config.option, "htmlpath", None):  # pytest-html's --html
         return
     try:
         from pytest_html import extras
