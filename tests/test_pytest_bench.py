@@ -5,6 +5,7 @@ inner pytest session (a subprocess) against a simulator or a server of this test
 from __future__ import annotations
 
 import base64
+import csv
 import importlib.util
 import re
 import socket
@@ -394,10 +395,10 @@ def test_a_failed_test_keeps_its_recording_and_names_it(
     png_file = Path(next(v for k, v in failed.items() if "png" in k))
     assert csv_file.parent == records and png_file.parent == records
     assert png_file.read_bytes().startswith(b"\x89PNG")
-    rows = csv_file.read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "time,timestamp,key,value,error"
-    assert {row.split(",")[2] for row in rows[1:]} == {COUNTER, OUTPUT}
-    assert [row.split(",")[3] for row in rows[1:] if COUNTER in row][:1] == ["0"]
+    with csv_file.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert {row["key"] for row in rows} == {COUNTER, OUTPUT}
+    assert [row["value"] for row in rows if row["key"] == COUNTER][:1] == ["0"]
     assert sorted(p.name for p in records.iterdir()) == sorted([csv_file.name, png_file.name])
 
 
@@ -542,3 +543,20 @@ def test_the_first_examples_of_the_page_run(inner: pytest.Pytester) -> None:
     # the recorder's test waits for an input nothing drives: it fails, with its files
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*xentara recording png: *"])
+
+
+def test_a_broken_hold_shows_the_test_line_not_the_library(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        f"""
+        import threading
+
+        def test_holds(xentara_client, xentara_simulator):
+            threading.Timer(0.2, xentara_simulator.set_value, ({INPUT!r}, True)).start()
+            xentara_client.hold({INPUT!r}, False, seconds=3)  # the test's line
+        """
+    )
+    result = run(inner)
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "# the test's line" in text and "ConditionBroken" in text
+    assert "client.py" not in text and "conditions.py" not in text

@@ -3,6 +3,7 @@ of failed tests named in the failure, failures without the library's frames."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import sys
@@ -82,8 +83,8 @@ def test_a_failed_test_names_its_recording(tmp_path: Path, monkeypatch: pytest.M
     csv_path, png_path = Path(named["csv"]), Path(named["png"])
     assert csv_path.parent == tmp_path and png_path.parent == tmp_path
     assert png_path.read_bytes().startswith(b"\x89PNG")
-    rows = csv_path.read_text(encoding="utf-8").splitlines()[1:]
-    assert {row.split(",")[2] for row in rows} == {COUNTER, OUTPUT}
+    with csv_path.open(encoding="utf-8", newline="") as file:
+        assert {row["key"] for row in csv.DictReader(file)} == {COUNTER, OUTPUT}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([csv_path.name, png_path.name])
 
 

@@ -348,6 +348,7 @@ class ClientCore(Connection):
             await client.hold("Hardware.Registers.Enable", True, seconds=2)
             await client.hold("Hardware.Signals.Sine", lambda v: -100 <= v <= 100, seconds=5)
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
             key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
         )

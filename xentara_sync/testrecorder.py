@@ -29,7 +29,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +36,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import xentara_sync
 
-    from .model import Event
     from .recording import Recording
 
 __all__ = ["SignalRecorder", "file_stem"]
@@ -57,35 +55,21 @@ def file_stem(test_id: str) -> str:
 
 
 def _record_in_background(
-    client: xentara_sync.XentaraClient, keys: list[str], sink: Callable[[Event], object]
-) -> Callable[[], None]:
-    """Start recording every value change of *keys* into *sink*; return the stop.
+    client: xentara_sync.XentaraClient, keys: list[str]
+) -> tuple[Recording, Callable[[], None]]:
+    """Start recording every value change of *keys*; return the recording (which
+    fills in the background) and the function that stops it.
 
-    The one place that knows how the background recording is made: a subscription
-    to every change (unthrottled, no heartbeats), drained by a daemon thread. The
-    stop unsubscribes, then waits for the thread to hand over what came before.
+    The one place that knows how the background recording is made:
+    ``client.recorder(keys)``, entered now, left by the stop.
     """
-    subscription = client.subscribe(keys, None, None)
-    subscription.start()
-
-    def drain() -> None:
-        try:
-            for event in subscription:
-                sink(event)
-        except Exception:  # the connection was lost or the client closed: keep what came
-            pass
-
-    thread = threading.Thread(target=drain, name=f"xentara-recorder {keys[0]}", daemon=True)
-    thread.start()
+    recorder = client.recorder(keys)
+    recording = recorder.__enter__()
 
     def stop() -> None:
-        try:
-            if subscription.active:
-                subscription.stop()
-        finally:
-            thread.join(client.timeout)
+        recorder.__exit__(None, None, None)
 
-    return stop
+    return recording, stop
 
 
 class SignalRecorder:
@@ -99,9 +83,7 @@ class SignalRecorder:
         self._client = client
         self.name = file_stem(name)
         self._keys: list[str] = []
-        self._events: list[Event] = []
-        self._lock = threading.Lock()
-        self._stops: list[Callable[[], None]] = []
+        self._parts: list[tuple[Recording, Callable[[], None]]] = []
         self._recording: Recording | None = None
         #: The files of the last :meth:`save`.
         self.files: list[Path] = []
@@ -128,36 +110,42 @@ class SignalRecorder:
         wanted = [keys] if isinstance(keys, str) else list(keys)
         if not wanted or not all(isinstance(key, str) for key in wanted):
             raise TypeError(f"keys must be a key or a list of keys (str), not {keys!r}")
-        self._stops.append(_record_in_background(self._client, wanted, self._append))
+        self._parts.append(_record_in_background(self._client, wanted))
         self._keys.extend(key for key in wanted if key not in self._keys)
 
-    def _append(self, event: Event) -> None:
-        with self._lock:
-            self._events.append(event)
+    def _joined(self) -> Recording:
+        """One recording of every part (the part itself when there is one)."""
+        from .recording import Recording
+
+        recordings = [recording for recording, _ in self._parts]
+        if len(recordings) == 1:
+            return recordings[0]
+        started = [r.started for r in recordings if r.started is not None]
+        ended = [r.ended for r in recordings if r.ended is not None]
+        return Recording(
+            self._keys,
+            [event for recording in recordings for event in recording.events],
+            started=min(started, default=None),
+            ended=max(ended, default=None),
+            max_events=sum(r.max_events for r in recordings) or None,
+        )
 
     @property
     def recording(self) -> Recording:
         """What was recorded so far (the final recording once stopped)."""
-        from .recording import Recording
-
         if self._recording is not None:
             return self._recording
-        with self._lock:
-            return Recording(self._keys, self._events)
+        return self._joined()
 
     def stop(self) -> Recording:
         """Stop recording (once; later calls return the same recording)."""
         if self._recording is None:
-            stops, self._stops = self._stops, []
-            for stop in stops:
+            for _, stop in self._parts:
                 try:
                     stop()
-                except Exception:  # the client may be gone: keep what came
+                except Exception:  # the connection was lost: keep what came
                     pass
-            from .recording import Recording
-
-            with self._lock:
-                self._recording = Recording(self._keys, self._events)
+            self._recording = self._joined()
         return self._recording
 
     def save(self, directory: str | os.PathLike[str]) -> list[Path]:

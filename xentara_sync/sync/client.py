@@ -631,6 +631,7 @@ class XentaraClient:
         in error raises what :meth:`read` raises. Ctrl-C interrupts the hold and
         ends its subscription.
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
             key,
             condition,
