@@ -17,6 +17,7 @@ from ..exceptions import ClientClosed, RecordingInterrupted
 from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol.session import ClientSession, Plan
+from ..subsession import Certificate
 from . import loop as _loop
 from .bridge import execute
 from .subscription import Callback, Dispatcher, Subscription
@@ -489,17 +490,25 @@ class XentaraClient:
         self._stage_change(lambda: self._async.shutdown(timeout=timeout), "shutdown", timeout)
 
     def sub_session(
-        self, username: str, password: str, *, timeout: float | None = None
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        token: str | None = None,
+        certificate: Certificate | None = None,
+        timeout: float | None = None,
     ) -> SubSession:
-        """Open a sub-session of *username*: reads and writes with that user's rights.
+        """Open a sub-session: reads and writes with another user's rights.
 
+        One login: *username* and *password*, an OAuth 2.0 *token*, or a
+        *certificate* (DER or PEM bytes, PEM text, or a file's path).
         ``with client.sub_session(user, password) as s: s.read(key)`` closes it at
         the end of the block. Wrong credentials raise :class:`AccessDenied`.
         """
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
-        sub = self._async.sub_session(username, password)
-        self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {username!r}")
+        sub = self._async.sub_session(username, password, token=token, certificate=certificate)
+        self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {sub.label}")
         return SubSession(sub, self._run)
 
     # ------------------------------------------------------------------ subscriptions
