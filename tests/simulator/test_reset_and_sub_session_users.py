@@ -3,6 +3,8 @@ sub-session may log in as, with and without users for connections."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from xentara_sync import AccessDenied, XentaraClient
@@ -40,9 +42,10 @@ def test_reset_restores_the_stage_quality_and_releases_held_requests() -> None:
     model = generated_model(3)
     with Simulator(model) as sim, XentaraClient(sim.url, root_element=None, timeout=5) as client:
         client.suspend()
-        client.wait_until(
-            "Hardware.Group 0001.Point 001", lambda _: sim.stage is Stage.SUSPENDED, timeout=5
-        )
+        deadline = time.monotonic() + 5
+        while sim.stage is not Stage.SUSPENDED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sim.stage is Stage.SUSPENDED
         point = sim.model.by_key["Hardware.Group 0001.Point 001"].point
         assert point is not None
         point.quality = int(Quality.BAD)
