@@ -327,6 +327,7 @@ class ClientCore(Connection):
         A value in error raises what :meth:`read` raises (:class:`WriteOnly`...)
         at once; a negative or NaN *timeout* raises :class:`InvalidArgument`.
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
@@ -394,6 +395,7 @@ class ClientCore(Connection):
             await client.hold("Hardware.Registers.Enable", True, seconds=2)
             await client.hold("Hardware.Signals.Sine", lambda v: -100 <= v <= 100, seconds=5)
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
             key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
         )

@@ -574,6 +574,7 @@ class XentaraClient:
 
         Ctrl-C interrupts the wait and ends its subscription.
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
@@ -639,6 +640,7 @@ class XentaraClient:
         in error raises what :meth:`read` raises. Ctrl-C interrupts the hold and
         ends its subscription.
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
             key,
             condition,
