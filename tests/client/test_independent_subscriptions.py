@@ -19,6 +19,13 @@ from typing import Any
 import pytest
 
 from tests.client.flavours import FLAVOURS, AsyncClient, Flavour
+from tests.client.test_reconnect import (
+    FLAVOUR_NAMES,
+    SETPOINT,
+    Plant,
+    async_flavour,
+    reconnected,
+)
 from tests.conftest import FAST_SINE
 from xentara_sync import RequestTimeout, SubscriptionEnded, XentaraClient, flat
 from xentara_sync.simulator import Simulator
@@ -328,3 +335,67 @@ def test_flat_next_event_never_repeats(simulator: Simulator) -> None:
         assert len(set(got)) == len(got)
     finally:
         flat.close_session(session)
+
+
+# --------------------------------------------------------------------------- renewal
+
+
+@pytest.fixture
+def plant() -> Iterator[Plant]:
+    plant = Plant()
+    try:
+        yield plant
+    finally:
+        plant.stop()
+
+
+@pytest.mark.parametrize("flavour_name", FLAVOUR_NAMES)
+def test_shared_pairs_are_renewed_once_for_each(plant: Plant, flavour_name: str) -> None:
+    """After a reconnection each subscription gets one fresh snapshot, then each
+    change once; the one whose id the shared server subscription carries may stop."""
+    if flavour_name == "blocking":
+        with XentaraClient(plant.url, timeout=10) as client:
+            client.write(SETPOINT, 33.25)
+            with client.subscribe(SETPOINT, 0, 0) as first:
+                second = client.subscribe(SETPOINT, 100, 0)
+                second.start()
+                for sub in (first, second):
+                    assert sub.receive(timeout=10).value == 33.25
+                plant.restart()  # the setpoint is back at its default
+                for sub in (first, second):
+                    assert sub.receive(timeout=10).value != 33.25
+                    assert sub.interruptions == 1
+                client.write(SETPOINT, 7.5)
+                for sub in (first, second):
+                    assert sub.receive(timeout=10).value == 7.5
+            client.write(SETPOINT, 8.5)
+            assert second.receive(timeout=10).value == 8.5
+            with pytest.raises(RequestTimeout):
+                second.receive(timeout=0.3)
+            second.stop()
+        return
+    flavour = async_flavour(flavour_name)
+
+    async def main() -> None:
+        async with flavour.XentaraClient(plant.url, timeout=10) as client:
+            await client.write(SETPOINT, 33.25)
+            first = client.subscribe(SETPOINT, 0, 0)
+            second = client.subscribe(SETPOINT, 100, 0)
+            for sub in (first, second):
+                await sub.start()
+                assert (await sub.receive(timeout=10)).value == 33.25
+            plant.restart()
+            await reconnected(flavour, client)
+            for sub in (first, second):
+                assert (await sub.receive(timeout=10)).value != 33.25
+            await client.write(SETPOINT, 7.5)
+            for sub in (first, second):
+                assert (await sub.receive(timeout=10)).value == 7.5
+            await first.stop()
+            await client.write(SETPOINT, 8.5)
+            assert (await second.receive(timeout=10)).value == 8.5
+            assert await drain(second, quiet=0.3) == []
+            await second.stop()
+            assert [e.value for e in await drain(first)] == []
+
+    flavour.run(main, timeout=60)
