@@ -394,7 +394,7 @@ class ClientCore(Connection):
 
         Its events go through a :class:`~xentara_sync.fanout.Pacer` of its own, which
         keeps its intervals whatever else covers the same attributes (see
-        :mod:`xentara_sync.fanout`).
+        :mod:`!xentara_sync.fanout`).
         """
         session = await self._ready(timeout)
         subscription_id = uuid.uuid4()

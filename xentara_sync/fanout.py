@@ -18,7 +18,7 @@ same (element, attribute), and it applies each subscription's intervals itself:
   initial event is the cached value of each pair, or the feed's initial event for a
   pair that has none yet; ``maximum_update_interval`` (throttle) and
   ``minimum_update_interval`` (heartbeat) follow the simulator's rules (see
-  :mod:`xentara_sync.simulator.subscriptions`), timed by a task of the pacer. A
+  :mod:`!xentara_sync.simulator.subscriptions`), timed by a task of the pacer. A
   subscription with neither interval gets each event as it comes, with no timer.
 
 The rule is written down on the protocol page (``docs/protocol.rst``, "Several

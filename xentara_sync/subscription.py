@@ -122,7 +122,7 @@ class Subscription:
 
     Every subscription behaves as if it were alone: it gets each event of its keys
     once, its own initial event only, and its own intervals, whatever else subscribes
-    to the same elements in the same client (see :mod:`xentara_sync.fanout`).
+    to the same elements in the same client (see :mod:`!xentara_sync.fanout`).
 
     *sink_factory* makes the queue of each run (the blocking client gives a
     thread-safe one); by default an :class:`EventQueue` of *max_queue* events.
