@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class Feed:
 class Fanout:
     """One (element, attribute) pair of a connection: the session's sink for it."""
 
-    __slots__ = ("feed", "last", "pacers", "route")
+    __slots__ = ("_puts", "feed", "last", "pacers", "route")
 
     #: Nothing is queued here, so nothing is dropped (the pacers' queues count).
     dropped = 0
@@ -87,11 +88,26 @@ class Fanout:
         #: The last event: the current value (the feed sends every change).
         self.last: Event | None = None
         self.pacers: list[Pacer] = []
+        #: Where each pacer takes an event: a queue's ``put`` for a pacer without
+        #: intervals (the hot path: one call), else the pacer's ``offer``.
+        self._puts: list[Callable[[Event], None]] = []
+
+    def add(self, pacer: Pacer) -> None:
+        self.pacers.append(pacer)
+        if pacer.direct:
+            self._puts.append(pacer.sink.put)
+        else:
+            self._puts.append(partial(pacer.offer, self.route))
+
+    def remove(self, pacer: Pacer) -> None:
+        if pacer in self.pacers:
+            del self._puts[self.pacers.index(pacer)]
+            self.pacers.remove(pacer)
 
     def put(self, event: Event) -> None:
         self.last = event
-        for pacer in self.pacers:
-            pacer.offer(self.route, event)
+        for put in self._puts:
+            put(event)
 
     def close(self, error: BaseException | None) -> None:
         """Nothing to do: each subscription closes its own queue."""
@@ -155,7 +171,7 @@ class Pacer:
         if fanout in self.fanouts:
             return
         self.fanouts.append(fanout)
-        fanout.pacers.append(self)
+        fanout.add(self)
         last = fanout.last
         if last is None:
             self.fresh.add(fanout.route)
@@ -168,8 +184,7 @@ class Pacer:
         """Leave every pair (stop, connection lost); returns the fanouts left."""
         fanouts, self.fanouts = self.fanouts, []
         for fanout in fanouts:
-            if self in fanout.pacers:
-                fanout.pacers.remove(self)
+            fanout.remove(self)
         self.fresh.clear()
         self.pending.clear()
         return fanouts
@@ -188,10 +203,8 @@ class Pacer:
     # ------------------------------------------------------------------ events
 
     def offer(self, route: Route, event: Event) -> None:
-        """An event of one of the pacer's pairs came (called by its fanout)."""
-        if self.direct:
-            self.sink.put(event)
-            return
+        """An event of one of the pacer's pairs came (called by its fanout; a pacer
+        without intervals is skipped: its queue takes the events)."""
         if route in self.fresh:
             self._initial(route, event)
             return
