@@ -11,6 +11,7 @@ and reads answers; nothing here parses or frames) and awaits it through
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -21,7 +22,13 @@ from typing import TYPE_CHECKING, Any, Final
 from .conditions import Condition, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .exceptions import ConnectionClosed, RequestTimeout, SubscriptionEnded, UnknownElement
+from .exceptions import (
+    ConnectionClosed,
+    RequestTimeout,
+    SubscriptionEnded,
+    UnknownElement,
+    XentaraError,
+)
 from .fanout import Fanout, Feed, Hub, Pacer, Route
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
     from .model import Event
     from .recording import Recording
     from .snapshot import SnapshotResult
+
+log = logging.getLogger("xentara_sync")
 
 #: The stage a stage change ends in (shutdown: none, the server stops).
 _STAGE_AFTER: Final = {Opcode.SUSPEND: Stage.SUSPENDED, Opcode.RESUME: Stage.OPERATIONAL}
@@ -469,7 +478,9 @@ class ClientCore(Connection):
             if feed is not None and not feed.ready:
                 feed.settle(exc if isinstance(exc, Exception) else _cancelled(subscription))
                 self._drop_feed(session, hub, feed)
-            self._leave(session, hub, pacer)
+            unused = self._leave(session, hub, pacer)
+            if unused:  # confirmed, yet nobody uses them now: end them on the server
+                self._backend.spawn(lambda: self._unsubscribe(session, unused, timeout, quiet=True))
             raise
 
     async def _shared_feeds_ready(
@@ -546,14 +557,29 @@ class ClientCore(Connection):
         if session is None or hub is None or hub.session is not session:
             pacer.detach()
             return
-        feeds = self._leave(session, hub, pacer)
-        if not self.connected:
-            return
+        await self._unsubscribe(session, self._leave(session, hub, pacer), timeout)
+
+    async def _unsubscribe(
+        self,
+        session: ClientSession,
+        feeds: list[Feed],
+        timeout: float | None,
+        *,
+        quiet: bool = False,
+    ) -> None:
+        """End *feeds* on the server (if the connection is still there); *quiet*: in
+        the background, where nobody could take an error."""
         for feed in feeds:
+            if not self.connected or session is not self._session:
+                return
             try:
                 await self._execute(session, session.plan_unsubscribe(feed.keys, feed.id), timeout)
             except ConnectionClosed:
                 pass
+            except XentaraError as exc:
+                if not quiet:
+                    raise
+                log.info("unsubscribing %s failed: %s", ", ".join(feed.keys), exc)
 
     # ------------------------------------------------------------------ server
 
