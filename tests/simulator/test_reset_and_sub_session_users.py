@@ -51,7 +51,8 @@ def test_reset_restores_the_stage_quality_and_releases_held_requests() -> None:
         point.quality = int(Quality.BAD)
         sim.stall()
         sim.reset()
-        assert sim.stage is Stage.OPERATIONAL
+        stage: Stage = sim.stage  # changed by reset(), which mypy cannot see
+        assert stage is Stage.OPERATIONAL
         assert client.read("Hardware.Group 0001.Point 001", attribute="quality") == Quality.GOOD
 
 
