@@ -129,6 +129,7 @@ class Connection(Receiving):
         self._session: ClientSession | None = None
         self._transport: Transport | None = None
         self._reader: TaskHandle | None = None
+        self._keeper: TaskHandle | None = None
         #: The subscriptions the user holds, with the sink of each: renewed on reconnection.
         self._subscriptions: dict[Subscription, EventSink] = {}
         self._closed = False
@@ -278,6 +279,9 @@ class Connection(Receiving):
         # The reader takes what the transport does not hand over directly, and
         # notices when the connection ends.
         self._reader = backend.spawn(lambda: self._read_loop(transport))
+        keepalive = self.keepalive
+        if keepalive is not None:
+            self._keeper = backend.spawn(lambda: self._keep_alive(transport, keepalive))
         self._connecting = True
         try:
             await self._execute(session, session.plan_hello(), self.connect_timeout)
@@ -355,6 +359,9 @@ class Connection(Receiving):
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.cancel()
         transport = self._transport  # kept: it tells of the last connection
         if transport is not None:
             await transport.close()
@@ -490,6 +497,8 @@ class Connection(Receiving):
         try:
             while True:
                 self._receive(await transport.recv())
+                if self._room is not None:  # the backlog is full: stop reading a while
+                    await self._backlog_room()
         except ConnectionClosed as exc:
             cause = exc
         except Exception as exc:  # a bug must not leave callers waiting
@@ -498,6 +507,33 @@ class Connection(Receiving):
         finally:
             if not self._closed and transport is self._transport:
                 self._connection_lost(cause)
+
+    async def _keep_alive(self, transport: Transport, interval: float) -> None:
+        """Ping every *interval* s; end the connection when the server seems gone.
+
+        A server is gone (frozen, or a half-open TCP connection) when, within
+        *interval* after a ping, neither its pong nor any message came, while the
+        client was reading. While the backlog holds the reading (backpressure), the
+        pong waits behind the messages sent before it; the messages taken meanwhile
+        show that the server is alive.
+        """
+        while True:
+            await self._backend.sleep(interval)
+            received = self._received
+            try:
+                if await transport.ping(interval):
+                    continue
+            except ConnectionClosed:  # the reader reports it
+                return
+            if self._received != received or self._room is not None:
+                continue
+            if transport is not self._transport or self._closed or self._reconnecting:
+                return
+            self._connection_lost(
+                ConnectionClosed(f"no answer to a keepalive ping within {interval:g} s")
+            )
+            await transport.close()
+            return
 
     def _flush(self) -> None:
         """On the loop: send every queued request in one message."""

@@ -93,6 +93,16 @@ class PublicTransport:
         except Exception:  # closing must not fail
             self._ws.transport.abort()
 
+    async def ping(self, timeout: float) -> bool:
+        try:
+            pong = await self._ws.ping()
+            await asyncio.wait_for(pong, timeout)
+        except asyncio.TimeoutError:  # not the built-in TimeoutError on Python 3.10
+            return False
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+        return True
+
 
 class FastTransport(PublicTransport):
     """A connection with the shortcuts of :mod:`xentara_sync.aio.fastpath`."""
@@ -106,6 +116,14 @@ class FastTransport(PublicTransport):
     def send_nowait(self, data: bytes) -> None:
         """Send at once, from a callback on the loop thread."""
         fastpath.send_nowait(self._ws, data)
+
+    def pause_reading(self) -> None:
+        """Stop reading the socket (messages come to the receiver as they arrive)."""
+        self._ws.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read the socket again."""
+        self._ws.transport.resume_reading()
 
 
 #: Whether connections take the shortcuts (see :mod:`xentara_sync.aio.fastpath`).
@@ -175,9 +193,9 @@ class AsyncioBackend:
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
-                ping_interval=keepalive,
+                ping_interval=None,  # the client core pings (see Connection._keep_alive)
+                ping_timeout=None,
                 logger=redacting("websockets.client"),
-                ping_timeout=keepalive,
                 compression=None,
                 proxy=None,
                 create_connection=fastpath.DirectConnection if fast else ClientConnection,

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, UnknownElement
-from ..gcpause import paused_gc
 from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
 from ..protocol.plans import Plan
@@ -122,31 +121,28 @@ async def take_snapshot(
             raise link.session.unknown(root, "snapshot") from None
         ancestors = await link.execute(plan_categories(found))
         start = ancestors[-1].uuid
-    # Some million objects without cycles, alive until the twin is written:
-    # collections would only walk them again and again (see gcpause).
-    with paused_gc():
-        # The client's browse (its elements are then known to the client too).
-        browse = link.session.plan_browse(element=start)
-        assert browse is not None  # a start given as a UUID needs no look-up
-        below: list[ElementInfo] = await link.execute(browse)
-        twin = TwinBuilder(ancestors + below)
-        total = len(twin.elements)
-        done = 0
+    # The client's browse (its elements are then known to the client too).
+    browse = link.session.plan_browse(element=start)
+    assert browse is not None  # a start given as a UUID needs no look-up
+    below: list[ElementInfo] = await link.execute(browse)
+    twin = TwinBuilder(ancestors + below)
+    total = len(twin.elements)
+    done = 0
+    if progress is not None:
+        progress(0, total)
+
+    def chunk_done(count: int) -> None:
+        nonlocal done
+        done += count
         if progress is not None:
-            progress(0, total)
+            progress(done, total)
 
-        def chunk_done(count: int) -> None:
-            nonlocal done
-            done += count
-            if progress is not None:
-                progress(done, total)
+    def chunks() -> Iterator[Plan]:
+        elements = twin.elements
+        for first in range(0, total, CHUNK):
+            yield from plan_chunk(twin, elements[first : first + CHUNK])
 
-        def chunks() -> Iterator[Plan]:
-            elements = twin.elements
-            for first in range(0, total, CHUNK):
-                yield from plan_chunk(twin, elements[first : first + CHUNK])
-
-        await link.pipeline(chunks(), chunk_done)
+    await link.pipeline(chunks(), chunk_done)
     recorded = 0
     if record:
         recorded = await _record(link, twin, record)
@@ -191,8 +187,7 @@ async def _record(link: Link, twin: TwinBuilder, seconds: float) -> int:
 
 def twin_model(twin: TwinBuilder) -> dict[str, Any]:
     """``twin.model()``, built with the garbage collector paused."""
-    with paused_gc():
-        return twin.model()
+    return twin.model()
 
 
 def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
@@ -204,8 +199,7 @@ def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
     """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    with paused_gc():
-        data = model_text(model).encode("utf-8")
+    data = model_text(model).encode("utf-8")
     try:
         mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:

@@ -249,6 +249,15 @@ class _Transport:
         except WebSocketClosed as exc:
             raise _closed_error(exc) from None
 
+    async def ping(self, timeout: float) -> bool:
+        try:
+            pong = await self._ws.ping()
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+        with trio.move_on_after(timeout):
+            await pong.wait()
+        return pong.is_set()
+
     async def close(self) -> None:
         try:
             with trio.move_on_after(CLOSE_TIMEOUT + 0.5):
@@ -342,9 +351,9 @@ class TrioBackend:
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
-                ping_interval=keepalive,
+                ping_interval=None,  # the client core pings (see Connection._keep_alive)
+                ping_timeout=None,
                 logger=redacting("websockets.client"),
-                ping_timeout=keepalive,
                 compression=None,
                 proxy=None,
             ).connect(nursery)
