@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .endpoint import Endpoint, make_ssl_context
 from .exceptions import (
+    AccessDenied,
     AuthenticationFailed,
     ClientClosed,
     ConnectionClosed,
@@ -59,6 +60,8 @@ _TOP_LEVEL_SHOWN = 12
 DEFAULT_TIMEOUT = 10.0
 #: The longest pause between two tries to reconnect, in seconds.
 DEFAULT_MAX_RECONNECT_DELAY = 5.0
+#: Seconds a connection must stay up before the reconnection delays start again from none.
+STABLE_CONNECTION = 10.0
 #: Seconds between pings; a pong late by as much again means the server is gone, so a
 #: frozen server (a half-open TCP connection) is noticed within twice this.
 DEFAULT_KEEPALIVE = 5.0
@@ -122,6 +125,10 @@ class Connection(Receiving):
         #: Successful reconnections so far.
         self.reconnects = 0
         self._established = False
+        #: When the current connection opened (time.monotonic()), and the tries to
+        #: reconnect since the last connection that stayed up (see _reconnect).
+        self._connected_at = 0.0
+        self._attempts = 0
         self._reconnecting = False
         self._reconnector: TaskHandle | None = None
         self._ready_waiters: list[Waiter] = []
@@ -251,6 +258,7 @@ class Connection(Receiving):
             await self._shutdown(ClientClosed(f"connecting to {self.url} failed"))
             raise
         self._established = True
+        self._connected_at = time.monotonic()
         return self
 
     async def _open(self) -> None:
@@ -414,27 +422,40 @@ class Connection(Receiving):
         """Open a new connection and renew the subscriptions, retrying with backoff.
 
         The first try comes at once; then the delay doubles, with jitter, up to
-        :attr:`max_reconnect_delay`. Refused credentials, a refused certificate or an
-        error answer (the root element is gone, say) end the reconnecting: every call
-        then raises that error.
+        :attr:`max_reconnect_delay`. The delays start again from none only once a
+        connection has stayed up for :data:`STABLE_CONNECTION` seconds, so that a
+        server that drops every connection right after its handshake is not knocked
+        at ever faster. Error answers during the handshake (an internal error of a
+        server still starting, a root element not there yet) are tried again too;
+        only refused credentials (or permissions) and a refused certificate end the
+        reconnecting: every call then raises that error.
         """
-        attempt = 0
+        if time.monotonic() - self._connected_at >= STABLE_CONNECTION:
+            self._attempts = 0
         await self._drop_transport()
         while not self._closed:
-            if attempt:
-                await self._backend.sleep(reconnect_delay(attempt, self.max_reconnect_delay))
-            attempt += 1
+            if self._attempts:
+                delay = reconnect_delay(self._attempts, self.max_reconnect_delay)
+                await self._backend.sleep(delay)
+            self._attempts += 1
             try:
                 await self._open()
                 await self._renew_subscriptions()
-            except (AuthenticationFailed, TLSVerificationFailed, ServerError) as exc:
+            except (AuthenticationFailed, TLSVerificationFailed, AccessDenied) as exc:
                 self._give_up(exc)
                 await self._drop_transport()
                 return
-            except (ConnectionFailed, ConnectionClosed, RequestTimeout, ProtocolError) as exc:
+            except (
+                ConnectionFailed,
+                ConnectionClosed,
+                RequestTimeout,
+                ProtocolError,
+                ServerError,
+            ) as exc:
                 log.info("reconnecting to %s failed: %s", self.url, exc)
                 await self._drop_transport()
                 continue
+            self._connected_at = time.monotonic()
             self.reconnects += 1
             self._reconnecting = False
             self._reconnector = None
