@@ -83,19 +83,18 @@ def test_memory_stays_bounded_and_other_connections_go_on(simulator: Simulator) 
     before = rss()
     growth = 0
     reads = 0
-    with firehose() as (url, sent):
-        with (
-            XentaraClient(url) as one,
-            XentaraClient(url) as two,
-            XentaraClient(simulator.url) as other,
-        ):
-            deadline = time.monotonic() + STREAM_SECONDS
-            while time.monotonic() < deadline and growth <= RSS_LIMIT:
-                other.read(OUTPUTS[0], timeout=10)  # not held up by the flooded ones
-                reads += 1
-                growth = max(growth, rss() - before)
-                time.sleep(0.05)
-            assert one.connected and two.connected
+    with (
+        firehose() as (url, sent), XentaraClient(url) as one,
+        XentaraClient(url) as two,
+        XentaraClient(simulator.url) as other,
+    ):
+        deadline = time.monotonic() + STREAM_SECONDS
+        while time.monotonic() < deadline and growth <= RSS_LIMIT:
+            other.read(OUTPUTS[0], timeout=10)  # not held up by the flooded ones
+            reads += 1
+            growth = max(growth, rss() - before)
+            time.sleep(0.05)
+        assert one.connected and two.connected
     print(f"RSS growth {growth / 2**20:.0f} MiB in {STREAM_SECONDS:g} s, {sent} messages sent")
     assert growth <= RSS_LIMIT, f"RSS grew {growth / 2**20:.0f} MiB"
     assert reads > 10

@@ -45,6 +45,7 @@ from typing import Any, Final, NamedTuple, Protocol
 from ..exceptions import ProtocolError, RequestTimeout, XentaraError
 from ..model import Event, convert_value
 from . import replies
+from .cbor import item_end
 from .codec import (
     DataChange,
     Failure,
@@ -55,7 +56,6 @@ from .codec import (
     join_packets,
     parse_packet,
 )
-from .cbor import item_end
 from .ids import Attribute, Opcode, PacketType
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 
