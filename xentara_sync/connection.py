@@ -24,7 +24,8 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .endpoint import Endpoint, make_ssl_context
+from .describe import safe_repr
+from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
 from .exceptions import (
     AccessDenied,
     AuthenticationFailed,
@@ -44,6 +45,7 @@ from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter, fail_
 from .model import ServerInfo
 from .protocol.session import ClientSession, Plan
 from .receiving import Receiving
+from .secret import hide
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
 if TYPE_CHECKING:  # typing.Self is new in Python 3.11
@@ -99,10 +101,18 @@ class Connection(Receiving):
         password: str | None = None,
         token: str | None = None,
     ) -> None:
+        hidden_url, hidden_password, hidden_token = hide(url), hide(password), hide(token)
+        del url, password, token  # a traceback with locals shows only the wrappers
         self._backend: Backend = self._backend_factory()
-        self._endpoint = Endpoint.parse(url, username=username, password=password, token=token)
-        self._url_with_credentials = url
-        self._credentials = {"username": username, "password": password, "token": token}
+        self._endpoint = Endpoint.parse(
+            hidden_url, username=username, password=hidden_password, token=hidden_token
+        )
+        self._url_with_credentials = hidden_url
+        self._credentials = {
+            "username": username,
+            "password": hidden_password,
+            "token": hidden_token,
+        }
         if timeout is None or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         self.root_element = root_element or None
@@ -222,6 +232,7 @@ class Connection(Receiving):
         """Whether :meth:`close` was called."""
         return self._closed
 
+    @safe_repr
     def __repr__(self) -> str:
         if self._closed:
             state = "closed"
@@ -268,7 +279,7 @@ class Connection(Receiving):
             ssl_context = make_ssl_context(
                 self.verify_ssl, cafile=self._cafile, context=self._ssl_option
             )
-        headers = {**self._extra_headers, **self._endpoint.headers()}
+        headers = HiddenHeaders({**self._extra_headers, **self._endpoint.headers()})
         backend = self._backend
         transport = await backend.connect(
             self._endpoint,
@@ -398,6 +409,9 @@ class Connection(Receiving):
     def _connection_lost(self, cause: BaseException | None) -> None:
         if self._closed or self._lost is not None:
             return
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.cancel()
         detail = f": {cause}" if cause else " (its event loop stopped)"
         error = ConnectionLost(f"the connection to {self.url} was lost{detail}")
         if self._reconnecting:  # a reconnection in progress: its requests fail, it tries again
@@ -550,6 +564,7 @@ class Connection(Receiving):
                 continue
             if transport is not self._transport or self._closed or self._reconnecting:
                 return
+            self._keeper = None  # so that the loss does not cancel this task
             self._connection_lost(
                 ConnectionClosed(f"no answer to a keepalive ping within {interval:g} s")
             )

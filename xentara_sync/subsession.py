@@ -44,8 +44,10 @@ import uuid
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from .describe import safe_repr
 from .exceptions import ConnectionClosed, SubSessionClosed, UnknownSession, UsageError
 from .protocol import Opcode
+from .secret import Secret, hide
 
 if TYPE_CHECKING:
     from .core import ClientCore
@@ -64,13 +66,14 @@ class SubSession:
     def __init__(self, client: ClientCore, username: str, password: str) -> None:
         if not isinstance(username, str) or not username:
             raise TypeError("a sub-session's username must be a non-empty str")
-        if not isinstance(password, str):
+        if not isinstance(password, (str, Secret)):
             raise TypeError(
                 f"a sub-session's password must be a str, not {type(password).__name__}"
             )
         self._client = client
         self._username = username
-        self._password: str | None = password
+        self._password: Secret | None = hide(password)
+        del password  # a traceback with locals shows only the wrapper
         self._id: uuid.UUID | None = None
         self._session: ClientSession | None = None
         self._closed = False
@@ -97,6 +100,7 @@ class SubSession:
             or (session is not None and (self._client.session is not session or not session.open))
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open" if self._id is not None else "not open"
         return f"<SubSession of {self._username!r} on {self._client.url} {state}>"
@@ -119,7 +123,7 @@ class SubSession:
         client = self._client
         session = await client._ready(timeout)
         password, self._password = self._password, None
-        plan = session.plan_create_sub_session(self._username, password, uuid.uuid4())
+        plan = session.plan_create_sub_session(self._username, password.reveal(), uuid.uuid4())
         del password
         try:
             self._id = await client._execute(session, plan, timeout)

@@ -48,7 +48,13 @@ def firehose(size: int = MESSAGE_SIZE) -> Iterator[tuple[str, list[int]]]:
     )
     assert proc.stdin is not None and proc.stdout is not None
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    output = proc.stdout
+
+    def read() -> None:
+        for line in output:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
     sent: list[int] = []
     try:
         url, real_size = lines.get(timeout=30).split()
@@ -84,7 +90,8 @@ def test_memory_stays_bounded_and_other_connections_go_on(simulator: Simulator) 
     growth = 0
     reads = 0
     with (
-        firehose() as (url, sent), XentaraClient(url) as one,
+        firehose() as (url, sent),
+        XentaraClient(url) as one,
         XentaraClient(url) as two,
         XentaraClient(simulator.url) as other,
     ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from websockets.sync.server import ServerConnection
@@ -33,9 +34,8 @@ def internal_errors(connection: ServerConnection) -> None:
     """Answer every request with -32603 (internal error), as a server still starting."""
     for message in connection:
         assert isinstance(message, bytes)
-        failures = [
-            Failure(r.message_id, -32603, "internal error") for r in decode_message(message)
-        ]  # type: ignore[union-attr]
+        requests: list[Any] = decode_message(message)
+        failures = [Failure(r.message_id, -32603, "internal error") for r in requests]
         connection.send(encode_message(failures))
 
 

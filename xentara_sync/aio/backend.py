@@ -43,7 +43,11 @@ class _Waiter:
         self._future.set_result(value)
 
     def set_exception(self, exc: BaseException) -> None:
-        self._future.set_exception(exc)
+        future = self._future
+        future.set_exception(exc)
+        # Nobody may wait any more (the other requests of a plan whose first one
+        # failed): no "Future exception was never retrieved" for those.
+        future.exception()
 
     def done(self) -> bool:
         return self._future.done()
@@ -188,7 +192,7 @@ class AsyncioBackend:
         try:
             ws = await connect(
                 endpoint.url,
-                additional_headers=dict(headers),
+                additional_headers=headers,
                 ssl=ssl,
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
@@ -202,7 +206,11 @@ class AsyncioBackend:
             )
         except asyncio.TimeoutError as exc:  # not the built-in TimeoutError on Python 3.10
             error = TimeoutError(str(exc))
-            raise connect_error(error, endpoint, timeout) from exc
+            raise connect_error(error, endpoint, timeout) from exc.with_traceback(
+                None
+            )  # its frames held the headers
         except Exception as exc:
-            raise connect_error(exc, endpoint, timeout) from exc
+            raise connect_error(exc, endpoint, timeout) from exc.with_traceback(
+                None
+            )  # its frames held the headers
         return FastTransport(ws) if fast else PublicTransport(ws)

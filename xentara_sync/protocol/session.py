@@ -166,7 +166,7 @@ def _parse_separately(data: bytes, error: ProtocolError) -> list[Packet | Protoc
     if not data or data[0] >> 5 != 4:  # not an array: nothing to cut
         return [error]
     try:
-        ends = []
+        ends: list[int] = []
         position = 1 + _ARGUMENT_WIDTH.get(data[0] & 31, 0)
         count = int.from_bytes(data[1:position], "big") if position > 1 else data[0] & 31
         indefinite = data[0] == 0x9F

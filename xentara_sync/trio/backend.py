@@ -346,7 +346,7 @@ class TrioBackend:
         try:
             ws = await connect(
                 endpoint.url,
-                additional_headers=dict(headers),
+                additional_headers=headers,
                 ssl=ssl,
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
@@ -359,7 +359,9 @@ class TrioBackend:
             ).connect(nursery)
         except Exception as exc:
             await host.aclose()
-            raise connect_error(_cause(exc), endpoint, timeout) from exc
+            raise connect_error(_cause(exc), endpoint, timeout) from exc.with_traceback(
+                None
+            )  # its frames held the headers
         except BaseException:
             host.cancel()
             raise
