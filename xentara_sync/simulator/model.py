@@ -55,7 +55,6 @@ it (``"@Group"``).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import uuid
@@ -66,6 +65,7 @@ from typing import Any, Final
 
 from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality, TimePoint
 from ..protocol.valuecheck import type_name
+from . import deepjson
 from .attributes import AttrTable, attribute_table
 from .datatypes import known_data_type, parse_data_type, parse_default, zero
 from .elements import Element, Point, Watch
@@ -234,7 +234,7 @@ def load_model(source: str | os.PathLike[str] | Mapping[str, Any]) -> Model:
         path = str(Path(source).resolve())
         try:
             with open(path, encoding="utf-8") as stream:
-                document = json.load(stream)
+                document = deepjson.loads(stream.read())  # a deep tree nests deep
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read model file {path}: {exc}") from exc
     if isinstance(document, list):

@@ -24,7 +24,7 @@ from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk
-from .twin import TwinBuilder
+from .twin import TwinBuilder, refuse_mismatched_values, refuse_unfit
 
 __all__ = [
     "Link",
@@ -126,6 +126,7 @@ async def take_snapshot(
     assert browse is not None  # a start given as a UUID needs no look-up
     below: list[ElementInfo] = await link.execute(browse)
     twin = TwinBuilder(ancestors + below)
+    refuse_unfit(twin, root)
     total = len(twin.elements)
     done = 0
     if progress is not None:
@@ -185,9 +186,44 @@ async def _record(link: Link, twin: TwinBuilder, seconds: float) -> int:
     return recorded
 
 
+#: How many elements the check of a twin leaves out one by one before it gives up.
+_VERIFY_TRIES = 100
+
+
 def twin_model(twin: TwinBuilder) -> dict[str, Any]:
-    """``twin.model()``, built with the garbage collector paused."""
-    return twin.model()
+    """``twin.model()``, verified: the simulator loads it.
+
+    Values that do not match their metadata are left out first; then an element the
+    simulator still refuses is left out (in ``twin.skipped``, with the simulator's
+    reason) and the model built again, so that the twin written always loads.
+    """
+    from ..simulator.model import ModelError, load_model
+
+    refuse_mismatched_values(twin)
+    for _ in range(_VERIFY_TRIES):
+        model = twin.model()
+        try:
+            load_model(model)
+        except ModelError as exc:
+            key = _refused_key(twin, str(exc))
+            if key is None or key in twin.skipped:
+                raise ModelError(f"the twin would not load: {exc}") from None
+            twin.skipped[key] = f"the simulator would refuse it: {exc}"
+            continue
+        return model
+    raise ModelError(f"the twin would not load: more than {_VERIFY_TRIES} elements refused")
+
+
+def _refused_key(twin: TwinBuilder, message: str) -> str | None:
+    """The key of the element that a :class:`ModelError` message names, if any."""
+    keys = {element.key for element in twin.elements}
+    head = message.partition(": ")[0]
+    if head in keys:
+        return head
+    for key in sorted(keys, key=len, reverse=True):
+        if f"{key!r}" in message:
+            return key
+    return None
 
 
 def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
@@ -257,11 +293,19 @@ _ENCODE: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str]) -> None:
-    pad = " " * depth
+    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
     dumps = _ENCODE
-    for index, item in enumerate(elements):
-        ((element_type, body),) = item.items()
-        comma = "," if index < len(elements) - 1 else ""
+    pending: list[tuple[list[dict[str, Any]], int, int, str]] = [(elements, 0, depth, "")]
+    while pending:
+        items, index, level, closing = pending.pop()
+        if index == len(items):
+            if closing:
+                lines.append(closing)
+            continue
+        pad = " " * level
+        pending.append((items, index + 1, level, closing))
+        ((element_type, body),) = items[index].items()
+        comma = "," if index < len(items) - 1 else ""
         children = body.get("children")
         if children is None:
             head = dumps(body)
@@ -271,8 +315,7 @@ def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str])
             lines.append(f"{pad}{{{dumps(element_type)}: {head}}}{comma}")
             continue
         lines.append(f'{pad}{{{dumps(element_type)}: {head[:-1]}, "children": [')
-        _element_lines(children, depth + 1, lines)
-        lines.append(f"{pad}]}}}}{comma}")
+        pending.append((children, 0, level + 1, f"{pad}]}}}}{comma}"))
 
 
 def result_of(twin: TwinBuilder, path: str, recorded: int) -> SnapshotResult:
