@@ -79,9 +79,12 @@ def test_nul_characters_and_duplicate_uuids_are_left_out(
         return encode(spoil(decode(message)))
 
     path = tmp_path / "odd.json"
-    with Proxy(simulator.url, odd) as proxy, XentaraClient(proxy.url) as client:
-        with pytest.warns(SnapshotWarning) as caught:
-            result = client.snapshot(str(path))
+    with (
+        Proxy(simulator.url, odd) as proxy,
+        XentaraClient(proxy.url) as client,
+        pytest.warns(SnapshotWarning) as caught,
+    ):
+        result = client.snapshot(str(path))
     messages = [str(w.message) for w in caught]
     assert any("NUL" in m for m in messages), messages
     assert any("UUID" in m and "Registers" in m for m in messages), messages
