@@ -28,7 +28,7 @@ import io
 import math
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
 import cbor2
@@ -48,7 +48,7 @@ from .tags import (
 from .timepoint import _INT64_MAX, _INT64_MIN, TimePoint
 from .values import AttributeFault, fault
 
-__all__ = ["decode", "encode", "item_end"]
+__all__ = ["decode", "decode_each", "encode", "item_end"]
 
 # --------------------------------------------------------------------------- encoding
 
@@ -271,6 +271,44 @@ def decode(data: bytes) -> Any:
             f"message has {len(data) - stream.tell()} bytes after its CBOR data item"
         )
     return value
+
+
+def decode_each(data: bytes, start: int, count: int) -> Iterator[Any]:
+    """Decode the *count* data items that follow each other from *start*, one at a time.
+
+    The items of an array, given the end of its head: each can be used (and its
+    intermediate objects freed) before the next is decoded, so that a large message
+    never holds all of its raw structure at once, and the garbage collector sees far
+    fewer objects survive. The errors are those of :func:`decode`.
+
+    >>> list(decode_each(bytes.fromhex("8201820203"), 1, 2))
+    [1, [2, 3]]
+    """
+    stream = io.BytesIO(data)
+    stream.seek(start)
+    local = _decoders
+    decoder = getattr(local, "decoder", None)
+    if decoder is None:
+        decoder = local.decoder = cbor2.CBORDecoder(stream, semantic_decoders=_TagDecoders())
+    else:
+        decoder.fp = stream
+    read = decoder.decode
+    for _ in range(count):
+        try:
+            item = read()
+        except Exception as exc:  # cbor2 raises several types for broken input
+            local.decoder = None  # a decoder that failed half-way is not reused
+            if isinstance(exc, ProtocolError):
+                raise
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, ProtocolError):  # raised by one of the tag decoders
+                raise cause from None
+            raise ProtocolError(f"message is not well-formed CBOR: {clip(str(exc))}") from exc
+        yield item
+    if stream.tell() != len(data):
+        raise ProtocolError(
+            f"message has {len(data) - stream.tell()} bytes after its CBOR data item"
+        )
 
 
 def item_end(data: bytes, start: int = 0) -> int:

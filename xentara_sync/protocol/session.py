@@ -45,7 +45,7 @@ from typing import Any, Final, NamedTuple, Protocol
 from ..exceptions import ProtocolError, RequestTimeout, XentaraError
 from ..model import Event, convert_value
 from . import replies
-from .cbor import item_end
+from .cbor import decode_each, item_end
 from .codec import (
     DataChange,
     Failure,
@@ -136,13 +136,28 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
     >>> parse_message(b"\\x01")
     [ProtocolError('a message must be an array of packets')]
     """
+    head = data[0] if data else 0
+    if head >> 5 == 4 and head & 31 < 28:  # an array of known length: packet by packet
+        width = _ARGUMENT_WIDTH.get(head & 31, 0)
+        count = int.from_bytes(data[1 : 1 + width], "big") if width else head & 31
+        packets: list[Packet | ProtocolError] = []
+        append = packets.append
+        try:
+            for item in decode_each(data, 1 + width, count):
+                try:
+                    append(parse_packet(item))
+                except ProtocolError as exc:
+                    append(exc)
+        except ProtocolError as exc:
+            return _parse_separately(data, exc)
+        return packets
     try:
         items = decode(data)
     except ProtocolError as exc:
         return _parse_separately(data, exc)
     if not isinstance(items, list):
         return [ProtocolError("a message must be an array of packets")]
-    packets: list[Packet | ProtocolError] = []
+    packets = []
     append = packets.append
     for item in items:
         try:
