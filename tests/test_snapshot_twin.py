@@ -128,14 +128,15 @@ def test_a_refused_element_is_left_out_with_its_descendants() -> None:
 
 
 def test_names_may_hold_dots() -> None:
+    # Xentara's names hold a dot only in brackets: "[Slot 1.2]".
     group = info("Bus", 1, Category.DEVICE)
-    point = info("Bus.Slot 1.2", 2)
+    point = info("Bus.[Slot 1.2]", 2)
     twin = TwinBuilder([group, point])
     twin.add_metadata(point, metadata(DataType.INT8))
     twin.add_value(point, value(3))
     model = load_model(twin.model())
-    assert model.by_key["Bus.Slot 1.2"].uuid == point.uuid
-    assert model.by_key["Bus.Slot 1.2"].parent is model.by_key["Bus"]
+    assert model.by_key["Bus.[Slot 1.2]"].uuid == point.uuid
+    assert model.by_key["Bus.[Slot 1.2]"].parent is model.by_key["Bus"]
 
 
 def test_an_unchanging_recording_is_no_replay() -> None:

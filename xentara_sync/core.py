@@ -18,10 +18,10 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .conditions import Condition, Wait
+from .conditions import Condition, Hold, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .exceptions import ConnectionClosed, RequestTimeout, UnknownElement
+from .exceptions import ConnectionClosed, RecordingInterrupted, RequestTimeout, UnknownElement
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
 from .protocol import Attribute, Category, Opcode, Stage
@@ -32,7 +32,7 @@ from .subsession import SubSession
 
 if TYPE_CHECKING:
     from .model import Event
-    from .recording import Recording
+    from .recording import AsyncRecorder, Recording
     from .snapshot import SnapshotResult
 
 #: The stage a stage change ends in (shutdown: none, the server stops).
@@ -322,39 +322,116 @@ class ClientCore(Connection):
         assert plan is not None
         await self._execute(session, plan, timeout)
 
+    async def hold(
+        self,
+        key: str,
+        condition: Condition,
+        *,
+        seconds: float,
+        attribute: str | int | uuid.UUID = "value",
+        timeout: float | None = None,
+    ) -> Event:
+        """Check that element *key*'s value (or another *attribute*) meets
+        *condition* for *seconds*; returns the last :class:`~xentara_sync.Event`
+        checked.
+
+        *condition* is what :meth:`wait_until` takes (a value or a predicate). The
+        current value is checked first, then every change, until *seconds* after
+        the current value came. The first value that does not meet it raises
+        :class:`~xentara_sync.ConditionBroken` (an :class:`AssertionError`), which
+        names it, its time stamp and how far into the hold it came. *timeout*
+        (``None``: the client's timeout) bounds the wait for the current value
+        (:class:`RequestTimeout`). A value in error raises what :meth:`read`
+        raises::
+
+            await client.hold("Hardware.Registers.Enable", True, seconds=2)
+            await client.hold("Hardware.Signals.Sine", lambda v: -100 <= v <= 100, seconds=5)
+        """
+        hold = Hold(
+            key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
+        )
+        subscription = self.subscribe(key, None, None, attribute=attribute)
+        first = hold.remaining()
+        await subscription.start(timeout=first)
+        try:
+            while (wait := hold.remaining()) is not None:
+                try:
+                    event = await subscription.receive(wait)
+                except RequestTimeout:  # hold.remaining() decides: over, or no value
+                    continue
+                if not hold.check(event):
+                    raise hold.broken(event)
+            assert hold.last is not None
+            return hold.last
+        finally:
+            await subscription.stop()
+
     async def record(
         self,
         keys: str | Iterable[str],
         *,
         seconds: float | None = None,
         count: int | None = None,
+        max_events: int | None = None,
     ) -> Recording:
         """Record every value change of *keys* for *seconds*, or until *count* events
         (whichever comes first; at least one is needed).
 
         The :class:`~xentara_sync.recording.Recording` starts with each key's current
-        value; it writes CSV, a pandas DataFrame or a PNG plot. With *count* alone,
-        each event must come within the client's timeout of the one before
-        (:class:`RequestTimeout` otherwise).
+        value; it writes CSV, a pandas DataFrame or a plot, in time order. With
+        *count* alone, each event must come within the client's timeout of the one
+        before (:class:`RequestTimeout` otherwise). At most *max_events* are kept in
+        memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest
+        are counted in ``dropped``). Ctrl-C raises
+        :class:`~xentara_sync.RecordingInterrupted`, whose ``recording`` holds what
+        was recorded.
         """
-        from .recording import Limits, Recording  # csv and all: only when used
+        from .recording import Limits, Recording, interrupted_by_ctrl_c
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
-        recording = Recording(subscription.keys)
-        await subscription.start()
+        recording = Recording(subscription.keys, max_events=max_events)
         try:
-            limits.start()
-            while (wait := limits.next_wait(len(recording.events))) is not None:
-                try:
-                    event = await subscription.receive(wait)
-                except RequestTimeout:  # the limits decide: over, or too quiet
-                    continue
-                recording.events.append(event)
-                limits.recorded()
+            recording.begin()
+            await subscription.start()
+            try:
+                limits.start()
+                while (wait := limits.next_wait(recording.received)) is not None:
+                    try:
+                        event = await subscription.receive(wait)
+                    except RequestTimeout:  # the limits decide: over, or too quiet
+                        continue
+                    recording.add(event)
+                    limits.recorded()
+            finally:
+                await subscription.stop()
+        except BaseException as exc:
+            if interrupted_by_ctrl_c(exc):
+                raise RecordingInterrupted(recording) from exc
+            raise
         finally:
-            await subscription.stop()
+            recording.finish()
         return recording
+
+    def recorder(
+        self, keys: str | Iterable[str], *, max_events: int | None = None
+    ) -> AsyncRecorder:
+        """Record every value change of *keys* in the background while a block runs::
+
+            async with client.recorder(["Hardware.Signals.Sine"]) as recording:
+                await client.write("Hardware.Registers.Setpoint", 2.5)
+                ...
+            recording.plot("run.png")
+
+        The :class:`~xentara_sync.recording.Recording` fills as the events come
+        (each key's current value first) and keeps what it got when the block ends,
+        whether it ends normally, by an exception or by Ctrl-C. At most *max_events*
+        are kept in memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`;
+        the rest are counted in ``dropped``).
+        """
+        from .recording import AsyncRecorder
+
+        return AsyncRecorder(self, subscription_keys(keys, "recorder"), max_events)
 
     # ------------------------------------------------------------------ subscriptions
 
