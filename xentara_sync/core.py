@@ -39,6 +39,7 @@ from .model import ElementInfo, ElementMetadata, ServerInfo
 from .protocol import Category, Opcode, Stage
 from .protocol.plans import Plan
 from .protocol.session import ClientSession
+from .secret import hide
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 from .subsession import Certificate, SubSession
 
@@ -902,7 +903,9 @@ class ClientCore(Connection):
         s.close()``). See :class:`~xentara_sync.subsession.SubSession`. No login,
         or more than one, raises :class:`~xentara_sync.exceptions.InvalidArgument`.
         """
-        return SubSession(self, username, password, token=token, certificate=certificate)
+        hidden, hidden_token = hide(password), hide(token)
+        del password, token  # a traceback with locals shows only the wrappers
+        return SubSession(self, username, hidden, token=hidden_token, certificate=certificate)
 
     # ------------------------------------------------------------------ snapshot
 

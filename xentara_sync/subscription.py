@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
+from .describe import safe_repr
 from .exceptions import RequestTimeout, SubscriptionEnded, UsageError
 from .fanout import Pacer
 from .interfaces import Backend, EventSink, Waiter
@@ -253,6 +254,7 @@ class Subscription:
             except SubscriptionEnded:
                 return
 
+    @safe_repr
     def __repr__(self) -> str:
         state = "active" if self._active else ("ended" if self._ended else "not started")
         keys = ", ".join(self.keys)

@@ -6,17 +6,19 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..aio import XentaraClient as AsyncClient
 from ..conditions import Condition, Hold, Wait
 from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys, write_many_values
+from ..describe import safe_repr
 from ..element import Element
 from ..exceptions import ClientClosed, RecordingInterrupted
 from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol.session import ClientSession, Plan
+from ..secret import hide
 from ..subsession import Certificate
 from . import loop as _loop
 from .bridge import execute
@@ -98,9 +100,11 @@ class XentaraClient:
         password: str | None = None,
         token: str | None = None,
     ) -> None:
+        hidden_url, hidden_password, hidden_token = hide(url), hide(password), hide(token)
+        del url, password, token  # a traceback with locals shows only the wrappers
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
         client = AsyncClient(
-            url,
+            cast(str, hidden_url),  # the client takes a Secret for any str that it hides
             root_element,
             verify_ssl,
             timeout=timeout,
@@ -114,8 +118,8 @@ class XentaraClient:
             reconnect=reconnect,
             max_reconnect_delay=max_reconnect_delay,
             username=username,
-            password=password,
-            token=token,
+            password=cast("str | None", hidden_password),
+            token=cast("str | None", hidden_token),
         )
         self._attach(
             lambda thread: thread.run(
@@ -308,6 +312,7 @@ class XentaraClient:
         """Version, user and model path of the server, as read when connecting."""
         return self._async.server_info
 
+    @safe_repr
     def __repr__(self) -> str:
         return repr(self._async).replace("<XentaraClient", "<xentara_sync.XentaraClient", 1)
 
@@ -505,9 +510,13 @@ class XentaraClient:
         ``with client.sub_session(user, password) as s: s.read(key)`` closes it at
         the end of the block. Wrong credentials raise :class:`AccessDenied`.
         """
+        hidden, hidden_token = hide(password), hide(token)
+        del password, token  # a traceback with locals shows only the wrappers
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
-        sub = self._async.sub_session(username, password, token=token, certificate=certificate)
+        sub = self._async.sub_session(
+            username, cast(str, hidden), token=cast(str, hidden_token), certificate=certificate
+        )
         self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {sub.label}")
         return SubSession(sub, self._run)
 

@@ -20,6 +20,7 @@ from .common import (
     jsonable,
     non_negative_int,
     positive_float,
+    printable,
     run_client,
     set_examples,
 )
@@ -88,7 +89,7 @@ def format_event(event: Event, as_json: bool = False) -> str:
         )
     clock = time.strftime("%H:%M:%S", time.localtime(event.timestamp))
     millis = int(event.timestamp % 1 * 1000)
-    return f"{clock}.{millis:03d}  {event.name}  {display(event.value)}"
+    return f"{clock}.{millis:03d}  {printable(event.name)}  {display(event.value)}"
 
 
 def run(args: argparse.Namespace) -> int:
