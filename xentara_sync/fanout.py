@@ -4,21 +4,32 @@ Events carry no subscription id (protocol reference, section 3.4): a client can 
 tell which (element, attribute) an event is about, never which of its subscriptions
 the server sent it for, and the server merges the events of overlapping
 subscriptions. So the client never lets two of its server subscriptions cover the
-same (element, attribute), and it applies each subscription's intervals itself:
+same (element, attribute), and it keeps each subscription's intervals itself where
+subscriptions share a pair:
 
-* A :class:`Feed` is one server subscription. It asks for every change, without a
-  throttle or a heartbeat, and covers the (element, attribute) pairs that no other
-  feed of the connection covers when a subscription starts. It ends when no
-  subscription uses any of its pairs any more.
+* A :class:`Feed` is one server subscription. It covers the (element, attribute)
+  pairs that no other feed of the connection covers when a subscription starts, and
+  ends when no subscription uses any of its pairs any more. A feed made for a
+  subscription alone on all its pairs carries that subscription's intervals (keys 1
+  and 2, as a subscription without any sharing sends them): the server paces it.
+  Any other feed asks for every change, without a throttle or a heartbeat. When a
+  second subscription comes to share a pair of a feed paced by the server, the
+  client unsubscribes the feed and subscribes its pairs anew under a new id for
+  every change (:attr:`Feed.renewing` meanwhile); it stays so until it ends.
 * A :class:`Fanout` is one (element, attribute) pair of a connection: the session's
-  only sink for it. It keeps the last event (the current value, because its feed
-  sends every change) and hands each event to every :class:`Pacer` that covers it.
+  only sink for it. It keeps the last event (the current value on an every-change
+  feed) and hands each event to every :class:`Pacer` that covers it. The first event
+  after its feed was subscribed anew (the server's initial event) is handed to the
+  pacers that were there only if it is a change (not the time stamp and value of the
+  last event); it is the initial event of the pacers that joined meanwhile.
 * A :class:`Pacer` is one subscription's side: it delivers to the subscription's
-  queue what the server would have sent that subscription had it been alone. Its
-  initial event is the cached value of each pair, or the feed's initial event for a
-  pair that has none yet; ``maximum_update_interval`` (throttle) and
-  ``minimum_update_interval`` (heartbeat) follow the simulator's rules (see
-  :mod:`!xentara_sync.simulator.subscriptions`), timed by a task of the pacer. A
+  queue what the server would have sent that subscription had it been alone. On a
+  feed paced for it, every event goes straight to the queue (:meth:`Pacer.passed`).
+  Otherwise its initial event is the cached value of each pair, or the feed's
+  initial event for a pair that has none yet; ``maximum_update_interval``
+  (throttle) and ``minimum_update_interval`` (heartbeat) follow the simulator's
+  rules (see :mod:`!xentara_sync.simulator.subscriptions`), timed by a task of the
+  pacer, counting from its last delivery (also one the server paced). A
   subscription with neither interval gets each event as it comes, with no timer.
 
 The rule is written down on the protocol page (``docs/protocol.rst``, "Several
