@@ -17,6 +17,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Hold, Wait
@@ -607,12 +608,11 @@ class ClientCore(Connection):
                 session.add_routes((route,), fanout)
         for shared in paced:
             self._unpace(shared)
+            self._backend.spawn(partial(self._resubscribe, session, shared, timeout))
         for route in routes:
             fanout = hub.fanouts[route]
             pacer.attach(fanout, joining=fanout.feed.renewing)
         try:
-            for shared in paced:
-                await self._resubscribe(session, subscription, shared, timeout)
             if feed is not None:
                 plan = session.plan_subscribe(
                     feed.keys,
@@ -643,20 +643,18 @@ class ClientCore(Connection):
         for pacer in feed.pacers():
             pacer.pace_on_server(False)
 
-    async def _resubscribe(
-        self,
-        session: ClientSession,
-        subscription: Subscription,
-        feed: Feed,
-        timeout: float | None,
-    ) -> None:
+    async def _resubscribe(self, session: ClientSession, feed: Feed, timeout: float | None) -> None:
         """Subscribe *feed* again for every change, once its first subscribe is
         confirmed: unsubscribe it, then subscribe its pairs anew under a new id,
         without intervals. The server's initial event that follows is no change for
         those that had the pair's last event (see :class:`~xentara_sync.fanout.Fanout`).
-        Others that share the feed meanwhile wait for it."""
+
+        A task of the connection, so that a subscription whose start is cancelled
+        meanwhile leaves no feed half renewed; the subscriptions that share the feed
+        wait for it (:meth:`_shared_feeds_ready`)."""
+        keys = ", ".join(feed.keys)
         try:
-            await self._shared_feeds_ready(session, subscription, [feed], timeout)
+            await self._feeds_ready(session, [feed], timeout, keys, renewal=False)
             feed.ready = False
             await self._execute(session, session.plan_unsubscribe(feed.keys, feed.id), timeout)
             feed.id = uuid.uuid4()
@@ -669,10 +667,20 @@ class ClientCore(Connection):
         except BaseException as exc:
             feed.renewing = False
             if feed.error is None:
-                feed.settle(exc if isinstance(exc, Exception) else _cancelled(subscription))
+                error = (
+                    exc
+                    if isinstance(exc, Exception)
+                    else ConnectionClosed(f"subscribing {keys} for every change was cancelled")
+                )
+                feed.settle(error)
+            if isinstance(exc, Exception):
+                log.info("subscribing %s for every change failed: %s", keys, exc)
+                return
             raise
         feed.renewing = False
         feed.settle(None)
+        if feed.unused():  # every subscription on it stopped meanwhile
+            await self._unsubscribe(session, [feed], timeout, quiet=True)
 
     async def _shared_feeds_ready(
         self,
@@ -681,18 +689,32 @@ class ClientCore(Connection):
         feeds: Iterable[Feed],
         timeout: float | None,
     ) -> None:
-        """Wait until the server confirmed the feeds another subscription is starting."""
+        """Wait until the server confirmed the feeds another subscription is starting
+        (or subscribing again for every change)."""
+        await self._feeds_ready(session, feeds, timeout, ", ".join(subscription.keys))
+
+    async def _feeds_ready(
+        self,
+        session: ClientSession,
+        feeds: Iterable[Feed],
+        timeout: float | None,
+        keys: str,
+        *,
+        renewal: bool = True,
+    ) -> None:
+        """Wait until *feeds* are confirmed (and, with *renewal*, subscribed again for
+        every change if they are being so); raise the error of one that failed."""
+        wait = self.timeout if timeout is None else timeout
+        deadline = None if wait is None else time.monotonic() + wait
         for feed in feeds:
-            if not feed.ready and feed.error is None:
+            while (not feed.ready or (renewal and feed.renewing)) and feed.error is None:
                 waiter = self._backend.create_waiter()
                 feed.waiters.append(waiter)
-                wait = self.timeout if timeout is None else timeout
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
-                    await waiter.wait(wait)
+                    await waiter.wait(left)
                 except TimeoutError:
-                    raise session.timeout_error(
-                        "subscribe", ", ".join(subscription.keys), wait
-                    ) from None
+                    raise session.timeout_error("subscribe", keys, wait) from None
             if feed.error is not None:
                 raise feed.error
 

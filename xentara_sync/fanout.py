@@ -184,7 +184,7 @@ class Fanout:
         repeats it (same time stamp and value); the initial event of the joiners."""
         self.settling = False
         last = self.last
-        if last is None or last.timestamp != event.timestamp or last.value != event.value:
+        if last is None or not _repeats(last, event):
             self.last = event
             for put in self._puts:
                 put(event)
@@ -195,6 +195,14 @@ class Fanout:
 
     def close(self, error: BaseException | None) -> None:
         """Nothing to do: each subscription closes its own queue."""
+
+
+def _repeats(last: Event, event: Event) -> bool:
+    """Whether *event* is *last* again: the same time stamp and value (NaN too)."""
+    if last.timestamp != event.timestamp:
+        return False
+    a, b = last.value, event.value
+    return bool(a == b) or (a != a and b != b)
 
 
 class Hub:

@@ -200,6 +200,43 @@ def test_a_second_subscription_joins_a_throttled_one(
     flavour.run(main, timeout=60)
 
 
+def test_a_joining_start_cancelled_leaves_the_first_served(
+    flavour: Flavour, simulator: Simulator, wire: Wire
+) -> None:
+    """A second subscription whose start is cancelled at its first wait: the feed it
+    began to share is still subscribed again whole, the first keeps getting each
+    change once, and no server subscription is left behind."""
+
+    async def main() -> None:
+        async with flavour.XentaraClient(simulator.url, timeout=10) as client:
+            before, after = fresh_value(), fresh_value()
+            await client.write(REGISTER, before)
+            first = client.subscribe(REGISTER, 100, None)
+            await first.start()
+            assert (await first.receive(timeout=10)).value == before
+            second = client.subscribe(REGISTER, None, None)
+            assert await flavour.move_on_after(0, second.start)
+            await client.write(REGISTER, after)
+            assert (await first.receive(timeout=10)).value == after
+            assert await drain(first, quiet=0.3) == []
+            await first.stop()
+            for _ in range(500):  # the renewal may still be on its way: wait for it
+                if not open_ids(wire):
+                    break
+                await flavour.sleep(0.02)
+            assert open_ids(wire) == set()
+
+    flavour.run(main, timeout=60)
+
+
+def open_ids(wire: Wire) -> set[Any]:
+    """Server subscriptions subscribed and not unsubscribed."""
+    with wire._lock:
+        requests = list(wire.requests)
+    subscribed = {r[1] for r in requests if r[0] == "subscribe"}
+    return subscribed - {r[1] for r in requests if r[0] == "unsubscribe"}
+
+
 def test_a_second_subscription_joins_a_throttled_one_blocking(
     client: XentaraClient, wire: Wire
 ) -> None:
