@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from .exceptions import RequestTimeout, SubscriptionEnded, UsageError
 from .interfaces import Backend, EventSink, Waiter
 from .model import Event
+from .protocol import arguments as check
 
 __all__ = ["DEFAULT_MAX_QUEUE", "EventQueue", "Subscription"]
 
@@ -214,7 +215,7 @@ class Subscription:
             await self.start(timeout=timeout)
         sink = self._sink
         assert isinstance(sink, EventQueue)
-        wait = self._client.timeout if timeout is None else timeout
+        wait = self._client.timeout if timeout is None else check.call_timeout(timeout)
         try:
             return await sink.get(wait)
         except TimeoutError:

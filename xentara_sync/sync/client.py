@@ -10,12 +10,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
 from ..conditions import Condition, Wait
-from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
+from ..connection import (
+    DEFAULT_KEEPALIVE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_RECONNECT_DELAY,
+)
 from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys, write_many_values
 from ..element import Element
 from ..exceptions import ClientClosed
 from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
+from ..protocol import arguments as check
 from ..protocol.session import ClientSession, Plan
 from . import loop as _loop
 from .bridge import execute
@@ -88,7 +93,7 @@ class XentaraClient:
         cafile: str | None = None,
         headers: dict[str, str] | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = 64 * 1024 * 1024,
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         keepalive: float | None = DEFAULT_KEEPALIVE,
         reconnect: bool = True,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
@@ -166,7 +171,7 @@ class XentaraClient:
         if self._closed:
             _loop.park_if_exiting()
             raise ClientClosed(f"the client for {self.url} is closed")
-        wait = self._async.timeout if timeout is None else timeout
+        wait = self._async.timeout if timeout is None else check.call_timeout(timeout)
         return self._thread.run(coroutine, wait, f"{what} from {self.url}")
 
     def _dispatcher(self) -> Dispatcher:
@@ -193,7 +198,7 @@ class XentaraClient:
 
     def _execute(self, planned: tuple[ClientSession, Plan], timeout: float | None) -> Any:
         session, plan = planned
-        wait = self._async.timeout if timeout is None else timeout
+        wait = self._async.timeout if timeout is None else check.call_timeout(timeout)
         return execute(session, self._thread, plan, wait)
 
     # ------------------------------------------------------------------ closing

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exceptions import RequestTimeout, SubscriptionEnded
 from ..model import Event
+from ..protocol import arguments as check
 from ..subscription import Subscription as CoreSubscription
 from ..subscription import SubscriptionHost
 from .loop import park_if_exiting, wait_lock
@@ -283,7 +284,7 @@ class Subscription:
         """
         if not self._core.active and not self._queue.closed:
             self.start(timeout=timeout)
-        wait = self._timeout if timeout is None else timeout
+        wait = self._timeout if timeout is None else check.call_timeout(timeout)
         try:
             return self._queue.get(wait)
         except TimeoutError:

@@ -413,6 +413,7 @@ def cli_terms(message: str) -> str:
     for keywords, options in (
         ("username= and password=", "--user and --password-file"),
         ("as username=", "with --user"),
+        ("pass it as password=", f"pass it with --password-file or {PASSWORD_VARIABLE}"),
         ("as password=", "with --password-file"),
         ("(username= or user@ in the URL)", "(--user, or user@ in the URL)"),
         ("root_element=None", "--root ''"),
