@@ -145,7 +145,7 @@ class Wait:
         self, key: str, condition: Condition, timeout: float, first_timeout: float = 0.0
     ) -> None:
         if not isinstance(key, str) or not key:
-            raise TypeError(f"wait_until takes one primary key (a str), not {key!r}")
+            raise InvalidArgument(f"wait_until takes one primary key (a str), not {key!r}")
         check_timeout(timeout)
         self.key = key
         self.condition = condition

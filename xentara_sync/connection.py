@@ -212,7 +212,7 @@ class Connection(Receiving):
         """Call ``callback(connected)`` when the connection is lost (False) and when it
         is back (True)."""
         if not callable(callback):
-            raise TypeError(f"a callback must be callable, not {callback!r}")
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
         self._connection_callbacks.append(callback)
 
     def remove_connection_callback(self, callback: Callable[[bool], object]) -> None:

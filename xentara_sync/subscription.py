@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from .exceptions import RequestTimeout, SubscriptionEnded, UsageError
 from .interfaces import Backend, EventSink, Waiter
-from .model import Event
+from .model import Event, attribute_key
 from .protocol import arguments as check
 
 __all__ = ["DEFAULT_MAX_QUEUE", "EventQueue", "Subscription"]
@@ -140,8 +140,13 @@ class Subscription:
     ) -> None:
         self._client = client
         self.keys = keys
-        self.maximum_update_interval = maximum_update_interval
-        self.minimum_update_interval = minimum_update_interval
+        self.maximum_update_interval = check.interval(
+            maximum_update_interval, "maximum_update_interval"
+        )
+        self.minimum_update_interval = check.interval(
+            minimum_update_interval, "minimum_update_interval"
+        )
+        attribute_key(attribute)  # a wrong one raises now, not when starting
         self.attribute = attribute
         self.max_queue = max_queue
         self._sink_factory = sink_factory or (lambda: EventQueue(client._backend, max_queue))

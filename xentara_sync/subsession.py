@@ -44,7 +44,13 @@ import uuid
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ConnectionClosed, SubSessionClosed, UnknownSession, UsageError
+from .exceptions import (
+    ConnectionClosed,
+    InvalidArgument,
+    SubSessionClosed,
+    UnknownSession,
+    UsageError,
+)
 from .protocol import Opcode
 
 if TYPE_CHECKING:
@@ -63,11 +69,11 @@ class SubSession:
 
     def __init__(self, client: ClientCore, username: str, password: str) -> None:
         if not isinstance(username, str) or not username:
-            raise TypeError("a sub-session's username must be a non-empty str")
-        if not isinstance(password, str):
-            raise TypeError(
-                f"a sub-session's password must be a str, not {type(password).__name__}"
+            raise InvalidArgument(
+                f"username must be a non-empty str, not {type(username).__name__} {username!r:.60}"
             )
+        if not isinstance(password, str):
+            raise InvalidArgument(f"password must be a str, not {type(password).__name__}")
         self._client = client
         self._username = username
         self._password: str | None = password

@@ -95,7 +95,7 @@ def _number(value: object) -> float | None:
 def _integer(value: object) -> int | None:
     """*value* as an int if it is an integer (or an integral float); else None."""
     if type(value) is int:
-        return value  # type: ignore[return-value]
+        return value
     if _is_bool(value) or isinstance(value, (str, bytes)):
         return None
     if hasattr(type(value), "__index__"):

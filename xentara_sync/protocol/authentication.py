@@ -21,6 +21,7 @@ from typing import Any
 
 import cbor2
 
+from ..exceptions import InvalidArgument
 from .ids import PasswordKey
 from .tags import TAG_PASSWORD
 
@@ -42,9 +43,11 @@ class _Hidden(dict[int, Any]):
 def password_authentication(username: str, password: str) -> cbor2.CBORTag:
     """``123({0: username, 1: password})``, the password hidden from :func:`repr`."""
     if not isinstance(username, str) or not username:
-        raise TypeError("a sub-session's user name must be a non-empty str")
+        raise InvalidArgument(
+            f"username must be a non-empty str, not {type(username).__name__} {username!r:.60}"
+        )
     if not isinstance(password, str):
-        raise TypeError(f"a sub-session's password must be a str, not {type(password).__name__}")
+        raise InvalidArgument(f"password must be a str, not {type(password).__name__}")
     return cbor2.CBORTag(
         TAG_PASSWORD, _Hidden({PasswordKey.USER: username, PasswordKey.PASSWORD: password})
     )

@@ -44,6 +44,7 @@ from ..model import (
     attribute_key,
     check_write,
 )
+from . import arguments as check
 from . import replies
 from .codec import Failure, Success
 from .control import ControlPlans
@@ -185,7 +186,9 @@ class Operations(ControlPlans):
         if info is not None:
             return info, None
         if not isinstance(key, str) or not key:
-            raise TypeError(f"an element key must be a non-empty str, not {quote(key)}")
+            raise InvalidArgument(
+                f"key must be a primary key, a non-empty str, not {type(key).__name__} {quote(key)}"
+            )
         info = self._outside.get(key)
         if info is not None:
             return info, None
@@ -335,7 +338,15 @@ class Operations(ControlPlans):
         attributes: Iterable[str | int | uuid.UUID] | None,
     ) -> Plan:
         """Several attributes of one element in one request, keyed as given."""
-        names = list(attributes) if attributes is not None else _DEFAULT_ATTRIBUTES
+        if attributes is None:
+            names = _DEFAULT_ATTRIBUTES
+        elif isinstance(attributes, (str, uuid.UUID)) or not isinstance(attributes, Iterable):
+            raise InvalidArgument(
+                "attributes must be a list of attributes (names, ints or UUIDs) or None, "
+                f"not {type(attributes).__name__} {quote(attributes)}"
+            )
+        else:
+            names = list(attributes)
         wanted = [attribute_key(name) for name in names]
 
         def finish(packets: list[Success | Failure]) -> dict[Any, Any]:
@@ -550,14 +561,9 @@ class Operations(ControlPlans):
         """
         params: dict[int, Any] = {}
         if depth is not None:
-            if isinstance(depth, bool) or not isinstance(depth, int):
-                raise TypeError(f"depth must be an int or None, not {quote(depth)}")
-            if depth < 1:
-                raise InvalidArgument(
-                    f"depth must be 1 or more (1: the children), or None for every level, "
-                    f"not {depth}"
-                )
-            params[BrowseParam.DEPTH] = depth
+            params[BrowseParam.DEPTH] = check.count(
+                depth, "depth", maximum=check.UINT32_MAX, unit="1: the children; None: every level"
+            )
         categories = _categories(category)
         if categories is not None:
             params[BrowseParam.CATEGORIES] = categories
@@ -601,6 +607,11 @@ def _categories(
         return None
     if isinstance(category, (str, int)):
         return [int(Category.parse(category))]
+    if not isinstance(category, Iterable):
+        raise InvalidArgument(
+            "category must be a Category, its name, several of them, or None, "
+            f"not {type(category).__name__} {quote(category)}"
+        )
     wanted = [int(Category.parse(c)) for c in category]
     if not wanted:
         raise InvalidArgument("category: name at least one category, or None for every one")

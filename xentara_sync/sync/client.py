@@ -15,9 +15,15 @@ from ..connection import (
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECONNECT_DELAY,
 )
-from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys, write_many_values
+from ..core import (
+    DEFAULT_MAX_QUEUE,
+    DEFAULT_TIMEOUT,
+    key_list,
+    subscription_keys,
+    write_many_values,
+)
 from ..element import Element
-from ..exceptions import ClientClosed
+from ..exceptions import ClientClosed, InvalidArgument
 from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
@@ -282,7 +288,7 @@ class XentaraClient:
         """Call ``callback(connected)`` on the dispatcher thread when the connection is
         lost (False) and when it is back (True)."""
         if not callable(callback):
-            raise TypeError(f"a callback must be callable, not {callback!r}")
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
         dispatcher = self._dispatcher()
 
         def relay(connected: bool) -> None:  # on the loop thread: hand it on
@@ -397,7 +403,7 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         """The values of many elements, read in one message: ``{key: value}``."""
-        keys = list(keys)
+        keys = key_list(keys, "read_many")
         planned = self._plan(lambda session: session.plan_read_many(keys, attribute))
         if planned is None:
             return self._run(
@@ -531,7 +537,7 @@ class XentaraClient:
             maximum_update_interval=maximum_update_interval,
             minimum_update_interval=minimum_update_interval,
             attribute=attribute,
-            max_queue=max_queue or self._async.max_queue,
+            max_queue=check.count(max_queue, "max_queue", none=True) or self._async.max_queue,
             run=self._run,
             dispatcher=self._dispatcher,
             timeout=self._async.timeout,
@@ -653,6 +659,9 @@ class XentaraClient:
         tree needs (and *record* seconds more), so it has no overall limit;
         Ctrl-C cancels it.
         """
+        from ..snapshot.driver import check_arguments
+
+        check_arguments(path, root, record, progress)
         relay: Callable[[int, int], object] | None = None
         if progress is not None:
             dispatcher = self._dispatcher()

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
-from ..exceptions import RequestTimeout, SubscriptionEnded
+from ..exceptions import InvalidArgument, RequestTimeout, SubscriptionEnded
 from ..model import Event
 from ..protocol import arguments as check
 from ..subscription import Subscription as CoreSubscription
@@ -315,7 +315,7 @@ class Subscription:
     def add_callback(self, callback: Callback) -> None:
         """Call *callback(event)* for every event, on the client's dispatcher thread."""
         if not callable(callback):
-            raise TypeError(f"a callback must be callable, not {callback!r}")
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
         with self._callbacks_lock:
             self._callbacks.append(callback)
         self._connect_dispatcher()
