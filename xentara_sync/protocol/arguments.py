@@ -76,11 +76,13 @@ def _is_bool(value: object) -> bool:
 def _number(value: object) -> float | None:
     """*value* as a float if it is a real number (not a bool, not text); else None."""
     kind = type(value)
-    if kind is float or kind is int:
-        return float(value)  # type: ignore[arg-type]
+    if kind is float:
+        return value  # type: ignore[return-value]
     if _is_bool(value) or isinstance(value, (str, bytes, complex)):
         return None
     try:
+        if kind is int:
+            return float(value)  # type: ignore[arg-type]
         if hasattr(kind, "__index__"):
             return float(operator.index(value))  # type: ignore[arg-type]
         if hasattr(kind, "__float__"):
