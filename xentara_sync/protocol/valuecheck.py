@@ -266,7 +266,10 @@ def _float(data_type: DataType, value: Any, kind: type) -> float:
         if hasattr(kind, "__index__"):
             return float(operator.index(value))
         if hasattr(kind, "__float__"):
-            return float(value)
+            number = float(value)
+            if math.isinf(number) and not number == value:  # Decimal("1e400") is finite
+                raise OverflowError
+            return number
     except OverflowError:
         raise _out_of_range(value, data_type) from None
     except (TypeError, ValueError):
