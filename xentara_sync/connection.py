@@ -71,6 +71,12 @@ DEFAULT_KEEPALIVE = 5.0
 MIN_MESSAGE_SIZE: Final = 1024
 #: The largest message the client accepts unless told otherwise (bytes).
 DEFAULT_MAX_MESSAGE_SIZE: Final = 64 * 1024 * 1024
+#: The largest message the client sends unless told otherwise (bytes). A WebSocket
+#: peer closes the connection on a message over its limit, and no handshake says
+#: what that limit is: this is the simulator's (16 MiB); the limit of a real
+#: Xentara is not documented. Requests that do not fit together leave in several
+#: messages; one request larger than this fails alone, before it is sent.
+DEFAULT_MAX_SEND_SIZE: Final = 16 * 1024 * 1024
 
 
 class Connection(Receiving):
@@ -98,6 +104,7 @@ class Connection(Receiving):
         headers: Mapping[str, str] | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_send_size: int | None = DEFAULT_MAX_SEND_SIZE,
         keepalive: float | None = DEFAULT_KEEPALIVE,
         reconnect: bool = True,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
@@ -119,6 +126,7 @@ class Connection(Receiving):
             headers=headers,
             max_queue=max_queue,
             max_message_size=max_message_size,
+            max_send_size=max_send_size,
             keepalive=keepalive,
             reconnect=reconnect,
             max_reconnect_delay=max_reconnect_delay,
@@ -132,6 +140,8 @@ class Connection(Receiving):
         self._extra_headers: dict[str, str] = settings["headers"]
         self.max_queue: int = settings["max_queue"]
         self.max_message_size: int | None = settings["max_message_size"]
+        #: The largest message sent (bytes; None: no limit): see :data:`DEFAULT_MAX_SEND_SIZE`.
+        self.max_send_size: int | None = settings["max_send_size"]
         self.keepalive: float | None = settings["keepalive"]
         #: Whether a lost connection is re-established (see :meth:`_reconnect`).
         self.reconnect: bool = settings["reconnect"]
@@ -192,6 +202,7 @@ class Connection(Receiving):
             "headers": self._extra_headers,
             "max_queue": self.max_queue,
             "max_message_size": self.max_message_size,
+            "max_send_size": self.max_send_size,
             "keepalive": self.keepalive,
             "reconnect": self.reconnect,
             "max_reconnect_delay": self.max_reconnect_delay,
@@ -286,7 +297,11 @@ class Connection(Receiving):
             max_size=self.max_message_size,
             keepalive=self.keepalive,
         )
-        session = ClientSession(self.url, on_flush_due=lambda: backend.call_soon(self._flush))
+        session = ClientSession(
+            self.url,
+            on_flush_due=lambda: backend.call_soon(self._flush),
+            max_send_size=self.max_send_size,
+        )
         self._session = session
         self._transport = transport
         set_receiver = getattr(transport, "set_receiver", None)
@@ -621,6 +636,13 @@ def check_settings(**settings: Any) -> dict[str, Any]:
             none=True,
             unit="bytes",
         ),
+        "max_send_size": check.count(
+            given["max_send_size"],
+            "max_send_size",
+            minimum=MIN_MESSAGE_SIZE,
+            none=True,
+            unit="bytes",
+        ),
         "keepalive": check.seconds(given["keepalive"], "keepalive", none=True),
         "reconnect": check.flag(given["reconnect"], "reconnect"),
         "max_reconnect_delay": check.seconds(given["max_reconnect_delay"], "max_reconnect_delay"),
@@ -637,6 +659,7 @@ _DEFAULT_SETTINGS: Final[dict[str, Any]] = {
     "headers": None,
     "max_queue": DEFAULT_MAX_QUEUE,
     "max_message_size": DEFAULT_MAX_MESSAGE_SIZE,
+    "max_send_size": DEFAULT_MAX_SEND_SIZE,
     "keepalive": DEFAULT_KEEPALIVE,
     "reconnect": True,
     "max_reconnect_delay": DEFAULT_MAX_RECONNECT_DELAY,

@@ -38,6 +38,7 @@ SETTINGS: list[tuple[str, Any]] = [
     *[("max_reconnect_delay", v) for v in (NAN, INF, -1, 0, "5", None)],
     *[("max_queue", v) for v in (NAN, INF, -1, 0, "5", 2.5, True)],
     *[("max_message_size", v) for v in (NAN, -1, 10, "5", 2.5)],
+    *[("max_send_size", v) for v in (NAN, INF, -1, 10, "5", 2.5)],
     *[("verify_ssl", v) for v in ("no", None, 1)],
     *[("reconnect", v) for v in ("yes", None, 0)],
     *[("headers", v) for v in ({"X-Test": 1}, "X-Test: 1")],

@@ -14,6 +14,7 @@ from ..connection import (
     DEFAULT_KEEPALIVE,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECONNECT_DELAY,
+    DEFAULT_MAX_SEND_SIZE,
 )
 from ..core import (
     DEFAULT_MAX_QUEUE,
@@ -72,6 +73,10 @@ class XentaraClient:
         headers: extra HTTP headers for the handshake.
         max_queue: events a subscription keeps before dropping the oldest.
         max_message_size: the largest message accepted from the server (bytes).
+        max_send_size: the largest message sent (bytes; default 16 MiB, the
+            simulator's limit; None: no limit). A write too large for one message
+            raises :class:`InvalidArgument` before sending, and the connection
+            stays up; requests that only fit apart leave in several messages.
         keepalive: seconds between pings; a server that answers none for as long
             again counts as lost (a frozen server is noticed within twice this).
             ``None``: no pings.
@@ -100,6 +105,7 @@ class XentaraClient:
         headers: dict[str, str] | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_send_size: int | None = DEFAULT_MAX_SEND_SIZE,
         keepalive: float | None = DEFAULT_KEEPALIVE,
         reconnect: bool = True,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
@@ -119,6 +125,7 @@ class XentaraClient:
             headers=headers,
             max_queue=max_queue,
             max_message_size=max_message_size,
+            max_send_size=max_send_size,
             keepalive=keepalive,
             reconnect=reconnect,
             max_reconnect_delay=max_reconnect_delay,
