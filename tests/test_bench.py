@@ -17,10 +17,9 @@ from xentara_sync.cli import main
 from xentara_sync.simulator import Simulator
 
 
+@pytest.mark.timeout(120)  # a dozen processes and every figure once, on a shared machine
 def test_tiny_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.monotonic()
     status = main(["bench", "--json", "--quick", "--rounds", "1", "--reads", "50"])
-    elapsed = time.monotonic() - started
     captured = capsys.readouterr()
     assert status == 0, captured.err
     result = json.loads(captured.out)  # exactly one JSON object
@@ -36,7 +35,7 @@ def test_tiny_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> No
     assert result["key"] == "Hardware.Registers.Counter"
     assert result["machine"]["cpu_count"] >= 1
     assert set(result["targets"]) == set(bench.TARGETS)
-    assert elapsed < 20
+    assert result["events_ceiling_dropped"] == 0
 
 
 def test_quick_run_compares_the_blocking_client_with_a_raw_blocking_loop(
@@ -56,7 +55,7 @@ def test_quick_run_compares_the_blocking_client_with_a_raw_blocking_loop(
     assert isinstance(target["met"], bool)
     table = bench.format_table(result).splitlines()
     assert any(line.startswith("raw websockets.sync + cbor2 round trip") for line in table)
-    (row,) = [line for line in table if "blocking / raw blocking" in line]
+    (row,) = [line for line in table if line.split("  ")[1:2] == ["blocking / raw blocking"]]
     assert row.endswith("<= 1.15  ok" if target["met"] else "<= 1.15  MISSED")
 
 
@@ -131,3 +130,84 @@ def test_a_snapshot_is_timed_and_checked(tmp_path: Path) -> None:
         assert (tmp_path / "twin.json").stat().st_size > 3_000 * 50
         with pytest.raises(BenchError, match="expected 4000"):
             snapshot_seconds(sim.url, tmp_path / "twin.json", 4_000)
+
+
+def test_a_run_saved_with_output_is_compared_side_by_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "before.json"
+    status = main(["bench", "--quick", "--rounds", "1", "--reads", "30", "--output", str(saved)])
+    assert status == 0
+    before = json.loads(saved.read_text(encoding="utf-8"))
+    capsys.readouterr()
+    # The busy set-up and the CPU time per read are figures of every run.
+    for name in ("sync_read_us_busy", "sync_over_raw_sync_busy", "sync_cpu_us", "raw_cpu_us"):
+        assert before[name] > 0, name
+    assert before["targets"]["sync_over_raw_sync_busy"]["target"] == "<= 1.15"
+
+    after = dict(before, sync_read_us=before["sync_read_us"] * 2, events_per_s=0.5)
+    after["events_per_s"] = before["events_per_s"] * 2
+    table = bench.format_comparison(before, after, "before", "this run").splitlines()
+    (row,) = [line for line in table if line.startswith("client.read() (blocking)")]
+    assert row.endswith("+100.0 % worse")  # a read that takes twice as long
+    (row,) = [line for line in table if line.startswith("events through the blocking")]
+    assert row.endswith("+100.0 % better")  # twice the events a second
+    (row,) = [line for line in table if line.startswith("import xentara_sync")]
+    assert row.endswith("+0.0 %")
+
+
+def test_compare_refuses_a_file_that_is_no_run_before_measuring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other.json"
+    other.write_text('{"sync_read_us": 1}', encoding="utf-8")
+    started = time.monotonic()
+    status = main(["bench", "--quick", "--compare", str(other)])
+    assert status == 2  # a usage error
+    err = capsys.readouterr().err
+    assert "is not a run of xentara-sync bench" in err and "--output FILE" in err
+    assert time.monotonic() - started < 5  # refused before any simulator started
+    status = main(["bench", "--quick", "--compare", str(tmp_path / "missing.json")])
+    assert status == 2
+    assert "--compare: cannot read" in capsys.readouterr().err
+
+
+def test_the_firehose_serves_the_client_and_streams_its_subscription(tmp_path: Path) -> None:
+    from xentara_sync.bench.measurements import burst_per_second
+    from xentara_sync.bench.servers import SimulatorProcess, start_firehose
+    from xentara_sync.protocol import Category
+
+    servers: list[SimulatorProcess] = []
+    try:
+        url = start_firehose(tmp_path, servers, events=60 * 100)
+        with XentaraClient(url, root_element=None, timeout=10) as client:
+            keys = [info.key for info in client.elements(Category.DATA_POINT)][:10]
+            assert len(keys) == 10
+            seen: dict[str, list[float]] = {}
+            with client.subscribe(keys, None, None) as subscription:
+                for event in subscription:
+                    seen.setdefault(event.name, []).append(event.value)
+                    if sum(map(len, seen.values())) == 600:
+                        break  # the whole burst: 60 messages of the 10 elements
+            assert set(seen) == set(keys)
+            # Each message changes every element: the values of one element step by 1.
+            first = seen[keys[3]]
+            assert all(value % 1 == pytest.approx(0.003) for value in first)
+            assert len(set(first)) > 1
+            assert client.read(keys[0]) is not None  # requests are still answered
+            rate, missing = burst_per_second(client, keys, 600, timeout=30)
+            assert rate > 0 and missing == 0
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_the_decode_floor_counts_attribute_changes() -> None:
+    import uuid
+
+    from xentara_sync.bench.firehose import event_messages
+    from xentara_sync.bench.measurements import decode_per_second
+
+    messages = event_messages([uuid.uuid4() for _ in range(5)], variants=3)
+    assert len(messages) == 3
+    assert decode_per_second(messages, 0.05) > 0

@@ -7,8 +7,14 @@ need a generated model are skipped). The contenders are measured in alternating
 rounds, so that the machine's drift hits them all alike; the table shows the median
 and the slow tail (p90) of each figure, and the ratios the targets are set on.
 
+Each read contender is also measured in a busy process (a computing thread and a
+second client's subscription beside the reads, as a bench's Python often has), and
+its process CPU time per read is reported beside its wall time.
+
 ``--json`` prints one JSON object instead of the table; ``--quick`` finishes in well
-under 30 seconds (the full run takes about a minute).
+under 30 seconds (the full run takes about a minute). ``--output FILE`` saves the
+run's JSON object; ``--compare OTHER.json`` prints a saved run and this one side by
+side, with the change of each figure.
 """
 
 # This docstring is also the description of ``xentara-sync bench --help``.
@@ -23,6 +29,7 @@ under 30 seconds (the full run takes about a minute).
 #   raw_async     the hand-written asyncio floor (websockets.asyncio + cbor2)
 #   raw_sync      the hand-written blocking floor (websockets.sync + cbor2)
 #   measurements  timed reads, threads sharing a client, events, browsing
+#   busy          the busy process: a computing thread, another client's events
 #   host          the host alone: import time, thread hand-over, the machine
 #   rounds        one run: connect, warm up, measure in rotating rounds
 #   stats         percentiles, the slow tail, samples by figure
@@ -32,7 +39,7 @@ from __future__ import annotations
 
 from .command import configure, run
 from .plan import FULL, QUICK, BenchError, Plan
-from .report import FIGURES, TARGETS, format_table
+from .report import FIGURES, TARGETS, compare, format_comparison, format_table
 from .rounds import measure
 from .servers import fast_model
 from .stats import percentile
@@ -44,8 +51,10 @@ __all__ = [
     "TARGETS",
     "BenchError",
     "Plan",
+    "compare",
     "configure",
     "fast_model",
+    "format_comparison",
     "format_table",
     "measure",
     "percentile",

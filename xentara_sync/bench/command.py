@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..tools.common import add_credential_arguments
@@ -23,6 +24,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quick", action="store_true", help="a shorter run (under 30 s)")
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        help="also write this run's JSON object to FILE (for a later --compare)",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="OTHER.json",
+        help="print OTHER.json (a run saved with --output or --json) and this run side by "
+        "side, with the change of each figure",
+    )
     parser.add_argument(
         "--root", default="Hardware", help="the root element to browse (%(default)s)"
     )
@@ -54,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from .rounds import measure
 
     plan = (QUICK if args.quick else FULL).scaled(rounds=args.rounds, reads=args.reads)
+    other = _load(args.compare) if args.compare else None
     progress = None if args.json else _stderr_progress
 
     # SIGTERM ends the run like Ctrl-C does: the simulator processes are stopped.
@@ -78,11 +91,39 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+    if args.output:
+        Path(args.output).write_text(json.dumps(result, sort_keys=True) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
         print(format_table(result))
+    if other is not None:
+        from .report import format_comparison
+
+        stream = sys.stderr if args.json else sys.stdout
+        print(file=stream)
+        print(format_comparison(other, result, Path(args.compare).stem, "this run"), file=stream)
     return 0
+
+
+def _load(path: str) -> dict[str, Any]:
+    """The run saved in *path*, checked before measuring (a typo costs no minute)."""
+    from ..tools.common import CommandError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"--compare: cannot read {path}: {exc.strerror}") from None
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        loaded = None
+    if not isinstance(loaded, dict) or "machine" not in loaded:
+        raise CommandError(
+            f"--compare: {path} is not a run of xentara-sync bench "
+            "(save one with --output FILE or --json > FILE)"
+        )
+    return loaded
 
 
 def _with_credentials(args: argparse.Namespace) -> str | None:

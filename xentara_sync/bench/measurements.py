@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "browse_seconds",
+    "burst_per_second",
+    "decode_per_second",
     "default_key",
     "events_per_second",
     "readable",
@@ -122,6 +124,53 @@ def events_per_second(
             timer.cancel()
         dropped = subscription.dropped
     return count / max((end - start) / 1e9, 1e-9), dropped
+
+
+def burst_per_second(
+    client: XentaraClient, keys: Sequence[str], expected: int, timeout: float = 120.0
+) -> tuple[float, int]:
+    """Events per second through the blocking iterator from a burst of *expected*
+    events (:mod:`.firehose`), and the events missing at the end (dropped or lost).
+
+    The clock runs from the first event to the last; the wait for the next event
+    ends after 5 s without one, or *timeout* seconds in all.
+    """
+    clock = time.perf_counter_ns
+    count = 0
+    first = last = 0
+    with client.subscribe(list(keys), None, None) as subscription:
+        deadline = time.monotonic() + timeout
+        while count < expected and time.monotonic() < deadline:
+            try:
+                subscription.receive(timeout=5.0)
+            except TimeoutError:
+                break
+            last = clock()
+            if count == 0:
+                first = last
+            count += 1
+    if count < 2:
+        raise BenchError(f"the event ceiling's server sent {count} of {expected} events")
+    return (count - 1) / max((last - first) / 1e9, 1e-9), expected - count
+
+
+def decode_per_second(messages: Sequence[bytes], seconds: float) -> float:
+    """Attribute changes a second that the client's message parser alone takes from
+    *messages* (decoded in turn for about *seconds*): the floor of the event path."""
+    from ..protocol.session import parse_message
+
+    clock = time.perf_counter_ns
+    count = 0
+    start = clock()
+    until = start + int(seconds * 1e9)
+    while True:
+        for message in messages:
+            for packet in parse_message(message):
+                count += len(getattr(packet, "attributes", ()))
+        now = clock()
+        if now >= until:
+            break
+    return count / max((now - start) / 1e9, 1e-9)
 
 
 def browse_seconds(url: str, verify_ssl: bool) -> float:

@@ -59,6 +59,8 @@ class Plan(NamedTuple):
     """Pairs of fresh interpreters (bare, importing xentara_sync)."""
     snapshot_runs: int = 0
     """Snapshots of the generated 100,000-element model (each about 10 s)."""
+    ceiling_events: int = 50_000
+    """Events of each burst of the event ceiling's server (100 channels)."""
 
     def scaled(self, *, rounds: int | None = None, reads: int | None = None) -> Plan:
         """This plan with *rounds* and *reads* replaced (a tiny run for the tests).
@@ -71,7 +73,11 @@ class Plan(NamedTuple):
             plan = plan._replace(rounds=max(1, rounds))
         if reads is not None:
             reads = max(1, reads)
-            plan = plan._replace(reads=reads, warmup=min(plan.warmup, reads))
+            plan = plan._replace(
+                reads=reads,
+                warmup=min(plan.warmup, reads),
+                ceiling_events=min(plan.ceiling_events, reads * 100),
+            )
         return plan
 
 
@@ -85,6 +91,7 @@ FULL: Final = Plan(
     batch_repeats=10,
     import_runs=15,
     snapshot_runs=2,
+    ceiling_events=200_000,
 )
 #: ``--quick``: well under 30 seconds on two cores.
 QUICK: Final = Plan(

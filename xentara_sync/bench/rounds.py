@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .plan import BATCH, FULL, SNAPSHOT_COUNT, TERMINATED, THREADS, BenchError, Plan
-from .report import RATIOS
+from .report import CPU_FIGURES, RATIOS
 from .stats import Samples, median, rotate
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def measure(
 
     from .host import import_ms, thread_hop_us
     from .report import result
-    from .servers import SimulatorProcess, Targets, start_simulators
+    from .servers import SimulatorProcess, Targets, start_firehose, start_simulators
 
     say = progress or (lambda text: None)
     samples = Samples()
@@ -68,6 +68,10 @@ def measure(
             else:
                 targets = Targets(url, url, url, None, embedded=False)
                 skipped["browse10k_s"] = "needs the generated 10,000-element model"
+            say("starting the event ceiling's server")
+            targets = targets._replace(
+                ceiling=start_firehose(Path(directory), servers, plan.ceiling_events)
+            )
             read_key, event_source = _measure_rounds(
                 targets, root, key, plan, verify_ssl, samples, say
             )
@@ -111,6 +115,9 @@ class _Contenders:
     batch_keys: list[str]
     events_client: XentaraClient
     event_keys: list[str]
+    busy_client: XentaraClient
+    ceiling_client: XentaraClient | None
+    ceiling_keys: list[str]
     event_uuids: list[uuid.UUID]
 
     def sync_read(self) -> Any:
@@ -175,12 +182,25 @@ def _connect(
     if targets.embedded:
         batch_client = stack.enter_context(XentaraClient(targets.batch, verify_ssl=verify_ssl))
         events_client = stack.enter_context(XentaraClient(targets.events, verify_ssl=verify_ssl))
+        busy_client = stack.enter_context(XentaraClient(targets.events, verify_ssl=verify_ssl))
         batch_keys = readable(batch_client, BATCH)
         event_keys = [k for k in events_client if k.startswith("Hardware.Fast Signals.")]
     else:
         batch_client = events_client = sync_client
+        busy_client = stack.enter_context(
+            XentaraClient(targets.reads, root_element=root, verify_ssl=verify_ssl)
+        )
         batch_keys = readable(sync_client, BATCH)
         event_keys = batch_keys
+    ceiling_client = None
+    ceiling_keys: list[str] = []
+    if targets.ceiling is not None:
+        from ..protocol import Category
+        from .firehose import CHANNELS
+
+        ceiling_client = stack.enter_context(XentaraClient(targets.ceiling, root_element=None))
+        points = ceiling_client.elements(Category.DATA_POINT)
+        ceiling_keys = [info.key for info in points][:CHANNELS]
     if not batch_keys:
         raise BenchError(f"no readable data point under {root!r}")
     if len(batch_keys) < BATCH:
@@ -198,6 +218,9 @@ def _connect(
         batch_keys=batch_keys,
         events_client=events_client,
         event_keys=event_keys,
+        busy_client=busy_client,
+        ceiling_client=ceiling_client,
+        ceiling_keys=ceiling_keys,
         event_uuids=[events_client.element_info(k).uuid for k in event_keys],
     )
 
@@ -237,9 +260,11 @@ def _measure_rounds(
                 raise KeyboardInterrupt
             say(f"round {number + 1}/{plan.rounds}")
             _latency_round(runner, c, plan, number, samples)
+            _busy_round(runner, c, plan, number, samples)
             _threads_round(c, plan, number, samples)
             _batch_round(c, plan, samples)
             _events_round(runner, c, plan, number, samples)
+            _ceiling_round(c, plan, samples)
             if targets.browse is not None:
                 samples.add("browse10k_s", browse_seconds(targets.browse, verify_ssl))
 
@@ -247,9 +272,19 @@ def _measure_rounds(
 
 
 def _latency_round(
-    runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
+    runner: Runner,
+    c: _Contenders,
+    plan: Plan,
+    number: int,
+    samples: Samples,
+    suffix: str = "",
 ) -> None:
-    """*plan.reads* reads of each latency contender, and the ratios of their medians."""
+    """*plan.reads* reads of each latency contender, and the ratios of their medians.
+
+    Each contender's process CPU time per read (every thread of this process: the
+    caller's, the loop thread's) is sampled too, as ``<contender>_cpu_us``. With
+    *suffix* (``"_busy"``), the figures are named for that set-up.
+    """
     from .measurements import time_async, time_sync
 
     steps: list[tuple[str, Callable[[], list[float]]]] = [
@@ -260,11 +295,22 @@ def _latency_round(
     ]
     latency = {}
     for name, step in rotate(steps, number):
+        cpu = time.process_time_ns()
         latency[name] = step()
-        samples.extend(name, latency[name])
+        cpu_us = (time.process_time_ns() - cpu) / 1000 / len(latency[name])
+        samples.extend(name + suffix, latency[name])
+        samples.add(CPU_FIGURES[name] + suffix, cpu_us)
     medians = {name: median(values) for name, values in latency.items()}
     for ratio, (top, bottom) in RATIOS.items():
-        samples.add(ratio, medians[top] / medians[bottom])
+        samples.add(ratio + suffix, medians[top] / medians[bottom])
+
+
+def _busy_round(runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
+    """The latency round again, in a busy process (:mod:`.busy`)."""
+    from .busy import busy_process
+
+    with busy_process(c.busy_client, c.event_keys):
+        _latency_round(runner, c, plan, number, samples, suffix="_busy")
 
 
 def _threads_round(c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
@@ -310,3 +356,24 @@ def _events_round(
             )
             samples.add("events_per_s", rate)
             samples.add("events_dropped", dropped)
+
+
+def _ceiling_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
+    """Events a second through the blocking iterator from :mod:`.firehose`, and the
+    rate of decoding the same messages alone (the floor), in the same round."""
+    from .firehose import CHANNELS
+    from .measurements import burst_per_second, decode_per_second
+
+    if c.ceiling_client is None:
+        return
+    expected = max(1, plan.ceiling_events // CHANNELS) * len(c.ceiling_keys)
+    rate, dropped = burst_per_second(c.ceiling_client, c.ceiling_keys, expected)
+    samples.add("events_ceiling_per_s", rate)
+    samples.add("events_ceiling_dropped", dropped)
+    from .firehose import event_messages
+
+    uuids = [c.ceiling_client.element_info(key).uuid for key in c.ceiling_keys]
+    floor = decode_per_second(event_messages(uuids), min(plan.event_seconds, 0.5))
+    samples.add("events_decode_floor_per_s", floor)
+    # How many times slower the whole path is than decoding alone.
+    samples.add("events_ceiling_over_floor", floor / rate)

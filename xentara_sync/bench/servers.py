@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .plan import BATCH, BROWSE_COUNT, EXTRA_FAST_SIGNALS, START_TIMEOUT, BenchError
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     import subprocess
     from pathlib import Path
 
-__all__ = ["SimulatorProcess", "Targets", "fast_model", "start_simulators"]
+__all__ = ["SimulatorProcess", "Targets", "fast_model", "start_firehose", "start_simulators"]
 
 
 class Targets(NamedTuple):
@@ -33,17 +34,31 @@ class Targets(NamedTuple):
     """URL of the browse of 10,000 elements, or ``None`` to skip it."""
     embedded: bool
     """Whether the URLs are simulator processes this run started."""
+    ceiling: str | None = None
+    """URL of the event ceiling's server (:mod:`.firehose`), or ``None`` to skip it."""
 
 
 class SimulatorProcess:
-    """One ``xentara-sync simulate`` process, its stderr logged to *directory*."""
+    """One ``xentara-sync simulate`` process, its stderr logged to *directory*.
 
-    def __init__(self, name: str, model: Path | None, directory: Path, *, port: int = 0) -> None:
+    *program* is the module to run with ``python -m`` and its first arguments (the
+    event ceiling's server: ``("xentara_sync.bench.firehose",)``).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        model: Path | None,
+        directory: Path,
+        *,
+        port: int = 0,
+        program: Sequence[str] = ("xentara_sync", "simulate"),
+    ) -> None:
         import subprocess
 
         self.name = name
         self.log = directory / f"{name}.log"
-        command = [sys.executable, "-m", "xentara_sync", "simulate", "--port", str(port)]
+        command = [sys.executable, "-m", *program, "--port", str(port)]
         if model is not None:
             command += ["--model", os.fspath(model)]
         with self.log.open("wb") as log:
@@ -161,3 +176,18 @@ def start_simulators(directory: Path, servers: list[SimulatorProcess]) -> Target
         browse=urls["generated-10k"],
         embedded=True,
     )
+
+
+def start_firehose(directory: Path, servers: list[SimulatorProcess], events: int) -> str:
+    """Start the event ceiling's server (:mod:`.firehose`) sending *events* attribute
+    changes to each subscription of its channels; returns its URL.
+
+    The process is appended to *servers* as soon as it is started.
+    """
+    from .firehose import channel_model
+
+    path = directory / "channels.json"
+    path.write_text(json.dumps(channel_model()), encoding="utf-8")
+    server = SimulatorProcess("firehose", path, directory, program=("xentara_sync.bench.firehose",))
+    servers.append(server)
+    return server.url(START_TIMEOUT)

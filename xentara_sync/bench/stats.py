@@ -19,6 +19,8 @@ HIGHER_IS_BETTER: Final = frozenset(
         "batch100_speedup",
         "events_per_s",
         "events_raw_per_s",
+        "events_ceiling_per_s",
+        "events_decode_floor_per_s",
     }
 )
 
