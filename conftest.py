@@ -9,3 +9,5 @@ import sys
 collect_ignore_glob: list[str] = []
 if sys.version_info < (3, 11) or importlib.util.find_spec("trio") is None:
     collect_ignore_glob.append("xentara_sync/trio/*.py")
+if importlib.util.find_spec("textual") is None:  # the tui needs Textual
+    collect_ignore_glob.append("xentara_sync/tui/app.py")

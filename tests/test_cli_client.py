@@ -153,12 +153,14 @@ def test_read_other_attributes(simulator: Simulator, capsys: pytest.CaptureFixtu
     assert json.loads(out)[SINE].endswith("Z")
 
 
-def test_read_unknown_attribute_is_a_usage_error(
+def test_read_unknown_attribute_names_the_elements_attributes(
     simulator: Simulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, err = usage_status(capsys, "read", simulator.url, SINE, "--attribute", "colour")
-    assert status == 2
-    assert "unknown attribute 'colour'" in err
+    status, _, err = cli(capsys, "read", simulator.url, SINE, "--attribute", "colour")
+    assert status == 1
+    assert "no attribute 'colour'" in err and "its attributes: key, name" in err
+    status, err = usage_status(capsys, "read", simulator.url, SINE, "--attribute", " ")
+    assert status == 2 and "must not be empty" in err
 
 
 def test_unknown_element_exits_1_with_a_suggestion(

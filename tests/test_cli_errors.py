@@ -61,6 +61,7 @@ BAD_INPUT: list[tuple[list[str], int, str]] = [
     (["snapshot", UNREACHABLE, "--timeout", "2"], 1, "cannot connect"),
     (["snapshot", UNREACHABLE, "--record", "0"], 2, "--record"),
     (["snapshot", UNREACHABLE, "-o", "/nonexistent/twin.json"], 2, "--output: cannot write"),
+    (["tui", UNREACHABLE, "--interval", "-1"], 2, "--interval"),
     (["nonsense"], 2, "invalid choice"),
 ]
 

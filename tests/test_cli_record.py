@@ -47,11 +47,13 @@ def test_csv_on_stdout_and_count(simulator: Simulator, capsys: pytest.CaptureFix
     status, out, err = cli(capsys, "record", simulator.url, SINE, "--seconds", "5", "--count", "4")
     assert (status, err) == (0, "")
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["time", "timestamp", "key", "value", "error"]
+    assert rows[0] == ["seconds", "time", "timestamp", "key", "value", "error"]
     assert len(rows) == 5
+    seconds = [float(row[0]) for row in rows[1:]]
+    assert seconds == sorted(seconds) and 0.0 <= seconds[0] < 1.0
 
 
-def test_nothing_to_plot_keeps_the_csv_and_says_so_once(
+def test_a_string_is_plotted_too(
     simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     png, csv_path = tmp_path / "label.png", tmp_path / "label.csv"
@@ -59,12 +61,8 @@ def test_nothing_to_plot_keeps_the_csv_and_says_so_once(
         capsys, "record", simulator.url, LABEL, "--seconds", "0.2",
         "--csv", str(csv_path), "--plot", str(png),
     )  # fmt: skip
-    assert (status, out) == (1, "")
-    assert err == (
-        f"xentara-sync: error: nothing to plot: no numeric or boolean values from {LABEL} "
-        f"(the CSV was written to {csv_path})\n"
-    )
-    assert not png.exists()
+    assert (status, out, err) == (0, "", "")
+    assert png.read_bytes().startswith(b"\x89PNG")
     with csv_path.open(newline="", encoding="utf-8") as file:
         assert [row["key"] for row in csv.DictReader(file)] == [LABEL]
 

@@ -21,3 +21,20 @@ def test_sample_model_is_the_original(sample_model: Path) -> None:
     if not original.is_file():
         pytest.skip(f"the originals are not beside the repository ({SHARED_MODELS})")
     assert sample_model.read_bytes() == original.read_bytes()
+
+
+PUBLIC = Path(__file__).resolve().parent / "data" / "public"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PUBLIC.glob("*.json")))
+def test_public_models_are_the_originals(name: str) -> None:
+    original = SHARED_MODELS / "public" / name
+    if not original.is_file():
+        pytest.skip(f"the originals are not beside the repository ({original.parent})")
+    assert (PUBLIC / name).read_bytes() == original.read_bytes()
+
+
+def test_every_public_model_has_its_origin_noted() -> None:
+    origin = (PUBLIC / "ORIGIN.md").read_text(encoding="utf-8")
+    for path in PUBLIC.glob("*.json"):
+        assert f"| {path.name} |" in origin, path.name

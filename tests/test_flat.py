@@ -165,7 +165,7 @@ def test_wait_until_write_many_and_record_csv(simulator: Simulator, tmp_path: Pa
         path = tmp_path / "sine.csv"
         count = flat.record_csv(session, [FAST_SINE], 0.3, str(path))
         lines = path.read_text(encoding="utf-8").splitlines()
-        assert lines[0] == "time,timestamp,key,value,error"
+        assert lines[0] == "seconds,time,timestamp,key,value,error"
         assert len(lines) == count + 1 > 2
         with pytest.raises(OSError, match=r"^5012: "):
             flat.record_csv(session, FAST_SINE, 0.1, str(tmp_path / "missing" / "x.csv"))

@@ -49,6 +49,10 @@ def flavour(request: pytest.FixtureRequest) -> Flavour:
     return request.param  # type: ignore[no-any-return]
 
 
+def uid() -> str:
+    return str(uuid.uuid4())
+
+
 def snapshot(url: str, path: Path, **kwargs: Any) -> SnapshotResult:
     with XentaraClient(url, None) as client:
         return client.snapshot(path, **kwargs)
@@ -473,8 +477,15 @@ def test_nan_and_infinities_are_strict_json_and_come_back(tmp_path: Path) -> Non
             {
                 "@Group": {
                     "name": "P",
+                    "UUID": uid(),
                     "children": [
-                        {"@Skill.SignalFlow.Register": {"name": n, "defaultValue": [t, 0.0]}}
+                        {
+                            "@Skill.SignalFlow.Register": {
+                                "name": n,
+                                "UUID": uid(),
+                                "defaultValue": [t, 0.0],
+                            }
+                        }
                         for n, t in [("A", "float64"), ("B", "float32"), ("C", "float64")]
                     ],
                 }
@@ -501,7 +512,13 @@ def test_only_float_registers_take_nan_and_infinity_as_text(text: str) -> None:
     def register(data_type: str) -> dict[str, Any]:
         return {
             "children": [
-                {"@Skill.SignalFlow.Register": {"name": "R", "defaultValue": [data_type, text]}}
+                {
+                    "@Skill.SignalFlow.Register": {
+                        "name": "R",
+                        "UUID": uid(),
+                        "defaultValue": [data_type, text],
+                    }
+                }
             ]
         }
 

@@ -22,7 +22,13 @@ from xentara_sync.protocol import (
 from xentara_sync.simulator import load_model
 from xentara_sync.snapshot.driver import model_text
 from xentara_sync.snapshot.plans import plan_ancestors, plan_chunk
-from xentara_sync.snapshot.twin import CATEGORY_TYPES, ELEMENT_TYPE, TwinBuilder, model_value
+from xentara_sync.snapshot.twin import (
+    CATEGORY_TYPES,
+    ELEMENT_TYPE,
+    TwinBuilder,
+    model_value,
+    register_list,
+)
 
 
 def info(key: str, number: int, category: Category = Category.DATA_POINT) -> ElementInfo:
@@ -30,8 +36,9 @@ def info(key: str, number: int, category: Category = Category.DATA_POINT) -> Ele
 
 
 def metadata(data_type: DataType, access: Access = Access.READ_WRITE) -> Success:
-    value = {0: "value", 1: 11, 2: int(access), 3: int(data_type)}
-    return Success(1, {2: [{0: "name", 1: 1, 2: 0, 3: 11}, value]})
+    """The metadata of a register of *data_type*, as the simulator lists it."""
+    entries = register_list(data_type, access)
+    return Success(1, {2: [{0: n, 1: i, 2: a, 3: t} for n, i, a, t in entries]})
 
 
 def value(v: Any) -> Success:
@@ -128,14 +135,15 @@ def test_a_refused_element_is_left_out_with_its_descendants() -> None:
 
 
 def test_names_may_hold_dots() -> None:
+    # Xentara's names hold a dot only in brackets: "[Slot 1.2]".
     group = info("Bus", 1, Category.DEVICE)
-    point = info("Bus.Slot 1.2", 2)
+    point = info("Bus.[Slot 1.2]", 2)
     twin = TwinBuilder([group, point])
     twin.add_metadata(point, metadata(DataType.INT8))
     twin.add_value(point, value(3))
     model = load_model(twin.model())
-    assert model.by_key["Bus.Slot 1.2"].uuid == point.uuid
-    assert model.by_key["Bus.Slot 1.2"].parent is model.by_key["Bus"]
+    assert model.by_key["Bus.[Slot 1.2]"].uuid == point.uuid
+    assert model.by_key["Bus.[Slot 1.2]"].parent is model.by_key["Bus"]
 
 
 def test_an_unchanging_recording_is_no_replay() -> None:
@@ -173,7 +181,12 @@ def test_a_chunk_asks_metadata_of_all_and_values_of_data_points() -> None:
     elements = [info("G", 1, Category.ELEMENT_GROUP), info("G.P", 2)]
     metadata_plan, read_plan = plan_chunk(TwinBuilder(elements), elements)
     assert [opcode for opcode, _ in metadata_plan.requests] == [2, 2]
-    assert [(params or {})[0] for _, params in read_plan.requests] == [uuid.UUID(int=2)]
+    # every element's type; a data point's value and quality besides
+    assert [(params or {})[0] for _, params in read_plan.requests] == [
+        uuid.UUID(int=1),
+        uuid.UUID(int=2),
+    ]
+    assert [(params or {})[1] for _, params in read_plan.requests] == [[3], [11, 3, 9]]
 
 
 def test_the_ancestors_of_a_root_are_looked_up_top_down() -> None:

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("xentara_sync.tools.watch", "print the value changes of elements as they come"),
     "record": ("xentara_sync.tools.record", "record value changes as CSV and as a PNG plot"),
     "snapshot": ("xentara_sync.tools.snapshot", "write a twin of a Xentara as a model file"),
+    "tui": ("xentara_sync.tools.tui", "browse, watch, write and record in the terminal"),
     "bench": ("xentara_sync.bench", "measure latency, throughput, events, browsing, import time"),
 }
 

@@ -21,9 +21,11 @@ at once, and the predicate never sees an
 >>> wait = Wait("Hardware.Registers.Counter", lambda value: value > 3, 2.0)
 >>> wait.check(Event(1704107471.5, "Hardware.Registers.Counter", uuid.UUID(int=1), 2))
 False
+>>> wait.check(Event(1704107471.75, "Hardware.Registers.Counter", uuid.UUID(int=1), 1))
+False
 >>> print(wait.failure())  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
 'Hardware.Registers.Counter' did not satisfy <lambda> (<doctest ...>:1) within 2 s:
-1 value seen, the last 2 at 2024-01-01T11:11:11.500000Z
+2 values seen (lowest 1, highest 2), the last 1 at 2024-01-01T11:11:11.750000Z
 >>> Wait("Hardware.Registers.Enable", True, 2.0).check(
 ...     Event(1704107471.5, "Hardware.Registers.Enable", uuid.UUID(int=2), True))
 True
@@ -37,11 +39,26 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .exceptions import ConditionNotMet, InvalidArgument, ServerError
+from .exceptions import (
+    ConditionBroken,
+    ConditionNotMet,
+    InvalidArgument,
+    RequestTimeout,
+    ServerError,
+)
 from .model import Event
 from .protocol import AttributeFault
 
-__all__ = ["Condition", "Wait", "check_timeout", "describe", "equals", "utc_text"]
+__all__ = [
+    "Condition",
+    "Hold",
+    "Wait",
+    "check_seconds",
+    "check_timeout",
+    "describe",
+    "equals",
+    "utc_text",
+]
 
 #: What ``wait_until`` waits for: a value (equality) or a predicate on the value.
 Condition = Any
@@ -68,8 +85,9 @@ def describe(condition: Condition) -> str:
     return f"satisfy {name}"
 
 
-def check_timeout(timeout: Any) -> float:
-    """*timeout* (seconds) for ``wait_until``: a finite number of 0 or more.
+def check_timeout(timeout: Any, operation: str = "wait_until") -> float:
+    """*timeout* (seconds) for ``wait_until`` (or *operation*): a finite number of 0
+    or more.
 
     >>> check_timeout(0), check_timeout(2.5)
     (0, 2.5)
@@ -85,9 +103,47 @@ def check_timeout(timeout: Any) -> float:
         or timeout < 0
     ):
         raise InvalidArgument(
-            f"wait_until: timeout must be a finite number of seconds, 0 or more, not {timeout!r}"
+            f"{operation}: timeout must be a finite number of seconds, 0 or more, not {timeout!r}"
         )
     return timeout
+
+
+def check_seconds(seconds: Any, operation: str = "hold") -> float:
+    """*seconds* for ``hold``: a finite number above 0.
+
+    >>> check_seconds(2)
+    2
+    >>> check_seconds(0)
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: hold: seconds must be a finite number above 0, not 0
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or seconds <= 0
+    ):
+        raise InvalidArgument(
+            f"{operation}: seconds must be a finite number above 0, not {seconds!r}"
+        )
+    return seconds
+
+
+def _number(value: Any) -> float | None:
+    """*value* as a number for the lowest and highest seen, or None (booleans,
+    enums, NaN and anything else are no numbers here)."""
+    if isinstance(value, (bool, enum.Enum)) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _range(lowest: float | None, highest: float | None) -> str:
+    if lowest is None or highest is None:
+        return ""
+    return f" (lowest {lowest!r}, highest {highest!r})"
 
 
 def equals(condition: Any) -> Callable[[Any], bool]:
@@ -135,18 +191,23 @@ class Wait:
         "_first_deadline",
         "_test",
         "condition",
+        "highest",
         "key",
         "last",
+        "lowest",
         "seen",
         "timeout",
     )
+
+    #: The name of the call, for messages.
+    operation = "wait_until"
 
     def __init__(
         self, key: str, condition: Condition, timeout: float, first_timeout: float = 0.0
     ) -> None:
         if not isinstance(key, str) or not key:
-            raise InvalidArgument(f"wait_until takes one primary key (a str), not {key!r}")
-        check_timeout(timeout)
+            raise InvalidArgument(f"{self.operation} takes one primary key (a str), not {key!r}")
+        check_timeout(timeout, self.operation)
         self.key = key
         self.condition = condition
         self.timeout = timeout
@@ -157,6 +218,9 @@ class Wait:
         self.seen = 0
         #: The last event checked, or None.
         self.last: Event | None = None
+        #: The lowest and highest numbers checked (None: no number yet).
+        self.lowest: float | None = None
+        self.highest: float | None = None
         self._test: Callable[[Any], object] = (
             condition if callable(condition) else equals(condition)
         )
@@ -169,11 +233,17 @@ class Wait:
         self.seen += 1
         self.last = event
         value = event.value
+        number = _number(value)
+        if number is not None:
+            if self.lowest is None or number < self.lowest:
+                self.lowest = number
+            if self.highest is None or number > self.highest:
+                self.highest = number
         if type(value) is AttributeFault:
             # The class a read raises (reads number "write only" their own way),
             # the message naming the wait.
             cls = type(ServerError.from_code(value.code, value.text, operation="read"))
-            raise cls(value.code, value.text, operation="wait_until", element=self.key)
+            raise cls(value.code, value.text, operation=self.operation, element=self.key)
         return bool(self._test(value))
 
     def remaining(self) -> float:
@@ -192,7 +262,8 @@ class Wait:
         if self.last is None:
             last = "no value seen"
         else:
-            last = f"{count}, the last {self.last.value!r} at {utc_text(self.last.timestamp)}"
+            seen = count + (_range(self.lowest, self.highest) if self.seen > 1 else "")
+            last = f"{seen}, the last {self.last.value!r} at {utc_text(self.last.timestamp)}"
         return ConditionNotMet(
             f"{self.key!r} did not {describe(self.condition)} within {timeout:g} s: {last}",
             key=self.key,
@@ -200,4 +271,89 @@ class Wait:
             last=self.last,
             seen=self.seen,
             timeout=timeout,
+            lowest=self.lowest,
+            highest=self.highest,
+        )
+
+
+class Hold(Wait):
+    """One check that *key* meets *condition* for *seconds*: the current value
+    first (it may take *timeout* seconds to come, or *first_timeout* if that is
+    longer), then every change until *seconds* after the current value came.
+
+    >>> import uuid
+    >>> from xentara_sync.model import Event
+    >>> hold = Hold("Hardware.Registers.Counter", 3, 2.0, 5.0)
+    >>> hold.check(Event(1704107400.0, "Hardware.Registers.Counter", uuid.UUID(int=1), 3))
+    True
+    >>> hold.started = 1704107471.5  # when the current value came (time.time())
+    >>> broken = Event(1704107472.25, "Hardware.Registers.Counter", uuid.UUID(int=1), 4)
+    >>> hold.check(broken)
+    False
+    >>> print(hold.broken(broken))  # doctest: +NORMALIZE_WHITESPACE
+    'Hardware.Registers.Counter' did not stay 3 for 2 s: 4 at 2024-01-01T11:11:12.250000Z,
+    0.75 s into the hold (2 values seen)
+    """
+
+    __slots__ = ("_end", "seconds", "started")
+
+    operation = "hold"
+
+    def __init__(
+        self,
+        key: str,
+        condition: Condition,
+        seconds: float,
+        timeout: float,
+        first_timeout: float = 0.0,
+    ) -> None:
+        check_seconds(seconds)
+        super().__init__(key, condition, timeout, first_timeout)
+        self.seconds = seconds
+        #: When the current value came (:func:`time.time`): the start of the hold.
+        self.started: float | None = None
+        self._end = math.inf
+
+    def check(self, event: Event) -> bool:
+        """Whether *event*'s value meets the condition; the first starts the hold."""
+        if self.started is None:
+            self.started = time.time()
+            self._end = time.monotonic() + self.seconds
+        return super().check(event)
+
+    def remaining(self) -> float | None:  # type: ignore[override]
+        """Seconds left to hold, None once the hold is over; raises
+        :class:`~xentara_sync.RequestTimeout` if the current value did not come in
+        time."""
+        now = time.monotonic()
+        if self.seen == 0:
+            left = self._first_deadline - now
+            if left <= 0:
+                raise RequestTimeout(
+                    f"hold: no value of {self.key!r} within {max(self.timeout, 0):g} s"
+                )
+            return left
+        left = self._end - now
+        return left if left > 0 else None
+
+    def broken(self, event: Event) -> ConditionBroken:
+        """The exception for *event*, which broke the condition. The time into the
+        hold is the change's time stamp minus the time the current value came; the
+        current value itself breaks it at 0 s."""
+        started = time.time() if self.started is None else self.started
+        after = 0.0 if self.seen <= 1 else max(0.0, event.timestamp - started)
+        text = describe(self.condition)
+        text = "stay " + text[7:] if text.startswith("become ") else "keep to " + text
+        count = f"{self.seen} value{'' if self.seen == 1 else 's'} seen"
+        return ConditionBroken(
+            f"{self.key!r} did not {text} for {self.seconds:g} s: {event.value!r} at "
+            f"{utc_text(event.timestamp)}, {after:.3g} s into the hold ({count})",
+            key=self.key,
+            condition=self.condition,
+            event=event,
+            value=event.value,
+            after=after,
+            timestamp=event.timestamp,
+            seconds=self.seconds,
+            seen=self.seen,
         )

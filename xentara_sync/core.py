@@ -16,29 +16,36 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-from .conditions import Condition, Wait
+from .conditions import Condition, Hold, Wait
 from .connection import DEFAULT_TIMEOUT, Connection
 from .element import Element
-from .exceptions import ConnectionClosed, InvalidArgument, RequestTimeout, UnknownElement
+from .exceptions import (
+    ConnectionClosed,
+    ConnectionLost,
+    InvalidArgument,
+    InvalidStageChange,
+    MissingAttribute,
+    RecordingInterrupted,
+    RequestTimeout,
+    UnknownElement,
+)
 from .interfaces import EventSink
-from .model import ElementInfo, ElementMetadata, ServerInfo, attribute_key
-from .protocol import Attribute, Category, Opcode, Stage
+from .model import ElementInfo, ElementMetadata, ServerInfo
+from .protocol import Category, Opcode, Stage
 from .protocol import arguments as check
 from .protocol.plans import Plan
 from .protocol.quoting import quote
 from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
-from .subsession import SubSession
+from .subsession import Certificate, SubSession
 
 if TYPE_CHECKING:
     from .model import Event
-    from .recording import Recording
+    from .recording import AsyncRecorder, Recording
     from .snapshot import SnapshotResult
 
-#: The stage a stage change ends in (shutdown: none, the server stops).
-_STAGE_AFTER: Final = {Opcode.SUSPEND: Stage.SUSPENDED, Opcode.RESUME: Stage.OPERATIONAL}
 
 __all__ = [
     "DEFAULT_MAX_QUEUE",
@@ -48,6 +55,11 @@ __all__ = [
     "subscription_keys",
     "write_many_values",
 ]
+
+
+def _stage_name(stage: Stage | int) -> str:
+    """A stage as messages name it: ``post_operational``, or the number if unknown."""
+    return stage.name.lower() if isinstance(stage, Stage) else str(stage)
 
 
 class ClientCore(Connection):
@@ -68,9 +80,10 @@ class ClientCore(Connection):
 
     async def _resolve(
         self, session: ClientSession, key: str, timeout: float | None
-    ) -> tuple[ElementInfo, int | None]:
+    ) -> tuple[ElementInfo, int | uuid.UUID | None]:
         """The element a key names on *session*, and the attribute if the key ends with
-        one (``"Hardware.Sensor.quality"``). Unknown keys are looked up on the server."""
+        one (``"Hardware.Sensor.quality"``, ``"Plant.Speed.units"``: a well-known name,
+        or one the element's metadata lists). Unknown keys are looked up on the server."""
         found = session.known(key)
         if found is not None:
             return found
@@ -78,16 +91,38 @@ class ClientCore(Connection):
             info = await self._execute(session, session.plan_lookup(key), timeout)
         except UnknownElement:
             prefix, _, last = key.rpartition(".")
-            attribute = Attribute.from_name(last) if prefix else None
-            if attribute is not None:
+            if prefix:
                 try:
-                    element, _ = await self._resolve(session, prefix, timeout)
+                    element, attribute = await self._resolve(session, prefix, timeout)
                 except UnknownElement:
                     pass
                 else:
-                    return element, int(attribute)
+                    if attribute is None:
+                        wire = await self._attribute_wire(session, element, last, prefix, timeout)
+                        if wire is not None:
+                            session.remember_attribute(key, element, wire)
+                            return element, wire
             raise session.unknown(key, "lookup") from None
         return info, None
+
+    async def _attribute_wire(
+        self,
+        session: ClientSession,
+        element: ElementInfo,
+        attribute: str | int | uuid.UUID,
+        key: str,
+        timeout: float | None,
+    ) -> int | uuid.UUID | None:
+        """The wire key of *attribute* of *element*, its metadata asked for if need be;
+        None if the element has no attribute of that name."""
+        try:
+            wire = session.attribute_wire(element, attribute, key, "read")
+            if wire is None:
+                await self._element_metadata(session, element, key, timeout)
+                wire = session.attribute_wire(element, attribute, key, "read")
+        except MissingAttribute:
+            return None
+        return wire
 
     # ------------------------------------------------------------------ mapping
 
@@ -168,6 +203,9 @@ class ClientCore(Connection):
         if plan is None:  # not known here: look it up first
             element = await self._resolve(session, key, timeout)
             plan = session.plan_read(key, attribute, element=element)
+            if plan is None:  # an attribute name only the element's metadata lists
+                await self._element_metadata(session, element[0], key, timeout)
+                plan = session.plan_read(key, attribute, element=element)
         assert plan is not None
         return plan
 
@@ -185,7 +223,13 @@ class ClientCore(Connection):
         """
         session = await self._ready(timeout)
         element, _ = await self._resolve(session, key, timeout)
+        if attributes is not None:
+            attributes = list(attributes)
         plan = session.plan_read_attributes(key, element, attributes)
+        if plan is None:  # names only the element's metadata lists
+            await self._element_metadata(session, element, key, timeout)
+            plan = session.plan_read_attributes(key, element, attributes)
+        assert plan is not None
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def read_many(
@@ -205,6 +249,10 @@ class ClientCore(Connection):
         if plan is None:
             elements = [await self._resolve(session, key, timeout) for key in keys]
             plan = session.plan_read_many(keys, attribute, elements=elements)
+            if plan is None:  # an attribute name only the elements' metadata lists
+                for key, (element, _) in zip(keys, elements, strict=True):
+                    await self._element_metadata(session, element, key, timeout)
+                plan = session.plan_read_many(keys, attribute, elements=elements)
         assert plan is not None
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
@@ -331,39 +379,116 @@ class ClientCore(Connection):
         assert plan is not None
         await self._execute(session, plan, timeout)
 
+    async def hold(
+        self,
+        key: str,
+        condition: Condition,
+        *,
+        seconds: float,
+        attribute: str | int | uuid.UUID = "value",
+        timeout: float | None = None,
+    ) -> Event:
+        """Check that element *key*'s value (or another *attribute*) meets
+        *condition* for *seconds*; returns the last :class:`~xentara_sync.Event`
+        checked.
+
+        *condition* is what :meth:`wait_until` takes (a value or a predicate). The
+        current value is checked first, then every change, until *seconds* after
+        the current value came. The first value that does not meet it raises
+        :class:`~xentara_sync.ConditionBroken` (an :class:`AssertionError`), which
+        names it, its time stamp and how far into the hold it came. *timeout*
+        (``None``: the client's timeout) bounds the wait for the current value
+        (:class:`RequestTimeout`). A value in error raises what :meth:`read`
+        raises::
+
+            await client.hold("Hardware.Registers.Enable", True, seconds=2)
+            await client.hold("Hardware.Signals.Sine", lambda v: -100 <= v <= 100, seconds=5)
+        """
+        hold = Hold(
+            key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
+        )
+        subscription = self.subscribe(key, None, None, attribute=attribute)
+        first = hold.remaining()
+        await subscription.start(timeout=first)
+        try:
+            while (wait := hold.remaining()) is not None:
+                try:
+                    event = await subscription.receive(wait)
+                except RequestTimeout:  # hold.remaining() decides: over, or no value
+                    continue
+                if not hold.check(event):
+                    raise hold.broken(event)
+            assert hold.last is not None
+            return hold.last
+        finally:
+            await subscription.stop()
+
     async def record(
         self,
         keys: str | Iterable[str],
         *,
         seconds: float | None = None,
         count: int | None = None,
+        max_events: int | None = None,
     ) -> Recording:
         """Record every value change of *keys* for *seconds*, or until *count* events
         (whichever comes first; at least one is needed).
 
         The :class:`~xentara_sync.recording.Recording` starts with each key's current
-        value; it writes CSV, a pandas DataFrame or a PNG plot. With *count* alone,
-        each event must come within the client's timeout of the one before
-        (:class:`RequestTimeout` otherwise).
+        value; it writes CSV, a pandas DataFrame or a plot, in time order. With
+        *count* alone, each event must come within the client's timeout of the one
+        before (:class:`RequestTimeout` otherwise). At most *max_events* are kept in
+        memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest
+        are counted in ``dropped``). Ctrl-C raises
+        :class:`~xentara_sync.RecordingInterrupted`, whose ``recording`` holds what
+        was recorded.
         """
-        from .recording import Limits, Recording  # csv and all: only when used
+        from .recording import Limits, Recording, interrupted_by_ctrl_c
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
-        recording = Recording(subscription.keys)
-        await subscription.start()
+        recording = Recording(subscription.keys, max_events=max_events)
         try:
-            limits.start()
-            while (wait := limits.next_wait(len(recording.events))) is not None:
-                try:
-                    event = await subscription.receive(wait)
-                except RequestTimeout:  # the limits decide: over, or too quiet
-                    continue
-                recording.events.append(event)
-                limits.recorded()
+            recording.begin()
+            await subscription.start()
+            try:
+                limits.start()
+                while (wait := limits.next_wait(recording.received)) is not None:
+                    try:
+                        event = await subscription.receive(wait)
+                    except RequestTimeout:  # the limits decide: over, or too quiet
+                        continue
+                    recording.add(event)
+                    limits.recorded()
+            finally:
+                await subscription.stop()
+        except BaseException as exc:
+            if interrupted_by_ctrl_c(exc):
+                raise RecordingInterrupted(recording) from exc
+            raise
         finally:
-            await subscription.stop()
+            recording.finish()
         return recording
+
+    def recorder(
+        self, keys: str | Iterable[str], *, max_events: int | None = None
+    ) -> AsyncRecorder:
+        """Record every value change of *keys* in the background while a block runs::
+
+            async with client.recorder(["Hardware.Signals.Sine"]) as recording:
+                await client.write("Hardware.Registers.Setpoint", 2.5)
+                ...
+            recording.plot("run.png")
+
+        The :class:`~xentara_sync.recording.Recording` fills as the events come
+        (each key's current value first) and keeps what it got when the block ends,
+        whether it ends normally, by an exception or by Ctrl-C. At most *max_events*
+        are kept in memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`;
+        the rest are counted in ``dropped``).
+        """
+        from .recording import AsyncRecorder
+
+        return AsyncRecorder(self, subscription_keys(keys, "recorder"), max_events)
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -410,8 +535,8 @@ class ClientCore(Connection):
         subscription_id: uuid.UUID,
         timeout: float | None,
     ) -> None:
-        attribute = attribute_key(subscription.attribute)
         elements = [(await self._resolve(session, key, timeout))[0] for key in subscription.keys]
+        attribute = await self._subscribed_keys(session, subscription, elements, timeout)
         plan = session.plan_subscribe(
             subscription.keys,
             elements,
@@ -421,7 +546,7 @@ class ClientCore(Connection):
             subscription.minimum_update_interval,
         )
         # Route before asking: the initial event may arrive right behind the response.
-        routes = [(element.uuid, attribute) for element in elements]
+        routes = [(element.uuid, wire) for element, wire in zip(elements, attribute, strict=True)]
         subscription.routes = routes
         session.add_routes(routes, sink)
         try:
@@ -429,6 +554,25 @@ class ClientCore(Connection):
         except BaseException:
             session.remove_routes(routes, sink)
             raise
+
+    async def _subscribed_keys(
+        self,
+        session: ClientSession,
+        subscription: Subscription,
+        elements: list[ElementInfo],
+        timeout: float | None,
+    ) -> list[int | uuid.UUID]:
+        """Each element's wire key of the subscription's attribute (a name only an
+        element's metadata lists is found there; :class:`MissingAttribute` if not)."""
+        wires: list[int | uuid.UUID] = []
+        for key, element in zip(subscription.keys, elements, strict=True):
+            wire = session.attribute_wire(element, subscription.attribute, key, "subscribe")
+            if wire is None:
+                await self._element_metadata(session, element, key, timeout)
+                wire = session.attribute_wire(element, subscription.attribute, key, "subscribe")
+            assert wire is not None
+            wires.append(wire)
+        return wires
 
     async def _renew_subscriptions(self) -> None:
         """Subscribe again with the same ids: keys are looked up anew (a restarted
@@ -508,30 +652,38 @@ class ClientCore(Connection):
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def suspend(self, *, timeout: float | None = None) -> None:
-        """Suspend the server: operational to suspended (``suspend``); returns once
-        the server is suspended.
+        """Suspend the server (``suspend``); returns once it has left the operational
+        stage.
 
+        Xentara numbers only four stages on the WebSocket interface (0 start-up,
+        1 pre-operational, 2 operational, 3 post-operational); the suspended stage
+        has no documented number, so any stage other than operational counts as
+        left (:meth:`get_stage` gives an unknown number as a plain int). A
+        connection the server closes after accepting the suspend ends the wait too.
         Raises :class:`InvalidStageChange` in another stage, :class:`AccessDenied`
-        if the user may not write, :class:`RequestTimeout` if the server does not
-        reach the suspended stage within *timeout*.
+        if the user may not write, :class:`RequestTimeout` if the server is still
+        operational after *timeout*.
         """
         await self._stage_change(await self._ready(timeout), Opcode.SUSPEND, timeout)
 
     async def resume(self, *, timeout: float | None = None) -> None:
-        """Resume a suspended server: back to operational (``resume``, opcode 9);
-        returns once the server is operational.
+        """Resume a suspended server (``resume``, opcode 9); returns once the server
+        is operational again.
 
-        Raises :class:`InvalidStageChange` if it is not suspended.
+        A resume refused while the server is still post-operational (a suspend on
+        its way to the suspended stage) is tried again until *timeout*. Raises
+        :class:`InvalidStageChange` if the server is not suspended.
         """
         await self._stage_change(await self._ready(timeout), Opcode.RESUME, timeout)
 
     async def shutdown(self, *, timeout: float | None = None) -> None:
-        """Stop the server (``shutdown``); returns once the server accepted it.
+        """Stop the server (``shutdown``); returns once the server accepted it, or
+        closed the connection in answer (the expected end of a shutdown).
 
-        The server then closes the connection: the client reconnects if it comes
-        back (``reconnect=True``), so close the client when you are done.
-        Raises :class:`AccessDenied` if the user may not (the simulator allows it
-        only when started with ``allow_shutdown``).
+        The client reconnects if the server comes back (``reconnect=True``), so
+        close the client when you are done. Raises :class:`AccessDenied` if the
+        user may not (the simulator allows it only when started with
+        ``allow_shutdown``).
         """
         await self._stage_change(await self._ready(timeout), Opcode.SHUTDOWN, timeout)
 
@@ -546,43 +698,96 @@ class ClientCore(Connection):
 
         The server accepts the command at once and then passes an intermediate
         stage: post-operational on the way to suspended, pre-operational on the way
-        back (reference, section 4.11 and its note on opcode 9). Waiting for the
-        target stage lets ``suspend(); resume()`` work as written: a resume during
-        the change is an invalid stage change (-32112).
+        back (reference, section 4.11 and its note on opcode 9). Suspend is done
+        when the server reports any stage but operational (the suspended stage's
+        number is not documented), resume when it reports operational. A resume
+        sent while a suspend is still post-operational gets -32112 from a server
+        that finishes one change before it takes the next: it is sent again while
+        the server stays post-operational, so ``suspend(); resume()`` works as
+        written.
         """
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         plan = session.plan_stage_change(opcode, sub_session=sub_session)
-        await self._execute(session, plan, timeout)
-        target = _STAGE_AFTER.get(opcode)
-        if target is None:  # shutdown: the server goes away
+        if opcode == Opcode.SHUTDOWN:
+            try:
+                await self._execute(session, plan, timeout)
+            except ConnectionLost:
+                pass  # the server went away before its answer came: what shutdown does
             return
+        if opcode == Opcode.RESUME:
+            await self._send_resume(session, plan, deadline, limit)
+        else:
+            await self._execute(session, plan, timeout)
         pause = 0.002
         while True:
             # Each poll may take the whole timeout: the deadline is checked between
             # answers, so a slow answer is not mistaken for a stage that stayed.
-            stage = await self._execute(session, session.plan_get_stage(), limit)
-            if stage == target:
+            try:
+                stage = await self._execute(session, session.plan_get_stage(), limit)
+            except ConnectionLost:
+                if opcode == Opcode.SUSPEND:
+                    return  # accepted, and the server then closed: it left operation
+                raise
+            if (stage == Stage.OPERATIONAL) == (opcode == Opcode.RESUME):
                 return
             left = deadline - time.monotonic()
             if left <= 0:
+                expected = "operational" if opcode == Opcode.RESUME else "any but operational"
                 raise RequestTimeout(
                     f"{opcode.name.lower()}: the server was still in stage "
-                    f"{str(getattr(stage, 'name', stage)).lower()} after {limit:g} s "
-                    f"(expected {target.name.lower()}); ask get_stage() later, or pass "
-                    "a longer timeout"
+                    f"{_stage_name(stage)} after {limit:g} s (expected {expected}); ask "
+                    "get_stage() later, or pass a longer timeout"
                 )
             await self._backend.sleep(min(pause, max(left, 0.0)))
             pause = min(pause * 2, 0.05)
 
-    def sub_session(self, username: str, password: str) -> SubSession:
-        """A sub-session of *username*: reads and writes with that user's rights.
+    async def _send_resume(
+        self, session: ClientSession, plan: Plan, deadline: float, limit: float
+    ) -> None:
+        """Send *plan* (a resume); again while a suspend is still post-operational,
+        and once more when the server reports another stage but operational (the
+        suspend may have ended between the refusal and the poll)."""
+        pause = 0.002
+        another_try = True
+        while True:
+            try:
+                await self._execute(session, plan, limit)
+                return
+            except InvalidStageChange:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                stage = await self._execute(session, session.plan_get_stage(), limit)
+                if stage == Stage.POST_OPERATIONAL:
+                    another_try = True
+                elif another_try and stage != Stage.OPERATIONAL:
+                    another_try = False
+                else:
+                    raise
+                await self._backend.sleep(min(pause, max(left, 0.0)))
+                pause = min(pause * 2, 0.05)
 
-        ``async with client.sub_session(user, password) as s:`` opens it and closes
-        it at the end; ``s = await client.sub_session(...)`` opens it (then
-        ``await s.close()``). See :class:`~xentara_sync.subsession.SubSession`.
+    def sub_session(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        token: str | None = None,
+        certificate: Certificate | None = None,
+    ) -> SubSession:
+        """A sub-session: reads and writes with another user's rights.
+
+        The user logs in with one of the three logins of ``create_sub_session``:
+        *username* and *password*, an OAuth 2.0 access *token*, or an X.509
+        *certificate* (DER or PEM bytes, PEM text, or a file's path; the server
+        does not check that you hold its private key). ``async with
+        client.sub_session(user, password) as s:`` opens it and closes it at the
+        end; ``s = await client.sub_session(token=token)`` opens it (then ``await
+        s.close()``). See :class:`~xentara_sync.subsession.SubSession`. No login,
+        or more than one, raises :class:`~xentara_sync.exceptions.InvalidArgument`.
         """
-        return SubSession(self, username, password)
+        return SubSession(self, username, password, token=token, certificate=certificate)
 
     # ------------------------------------------------------------------ snapshot
 

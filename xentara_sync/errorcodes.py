@@ -20,6 +20,7 @@ import enum
 
 from .exceptions import (
     AuthenticationFailed,
+    ConditionBroken,
     ConditionNotMet,
     ConnectionClosed,
     ConnectionFailed,
@@ -68,6 +69,8 @@ class ClientErrorCode(enum.IntEnum):
     WRONG_TYPE = 5011
     #: A file could not be written (``record_csv``).
     FILE_ERROR = 5012
+    #: ``hold``: the value stopped meeting the condition before the time was up.
+    CONDITION_BROKEN = 5013
 
 
 class WrongType(XentaraError, TypeError):
@@ -77,6 +80,7 @@ class WrongType(XentaraError, TypeError):
 #: Client errors by class, most specific first.
 _CODES: tuple[tuple[type[BaseException], ClientErrorCode], ...] = (
     (WrongType, ClientErrorCode.WRONG_TYPE),
+    (ConditionBroken, ClientErrorCode.CONDITION_BROKEN),
     (ConditionNotMet, ClientErrorCode.CONDITION_NOT_MET),
     (RequestTimeout, ClientErrorCode.TIMEOUT),
     (UsageError, ClientErrorCode.USAGE),

@@ -17,6 +17,7 @@ standard exception means the same thing, the class derives from it too, so that
     ├── RequestTimeout (TimeoutError)           no answer in time
     ├── ConditionNotMet (TimeoutError,          wait_until: the condition did not hold in time
     │                    AssertionError)        (a test failure in unittest and pytest)
+    ├── ConditionBroken (AssertionError)        hold: the condition stopped holding
     ├── UsageError (RuntimeError)               the API was used in a way that cannot work
     ├── InvalidURL (ValueError)                 not a ws:// or wss:// URL
     ├── InvalidArgument (ValueError,            an argument of the wrong type or value: it
@@ -37,6 +38,9 @@ standard exception means the same thing, the class derives from it too, so that
         ├── InvalidRequest                      parse errors, bad parameters, unknown commands
         └── InternalError                       the server failed (-32603)
 
+    KeyboardInterrupt
+    └── RecordingInterrupted                    Ctrl-C ended record(); .recording keeps the data
+
 Messages name the operation and the element, never credentials:
 
 >>> err = ServerError.from_code(-32103, "value is read only", operation="write",
@@ -50,12 +54,16 @@ Messages name the operation and the element, never credentials:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .recording import Recording
 
 __all__ = [
     "AccessDenied",
     "AuthenticationFailed",
     "ClientClosed",
+    "ConditionBroken",
     "ConditionNotMet",
     "ConnectionClosed",
     "ConnectionFailed",
@@ -71,6 +79,7 @@ __all__ = [
     "ProtocolError",
     "ReadError",
     "ReadOnly",
+    "RecordingInterrupted",
     "RequestTimeout",
     "ServerError",
     "SubSessionClosed",
@@ -164,6 +173,8 @@ class ConditionNotMet(XentaraError, TimeoutError, AssertionError):
         last: the last :class:`~xentara_sync.Event` seen, or None.
         seen: how many values were seen (the current one included).
         timeout: the seconds waited.
+        lowest: the lowest number seen, or None (no number seen).
+        highest: the highest number seen, or None.
     """
 
     def __init__(
@@ -175,6 +186,8 @@ class ConditionNotMet(XentaraError, TimeoutError, AssertionError):
         last: object = None,
         seen: int = 0,
         timeout: float = 0.0,
+        lowest: float | None = None,
+        highest: float | None = None,
     ) -> None:
         super().__init__(message)
         self.key = key
@@ -182,6 +195,53 @@ class ConditionNotMet(XentaraError, TimeoutError, AssertionError):
         self.last = last
         self.seen = seen
         self.timeout = timeout
+        self.lowest = lowest
+        self.highest = highest
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (str(self),), None)
+
+
+class ConditionBroken(XentaraError, AssertionError):
+    """A value stopped meeting the condition ``hold`` checked for a while.
+
+    An :class:`AssertionError`: unittest and pytest report a failed test. The
+    message names the key, the condition, the first value that broke it, when
+    (seconds into the hold, and its time stamp) and how many values were seen.
+
+    Attributes:
+        key: the element's primary key.
+        condition: the value or predicate that had to hold.
+        event: the :class:`~xentara_sync.Event` that broke it.
+        value: its value.
+        after: seconds into the hold when it broke (0: the current value).
+        timestamp: the breaking value's time stamp (seconds since the epoch).
+        seconds: how long the condition had to hold.
+        seen: how many values were checked (the breaking one included).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str = "",
+        condition: object = None,
+        event: object = None,
+        value: object = None,
+        after: float = 0.0,
+        timestamp: float = 0.0,
+        seconds: float = 0.0,
+        seen: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.condition = condition
+        self.event = event
+        self.value = value
+        self.after = after
+        self.timestamp = timestamp
+        self.seconds = seconds
+        self.seen = seen
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (str(self),), None)
@@ -206,6 +266,29 @@ class InvalidArgument(XentaraError, ValueError, TypeError):
 
 class SubscriptionEnded(XentaraError):
     """The subscription was stopped (or never started) and has no more events."""
+
+
+class RecordingInterrupted(KeyboardInterrupt):
+    """Ctrl-C ended ``record()`` early; :attr:`recording` holds what was recorded.
+
+    A :class:`KeyboardInterrupt`, so a program that does not catch it still stops
+    as after any Ctrl-C::
+
+        try:
+            recording = client.record(keys, seconds=30)
+        except RecordingInterrupted as interrupted:
+            recording = interrupted.recording   # the events up to the Ctrl-C
+
+    Attributes:
+        recording: the :class:`~xentara_sync.recording.Recording` so far.
+    """
+
+    def __init__(self, recording: Recording) -> None:
+        super().__init__(f"recording interrupted after {len(recording)} events")
+        self.recording = recording
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.recording,))
 
 
 class ServerError(XentaraError):

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "close_all",
     "close_session",
+    "hold",
     "is_connected",
     "keys",
     "next_event",
@@ -341,6 +342,20 @@ def wait_until(handle: int, key: str, value: Any, timeout: float = 10.0) -> tupl
 
 
 @_coded
+def hold(
+    handle: int, key: str, value: Any, seconds: float, timeout: float = 10.0
+) -> tuple[float, str, Any]:
+    """Check that *key*'s value equals *value* for *seconds*: the current value
+    first (which may take *timeout* seconds to come), then every change; returns
+    the last event checked, as ``(timestamp, key, value)``. The first other value
+    raises :class:`~xentara_sync.ConditionBroken` (5013), naming it and when it
+    came; a *seconds* of 0 or less raises :class:`~xentara_sync.InvalidArgument`
+    (5008)."""
+    event = _session(handle).hold(key, value, seconds=seconds, timeout=timeout)
+    return (event.timestamp, event.name, plain(event.value))
+
+
+@_coded
 def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
     """Write ``values[i]`` to ``keys[i]``, in one message; every value is checked
     first, and one bad value writes nothing. Numbers are taken as :func:`write`
@@ -359,8 +374,9 @@ def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
 @_coded
 def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) -> int:
     """Record every change of *keys* for *seconds* into the CSV file *path*
-    (``time,timestamp,key,value,error``; time in UTC, ISO 8601; a value in error
-    has an empty value and its fault in error); returns the number of events
+    (``seconds,time,timestamp,key,value,error``, in time order; seconds since the
+    recording started, a value at the start counting from 0; time in UTC, ISO 8601;
+    a value in error has an empty value and its fault in error); returns the number of events
     recorded. A path whose directory does not exist, or that is a directory,
     raises :class:`OSError` (5012) at once, before recording."""
     from .recording import check_output

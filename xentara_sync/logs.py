@@ -15,7 +15,8 @@ replaced.
 
 At DEBUG level websockets also logs every frame, with the first and last bytes of
 its data. A frame that carries sub-session credentials (CBOR tag 123, the user
-name and password of ``create_sub_session``) is logged without its data:
+name and password of ``create_sub_session``, or tag 121 around ``{0: token}``, its
+OAuth token) is logged without its data:
 
 >>> from websockets.frames import Frame, Opcode
 >>> data = bytes.fromhex("818400020ca100d87ba200616101616200")
@@ -36,9 +37,11 @@ SECRET_HEADERS: Final = frozenset(
 )
 _REDACTED: Final = "[redacted]"
 #: The head of CBOR tag 123 (``d8 7b``): ``create_sub_session``'s user name and
-#: password. A frame holding these bytes is logged without its data (a few other
-#: frames that hold them by chance are too: harmless).
-_CREDENTIALS_TAG: Final = b"\xd8\x7b"
+#: password; and tag 121 around a one-entry map of key 0 (``d8 79 a1 00``): its OAuth
+#: token (a value wrapped in 121 is never a map). A frame holding these bytes is
+#: logged without its data (a few other frames that hold them by chance are too:
+#: harmless).
+_CREDENTIALS_TAGS: Final = (b"\xd8\x7b", b"\xd8\x79\xa1\x00")
 
 
 if TYPE_CHECKING:
@@ -68,7 +71,9 @@ class RedactingLogger(_Adapter):
             data = getattr(args[0], "data", None)
             if isinstance(data, memoryview):
                 data = data.tobytes()
-            if isinstance(data, (bytes, bytearray)) and _CREDENTIALS_TAG in data:
+            if isinstance(data, (bytes, bytearray)) and any(
+                tag in data for tag in _CREDENTIALS_TAGS
+            ):
                 kind = getattr(getattr(args[0], "opcode", None), "name", "frame")
                 return (f"{kind} [data hidden: it may hold credentials] [{len(data)} bytes]",)
         return args

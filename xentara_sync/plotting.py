@@ -1,46 +1,88 @@
-"""The PNG plot of a :class:`~xentara_sync.recording.Recording` (matplotlib, no pyplot).
+"""The plot of a :class:`~xentara_sync.recording.Recording` (matplotlib, no pyplot).
 
 The figure is a :class:`matplotlib.figure.Figure` drawn by the Agg canvas: pyplot
 is never imported, so the application's backend choice and its open figures are
-left alone. One panel per plottable key, sharing the time axis (seconds since the
-first event); booleans are drawn as steps between 0 and 1, numbers as lines with
-a marker per event.
+left alone. One panel per recorded key, sharing the time axis: seconds since the
+recording started, from 0 to its end. Every value is held until the next change
+(a step), and the last one to the end of the recording:
+
+- numbers: steps, with a dot where each value came;
+- booleans: steps between False and True;
+- strings, enums and other values: labelled steps, one level per value, or a text
+  lane (a band per value, labelled) when there are more than
+  :data:`MAX_LEVELS` different values;
+- a value in error: a gap (numbers, booleans) or a band labelled ``error``;
+- a key without any event: a panel that says so.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from typing import TYPE_CHECKING, Any
 
 from .conditions import utc_text
+from .protocol import AttributeFault
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from .recording import Recording
 
-__all__ = ["PLOT_EXTRA", "plot_recording", "plottable"]
+__all__ = ["MAX_LEVELS", "PLOT_EXTRA", "label", "plot_recording", "plottable"]
 
 #: What to install for plots.
 PLOT_EXTRA = 'pip install "xentara-sync[plot]"'
+#: The most different values drawn as labelled steps; more make a text lane.
+MAX_LEVELS = 8
 
 
 def plottable(values: list[Any]) -> str | None:
-    """``"bool"``, ``"number"`` or None: how a series of values can be drawn.
+    """How a series of values is drawn: ``"bool"``, ``"number"``, ``"levels"``
+    (labelled steps), ``"lane"`` (a text lane), or None (no value at all).
 
-    Faults and other odd values among numbers are gaps; a series with no number or
-    boolean at all cannot be drawn.
+    Values in error do not count.
 
-    >>> plottable([True, False]), plottable([1, 2.5]), plottable(["a"]), plottable([])
-    ('bool', 'number', None, None)
+    >>> plottable([True, False]), plottable([1, 2.5]), plottable(["a", "b"]), plottable([])
+    ('bool', 'number', 'levels', None)
+    >>> plottable([str(n) for n in range(9)])
+    'lane'
     """
-    kinds = {
-        "bool" if isinstance(v, bool) else "number"
-        for v in values
-        if isinstance(v, (bool, int, float))
-    }
+    kinds = set()
+    for value in values:
+        if isinstance(value, AttributeFault):
+            continue
+        if isinstance(value, bool):
+            kinds.add("bool")
+        elif isinstance(value, (int, float)) and not isinstance(value, enum.Enum):
+            kinds.add("number")
+        else:
+            kinds.add("text")
     if not kinds:
         return None
-    return "bool" if kinds == {"bool"} else "number"
+    if kinds == {"bool"}:
+        return "bool"
+    if kinds == {"number"}:
+        return "number"
+    levels = {label(value) for value in values}
+    return "levels" if len(levels) <= MAX_LEVELS else "lane"
+
+
+def label(value: Any) -> str:
+    """*value* as a plot shows it in a label: an enum by its member's name, a value
+    in error as ``error``.
+
+    >>> from xentara_sync.protocol import Quality
+    >>> label(Quality.GOOD), label("batch 7"), label(AttributeFault(-32104, "write only"))
+    ('GOOD', 'batch 7', 'error')
+    """
+    if isinstance(value, AttributeFault):
+        return "error"
+    if isinstance(value, enum.Enum):
+        return value.name
+    return str(value)
 
 
 def _number(value: Any) -> float:
@@ -49,41 +91,94 @@ def _number(value: Any) -> float:
     return math.nan
 
 
+def _levels(values: list[Any]) -> list[str]:
+    """The labels of *values*, bottom to top: enums in their order, else as they came."""
+    members = [value for value in values if isinstance(value, enum.Enum)]
+    ordered: list[Any] = (
+        sorted(set(members), key=lambda m: (str(m.value), m.name))
+        if len(members) == len(values)
+        else values
+    )
+    return list(dict.fromkeys(label(value) for value in ordered))
+
+
+def _draw_steps(ax: Axes, seconds: list[float], numbers: list[float], end: float) -> None:
+    xs = [*seconds, end]
+    ys = [*numbers, numbers[-1]]
+    ax.step(xs, ys, where="post", linewidth=1)
+
+
+def _draw_lane(ax: Axes, seconds: list[float], values: list[Any], end: float) -> None:
+    colours = ("#dbe9f6", "#fde2c8")
+    for n, (start, value) in enumerate(zip(seconds, values, strict=True)):
+        stop = seconds[n + 1] if n + 1 < len(seconds) else end
+        faulty = isinstance(value, AttributeFault)
+        colour = "#f4b6b6" if faulty else colours[n % 2]
+        ax.broken_barh([(start, max(stop - start, 0.0))], (0, 1), facecolors=colour)
+        ax.text(start, 0.5, " " + label(value), va="center", fontsize=7, clip_on=True)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+
+
 def plot_recording(
-    recording: Recording, path: str | os.PathLike[str], *, title: str | None = None
-) -> None:
-    """Save *recording* as a PNG at *path* (see :meth:`Recording.plot`)."""
+    recording: Recording, path: str | os.PathLike[str] | None = None, *, title: str | None = None
+) -> Figure:
+    """The figure of *recording*, saved as a PNG at *path* when given (see
+    :meth:`Recording.plot`)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ImportError(f"plot() needs matplotlib: {PLOT_EXTRA}") from exc
-    series = []
-    for key in recording.keys:
-        values = recording.values(key)
-        kind = plottable(values)
-        if kind is not None:
-            series.append((key, kind, recording.times(key), values))
-    if not series:
-        raise ValueError(
-            f"nothing to plot: no numeric or boolean values from {', '.join(recording.keys)}"
-        )
-    start = min(min(times) for _, _, times, _ in series)
-    figure = Figure(figsize=(8, 1.2 + 1.8 * len(series)), dpi=100, layout="constrained")
+    if not recording.keys:
+        raise ValueError("nothing to plot: the recording has no keys")
+    end = recording.duration
+    ordered = recording.in_time_order()
+    figure = Figure(figsize=(8, 1.2 + 1.5 * len(recording.keys)), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, (key, kind, times, values) in zip(axes, series, strict=True):
-        seconds = [t - start for t in times]
-        numbers = [_number(v) for v in values]
-        if kind == "bool":
-            ax.step(seconds, numbers, where="post", color="tab:orange")
-            ax.set_yticks([0, 1], ["False", "True"])
-            ax.set_ylim(-0.2, 1.2)
+    axes = figure.subplots(len(recording.keys), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, key in zip(axes, recording.keys, strict=True):
+        events = [event for event in ordered if event.name == key]
+        seconds = [recording.seconds_of(event) for event in events]
+        values = [event.value for event in events]
+        kind = plottable(values)
+        if kind is None:
+            text = "no value recorded" if not events else "every value in error"
+            ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center")
+            ax.set_yticks([])
+        elif kind in ("number", "bool"):
+            numbers = [_number(value) for value in values]
+            _draw_steps(ax, seconds, numbers, end)
+            if kind == "bool":
+                ax.set_yticks([0, 1], ["False", "True"])
+                ax.set_ylim(-0.2, 1.2)
+            else:
+                ax.plot(seconds, numbers, ".", markersize=3, color="tab:blue")
+        elif kind == "levels":
+            levels = _levels(values)
+            index = {name: n for n, name in enumerate(levels)}
+            _draw_steps(ax, seconds, [float(index[label(value)]) for value in values], end)
+            ax.set_yticks(range(len(levels)), levels, fontsize=8)
+            ax.set_ylim(-0.5, len(levels) - 0.5)
         else:
-            ax.plot(seconds, numbers, marker=".", markersize=3, linewidth=1)
+            _draw_lane(ax, seconds, values, end)
         ax.set_title(key, fontsize=9, loc="left")
         ax.grid(True, alpha=0.3)
-    axes[-1].set_xlabel(f"seconds since {utc_text(start)}")
+    axes[-1].set_xlim(0, end if end > 0 else 1.0)
+    start = recording.start
+    since = f" ({utc_text(start)})" if start is not None else ""
+    axes[-1].set_xlabel(f"seconds since the recording started{since}")
+    if recording.dropped:
+        figure.text(
+            0.99,
+            0.0,
+            f"{recording.dropped} later events not kept (max_events)",
+            ha="right",
+            va="bottom",
+            fontsize=7,
+        )
     if title:
         figure.suptitle(title)
-    figure.savefig(os.fspath(path), format="png")
+    if path is not None:
+        figure.savefig(os.fspath(path), format="png")
+    return figure

@@ -1,8 +1,13 @@
-"""A recording of value changes: what ``client.record(...)`` returns.
+"""A recording of value changes: what ``client.record(...)`` returns and what
+``client.recorder(...)`` fills.
 
 A :class:`Recording` holds the events of the recorded keys in the order they came
-(each key's current value first, then every change), and writes them out as CSV,
-a pandas DataFrame or a PNG plot. A value in error (an
+(each key's current value first, then every change), and writes them out in time
+order as CSV, a pandas DataFrame or a plot. Its clock is the recording's own:
+``seconds`` since it started. A key's current value when the recording started
+(its first event) counts from 0 s, however old its time stamp; every change counts
+from its time stamp. The source's time stamps stay in the ``time`` and
+``timestamp`` columns. A value in error (an
 :class:`~xentara_sync.protocol.AttributeFault`: a write-only attribute, a read
 error) is kept as an event like any other; CSV and DataFrame leave its ``value``
 empty and put the fault (``"value is write only (-32104)"``) in the ``error``
@@ -13,18 +18,25 @@ column, which is empty for every other event; a plot shows it as a gap:
 >>> recording = Recording(
 ...     ["Hardware.Registers.Counter"],
 ...     [
-...         Event(1704107471.25, "Hardware.Registers.Counter", uuid.UUID(int=1), 1),
+...         Event(1704107400.0, "Hardware.Registers.Counter", uuid.UUID(int=1), 1),
 ...         Event(1704107471.75, "Hardware.Registers.Counter", uuid.UUID(int=1), 2),
 ...     ],
+...     started=1704107471.25,
 ... )
 >>> recording.values("Hardware.Registers.Counter")
 [1, 2]
 >>> out = io.StringIO()
 >>> recording.to_csv(out)
 >>> print(out.getvalue().replace("\\r\\n", "\\n"), end="")
-time,timestamp,key,value,error
-2024-01-01T11:11:11.250000Z,1704107471.25,Hardware.Registers.Counter,1,
-2024-01-01T11:11:11.750000Z,1704107471.75,Hardware.Registers.Counter,2,
+seconds,time,timestamp,key,value,error
+0.0,2024-01-01T11:10:00.000000Z,1704107400.0,Hardware.Registers.Counter,1,
+0.5,2024-01-01T11:11:11.750000Z,1704107471.75,Hardware.Registers.Counter,2,
+
+A recording holds at most ``max_events`` events in memory (:data:`DEFAULT_MAX_EVENTS`
+unless told); later events are counted in :attr:`Recording.dropped`, not kept, and
+the recording's outputs end where it became full. A :class:`RecordingSink` plugged
+into a recording sees every event, kept or not (a way to stream a long recording to
+a file while memory holds its start).
 
 pandas (``pip install "xentara-sync[pandas]"``) and matplotlib
 (``pip install "xentara-sync[plot]"``) are imported only when :meth:`Recording.to_dataframe`
@@ -37,10 +49,11 @@ import csv
 import enum
 import math
 import os
+import sys
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .conditions import utc_text
 from .exceptions import InvalidArgument, RequestTimeout
@@ -49,11 +62,33 @@ from .protocol import AttributeFault, TimePoint
 
 if TYPE_CHECKING:
     import pandas
+    from matplotlib.figure import Figure
 
-__all__ = ["CSV_COLUMNS", "Limits", "Recording", "check_output", "csv_error", "csv_value"]
+    from .core import ClientCore
+    from .subscription import Subscription
 
-#: The columns of :meth:`Recording.to_csv` (and :meth:`Recording.to_dataframe`).
-CSV_COLUMNS = ("time", "timestamp", "key", "value", "error")
+__all__ = [
+    "CSV_COLUMNS",
+    "DEFAULT_MAX_EVENTS",
+    "AsyncRecorder",
+    "Limits",
+    "Recording",
+    "RecordingFeed",
+    "RecordingSink",
+    "check_output",
+    "csv_error",
+    "csv_value",
+    "interrupted_by_ctrl_c",
+]
+
+#: The columns of :meth:`Recording.to_csv` (and :meth:`Recording.to_dataframe`):
+#: seconds since the recording started (the recording's clock), then the value's
+#: own time stamp (UTC text and seconds since the epoch), key, value, error.
+CSV_COLUMNS = ("seconds", "time", "timestamp", "key", "value", "error")
+
+#: Events a recording keeps in memory unless told otherwise (about 150 MB of
+#: numbers at most; strings take what they take).
+DEFAULT_MAX_EVENTS = 1_000_000
 
 
 def csv_value(value: Any) -> Any:
@@ -167,12 +202,42 @@ class Limits:
         return quiet
 
 
+class RecordingSink(Protocol):
+    """Something that sees every event of a :class:`Recording` as it comes, for
+    example a writer streaming it to a file. ``add`` runs where the events arrive
+    (the client's event loop, for ``recorder()``): it must not block."""
+
+    def add(self, recording: Recording, event: Event) -> None:
+        """*event* was recorded (kept in memory or not: see :attr:`Recording.dropped`)."""
+
+    def close(self, recording: Recording) -> None:
+        """The recording ended."""
+
+
+def _check_max_events(max_events: Any) -> int:
+    if max_events is None:
+        return DEFAULT_MAX_EVENTS
+    if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
+        raise InvalidArgument(f"max_events must be a positive int, not {max_events!r}")
+    return max_events
+
+
 class Recording:
     """The events recorded from *keys*, in the order they came.
 
     Attributes:
         keys: the recorded primary keys.
-        events: every :class:`~xentara_sync.Event`, the current values first.
+        events: every :class:`~xentara_sync.Event` kept, in the order they came
+            (the current values first).
+        started: when the recording started (seconds since the epoch, the
+            client's clock), or None: the earliest event's time stamp.
+        ended: when it ended, or None while it runs (a recording made from events
+            alone: the latest event's time stamp).
+        max_events: how many events are kept in memory (None given:
+            :data:`DEFAULT_MAX_EVENTS`).
+        dropped: events recorded after :attr:`events` was full, not kept.
+        sink: a :class:`RecordingSink` that sees every event, or None.
+        error: what ended a recorder's subscription early (a lost connection), or None.
 
     A value in error is an event too: its value is the
     :class:`~xentara_sync.protocol.AttributeFault` (in :attr:`events` and
@@ -180,48 +245,155 @@ class Recording:
     ``error`` says what the fault is; a plot leaves a gap.
     """
 
-    def __init__(self, keys: Sequence[str], events: Iterable[Event] = ()) -> None:
+    def __init__(
+        self,
+        keys: Sequence[str],
+        events: Iterable[Event] = (),
+        *,
+        started: float | None = None,
+        ended: float | None = None,
+        max_events: int | None = None,
+        sink: RecordingSink | None = None,
+    ) -> None:
         self.keys: tuple[str, ...] = tuple(keys)
-        self.events: list[Event] = list(events)
+        self.max_events = _check_max_events(max_events)
+        self.events: list[Event] = []
+        self.dropped = 0
+        self.started = started
+        self.ended = ended
+        self.sink = sink
+        self.error: BaseException | None = None
+        self._full_at: float | None = None
+        for event in events:
+            self.add(event)
 
     def __len__(self) -> int:
         return len(self.events)
 
     def __repr__(self) -> str:
-        return f"<Recording of {', '.join(self.keys)}: {len(self.events)} events>"
+        dropped = f", {self.dropped} dropped" if self.dropped else ""
+        return f"<Recording of {', '.join(self.keys)}: {len(self.events)} events{dropped}>"
+
+    # ------------------------------------------------------------------ filling
+
+    @property
+    def received(self) -> int:
+        """Events recorded: those kept and those dropped."""
+        return len(self.events) + self.dropped
+
+    def begin(self) -> None:
+        """The recording starts now (before subscribing): its clock's 0 s."""
+        if self.started is None:
+            self.started = time.time()
+        self.ended = None
+
+    def add(self, event: Event) -> None:
+        """Record *event*: keep it if there is room, hand it to the sink."""
+        if len(self.events) < self.max_events:
+            self.events.append(event)
+        else:
+            if self._full_at is None:
+                self._full_at = self.seconds_of(event)
+            self.dropped += 1
+        if self.sink is not None:
+            self.sink.add(self, event)
+
+    def finish(self) -> None:
+        """The recording ends now (if it had begun), and its sink is closed."""
+        if self.ended is None and self.started is not None:
+            self.ended = time.time()
+        if self.sink is not None:
+            self.sink.close(self)
+
+    # ------------------------------------------------------------------ the clock
+
+    @property
+    def start(self) -> float | None:
+        """The time stamp of 0 s: :attr:`started`, else the earliest event's."""
+        if self.started is not None:
+            return self.started
+        if not self.events:
+            return None
+        return min(event.timestamp for event in self.events)
+
+    def seconds_of(self, event: Event) -> float:
+        """*event*'s time on the recording's clock: seconds since the start, 0 for a
+        value older than the start (the value it had when the recording began)."""
+        start = self.start
+        if start is None:
+            return 0.0
+        return max(0.0, event.timestamp - start)
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the start to the end: to :attr:`ended` (now while
+        recording; the last event for a recording made from events), or to the
+        first event that did not fit (:attr:`dropped`)."""
+        start = self.start
+        if start is None:
+            return 0.0
+        if self.ended is not None:
+            end = self.ended - start
+        elif self.started is not None:
+            end = time.time() - start
+        else:
+            end = 0.0
+        last = max((self.seconds_of(event) for event in self.events), default=0.0)
+        end = max(end, last)
+        if self._full_at is not None:
+            end = min(end, max(self._full_at, last))
+        return end
+
+    def in_time_order(self) -> list[Event]:
+        """The events sorted by :meth:`seconds_of` (in the order they came when equal)."""
+        return sorted(self.events, key=self.seconds_of)
+
+    # ------------------------------------------------------------------ reading
+
+    def _check_key(self, key: str) -> None:
+        if key not in self.keys:
+            raise KeyError(f"{key!r} was not recorded (recorded: {', '.join(self.keys)})")
 
     def values(self, key: str) -> list[Any]:
         """The values of *key*, in the order they came; :class:`KeyError` if *key*
         was not recorded."""
-        if key not in self.keys:
-            raise KeyError(f"{key!r} was not recorded (recorded: {', '.join(self.keys)})")
+        self._check_key(key)
         return [event.value for event in self.events if event.name == key]
 
     def times(self, key: str) -> list[float]:
-        """The time stamps of *key*'s values (seconds since the epoch)."""
-        if key not in self.keys:
-            raise KeyError(f"{key!r} was not recorded (recorded: {', '.join(self.keys)})")
+        """The time stamps of *key*'s values (seconds since the epoch, the source's)."""
+        self._check_key(key)
         return [event.timestamp for event in self.events if event.name == key]
 
-    def rows(self) -> list[tuple[str, float, str, Any, str | None]]:
-        """One row per event: UTC ISO 8601 time, timestamp, key, value, error (as
-        in CSV)."""
+    def seconds(self, key: str) -> list[float]:
+        """The times of *key*'s values on the recording's clock (seconds since the
+        start; its value at the start: 0)."""
+        self._check_key(key)
+        return [self.seconds_of(event) for event in self.events if event.name == key]
+
+    def rows(self) -> list[tuple[float, str, float, str, Any, str | None]]:
+        """One row per event, in time order: seconds since the start (to the
+        microsecond), UTC ISO 8601 time stamp, time stamp, key, value, error (as in
+        CSV)."""
         return [
             (
+                round(self.seconds_of(event), 6),
                 utc_text(event.timestamp),
                 event.timestamp,
                 event.name,
                 csv_value(event.value),
                 csv_error(event.value),
             )
-            for event in self.events
+            for event in self.in_time_order()
         ]
 
     def to_csv(self, path_or_file: str | os.PathLike[str] | IO[str]) -> None:
-        """Write the events as CSV: a header, then ``time,timestamp,key,value,error``
-        per event (time in UTC, ISO 8601, to the microsecond; timestamp in seconds
-        since the epoch; a time-point value as RFC 3339 to the nanosecond; error
-        empty unless the value is in error, whose value is then empty).
+        """Write the events as CSV, in time order: a header, then
+        ``seconds,time,timestamp,key,value,error`` per event. ``seconds`` is the
+        recording's clock (a key's value at the start: 0); ``time`` (UTC, ISO 8601,
+        to the microsecond) and ``timestamp`` (seconds since the epoch) are the
+        value's own time stamp; a time-point value is RFC 3339 to the nanosecond;
+        ``error`` is empty unless the value is in error, whose value is then empty.
 
         *path_or_file* is a path (the file is replaced, UTF-8) or an open text file.
         """
@@ -237,33 +409,160 @@ class Recording:
         writer.writerows(self.rows())
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """The events as a :class:`pandas.DataFrame` with the CSV's columns; ``time``
-        is a timezone-aware UTC datetime. Needs pandas
-        (``pip install "xentara-sync[pandas]"``)."""
+        """The events as a :class:`pandas.DataFrame` with the CSV's columns, in time
+        order; ``time`` is a timezone-aware UTC datetime, made from whole
+        microseconds (what a float time stamp holds), so ``.7`` stays ``.700000``.
+        Needs pandas (``pip install "xentara-sync[pandas]"``)."""
         try:
             import pandas
         except ImportError as exc:
             raise ImportError(
                 'to_dataframe() needs pandas: pip install "xentara-sync[pandas]"'
             ) from exc
+        events = self.in_time_order()
         frame = pandas.DataFrame(
             [
-                (event.timestamp, event.name, csv_value(event.value), csv_error(event.value))
-                for event in self.events
+                (
+                    round(self.seconds_of(event), 6),
+                    event.timestamp,
+                    event.name,
+                    csv_value(event.value),
+                    csv_error(event.value),
+                )
+                for event in events
             ],
-            columns=list(CSV_COLUMNS[1:]),
+            columns=["seconds", *CSV_COLUMNS[2:]],
         )
-        frame.insert(0, "time", pandas.to_datetime(frame["timestamp"], unit="s", utc=True))
+        nanoseconds = pandas.Series(
+            [round(event.timestamp * 1_000_000) * 1000 for event in events], dtype="int64"
+        )
+        frame.insert(1, "time", pandas.to_datetime(nanoseconds, unit="ns", utc=True))
         return frame
 
-    def plot(self, path: str | os.PathLike[str], *, title: str | None = None) -> None:
-        """Save a PNG of the numeric and boolean series over time, one panel per key.
+    def plot(
+        self, path: str | os.PathLike[str] | None = None, *, title: str | None = None
+    ) -> Figure:
+        """A :class:`matplotlib.figure.Figure` of every key over the recording's
+        clock, one panel per key; also saved as a PNG at *path* when given.
 
-        Keys whose values are neither numbers nor booleans are left out; a recording
-        with none raises :class:`ValueError`. Needs matplotlib
+        The time axis is seconds since the recording started, from 0 to its end.
+        Values are held between changes (steps) up to the end; booleans are steps
+        between False and True; strings and enums are labelled steps (a text lane
+        when they take more than eight values); a value in error is a gap; a key
+        without any event says so in its panel. Needs matplotlib
         (``pip install "xentara-sync[plot]"``); it is used without pyplot, so the
-        application's own matplotlib backend is left alone.
+        application's own matplotlib backend is left alone, and the figure can be
+        styled further and saved again.
         """
         from .plotting import plot_recording
 
-        plot_recording(self, path, title=title)
+        return plot_recording(self, path, title=title)
+
+
+class RecordingFeed:
+    """The :class:`~xentara_sync.interfaces.EventSink` of a recorder's
+    subscription: each event goes straight into the :class:`Recording`, where it
+    arrives (no queue, no task)."""
+
+    __slots__ = ("recording",)
+
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+
+    @property
+    def dropped(self) -> int:
+        return self.recording.dropped
+
+    def put(self, event: Event) -> None:
+        self.recording.add(event)
+
+    def close(self, error: BaseException | None) -> None:
+        if error is not None and self.recording.error is None:
+            self.recording.error = error
+
+
+def recorder_subscription(
+    client: ClientCore, keys: tuple[str, ...], recording: Recording
+) -> Subscription:
+    """A subscription of *client* to every change of *keys* (unthrottled) that
+    records into *recording*."""
+    from .subscription import Subscription
+
+    return Subscription(
+        client,
+        keys,
+        maximum_update_interval=None,
+        minimum_update_interval=None,
+        attribute="value",
+        max_queue=1,
+        sink_factory=lambda: RecordingFeed(recording),
+    )
+
+
+class AsyncRecorder:
+    """``client.recorder(keys)`` of the async flavours: an async context manager
+    whose value is a :class:`Recording` that fills in the background while the
+    block runs, and keeps what it got when the block ends (by an exception, a
+    cancellation or Ctrl-C too)::
+
+        async with client.recorder(["Hardware.Signals.Sine"]) as recording:
+            await client.write("Hardware.Registers.Setpoint", 2.5)
+            await asyncio.sleep(1)          # or trio.sleep(1)
+        recording.plot("setpoint.png")
+
+    A connection lost for good ends the recording; the block's end then raises
+    the error (unless the block raised one of its own).
+    """
+
+    def __init__(self, client: ClientCore, keys: tuple[str, ...], max_events: int | None) -> None:
+        #: The recording this recorder fills.
+        self.recording = Recording(keys, max_events=max_events)
+        self._subscription = recorder_subscription(client, keys, self.recording)
+
+    async def __aenter__(self) -> Recording:
+        self.recording.begin()
+        try:
+            await self._subscription.start()
+        except BaseException:
+            self.recording.finish()
+            raise
+        return self.recording
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if self._subscription.active:
+                await self._subscription.stop()
+        finally:
+            self.recording.finish()
+        if exc is None and self.recording.error is not None:
+            raise self.recording.error
+
+    def __repr__(self) -> str:
+        return f"<recorder: {self.recording!r}>"
+
+
+def interrupted_by_ctrl_c(error: BaseException) -> bool:
+    """Whether *error*, which ended a recording, is the user's Ctrl-C: a
+    :class:`KeyboardInterrupt` (blocking client, trio), or the cancellation of
+    :func:`asyncio.run`'s main task by its Ctrl-C handler (the handler holds the
+    main task and counts the interrupts; other cancellations are not Ctrl-C)."""
+    if isinstance(error, KeyboardInterrupt):
+        return True
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None or not isinstance(error, asyncio.CancelledError):
+        return False
+    import signal
+
+    try:
+        handler = signal.getsignal(signal.SIGINT)
+    except (ValueError, AttributeError):  # pragma: no cover - no signals here
+        return False
+    runner = getattr(getattr(handler, "func", None), "__self__", None)
+    keywords = getattr(handler, "keywords", None) or {}
+    if not isinstance(runner, getattr(asyncio, "Runner", ())):
+        return False
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # pragma: no cover - no running loop
+        return False
+    return keywords.get("main_task") is task and getattr(runner, "_interrupt_count", 0) > 0

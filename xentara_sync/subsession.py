@@ -40,9 +40,13 @@ False
 
 from __future__ import annotations
 
+import os
+import ssl
 import uuid
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
+
+import cbor2
 
 from .exceptions import (
     ConnectionClosed,
@@ -52,31 +56,138 @@ from .exceptions import (
     UsageError,
 )
 from .protocol import Opcode
+from .protocol.authentication import (
+    certificate_authentication,
+    password_authentication,
+    token_authentication,
+)
 
 if TYPE_CHECKING:
     from .core import ClientCore
     from .protocol.session import ClientSession
 
-__all__ = ["SubSession"]
+__all__ = ["Certificate", "SubSession", "load_certificate", "login_information"]
+
+#: A certificate as ``sub_session(certificate=...)`` takes it: DER or PEM bytes, PEM
+#: text, or the path of a PEM or DER file.
+Certificate = bytes | str | os.PathLike[str]
+
+_PEM: Final = "-----BEGIN CERTIFICATE-----"
+
+
+def load_certificate(certificate: Certificate) -> bytes:
+    """The DER form of *certificate* (DER or PEM bytes, PEM text, or a file's path).
+
+    >>> load_certificate(b"0\\x03\\x02\\x01\\x00")
+    b'0\\x03\\x02\\x01\\x00'
+    >>> load_certificate(b"not a certificate")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: certificate: neither DER nor PEM ...
+    """
+    if isinstance(certificate, str) and certificate.lstrip().startswith(_PEM):
+        data: bytes = certificate.encode("ascii", "replace")
+    elif isinstance(certificate, bytes | bytearray):
+        data = bytes(certificate)
+    elif isinstance(certificate, str | os.PathLike):
+        try:
+            with open(certificate, "rb") as file:
+                data = file.read(1 << 20)
+        except OSError as exc:
+            raise InvalidArgument(
+                f"certificate: cannot read {os.fspath(certificate)!r}: {exc.strerror}"
+            ) from None
+    else:
+        raise InvalidArgument(
+            f"certificate must be bytes (DER or PEM), PEM text or a file path, not "
+            f"{type(certificate).__name__}"
+        )
+    if data.lstrip().startswith(_PEM.encode()):
+        try:
+            return ssl.PEM_cert_to_DER_cert(data.decode("ascii").strip())
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidArgument("certificate: the PEM text is not a certificate") from None
+    if data[:1] != b"\x30":
+        raise InvalidArgument(
+            "certificate: neither DER nor PEM (DER starts with an ASN.1 SEQUENCE, 0x30; "
+            f"PEM with {_PEM!r})"
+        )
+    return data
+
+
+def login_information(
+    username: str | None,
+    password: str | None,
+    token: str | None,
+    certificate: Certificate | None,
+) -> tuple[cbor2.CBORTag, str]:
+    """``create_sub_session``'s authentication information for one login, and how
+    messages name the sub-session; raises :class:`InvalidArgument` unless exactly one
+    login is given (user name and password, *token*, or *certificate*).
+
+    >>> login_information("operator", "pw", None, None)
+    (CBORTag(123, {0: 'operator', 1: '***'}), "'operator'")
+    >>> login_information(None, None, "t0k3n", None)
+    (CBORTag(121, {0: '***'}), '<OAuth token>')
+    """
+    given = [
+        name
+        for name, value in (
+            ("username", username),
+            ("password", password),
+            ("token", token),
+            ("certificate", certificate),
+        )
+        if value is not None
+    ]
+    if token is not None or certificate is not None:
+        if len(given) > 1:
+            raise InvalidArgument(
+                f"sub_session takes one login: {' and '.join(given)} were given (username "
+                "and password, or token=..., or certificate=...)"
+            )
+        if token is not None:
+            if not isinstance(token, str) or not token:
+                raise InvalidArgument("token must be a non-empty str (an OAuth 2.0 access token)")
+            return token_authentication(token), "<OAuth token>"
+        assert certificate is not None
+        return certificate_authentication(load_certificate(certificate)), "<certificate>"
+    if username is None:
+        raise InvalidArgument(
+            "sub_session needs a login: username and password, token=..., or certificate=..."
+        )
+    if not isinstance(username, str) or not username:
+        raise InvalidArgument(
+            f"username must be a non-empty str, not {type(username).__name__} {username!r:.60}"
+        )
+    if not isinstance(password, str):
+        raise InvalidArgument(f"password must be a str, not {type(password).__name__}")
+    return password_authentication(username, password), repr(username)
 
 
 class SubSession:
     """A user's sub-session within a client's connection.
 
-    Made by ``client.sub_session(username, password)``; opened by ``async with``
-    (closed at the end of the block) or by ``await`` (then :meth:`close` it).
+    Made by ``client.sub_session(username, password)``, ``client.sub_session(token=...)``
+    or ``client.sub_session(certificate=...)``; opened by ``async with`` (closed at
+    the end of the block) or by ``await`` (then :meth:`close` it).
     """
 
-    def __init__(self, client: ClientCore, username: str, password: str) -> None:
-        if not isinstance(username, str) or not username:
-            raise InvalidArgument(
-                f"username must be a non-empty str, not {type(username).__name__} {username!r:.60}"
-            )
-        if not isinstance(password, str):
-            raise InvalidArgument(f"password must be a str, not {type(password).__name__}")
+    def __init__(
+        self,
+        client: ClientCore,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        token: str | None = None,
+        certificate: Certificate | None = None,
+    ) -> None:
+        login, label = login_information(username, password, token, certificate)
         self._client = client
-        self._username = username
-        self._password: str | None = password
+        self._username = username if token is None and certificate is None else None
+        self._label = label
+        #: The authentication information, until the one try to open uses it.
+        self._login: cbor2.CBORTag | None = login
         self._id: uuid.UUID | None = None
         self._session: ClientSession | None = None
         self._closed = False
@@ -84,9 +195,16 @@ class SubSession:
     # ------------------------------------------------------------------ state
 
     @property
-    def username(self) -> str:
-        """The user the sub-session acts as."""
+    def username(self) -> str | None:
+        """The user the sub-session acts as (None when it logged in with a token or
+        a certificate: the server does not say whose they are)."""
         return self._username
+
+    @property
+    def label(self) -> str:
+        """How messages name the sub-session: its user name quoted (``'viewer'``),
+        ``<OAuth token>`` or ``<certificate>``; never a secret."""
+        return self._label
 
     @property
     def id(self) -> uuid.UUID | None:
@@ -105,7 +223,7 @@ class SubSession:
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open" if self._id is not None else "not open"
-        return f"<SubSession of {self._username!r} on {self._client.url} {state}>"
+        return f"<SubSession of {self._label} on {self._client.url} {state}>"
 
     __str__ = __repr__
 
@@ -115,18 +233,18 @@ class SubSession:
         """Log the user in (``create_sub_session``); returns the sub-session itself.
 
         Wrong credentials raise :class:`~xentara_sync.exceptions.AccessDenied`. The
-        password is dropped after this one try: a sub-session that failed to open
-        is closed, make a new one.
+        password or token is dropped after this one try: a sub-session that failed
+        to open is closed, make a new one.
         """
         if self._id is not None and not self.closed:
             return self
-        if self._closed or self._password is None:
+        if self._closed or self._login is None:
             raise self._ended("is closed")
         client = self._client
         session = await client._ready(timeout)
-        password, self._password = self._password, None
-        plan = session.plan_create_sub_session(self._username, password, uuid.uuid4())
-        del password
+        login, self._login = self._login, None
+        plan = session.plan_login(login, self._label, uuid.uuid4())
+        del login
         try:
             self._id = await client._execute(session, plan, timeout)
         except BaseException:
@@ -151,11 +269,11 @@ class SubSession:
             return
         live = not self.closed
         self._closed = True
-        self._password = None
+        self._login = None
         session, session_id = self._session, self._id
         if not live or session is None or session_id is None:
             return
-        plan = session.plan_close_sub_session(session_id, self._username)
+        plan = session.plan_close_sub_session(session_id, self._label)
         try:
             await self._client._execute(session, plan, timeout)
         except (ConnectionClosed, UnknownSession):  # gone already
@@ -163,8 +281,7 @@ class SubSession:
 
     def _ended(self, why: str) -> SubSessionClosed:
         return SubSessionClosed(
-            f"the sub-session of {self._username!r} {why}: open a new one with "
-            f"client.sub_session(username, password)"
+            f"the sub-session of {self._label} {why}: open a new one with client.sub_session(...)"
         )
 
     def _live(self) -> tuple[ClientSession, uuid.UUID]:
@@ -173,7 +290,7 @@ class SubSession:
             raise self._ended("is closed")
         if self._id is None or self._session is None:
             raise UsageError(
-                f"the sub-session of {self._username!r} is not open yet: use "
+                f"the sub-session of {self._label} is not open yet: use "
                 f"'async with client.sub_session(...)' or 'await client.sub_session(...)'"
             )
         if self._client.closed:
@@ -204,7 +321,7 @@ class SubSession:
         session, session_id = self._live()
         client = self._client
         plan = await client._read_plan(session, key, attribute, timeout)
-        checked = session.plan_checked_read(plan, session_id, self._username)
+        checked = session.plan_checked_read(plan, session_id, self._label)
         return await client._execute(session, checked, timeout)
 
     async def write(
@@ -224,7 +341,7 @@ class SubSession:
         """``(read, write)``: whether this user (together with the connection's) may
         read and write (``check_access``)."""
         session, session_id = self._live()
-        plan = session.plan_check_access(session_id, self._username)
+        plan = session.plan_check_access(session_id, self._label)
         return await self._client._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def suspend(self, *, timeout: float | None = None) -> None:

@@ -132,12 +132,81 @@ class XentaraTestCase(unittest.TestCase):
             failure = self.failureException(self._formatMessage(msg, str(exc)))
         raise failure
 
+    def assertHolds(
+        self,
+        key: str,
+        condition: Condition,
+        *,
+        seconds: float,
+        attribute: str = "value",
+        timeout: float | None = None,
+        msg: Any = None,
+    ) -> Event:
+        """Assert that *key*'s value meets *condition* (a value, or a predicate) for
+        *seconds*, from its current value on; returns the last event checked. The
+        failure names the first value that broke it and when (see
+        :meth:`~xentara_sync.XentaraClient.hold`)."""
+        from .exceptions import ConditionBroken
+
+        try:
+            return self.client.hold(
+                key, condition, seconds=seconds, attribute=attribute, timeout=timeout
+            )
+        except ConditionBroken as exc:
+            if msg is None:
+                raise
+            failure = self.failureException(self._formatMessage(msg, str(exc)))
+        raise failure
+
     def assertValue(
-        self, key: str, expected: Any, msg: Any = None, *, attribute: str = "value"
+        self,
+        key: str,
+        expected: Any,
+        msg: Any = None,
+        *,
+        delta: float | None = None,
+        places: int | None = None,
+        attribute: str = "value",
     ) -> None:
-        """Assert that *key*'s value (read now) equals *expected*."""
+        """Assert that *key*'s value (read now) is *expected*: equal to it without
+        *delta* and *places* (the default), else as
+        :meth:`~unittest.TestCase.assertAlmostEqual` has it: at most *delta* away,
+        or equal when the difference is rounded to *places* decimal places. Giving
+        both raises :class:`TypeError`, as ``assertAlmostEqual`` does.
+
+        ::
+
+            self.assertValue("Hardware.Registers.Setpoint", 2.5, delta=0.01)
+        """
+        if delta is not None and places is not None:
+            raise TypeError("assertValue: specify delta or places, not both")
         value = self.client.read(key, attribute=attribute)
-        if value != expected:
-            shown = key if attribute == "value" else f"{key} ({attribute})"
+        shown = key if attribute == "value" else f"{key} ({attribute})"
+        if delta is None and places is None:
+            if value == expected:
+                return
             standard = f"{shown!r} is {value!r}, expected {expected!r}"
             raise self.failureException(self._formatMessage(msg, standard))
+        if value == expected:
+            return
+        try:
+            difference = abs(value - expected)
+        except TypeError:
+            standard = f"{shown!r} is {value!r}, not a number to compare with {expected!r}"
+            raise self.failureException(self._formatMessage(msg, standard)) from None
+        if delta is not None:
+            if difference <= delta:
+                return
+            standard = (
+                f"{shown!r} is {value!r}, expected {expected!r} within {delta!r} "
+                f"(off by {difference!r})"
+            )
+        else:
+            assert places is not None
+            if round(difference, places) == 0:
+                return
+            standard = (
+                f"{shown!r} is {value!r}, expected {expected!r} to {places} places "
+                f"(off by {difference!r})"
+            )
+        raise self.failureException(self._formatMessage(msg, standard))

@@ -20,7 +20,6 @@ from xentara_sync import (
     AuthenticationFailed,
     InvalidArgument,
     InvalidStageChange,
-    RequestTimeout,
     SubSessionClosed,
     UnknownElement,
     UsageError,
@@ -148,8 +147,8 @@ def test_suspend_and_resume(flavour: Flavour, fresh_simulator: Simulator) -> Non
     async def main() -> None:
         async with flavour.XentaraClient(fresh_simulator.url) as client:
             await client.suspend()
-            assert await client.get_stage() == Stage.SUSPENDED
-            with pytest.raises(InvalidStageChange, match="suspend in stage suspended"):
+            assert await client.get_stage() in (Stage.POST_OPERATIONAL, Stage.SUSPENDED)
+            with pytest.raises(InvalidStageChange, match="suspend in stage"):
                 await client.suspend()
             await client.resume()
             assert await client.get_stage() == Stage.OPERATIONAL
@@ -159,14 +158,15 @@ def test_suspend_and_resume(flavour: Flavour, fresh_simulator: Simulator) -> Non
     flavour.run(main)
 
 
-def test_a_stage_change_that_does_not_finish_in_time_raises(flavour: Flavour) -> None:
+def test_a_suspend_returns_once_the_server_left_operation(flavour: Flavour) -> None:
     with Simulator(stage_step=30.0) as sim:  # the server stays post-operational
 
         async def main() -> None:
             async with flavour.XentaraClient(sim.url) as client:
-                with pytest.raises(RequestTimeout, match="still in stage post_operational"):
-                    await client.suspend(timeout=0.3)
+                await client.suspend(timeout=5)
                 assert await client.get_stage() == Stage.POST_OPERATIONAL
+                with pytest.raises(InvalidStageChange):  # still on its way after 0.3 s
+                    await client.resume(timeout=0.3)
 
         flavour.run(main)
 
@@ -245,7 +245,7 @@ def test_a_sub_session_with_a_wrong_password_is_refused_without_showing_it(
             with pytest.raises(SubSessionClosed):
                 await sub.open()  # the password is gone: make a new one
             with pytest.raises(TypeError):
-                client.sub_session("viewer", None)  # type: ignore[arg-type]
+                client.sub_session("viewer", None)
 
     flavour.run(main)
 

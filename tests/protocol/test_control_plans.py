@@ -189,7 +189,7 @@ def test_a_read_as_a_sub_session_checks_access_in_the_same_message(
 ) -> None:
     read = operations.plan_read("Group 1.Data Point 1")
     assert read is not None
-    plan = operations.plan_checked_read(read, SESSION, "viewer")
+    plan = operations.plan_checked_read(read, SESSION, "'viewer'")
     assert wire(plan) == [
         [0, 0, Opcode.CHECK_ACCESS, {0: SESSION}],
         [0, 1, Opcode.READ, {0: POINT, 1: [11]}],

@@ -102,7 +102,7 @@ def test_error_table_is_complete() -> None:
 
 ATTRIBUTE_TABLE = [
     # id, name, wire name, UUID (§8.6, §8.7)
-    (0, "PRIMARY_KEY", "primaryKey", "ed22790e-261b-4a23-bfcc-6175a5571b33"),
+    (0, "PRIMARY_KEY", "key", "ed22790e-261b-4a23-bfcc-6175a5571b33"),
     (1, "NAME", "name", "0f974e57-cb9a-4d46-8811-efe3d619ecb9"),
     (2, "UUID", "UUID", "b610a3e8-eff1-4a1a-b099-1939586b7aff"),
     (3, "TYPE", "type", "e1d217de-cf51-4852-8b90-d691a00871dc"),

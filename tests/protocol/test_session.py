@@ -227,6 +227,7 @@ def test_error_answers_raise_with_operation_element_and_suggestions() -> None:
 def test_an_attribute_in_error_raises_and_well_known_values_get_their_type() -> None:
     session = session_with_index()
     plan = session.plan_read_attributes(OUTPUT.key, OUTPUT, ["quality", "value"])
+    assert plan is not None
     session.send(plan.requests, ["w"])
     answers, _, _ = answer(
         session, Success(1, {9: wrap(1), 11: fault(ErrorCode.READ_ERROR, "broken")})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -13,6 +14,11 @@ from xentara_sync.simulator import Simulator
 from .rawclient import RawClient
 
 T = TypeVar("T")
+
+
+def uid() -> str:
+    """A fresh UUID as model files write it (every element needs one)."""
+    return str(uuid.uuid4())
 
 
 def run(coro: Coroutine[Any, Any, T], timeout: float = 8.0) -> T:

@@ -19,7 +19,7 @@ from websockets.exceptions import InvalidStatus
 
 from xentara_sync.protocol import Opcode
 
-from .conftest import run
+from .conftest import run, uid
 from .rawclient import RawClient
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -180,7 +180,7 @@ def test_bad_arguments(args: list[str], status: int, text: str) -> None:
             "Plant.Level: invalid default value 'yesterday' for timeStamp",
         ),
         (["UUID", "not-a-uuid"], "Plant.Level: invalid default value 'not-a-uuid' for UUID"),
-        (["int128", 0], "Plant.Level: defaultValue names the unknown data type 'int128'"),
+        (["int128", 0], "Plant.Level: \"defaultValue\" names the unknown data type 'int128'"),
     ],
 )
 def test_invalid_default_is_one_line_and_status_2(
@@ -188,7 +188,7 @@ def test_invalid_default_is_one_line_and_status_2(
 ) -> None:
     register = {"name": "Level", "UUID": "68462001-920e-46cb-8676-15f35aac68fc"}
     register["defaultValue"] = default  # type: ignore[assignment]
-    group = {"name": "Plant", "children": [{"@Skill.SignalFlow.Register": register}]}
+    group = {"name": "Plant", "UUID": uid(), "children": [{"@Skill.SignalFlow.Register": register}]}
     model = tmp_path / "model.json"
     model.write_text(json.dumps({"children": [{"@Group": group}]}), encoding="utf-8")
     result = subprocess.run(
@@ -213,8 +213,8 @@ def test_invalid_default_is_one_line_and_status_2(
 def test_a_bad_extension_is_one_error_line_and_status_2(
     tmp_path: Path, settings: dict[str, object], text: str
 ) -> None:
-    register = {"name": "Level", "defaultValue": ["int16", 0], **settings}
-    group = {"name": "Plant", "children": [{"@Skill.SignalFlow.Register": register}]}
+    register = {"name": "Level", "UUID": uid(), "defaultValue": ["int16", 0], **settings}
+    group = {"name": "Plant", "UUID": uid(), "children": [{"@Skill.SignalFlow.Register": register}]}
     model = tmp_path / "model.json"
     model.write_text(json.dumps({"children": [{"@Group": group}]}), encoding="utf-8")
     result = subprocess.run(

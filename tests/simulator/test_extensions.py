@@ -11,9 +11,11 @@ from xentara_sync.simulator import ModelError, load_model
 from xentara_sync.simulator.extensions import REPLAY_TICK_NS, Replay
 from xentara_sync.simulator.signals import Clock, Timer
 
+from .conftest import uid
+
 
 def register(name: str, **settings: Any) -> dict[str, Any]:
-    return {"@Skill.SignalFlow.Register": {"name": name, **settings}}
+    return {"@Skill.SignalFlow.Register": {"name": name, "UUID": uid(), **settings}}
 
 
 def test_a_read_only_register_reads_but_refuses_writes_and_has_a_source_time() -> None:
@@ -40,13 +42,15 @@ def test_write_only_and_default_access_are_unchanged() -> None:
 
 @pytest.mark.parametrize("category", list(Category)[1:])
 def test_a_simulator_element_has_the_category_it_names(category: Category) -> None:
-    element = {"@Simulator.Element": {"name": "E", "category": category.name.lower()}}
+    element = {
+        "@Simulator.Element": {"name": "E", "UUID": uid(), "category": category.name.lower()}
+    }
     assert load_model({"children": [element]}).by_key["E"].category is category
 
 
 def test_an_unknown_category_is_a_model_error_naming_the_element() -> None:
-    element = {"@Simulator.Element": {"name": "E", "category": "gizmo"}}
-    group = {"@Group": {"name": "Plant", "children": [element]}}
+    element = {"@Simulator.Element": {"name": "E", "UUID": uid(), "category": "gizmo"}}
+    group = {"@Group": {"name": "Plant", "UUID": uid(), "children": [element]}}
     with pytest.raises(ModelError, match=r"^Plant\.E: .*unknown category 'gizmo'"):
         load_model({"children": [group]})
 
@@ -56,8 +60,10 @@ def test_an_unknown_category_is_a_model_error_naming_the_element() -> None:
 def test_an_unknown_access_is_a_model_error_naming_the_element_and_the_values(
     access: Any, element_type: str
 ) -> None:
-    element = {element_type: {"name": "R", "access": access}}
-    group = {"@Group": {"name": "Plant", "children": [element]}}
+    required = {"defaultValue": ["int16", 0]} if "Register" in element_type else {"io": "Plant.In"}
+    element = {element_type: {"name": "R", "UUID": uid(), "access": access, **required}}
+    driver = {"@Skill.Custom.Input": {"name": "In", "UUID": uid()}}
+    group = {"@Group": {"name": "Plant", "UUID": uid(), "children": [driver, element]}}
     expected = r'^Plant\.R: "access" must be "readOnly", "writeOnly" or "readWrite", not '
     with pytest.raises(ModelError, match=expected):
         load_model({"children": [group]})
@@ -101,7 +107,13 @@ def test_a_malformed_replay_is_a_model_error_naming_the_element(replay: Any) -> 
         load_model(
             {
                 "children": [
-                    {"@Group": {"name": "Plant", "children": [register("R", replay=replay)]}}
+                    {
+                        "@Group": {
+                            "name": "Plant",
+                            "UUID": uid(),
+                            "children": [register("R", defaultValue=["int16", 0], replay=replay)],
+                        }
+                    }
                 ]
             }
         )

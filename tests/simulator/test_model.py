@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import struct
 import time
@@ -188,42 +187,33 @@ def test_unknown_driver_types_become_plain_elements() -> None:
         with_client(sim, scenario)
 
 
-def test_older_id_and_uuid_keys_and_missing_uuids() -> None:
-    first = str(uuid.uuid4())
+def test_older_id_and_uuid_keys() -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
     document = {
         "children": [
             {
                 "@Group": {
                     "id": "Old",
                     "uuid": first,
-                    "children": [{"@DataPoint": {"id": "Point"}}],
+                    "children": [
+                        {
+                            "@Skill.SignalFlow.Register": {
+                                "id": "R",
+                                "uuid": second,
+                                "defaultValue": ["int8", 1],
+                            }
+                        },
+                        {"@DataPoint": {"id": "Point", "uuid": str(uuid.uuid4()), "io": "Old.R"}},
+                    ],
                 }
             }
         ]
     }
     model = load_model(document)
     assert model.by_key["Old"].uuid == uuid.UUID(first)
+    assert model.by_key["Old.R"].uuid == uuid.UUID(second)
     point = model.by_key["Old.Point"]
-    assert point.category is Category.DATA_POINT
-    assert point.uuid == load_model(document).by_key["Old.Point"].uuid  # stable
-
-
-@pytest.mark.parametrize(
-    ("document", "text"),
-    [
-        ({"children": 5}, "children"),
-        ({"children": [{"name": "x"}]}, "element type"),
-        ({"children": [5]}, "one-key object"),
-        ({"children": [{"@Group": {"UUID": str(uuid.uuid4())}}]}, "without a name"),
-        ({"children": [{"@Group": {"name": "A", "UUID": "nope"}}]}, "invalid UUID"),
-        ({"children": [{"@Group": {"name": "A"}}, {"@Group": {"name": "A"}}]}, "duplicate"),
-        ({"children": [{"@Group": {"name": "A", "UUID": str(NIL_UUID)}}]}, "nil"),
-        ({"children": [{"@Group": 5}]}, "settings"),
-    ],
-)
-def test_broken_models_are_reported(document: dict[str, Any], text: str) -> None:
-    with pytest.raises(ModelError, match=text):
-        load_model(document)
+    assert point.category is Category.DATA_POINT and point.get(11) == 1
 
 
 def test_unreadable_model_file(tmp_path: Path) -> None:
@@ -233,15 +223,6 @@ def test_unreadable_model_file(tmp_path: Path) -> None:
         load_model(broken)
     with pytest.raises(ModelError, match="cannot read"):
         load_model(tmp_path / "missing.json")
-    listing = tmp_path / "list.json"
-    listing.write_text(json.dumps([{"@Group": {"name": "G"}}]), encoding="utf-8")
-    assert [e.key for e in load_model(listing).elements] == ["G"]
-
-
-def test_io_without_source_is_a_bad_quality_point() -> None:
-    model = load_model({"children": [{"@DataPoint": {"name": "Lost", "io": "Nowhere.X"}}]})
-    point = model.by_key["Lost"].point
-    assert point is not None and point.quality == 3
 
 
 # ----------------------------------------------------------------- generated models
@@ -249,9 +230,7 @@ def test_io_without_source_is_a_bad_quality_point() -> None:
 
 def test_generated_model_of_10k_elements_loads_and_browses_fast() -> None:
     document = generated_model(10_000)
-    started = time.perf_counter()
-    model = load_model(document)
-    assert time.perf_counter() - started < 2.0
+    model = load_model(document)  # its time: benchmarks/simulator_bench.py
     assert len(model) == 10_000
     assert model.elements[0].key == "Hardware"
     assert {e.category for e in model.elements} == {Category.ELEMENT_GROUP, Category.DATA_POINT}

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from xentara_sync.protocol import Failure, Opcode, Stage, Success
 from xentara_sync.simulator import Simulator
@@ -44,8 +44,37 @@ def test_shutdown_is_allowed_with_the_keyword() -> None:
             assert isinstance(answer, Success)
             await asyncio.wait_for(sim.wait_shutdown(), 5)
             assert sim.stage is Stage.POST_OPERATIONAL
+            assert not sim.serving and "stopped" in repr(sim)
+        assert not sim.serving
 
     run(main())
+
+
+def serving(sim: Simulator) -> bool:
+    return sim.serving  # read again each time (a plain attribute to the type checker)
+
+
+def test_a_threaded_simulator_is_not_serving_after_an_allowed_shutdown() -> None:
+    with Simulator(allow_shutdown=True) as sim:
+        assert serving(sim)
+
+        async def main() -> None:
+            client = await RawClient.connect(sim.url)
+            answer = await client.request(Opcode.SHUTDOWN)
+            assert isinstance(answer, Success)
+            # The server closes the connections once it stopped listening.
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(client.ws.recv(), 5)
+
+        run(main())
+        assert not serving(sim)
+    assert not serving(sim)
+    sim.start()  # it serves again once started
+    try:
+        assert serving(sim)
+    finally:
+        sim.stop()
+    assert not serving(sim)
 
 
 @pytest.fixture

@@ -16,18 +16,16 @@ from typing import Any
 import pytest
 
 from xentara_sync.protocol import (
-    NIL_UUID,
     Access,
     DataType,
     Opcode,
-    Quality,
     TimePoint,
     unwrap,
 )
 from xentara_sync.simulator import Simulator
 from xentara_sync.simulator.model import ModelError, load_model
 
-from .conftest import with_client
+from .conftest import uid, with_client
 from .rawclient import RawClient
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "value-types.json"
@@ -145,10 +143,14 @@ def test_the_simulator_applies_the_integral_float_rule(
 
 
 def register_model(default: object, element_type: str = "@Skill.SignalFlow.Register") -> Any:
-    settings: dict[str, Any] = {"name": "Level", "defaultValue": default}
+    settings: dict[str, Any] = {"name": "Level", "UUID": uid(), "defaultValue": default}
     if element_type == "@Skill.CoE.Entry":
-        settings = {"name": "Level", "dataType": "INTEGER8", "defaultValue": default}
-    return {"children": [{"@Group": {"name": "Plant", "children": [{element_type: settings}]}}]}
+        settings = {"name": "Level", "UUID": uid(), "dataType": "INTEGER8", "defaultValue": default}
+    return {
+        "children": [
+            {"@Group": {"name": "Plant", "UUID": uid(), "children": [{element_type: settings}]}}
+        ]
+    }
 
 
 @pytest.mark.parametrize(
@@ -163,8 +165,10 @@ def register_model(default: object, element_type: str = "@Skill.SignalFlow.Regis
         (["timeStamp", "noon"], r"Plant\.Level: invalid default value 'noon' for timeStamp"),
         (["timeStamp", 5], r"Plant\.Level: invalid default value 5 for timeStamp"),
         (["UUID", "e3ee1071"], r"Plant\.Level: invalid default value 'e3ee1071' for UUID"),
-        (["int128", 0], r"Plant\.Level: defaultValue names the unknown data type 'int128'"),
-        ({"int8": 1}, r"Plant\.Level: defaultValue must be \[type, value\]"),
+        (["int128", 0], r"Plant\.Level: \"defaultValue\" names the unknown data type 'int128'"),
+        ({"int8": 1}, r"Plant\.Level: \"defaultValue\" must be \[data type, value\]"),
+        (["UUID"], r"Plant\.Level: \"defaultValue\" must be \[data type, value\]"),
+        (5, r"Plant\.Level: \"defaultValue\" must be \[data type, value\]"),
     ],
 )
 def test_invalid_defaults_are_refused_naming_element_and_value(default: object, text: str) -> None:
@@ -182,9 +186,7 @@ def test_an_entry_default_outside_its_type_is_refused() -> None:
     [
         (["int8", 3.0], 3),
         (["timeStamp", "2024-01-01T12:11:11.111587983+01:00"], STAMP),
-        (["timeStamp"], TimePoint(0)),
         (["UUID", "E3EE1071-4D88-4BA1-8E5D-0F1E4CE25EE8"], ID),
-        (["UUID"], NIL_UUID),
     ],
 )
 def test_valid_defaults(default: object, expected: object) -> None:
@@ -237,18 +239,29 @@ def test_io_object_with_one_end(types_sim: Simulator) -> None:
     with_client(types_sim, scenario)
 
 
-def test_io_object_naming_nothing_is_unconnected(types_sim: Simulator) -> None:
-    dangling = types_sim.model.by_key["Types.IO.Dangling"]
-    assert dangling.get(9) == Quality.BAD
-
-
 def test_io_output_that_cannot_be_written_is_refused() -> None:
     sampler = {
         "name": "Sampler",
-        "children": [{"@Skill.SignalGenerator.Signal": {"name": "Sine", "dataType": "float64"}}],
+        "UUID": uid(),
+        "children": [
+            {
+                "@Skill.SignalGenerator.Signal": {
+                    "name": "Sine",
+                    "UUID": uid(),
+                    "dataType": "float64",
+                    "top": 1,
+                    "bottom": 0,
+                    "waveForm": {"@Noise": {}},
+                }
+            }
+        ],
     }
-    point = {"name": "Point", "io": {"input": "Sampler.Sine", "output": "Sampler.Sine"}}
-    with pytest.raises(ModelError, match=r"Point: io output 'Sampler.Sine' cannot be written"):
+    point = {
+        "name": "Point",
+        "UUID": uid(),
+        "io": {"input": "Sampler.Sine", "output": "Sampler.Sine"},
+    }
+    with pytest.raises(ModelError, match=r"Point: \"io\" output 'Sampler.Sine' cannot be written"):
         load_model(
             {"children": [{"@Skill.SignalGenerator.Sampler": sampler}, {"@DataPoint": point}]}
         )
@@ -256,12 +269,30 @@ def test_io_output_that_cannot_be_written_is_refused() -> None:
 
 def test_io_input_and_output_of_different_types_are_refused() -> None:
     registers = [
-        {"@Skill.SignalFlow.Register": {"name": "In", "defaultValue": ["float64", 0.0]}},
-        {"@Skill.SignalFlow.Register": {"name": "Out", "defaultValue": ["int16", 0]}},
-        {"@DataPoint": {"name": "Point", "io": {"input": "G.In", "output": "G.Out"}}},
+        {
+            "@Skill.SignalFlow.Register": {
+                "name": "In",
+                "UUID": uid(),
+                "defaultValue": ["float64", 0.0],
+            }
+        },
+        {
+            "@Skill.SignalFlow.Register": {
+                "name": "Out",
+                "UUID": uid(),
+                "defaultValue": ["int16", 0],
+            }
+        },
+        {
+            "@DataPoint": {
+                "name": "Point",
+                "UUID": uid(),
+                "io": {"input": "G.In", "output": "G.Out"},
+            }
+        },
     ]
     with pytest.raises(ModelError, match=r"G\.Point: .* different data types \(float64, int16\)"):
-        load_model({"children": [{"@Group": {"name": "G", "children": registers}}]})
+        load_model({"children": [{"@Group": {"name": "G", "UUID": uid(), "children": registers}}]})
 
 
 # ------------------------------------------------------------------- type attribute

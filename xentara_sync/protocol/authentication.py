@@ -1,11 +1,11 @@
 """The authentication information of ``create_sub_session``, kept out of every log.
 
-A sub-session is opened with ``{0: 123({0: user name, 1: password})}`` (the
-reference, §4.12: tag 123 is the user name and password alternative; 121 an OAuth
-2.0 token, 122 a certificate). The request's parameters are logged at DEBUG level
+A sub-session is opened with one of three alternatives (the reference, §4.12):
+``123({0: user name, 1: password})``, ``121({0: OAuth 2.0 access token})`` or
+``122({0: DER certificate})``. The request's parameters are logged at DEBUG level
 like every other request (:mod:`xentara_sync.protocol.session`), so the map that
-carries the password shows it as ``***`` in :func:`repr`, while CBOR encodes it as
-it is:
+carries a password or token shows it as ``***`` in :func:`repr` (a certificate, no
+secret but long, as its size), while CBOR encodes it as it is:
 
 >>> info = password_authentication("operator", "s3cret")
 >>> info
@@ -13,11 +13,15 @@ CBORTag(123, {0: 'operator', 1: '***'})
 >>> from xentara_sync.protocol.cbor import encode
 >>> encode(info).hex()
 'd87ba200686f70657261746f720166733363726574'
+>>> token_authentication("eyJhbGciOi.x.y")
+CBORTag(121, {0: '***'})
+>>> certificate_authentication(bytes(270))
+CBORTag(122, {0: <DER certificate, 270 bytes>})
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import cbor2
 
@@ -25,17 +29,42 @@ from ..exceptions import InvalidArgument
 from .ids import PasswordKey
 from .tags import TAG_PASSWORD
 
-__all__ = ["password_authentication"]
+__all__ = ["certificate_authentication", "password_authentication", "token_authentication"]
+
+#: Tags of the OAuth 2.0 and certificate alternatives (§4.12; 123 is the password's).
+TAG_OAUTH: Final = 121
+TAG_CERTIFICATE: Final = 122
 
 
 class _Hidden(dict[int, Any]):
-    """A map whose password entry :func:`repr` does not show."""
+    """A map whose secret entry (key :attr:`secret`) :func:`repr` does not show."""
+
+    secret: int = PasswordKey.PASSWORD
 
     def __repr__(self) -> str:
-        shown = {
-            int(key): "***" if key == PasswordKey.PASSWORD else value for key, value in self.items()
-        }
+        shown = {int(key): "***" if key == self.secret else value for key, value in self.items()}
         return repr(shown)
+
+    __str__ = __repr__
+
+
+class _HiddenToken(_Hidden):
+    secret = 0
+
+
+class _Size:
+    """How a certificate shows in :func:`repr`: its size."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"<DER certificate, {self.size} bytes>"
+
+
+class _Certificate(dict[int, Any]):
+    def __repr__(self) -> str:
+        return repr({int(key): _Size(len(value)) for key, value in self.items()})
 
     __str__ = __repr__
 
@@ -51,3 +80,21 @@ def password_authentication(username: str, password: str) -> cbor2.CBORTag:
     return cbor2.CBORTag(
         TAG_PASSWORD, _Hidden({PasswordKey.USER: username, PasswordKey.PASSWORD: password})
     )
+
+
+def token_authentication(token: str) -> cbor2.CBORTag:
+    """``121({0: token})``, an OAuth 2.0 access token, hidden from :func:`repr`."""
+    if not isinstance(token, str) or not token:
+        raise InvalidArgument("token must be a non-empty str (an OAuth 2.0 access token)")
+    return cbor2.CBORTag(TAG_OAUTH, _HiddenToken({0: token}))
+
+
+def certificate_authentication(certificate: bytes) -> cbor2.CBORTag:
+    """``122({0: certificate})``, an X.509 certificate in DER form (a byte string).
+
+    The server does not check that the client holds the certificate's private key
+    (reference, §4.12): the client must have done that.
+    """
+    if not isinstance(certificate, bytes | bytearray) or not certificate:
+        raise InvalidArgument("certificate must be non-empty DER bytes")
+    return cbor2.CBORTag(TAG_CERTIFICATE, _Certificate({0: bytes(certificate)}))

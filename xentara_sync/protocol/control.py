@@ -60,16 +60,22 @@ class ControlPlans:
         """Open a sub-session of *username* under *session_id* (the client always
         chooses the id: desired_session_id, key 1). The password is hidden from the
         request's log record (:mod:`.authentication`); errors name only the user."""
+        return self.plan_login(password_authentication(username, password), username, session_id)
+
+    def plan_login(self, authentication: Any, who: str, session_id: uuid.UUID) -> Plan:
+        """Open a sub-session under *session_id* with *authentication*, one of the
+        alternatives of :mod:`.authentication` (password, OAuth token, certificate);
+        *who* names it in errors."""
         params: dict[int, Any] = {
-            SubSessionParam.AUTHENTICATION: password_authentication(username, password),
+            SubSessionParam.AUTHENTICATION: authentication,
             SubSessionParam.DESIRED_ID: session_id,
         }
 
         def finish(packets: list[Success | Failure]) -> uuid.UUID:
-            result = self._result(packets[0], "create_sub_session", username)
+            result = self._result(packets[0], "create_sub_session", who)
             return replies.expect_uuid(result, "create_sub_session")
 
-        return _plan("create_sub_session", username, [(Opcode.CREATE_SUB_SESSION, params)], finish)
+        return _plan("create_sub_session", who, [(Opcode.CREATE_SUB_SESSION, params)], finish)
 
     def plan_close_sub_session(self, session_id: uuid.UUID, username: str | None = None) -> Plan:
         """Close the sub-session *session_id*."""
@@ -94,14 +100,15 @@ class ControlPlans:
         """*plan* (a read) preceded, in the same message, by ``check_access`` of the
         sub-session: the protocol's read carries no sub-session id (§4.6), so a read
         as a sub-session is refused here with :class:`AccessDenied` when its user may
-        not read; an unknown sub-session raises :class:`UnknownSession`."""
+        not read; an unknown sub-session raises :class:`UnknownSession`. *username*
+        names the user in messages as given (quote a user name: ``"'viewer'"``)."""
         check = self.plan_check_access(session_id, username)
 
         def finish(packets: list[Success | Failure]) -> Any:
             readable, _ = check.finish(packets[:1])
             if not readable:
                 raise AccessDenied(
-                    text=f"access denied: sub-session user {username!r} may not read",
+                    text=f"access denied: sub-session user {username} may not read",
                     operation=plan.operation,
                     element=plan.element,
                 )

@@ -269,7 +269,9 @@ class Stage(NamedIntEnum):
     """Operational stages (``get_stage``).
 
     Xentara documents 0 to 3 for the WebSocket interface. The suspended stage has no
-    documented number; this project uses 4 for it.
+    documented number: the simulator answers 4 for it, and the client does not rely
+    on that number (``suspend()`` waits for any stage but operational; a stage
+    number this enum lacks comes back as a plain int).
     """
 
     STARTUP = 0
@@ -415,7 +417,7 @@ _ATTRIBUTE_UUIDS: Final = {
     Attribute.WRITE_ERROR: _uuid.UUID("70435d1d-224f-4c25-a1ac-5191d7514252"),
 }
 _ATTRIBUTE_NAMES: Final = {
-    Attribute.PRIMARY_KEY: "primaryKey",
+    Attribute.PRIMARY_KEY: "key",
     Attribute.NAME: "name",
     Attribute.UUID: "UUID",
     Attribute.TYPE: "type",

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -36,6 +37,7 @@ from ..exceptions import (
     WriteError,
 )
 from ..model import (
+    _KEYS_BY_NAME,
     AttributeInfo,
     ElementIndex,
     ElementInfo,
@@ -85,6 +87,20 @@ _DEFAULT_ATTRIBUTES: Final[list[str | int | uuid.UUID]] = [
 ]
 
 
+def missing_attribute(
+    metadata: ElementMetadata, name: object, operation: str, key: str
+) -> MissingAttribute:
+    """:class:`MissingAttribute` for *name*, saying which attributes the element has."""
+    names = list(metadata.attributes)
+    close = difflib.get_close_matches(str(name), names, n=1) if names else []
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return MissingAttribute(
+        text=f"no attribute {name!r}; {hint}its attributes: {', '.join(names) or 'none'}",
+        operation=operation,
+        element=key,
+    )
+
+
 class Plan:
     """The requests of one operation and how its answers become its result.
 
@@ -131,6 +147,7 @@ class Operations(ControlPlans):
         self.server_info: ServerInfo | None = None
         self._outside: dict[str, ElementInfo] = {}
         self._metadata: dict[uuid.UUID, ElementMetadata] = {}
+        self._attribute_keys: dict[str, tuple[ElementInfo, int | uuid.UUID]] = {}
 
     # ------------------------------------------------------------------ errors
 
@@ -179,7 +196,7 @@ class Operations(ControlPlans):
             raise self.unknown(key, "find")
         return info
 
-    def known(self, key: str) -> tuple[ElementInfo, int | None] | None:
+    def known(self, key: str) -> tuple[ElementInfo, int | uuid.UUID | None] | None:
         """The element *key* names without asking the server, and the attribute if the
         key ends with one (``"Hardware.Sensor.quality"``); None if it needs a look-up."""
         info = self.index.get(key)
@@ -200,7 +217,36 @@ class Operations(ControlPlans):
             element = self.index.get(prefix) or self._outside.get(prefix)
             if element is not None:
                 return element, int(attribute)
-        return None
+        return self._attribute_keys.get(key)
+
+    def remember_attribute(self, key: str, element: ElementInfo, wire: int | uuid.UUID) -> None:
+        """Remember that *key* names attribute *wire* of *element* (``"Plant.Speed.units"``,
+        an attribute the element's metadata lists)."""
+        self._attribute_keys[key] = (element, wire)
+
+    def attribute_wire(
+        self, element: ElementInfo, attribute: str | int | uuid.UUID, key: str, operation: str
+    ) -> int | uuid.UUID | None:
+        """The wire key of *attribute* of *element*: a well-known name, number or UUID
+        as it is; another name as the element's metadata lists it. None if that
+        metadata must be asked for first; :class:`MissingAttribute` (naming the
+        attributes there are) if it lists no such name."""
+        if type(attribute) is str:
+            found = _KEYS_BY_NAME.get(attribute)
+            if found is not None:
+                return found
+        try:
+            return attribute_key(attribute)
+        except InvalidArgument:
+            if not isinstance(attribute, str) or not attribute:
+                raise
+        metadata = self._metadata.get(element.uuid)
+        if metadata is None:
+            return None
+        info = metadata.attribute(attribute)
+        if info is None:
+            raise missing_attribute(metadata, attribute, operation, key)
+        return info.id
 
     def metadata(self, element: uuid.UUID) -> ElementMetadata | None:
         """The cached metadata of *element*, if it was asked for before."""
@@ -274,9 +320,10 @@ class Operations(ControlPlans):
         key: str,
         attribute: str | int | uuid.UUID = "value",
         *,
-        element: tuple[ElementInfo, int | None] | None = None,
+        element: tuple[ElementInfo, int | uuid.UUID | None] | None = None,
     ) -> Plan | None:
-        """Read one attribute of *key*; None if the key needs a look-up first.
+        """Read one attribute of *key*; None if the key needs a look-up first (or,
+        for an attribute name only the element's metadata lists, that metadata).
 
         *element* is the element and key attribute the caller resolved itself.
         """
@@ -288,7 +335,9 @@ class Operations(ControlPlans):
         if found is None:
             return None
         info, wire = found
-        wanted = wire if wire is not None else attribute_key(attribute)
+        wanted = wire if wire is not None else self.attribute_wire(info, attribute, key, "read")
+        if wanted is None:
+            return None
         return Plan(
             "read",
             key,
@@ -301,11 +350,12 @@ class Operations(ControlPlans):
         keys: Sequence[str],
         attribute: str | int | uuid.UUID = "value",
         *,
-        elements: Sequence[tuple[ElementInfo, int | None]] | None = None,
+        elements: Sequence[tuple[ElementInfo, int | uuid.UUID | None]] | None = None,
     ) -> Plan | None:
         """Read one attribute of each key, in one message: ``{key: value}``.
 
-        None if a key needs a look-up first. The first failing element raises.
+        None if a key needs a look-up first (or an element's metadata, for an
+        attribute name only that lists). The first failing element raises.
         """
         if elements is None:
             get = self.index.get
@@ -314,11 +364,13 @@ class Operations(ControlPlans):
                 return None
             elements = found  # type: ignore[assignment]
         assert elements is not None
-        wanted = attribute_key(attribute)
-        resolved = [
-            (key, info.uuid, wire if wire is not None else wanted)
-            for key, (info, wire) in zip(keys, elements, strict=True)
-        ]
+        resolved = []
+        for key, (info, wire) in zip(keys, elements, strict=True):
+            if wire is None:
+                wire = self.attribute_wire(info, attribute, key, "read")
+                if wire is None:
+                    return None
+            resolved.append((key, info.uuid, wire))
 
         def finish(packets: list[Success | Failure]) -> dict[str, Any]:
             return {
@@ -336,8 +388,9 @@ class Operations(ControlPlans):
         key: str,
         element: ElementInfo,
         attributes: Iterable[str | int | uuid.UUID] | None,
-    ) -> Plan:
-        """Several attributes of one element in one request, keyed as given."""
+    ) -> Plan | None:
+        """Several attributes of one element in one request, keyed as given; None if
+        a name only the element's metadata lists needs that metadata first."""
         if attributes is None:
             names = _DEFAULT_ATTRIBUTES
         elif isinstance(attributes, (str, uuid.UUID)) or not isinstance(attributes, Iterable):
@@ -347,7 +400,10 @@ class Operations(ControlPlans):
             )
         else:
             names = list(attributes)
-        wanted = [attribute_key(name) for name in names]
+        found = [self.attribute_wire(element, name, key, "read") for name in names]
+        if None in found:
+            return None
+        wanted: list[int | uuid.UUID] = found  # type: ignore[assignment]
 
         def finish(packets: list[Success | Failure]) -> dict[Any, Any]:
             result = self._result(packets[0], "read", key)
@@ -379,7 +435,7 @@ class Operations(ControlPlans):
         value: Any,
         attribute: str | int | uuid.UUID = "value",
         *,
-        element: tuple[ElementInfo, int | None] | None = None,
+        element: tuple[ElementInfo, int | uuid.UUID | None] | None = None,
         sub_session: uuid.UUID | None = None,
     ) -> Plan | None:
         """Write *value*, checked against the attribute's access and data type first.
@@ -400,12 +456,7 @@ class Operations(ControlPlans):
         wanted = wire if wire is not None else attribute
         attribute_info = metadata.attribute(wanted)
         if attribute_info is None:
-            names = ", ".join(metadata.attributes) or "none"
-            raise MissingAttribute(
-                text=f"no attribute {wanted!r} (attributes: {names})",
-                operation="write",
-                element=key,
-            )
+            raise missing_attribute(metadata, wanted, "write", key)
         checked = check_write(attribute_info, value, element=key)
         params: dict[int, Any] = {
             WriteParam.ELEMENT: info.uuid,
@@ -424,7 +475,7 @@ class Operations(ControlPlans):
         self,
         values: Mapping[str, Any],
         *,
-        elements: Mapping[str, tuple[ElementInfo, int | None]] | None = None,
+        elements: Mapping[str, tuple[ElementInfo, int | uuid.UUID | None]] | None = None,
     ) -> Plan | None:
         """Write each ``{key: value}``, in one message; None if a key needs a look-up
         or its metadata first.
@@ -467,16 +518,18 @@ class Operations(ControlPlans):
         self,
         keys: Sequence[str],
         elements: Sequence[ElementInfo],
-        attribute: int | uuid.UUID,
+        attribute: int | uuid.UUID | Sequence[int | uuid.UUID],
         subscription_id: uuid.UUID,
         maximum_update_interval: int | None,
         minimum_update_interval: int | None,
     ) -> Plan:
-        """Subscribe to one attribute of *elements* under *subscription_id*."""
+        """Subscribe to one attribute of *elements* under *subscription_id* (one key
+        for all, or a list of each element's key for it)."""
+        wires = attribute if isinstance(attribute, list) else [attribute] * len(elements)
         params: dict[int, Any] = {
             SubscribeParam.ITEMS: [
-                {SubscribeItemKey.ELEMENT: element.uuid, SubscribeItemKey.ATTRIBUTES: [attribute]}
-                for element in elements
+                {SubscribeItemKey.ELEMENT: element.uuid, SubscribeItemKey.ATTRIBUTES: [wire]}
+                for element, wire in zip(elements, wires, strict=True)
             ],
             SubscribeParam.DESIRED_ID: subscription_id,
         }

@@ -9,7 +9,7 @@ nothing per request.
 >>> table.by_key[Attribute.VALUE.uuid] == Attribute.VALUE, Attribute.WRITE_TIME in table.readable
 (True, True)
 >>> [entry[AttributeMetadataKey.NAME] for entry in attribute_table(None).metadata]
-['primaryKey', 'name', 'UUID', 'type', 'category']
+['key', 'name', 'UUID', 'type', 'category']
 """
 
 from __future__ import annotations
@@ -28,25 +28,54 @@ class AttrTable:
     """The attributes of one kind of element, shared by every element of that kind.
 
     ``by_key`` maps every accepted request key (attribute number and attribute UUID)
-    to the attribute number; ``access`` and ``types`` hold each attribute's access and
-    data type; ``readable`` the numbers of the attributes that can be read;
-    ``metadata`` is the attribute list ``meta_data`` answers with.
+    to the attribute's number in the simulator; ``access`` and ``types`` hold each
+    attribute's access and data type by that number; ``readable`` the numbers of
+    the attributes that can be read; ``metadata`` is the attribute list
+    ``meta_data`` answers with. A well-known attribute's number is its wire number;
+    an attribute the element holds as a constant (:data:`FIRST_CONSTANT` and up:
+    ``units``, ``displayName``, the attributes a twin copies) has a number of its
+    own that never leaves the simulator.
     """
 
-    __slots__ = ("access", "by_key", "metadata", "readable", "types")
+    __slots__ = ("_entries", "access", "by_key", "metadata", "readable", "types")
 
     def __init__(self, attributes: list[tuple[Attribute, Access, DataType]]) -> None:
-        self.access: dict[int, Access] = {int(a): acc for a, acc, _ in attributes}
-        self.types: dict[int, DataType] = {int(a): t for a, _, t in attributes}
+        self._fill([(a.wire_name, int(a), int(a), acc, t) for a, acc, t in attributes])
+
+    @classmethod
+    def of(cls, entries: list[Entry]) -> AttrTable:
+        """A table of ``(name, wire id, number, access, data type)`` entries, in order."""
+        table = cls.__new__(cls)
+        table._fill(entries)
+        return table
+
+    def _fill(self, entries: list[Entry]) -> None:
+        self._entries = tuple(entries)
+        self.access: dict[int, Access] = {n: acc for _, _, n, acc, _ in entries}
+        self.types: dict[int, DataType] = {n: t for _, _, n, _, t in entries}
         self.by_key: dict[int | uuid.UUID, int] = {}
-        for attribute, _, _ in attributes:
-            self.by_key[int(attribute)] = int(attribute)
-            self.by_key[attribute.uuid] = int(attribute)
-        self.readable = {a for a, acc in self.access.items() if acc.readable}
+        for _, wire, number, _, _ in entries:
+            self.by_key[wire] = number
+            well_known = Attribute.from_key(wire)
+            if well_known is not None:  # a well-known attribute: by number and UUID
+                self.by_key[int(well_known)] = number
+                self.by_key[well_known.uuid] = number
+        self.readable = {n for n, acc in self.access.items() if acc.readable}
         self.metadata = [
-            {_M.NAME: a.wire_name, _M.ID: int(a), _M.ACCESS: int(acc), _M.DATA_TYPE: int(t)}
-            for a, acc, t in attributes
+            {_M.NAME: name, _M.ID: wire, _M.ACCESS: int(acc), _M.DATA_TYPE: int(t)}
+            for name, wire, _, acc, t in entries
         ]
+
+    def entries(self) -> list[Entry]:
+        """The table's ``(name, wire id, number, access, data type)`` entries."""
+        return list(self._entries)
+
+
+#: One attribute of a table: name, wire id (number or UUID), the simulator's number
+#: for it, access, data type.
+Entry = tuple[str, "int | uuid.UUID", int, Access, DataType]
+#: The first of the numbers of attributes an element holds as constants.
+FIRST_CONSTANT: Final = 32
 
 
 _RO: Final = Access.READ_ONLY

@@ -44,6 +44,7 @@ from ..protocol import (
 )
 from ..protocol.quoting import quote
 from ..protocol.tags import TAG_PASSWORD
+from .attributes import FIRST_CONSTANT
 from .datatypes import Rejected, coerce
 from .elements import Element, Watch
 from .params import (
@@ -237,12 +238,18 @@ class Commands:
         if not element.table.access[attribute].writable:
             raise Fail(E.READ_ONLY, f"{element.key}: attribute {quote(key)} is read only")
         point = element.point
-        assert point is not None
+        constant = attribute >= FIRST_CONSTANT
+        data_type = element.table.types[attribute] if constant or point is None else point.data_type
         try:
-            stored = coerce(point.data_type, value)
+            stored = coerce(data_type, value)
         except Rejected as exc:
             raise Fail(exc.code, exc.text) from None
-        point.store(stored, written=True)
+        if constant:  # an attribute a twin copied as writable: it holds what it is given
+            assert element.constants is not None
+            element.constants[attribute] = stored
+        else:
+            assert point is not None
+            point.store(stored, written=True)
         return None
 
     def subscribe(self, params: Params) -> Any:
@@ -350,10 +357,48 @@ class Commands:
                 f"{int(_AuthTag.OAUTH)} (OAuth), {int(_AuthTag.CERTIFICATE)} (certificate) "
                 f"or {int(_AuthTag.PASSWORD)} (password)"
             )
-        if auth.tag != _AuthTag.PASSWORD:
-            method = "OAuth 2.0" if auth.tag == _AuthTag.OAUTH else "certificate"
-            raise Fail(E.ACCESS_DENIED, f"access denied: {method} authentication is not supported")
+        user = self._login(auth)
+        session_id = desired if desired is not None else uuid.uuid4()
+        self.sub_sessions[session_id] = user
+        return session_id
+
+    def _login(self, auth: cbor2.CBORTag) -> User | None:
+        """The user *auth* (tag 121, 122 or 123) logs in; raises -32102 if none.
+
+        Without configured users everyone may log in (the user is then ``None``),
+        except with a certificate on a connection without TLS, which is refused.
+        """
         body = auth.value
+        engine = self.engine
+        if auth.tag == _AuthTag.OAUTH:
+            if not isinstance(body, Mapping) or not isinstance(body.get(0), str) or not body[0]:
+                raise invalid(
+                    f"tag {int(_AuthTag.OAUTH)} must hold {{0: access token}} as a text string"
+                )
+            if not engine.users:
+                return None
+            user = engine.authenticate_token(body[0])
+            if user is None:
+                raise Fail(E.ACCESS_DENIED, "access denied: unknown OAuth access token")
+            return user
+        if auth.tag == _AuthTag.CERTIFICATE:
+            if not isinstance(body, Mapping) or not isinstance(body.get(0), bytes) or not body[0]:
+                raise invalid(
+                    f"tag {int(_AuthTag.CERTIFICATE)} must hold {{0: certificate}} as a byte "
+                    "string (DER)"
+                )
+            if not engine.tls:
+                raise Fail(
+                    E.ACCESS_DENIED,
+                    "access denied: certificate authentication needs a TLS connection "
+                    "(serve wss://: Simulator(certfile=..., keyfile=...))",
+                )
+            if not engine.users:
+                return None
+            user = engine.authenticate_certificate(body[0])
+            if user is None:
+                raise Fail(E.ACCESS_DENIED, "access denied: no user has this certificate")
+            return user
         if (
             not isinstance(body, Mapping)
             or not isinstance(body.get(PasswordKey.USER), str)
@@ -363,15 +408,12 @@ class Commands:
                 f"tag {int(_AuthTag.PASSWORD)} must hold {{{int(PasswordKey.USER)}: user name, "
                 f"{int(PasswordKey.PASSWORD)}: password}} as text strings"
             )
-        engine = self.engine
-        user: User | None = None
-        if engine.users:
-            user = engine.authenticate(body[PasswordKey.USER], body[PasswordKey.PASSWORD])
-            if user is None:
-                raise Fail(E.ACCESS_DENIED, "access denied: wrong user name or password")
-        session_id = desired if desired is not None else uuid.uuid4()
-        self.sub_sessions[session_id] = user
-        return session_id
+        if not engine.users:
+            return None
+        user = engine.authenticate(body[PasswordKey.USER], body[PasswordKey.PASSWORD])
+        if user is None:
+            raise Fail(E.ACCESS_DENIED, "access denied: wrong user name or password")
+        return user
 
     def close_sub_session(self, params: Params) -> Any:
         session_id = get_uuid(params, SessionParam.SESSION, "session_id")

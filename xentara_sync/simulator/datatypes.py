@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 _EPOCH: Final = TimePoint(0)
+#: Unsigned integers a signed type reads as 64-bit two's complement (see :func:`coerce`).
+_TWOS_COMPLEMENT_FROM: Final = 2**63
+_TWOS_COMPLEMENT_END: Final = 2**64
+_SIGNED: Final = frozenset({DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64})
 #: What a float's default or replayed value may say instead of a JSON number.
 _SPECIAL_FLOATS: Final = {
     "nan": math.nan,
@@ -178,7 +182,23 @@ def parse_default(data_type: DataType, value: object) -> Any:
 
 
 def coerce(data_type: DataType, value: Any) -> Any:
-    """*value*, as a client wrote it, converted to *data_type*; raises :class:`Rejected`."""
+    """*value*, as a client wrote it, converted to *data_type*; raises :class:`Rejected`.
+
+    A signed integer type takes an unsigned integer from 2**63 to 2**64 - 1 as the
+    negative number it stands for in 64-bit two's complement, as Xentara's own
+    client sends negative numbers (docs/protocol.rst, "Negative integers"):
+
+    >>> coerce(DataType.INT16, 18446744073709518848)
+    -32768
+    >>> coerce(DataType.UINT64, 18446744073709518848)
+    18446744073709518848
+    """
+    if (
+        type(value) is int
+        and _TWOS_COMPLEMENT_FROM <= value < _TWOS_COMPLEMENT_END
+        and data_type in _SIGNED
+    ):
+        value -= _TWOS_COMPLEMENT_END
     try:
         return check_value(data_type, value)
     except ValueRejected as exc:

@@ -24,7 +24,7 @@ from ..protocol import (
     Quality,
     TimePoint,
 )
-from .attributes import attribute_table
+from .attributes import FIRST_CONSTANT, attribute_table
 from .datatypes import coerce
 from .typenames import type_name
 
@@ -210,6 +210,7 @@ class Element:
     __slots__ = (
         "category",
         "children",
+        "constants",
         "entry",
         "key",
         "name",
@@ -241,6 +242,9 @@ class Element:
         self.children: list[Element] = []
         self.point: Point | None = None
         self.table = attribute_table(None)
+        #: The values of the attributes the element holds as constants, by the
+        #: simulator's number for them (:data:`.attributes.FIRST_CONSTANT` and up).
+        self.constants: dict[int, Any] | None = None
         self.entry: dict[int, Any] = {
             _ENTRY_PRIMARY_KEY: key,
             _ENTRY_ELEMENT: element_uuid,
@@ -255,6 +259,12 @@ class Element:
 
         *attribute* must be in the element's table.
         """
+        if attribute >= FIRST_CONSTANT:
+            if attribute not in self.table.readable:
+                return _WRITE_ONLY
+            constants = self.constants
+            assert constants is not None
+            return constants[attribute]
         if attribute > _CATEGORY:
             if attribute not in self.table.readable:
                 return _WRITE_ONLY

@@ -1,13 +1,19 @@
 """The simulator's extensions of the model format, which twins of a real plant use.
 
-Xentara skips keys and element types it does not know; the simulator reads these
-(``xentara-sync snapshot`` writes them):
+The simulator reads these keys and element type (``xentara-sync snapshot`` writes
+them). Xentara's model schema does not list them, and forbids unlisted keys on
+registers, so a real Xentara may refuse a file that holds them: they are for the
+simulator.
 
 ``"access": "readOnly"`` / ``"writeOnly"`` / ``"readWrite"``
-    on a ``@Skill.SignalFlow.Register`` or ``@DataPoint``: the value can only be
-    read (a write gets -32103; like the simulator's other inputs it has a source
-    time), only be written (a read gets -32104), or both (as without the key).
-    Case, ``-`` and ``_`` do not matter; any other value is a model error.
+    on a ``@Skill.SignalFlow.Register``: the value can only be read (a write gets
+    -32103; like the simulator's other inputs it has a source time), only be
+    written (a read gets -32104), or both (as without the key). On a
+    ``@DataPoint`` whose ``io`` names an element of a type the simulator does not
+    know (a driver's input or output, whose direction it cannot tell), the same;
+    without the key such a point is read only, unless its ``io`` names an
+    ``"output"``. Case, ``-`` and ``_`` do not matter; any other value is a model
+    error.
 ``"@Simulator.Element"`` with ``"category": NAME``
     an element of that category (``"device_group"``, ``"transaction"``, ... any
     :class:`~xentara_sync.protocol.Category` name) without values, for categories

@@ -23,8 +23,10 @@ model type                          category           values
 ``@DataPoint``                      data point (2)     ``io`` names a source element whose
                                                        value it shows (and writes through),
                                                        or is ``{"input": K, "output": K}``
-                                                       (:mod:`.iopoint`); without ``io``: a
-                                                       writable float64
+                                                       (:mod:`.iopoint`); a source of a type
+                                                       the simulator does not know: float64,
+                                                       quality bad, writable only with an
+                                                       ``output`` (or ``"access"``)
 ``@Skill.SignalGenerator.Sampler``  device (6)
 ``@Skill.CoE.Bus`` / ``.Device``    device (6) / sub device (7)
 ``@Timer`` / ``@Track`` /           timer (3) / execution track (4) / execution pipeline (5)
@@ -33,15 +35,20 @@ model type                          category           values
 anything else                       device (6) if it has children, else special purpose (15)
 ==================================  =================  =======================================
 
-Simulator extensions (ignored by Xentara, which skips unknown keys), described in
-:mod:`.extensions`: a register or ``@DataPoint`` with ``"access": "writeOnly"`` or
-``"readOnly"``; ``@Simulator.Element`` with a ``"category"``; a register's
-``"replay"`` of recorded values.
+The file follows the rules of :mod:`.rules` (those of Xentara's model schema): a
+file that breaks one, an ``io`` that names no element (or one without a value, such
+as a group), a primary key or UUID used twice, raise :class:`ModelError`, one line
+that names the element and the rule.
+
+Simulator extensions, described in :mod:`.extensions` (Xentara's schema does not
+list them, so a real Xentara may refuse a file that holds them): a register or
+``@DataPoint`` with ``"access": "writeOnly"`` or ``"readOnly"``;
+``@Simulator.Element`` with a ``"category"``; a register's ``"replay"`` of recorded
+values.
 
 A sampler's signals advance at the period of the timer whose pipeline runs
 ``<sampler>.generate``; without such a pipeline, at the first timer of the model,
-else every 100 ms. Elements without a UUID get a stable one derived from their
-primary key (:func:`uuid.uuid5`).
+else every 100 ms.
 
 A default value must be valid for its type (the rule of
 :mod:`xentara_sync.protocol.valuecheck`; time stamps as RFC 3339 text, UUIDs as RFC
@@ -67,10 +74,18 @@ from typing import Any, Final
 from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality, TimePoint
 from ..protocol.valuecheck import type_name
 from .attributes import AttrTable, attribute_table
+from .attrlists import apply_attribute_lists
 from .datatypes import known_data_type, parse_data_type, parse_default, zero
 from .elements import Element, Point, Watch
-from .extensions import ExtensionError, extension_category, replay_point, value_access
+from .extensions import (
+    ELEMENT_TYPE,
+    ExtensionError,
+    extension_category,
+    replay_point,
+    value_access,
+)
 from .iopoint import IoPoint
+from .rules import NAME_PATTERN, TOP_LEVEL, broken_rule, setting
 from .signals import Clock, Signal, Timer
 
 __all__ = [
@@ -87,7 +102,8 @@ __all__ = [
     "parse_duration",
 ]
 
-_NAMESPACE: Final = uuid.UUID("6c1d4f0e-2b43-4d8a-9a57-7b5b3a0f7e21")
+_NAME_SPELLINGS: Final = ("name", "id")
+_UUID_SPELLINGS: Final = ("UUID", "uuid")
 _DEFAULT_PERIOD_NS: Final = 100_000_000
 #: The ``syncManager`` of an EtherCAT entry that is an output (written by the master).
 _OUTPUT_SYNC_MANAGER: Final = 2
@@ -214,38 +230,96 @@ def _category(element_type: str, settings: Mapping[str, Any]) -> Category:
     return Category.DEVICE if isinstance(children, list) and children else Category.SPECIAL_PURPOSE
 
 
-def _split(item: object, where: str) -> tuple[str, Mapping[str, Any]]:
-    if not isinstance(item, Mapping) or not item:
-        raise ModelError(f"{where}: an element must be a one-key object, got {item!r:.80}")
-    for element_type, settings in item.items():
+def _refusal(path: str, rule: str) -> ModelError:
+    """The :class:`ModelError` for *rule* broken at *path*: one line, whatever they hold."""
+    text = f"{path}: {rule}"
+    return ModelError(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+
+def _split(item: object) -> tuple[str, Mapping[str, Any]] | None:
+    """The type and settings of the element *item* (a one-key object); None if it is
+    not one (:func:`_not_an_element` says why)."""
+    if isinstance(item, Mapping) and len(item) == 1:
+        for element_type, settings in item.items():
+            if (
+                isinstance(element_type, str)
+                and element_type[:1] == "@"
+                and isinstance(settings, Mapping)
+            ):
+                return element_type, settings
+    return None
+
+
+def _not_an_element(item: object, path: str) -> ModelError:
+    """The refusal of *item*, which :func:`_split` found no element."""
+    if isinstance(item, Mapping) and len(item) == 1:
+        ((element_type, settings),) = item.items()
         if isinstance(element_type, str) and element_type.startswith("@"):
-            if not isinstance(settings, Mapping):
-                raise ModelError(f"{where}: the settings of {element_type} must be an object")
-            return element_type, settings
-    raise ModelError(f"{where}: no element type (a key starting with '@') in {item!r:.80}")
+            return _refusal(
+                path, f"the settings of a {element_type} must be an object, not {settings!r:.60}"
+            )
+    # A template's placeholders ("#CoE.Bus:NAME") are text where an element belongs.
+    hint = (
+        " (a template's placeholder? fill the template in first)" if isinstance(item, str) else ""
+    )
+    return _refusal(
+        path,
+        'an element is an object with one key, its type ({"@Group": {...}}), '
+        f"not {item!r:.60}{hint}",
+    )
+
+
+def _children(document: object) -> list[Any]:
+    """The top-level elements of the model file *document*; a :class:`ModelError`
+    if it is no model file (:mod:`.rules`)."""
+    if not isinstance(document, Mapping):
+        raise _refusal(
+            "the model",
+            'a model file is a JSON object with a "children" list, '
+            f"not {type(document).__name__} {document!r:.40}",
+        )
+    for key in document:
+        if key not in TOP_LEVEL:
+            raise _refusal(
+                "the model",
+                f"{key!r:.60} is no key of a model file (it holds "
+                f"{', '.join(map(repr, TOP_LEVEL))}): is this a model file?",
+            )
+    children = document.get("children")
+    if not isinstance(children, list):
+        found = "none" if children is None else f"{children!r:.40}"
+        raise _refusal("the model", f'a model file holds a "children" list, not {found}')
+    return children
 
 
 def load_model(source: str | os.PathLike[str] | Mapping[str, Any]) -> Model:
-    """Load a model from a file path or from the already-parsed JSON object."""
-    if isinstance(source, Mapping):
-        document: Any = source
-        path = "<memory>"
-    else:
+    """Load a model from a file path or from the already-parsed JSON object.
+
+    A file that breaks a rule of :mod:`.rules` (or names in ``io`` what the model
+    does not hold) raises :class:`ModelError`: one line naming the element and the
+    rule.
+
+    >>> load_model({"foo": 1})
+    Traceback (most recent call last):
+    ...
+    xentara_sync.simulator.model.ModelError: the model: 'foo' is no key of a model \
+file (it holds '$schema', 'ACL', 'children'): is this a model file?
+    """
+    document: object = source
+    path = "<memory>"
+    if isinstance(source, (str, os.PathLike)):
         path = str(Path(source).resolve())
         try:
             with open(path, encoding="utf-8") as stream:
                 document = json.load(stream)
         except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot read model file {path}: {exc}") from exc
-    if isinstance(document, list):
-        document = {"children": document}
-    if not isinstance(document, Mapping):
-        raise ModelError("a model file holds a JSON object with a 'children' list")
+            raise _refusal(f"cannot read model file {path}", str(exc)) from exc
     model = Model(path)
     try:
         _Builder(model).build(document)
+        apply_attribute_lists(model)
     except ExtensionError as exc:
-        raise ModelError(str(exc)) from None
+        raise _refusal("the model", str(exc)) from None
     return model
 
 
@@ -258,33 +332,37 @@ class _Builder:
         self.signals: list[tuple[Element, Element]] = []  # (signal, sampler)
         self.data_points: list[Element] = []
 
-    def build(self, document: Mapping[str, Any]) -> None:
-        children = document.get("children", [])
-        if not isinstance(children, list):
-            raise ModelError("'children' must be a list")
+    def build(self, document: object) -> None:
+        children = _children(document)
         model = self.model
         # Iterative pre-order walk: deep models must not hit the recursion limit.
-        pending: list[tuple[Element, Any]] = [(model.root, c) for c in reversed(children)]
+        pending: list[tuple[Element, int, Any]] = [
+            (model.root, index, child) for index, child in reversed(list(enumerate(children)))
+        ]
         by_uuid, by_key, elements = model.by_uuid, model.by_key, model.elements
         while pending:
-            parent, item = pending.pop()
-            where = parent.key or "<root>"
-            element_type, settings = _split(item, where)
-            name = settings.get("name", settings.get("id"))
-            if not isinstance(name, str) or not name:
-                raise ModelError(f"{where}: a {element_type} element without a name")
+            parent, index, item = pending.pop()
+            split = _split(item)
+            if split is None:
+                raise _not_an_element(item, _path(parent, index))
+            element_type, settings = split
+            broken = broken_rule(element_type, settings)
+            name = setting(settings, _NAME_SPELLINGS)
+            if broken is not None:
+                named = isinstance(name, str) and NAME_PATTERN.match(name) is not None
+                key = _path(parent, index) if not named else _key(parent, name)
+                raise _refusal(key, broken)
             key = f"{parent.key}.{name}" if parent.key else name
-            text = settings.get("UUID", settings.get("uuid"))
-            try:
-                element_uuid = (
-                    uuid.UUID(text) if isinstance(text, str) else uuid.uuid5(_NAMESPACE, key)
-                )
-            except ValueError:
-                raise ModelError(f"{key}: invalid UUID {text!r}") from None
+            element_uuid = uuid.UUID(setting(settings, _UUID_SPELLINGS))
             if key in by_key:
-                raise ModelError(f"duplicate primary key {key!r}")
-            if element_uuid in by_uuid or element_uuid == NIL_UUID:
-                raise ModelError(f"{key}: UUID {element_uuid} is used twice (or nil)")
+                raise _refusal(key, "duplicate primary key (two elements of one name)")
+            if element_uuid == NIL_UUID:
+                raise _refusal(key, "the nil UUID stands for the model root, not an element")
+            if element_uuid in by_uuid:
+                raise _refusal(
+                    key,
+                    f"UUID {element_uuid} is used twice (also by {by_uuid[element_uuid].key!r})",
+                )
             with _naming(key):
                 category = _category(element_type, settings)
             element = Element(
@@ -303,15 +381,15 @@ class _Builder:
             with _naming(key):
                 self.classify(element)
             sub = settings.get("children")
-            if isinstance(sub, list):
-                pending.extend((element, c) for c in reversed(sub))
+            if sub:
+                pending.extend((element, i, c) for i, c in reversed(list(enumerate(sub))))
         self.finish()
 
     def classify(self, element: Element) -> None:
         kind = element.type.lower()
         settings = element.settings
         if kind == "@skill.signalflow.register":
-            data_type, value = _default_value(settings.get("defaultValue"), element.key)
+            data_type, value = _default_value(settings["defaultValue"], element.key)
             access = value_access(settings)
             point = self.replay(element, data_type) or Point(
                 data_type, value, self.now, register=True
@@ -329,6 +407,7 @@ class _Builder:
             assert parent is not None
             self.signals.append((element, parent))
         elif kind == "@datapoint":
+            value_access(settings)  # a bad "access" is refused whatever io names
             self.data_points.append(element)
         elif kind == "@timer":
             timer = Timer(element.key, parse_duration(settings.get("period"), _DEFAULT_PERIOD_NS))
@@ -373,44 +452,80 @@ class _Builder:
             signal = self.signal(element, timer)
             timer.signals.append(signal)
             self.attach(element, signal, _RO, source=True)
-        for element in self.data_points:
-            io = element.settings.get("io")
-            if isinstance(io, Mapping) and self.attach_io(element, io):
-                continue
-            source = self.resolve(io) if isinstance(io, str) else None
-            if source is not None and source.point is not None and source is not element:
-                element.point = source.point
-                element.table = source.table
-            else:
-                data_type = parse_data_type(element.settings.get("dataType"), DataType.FLOAT64)
-                quality = Quality.BAD if isinstance(io, (str, Mapping)) else Quality.GOOD
-                point = Point(data_type, zero(data_type), self.now, register=True, quality=quality)
-                with _naming(element.key):
-                    self.attach(element, point, value_access(element.settings))
+        # A data point may show another one: those come first, whatever their order.
+        waiting = self.data_points
+        while waiting:
+            later = [element for element in waiting if not self.connect(element)]
+            if len(later) == len(waiting):
+                raise _refusal(
+                    later[0].key, '"io" names a data point whose "io" names this one (a cycle)'
+                )
+            waiting = later
 
-    def attach_io(self, element: Element, io: Mapping[str, Any]) -> bool:
-        """Connect a data point whose ``io`` is ``{"input": KEY, "output": KEY}``.
+    def connect(self, element: Element) -> bool:
+        """Give the ``@DataPoint`` *element* the value its ``io`` names; False if that
+        is a data point not connected yet. A :class:`ModelError` if ``io`` names
+        nothing, the point itself, or an element without a value."""
+        io = element.settings["io"]
+        sides: Mapping[str, str] = {"": io} if isinstance(io, str) else io
+        ends: dict[str, Element] = {}
+        for side, key in sides.items():
+            label = f'"io" {side}'.rstrip() if side else '"io"'
+            target = self.resolve(key)
+            if target is None:
+                raise _refusal(element.key, f"{label} names {key!r:.80}, no element of the model")
+            if target is element:
+                raise _refusal(element.key, f"{label} names the data point itself")
+            if target.point is None:
+                kind = target.type.lower()
+                if kind == "@datapoint":
+                    return False
+                if (
+                    kind in _CATEGORIES
+                    or kind.startswith("@skill.debugging.")
+                    or (kind == ELEMENT_TYPE.lower())
+                ):
+                    raise _refusal(
+                        element.key,
+                        f"{label} names {key!r:.80}, a {target.type}, which has no value",
+                    )
+            ends[side] = target
+        if any(end.point is None for end in ends.values()):
+            readable = "" in ends or "input" in ends
+            self.attach_unknown(element, readable=readable, writable="output" in ends)
+        elif isinstance(io, str):
+            source = ends[""]
+            element.point = source.point
+            element.table = source.table
+        else:
+            self.attach_io(element, ends.get("input"), ends.get("output"))
+        return True
 
-        False if a key names no element with a value (the point then stays
-        unconnected, as with a ``io`` key that names nothing); a :class:`ModelError`
-        if the output cannot be written.
-        """
-        ends: dict[str, Element | None] = {"input": None, "output": None}
-        for side in ends:
-            key = io.get(side)
-            if key is None:
-                continue
-            source = self.resolve(key) if isinstance(key, str) else None
-            if source is None or source.point is None or source is element:
-                return False
-            ends[side] = source
-        source_in, source_out = ends["input"], ends["output"]
-        if source_in is None and source_out is None:
-            return False
+    def attach_unknown(self, element: Element, *, readable: bool, writable: bool) -> None:
+        """Connect a data point to an element of a type the simulator does not know
+        (a driver's): its value is the zero of ``"dataType"`` (float64 without one),
+        quality bad; read only, unless ``io`` names an output or ``"access"`` says
+        otherwise."""
+        data_type = parse_data_type(element.settings.get("dataType"), DataType.FLOAT64)
+        point = Point(data_type, zero(data_type), self.now, register=True, quality=Quality.BAD)
+        if "access" in element.settings:
+            with _naming(element.key):
+                access = value_access(element.settings)
+        else:
+            access = _RW if readable and writable else _WO if writable else _RO
+        self.attach(element, point, access)
+
+    def attach_io(
+        self, element: Element, source_in: Element | None, source_out: Element | None
+    ) -> None:
+        """Connect a data point whose ``io`` is ``{"input": KEY, "output": KEY}``; a
+        :class:`ModelError` if the output cannot be written, or the two ends' data
+        types differ."""
         if source_out is not None and not source_out.table.access[_VALUE].writable:
-            raise ModelError(
-                f"{element.key}: io output {source_out.key!r} cannot be written (its value "
-                "is read only); name a register or an output"
+            raise _refusal(
+                element.key,
+                f'"io" output {source_out.key!r} cannot be written (its value is read only); '
+                "name a register or an output",
             )
         if (
             source_in is not None
@@ -418,11 +533,12 @@ class _Builder:
             and source_in.table.types[_VALUE] != source_out.table.types[_VALUE]
         ):
             # One data type is announced for the value: writes are checked against it.
-            raise ModelError(
-                f"{element.key}: io input {source_in.key!r} and output {source_out.key!r} "
+            raise _refusal(
+                element.key,
+                f'"io" input {source_in.key!r} and output {source_out.key!r} '
                 "have different data types "
                 f"({type_name(source_in.table.types[_VALUE])}, "
-                f"{type_name(source_out.table.types[_VALUE])})"
+                f"{type_name(source_out.table.types[_VALUE])})",
             )
         point = IoPoint(
             source_in.point if source_in is not None else None,
@@ -432,7 +548,6 @@ class _Builder:
         has_source_time = source_in is not None and _SOURCE_TIME in source_in.table.access
         element.point = point
         element.table = attribute_table(point.value_type, point.access, source=has_source_time)
-        return True
 
     def signal(self, element: Element, timer: Timer) -> Signal:
         settings = element.settings
@@ -465,9 +580,16 @@ class _Builder:
             head, tail = key.rsplit(".", 1)
             if Attribute.from_name(tail) is not None:
                 element = by_key.get(head)
-        if element is not None and element.point is None and element.settings.get("io"):
-            return None  # a chain of @DataPoints: resolved in model order only
         return element
+
+
+def _path(parent: Element, index: int) -> str:
+    """Where the element *index* of *parent*'s children is (for one without a name)."""
+    return f"{parent.key}.children[{index}]" if parent.key else f"children[{index}]"
+
+
+def _key(parent: Element, name: str) -> str:
+    return f"{parent.key}.{name}" if parent.key else name
 
 
 def _strings(value: object) -> list[str]:
@@ -481,35 +603,24 @@ def _naming(key: str) -> Iterator[None]:
     try:
         yield
     except ExtensionError as exc:
-        raise ModelError(f"{key}: {exc}") from None
+        raise _refusal(key, str(exc)) from None
 
 
-def _default_value(spec: object, key: str) -> tuple[DataType, Any]:
-    """Data type and start value of a register's ``defaultValue``: ``[type, value]``
-    (the register page lists fourteen type names; a bare JSON value is read as
-    int64, float64, bool or string). An unknown type name, or a value that is not
-    valid for its type, raises :class:`ModelError` naming the element and value.
+def _default_value(spec: list[Any], key: str) -> tuple[DataType, Any]:
+    """Data type and start value of a register's ``defaultValue``, ``[type, value]``
+    (its shape checked by :mod:`.rules`; the register page lists fourteen type
+    names). An unknown type name, or a value that is not valid for its type, raises
+    :class:`ModelError` naming the element and value.
     """
-    if isinstance(spec, list) and spec:
-        name = spec[0]
-        data_type = known_data_type(name)
-        if data_type is None:
-            raise ModelError(
-                f"{key}: defaultValue names the unknown data type {name!r:.40}; "
-                f"use one of {', '.join(_REGISTER_TYPES)}"
-            )
-        return data_type, _initial(data_type, spec[1] if len(spec) > 1 else None, key)
-    if isinstance(spec, bool):
-        return DataType.BOOLEAN, spec
-    if isinstance(spec, int):
-        return DataType.INT64, _initial(DataType.INT64, spec, key)
-    if isinstance(spec, float):
-        return DataType.FLOAT64, spec
-    if isinstance(spec, str):
-        return DataType.STRING, _initial(DataType.STRING, spec, key)
-    if spec is None:
-        return DataType.FLOAT64, 0.0
-    raise ModelError(f"{key}: defaultValue must be [type, value], not {spec!r:.80}")
+    name = spec[0]
+    data_type = known_data_type(name)
+    if data_type is None:
+        raise _refusal(
+            key,
+            f'"defaultValue" names the unknown data type {name!r:.40}; '
+            f"use one of {', '.join(_REGISTER_TYPES)}",
+        )
+    return data_type, _initial(data_type, spec[1], key)
 
 
 def _initial(data_type: DataType, value: object, key: str) -> Any:
@@ -517,8 +628,8 @@ def _initial(data_type: DataType, value: object, key: str) -> Any:
     try:
         return parse_default(data_type, value)
     except ValueError as exc:
-        raise ModelError(
-            f"{key}: invalid default value {value!r:.80} for {type_name(data_type)}: {exc}"
+        raise _refusal(
+            key, f"invalid default value {value!r:.80} for {type_name(data_type)}: {exc}"
         ) from None
 
 

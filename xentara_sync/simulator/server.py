@@ -172,7 +172,7 @@ class Simulator:
         self._requests_before = 0
 
     def __repr__(self) -> str:
-        state = "serving" if self._server is not None else "stopped"
+        state = "serving" if self.serving else "stopped"
         return f"<Simulator {self.url} {state}, {len(self._model)} elements>"
 
     # ----------------------------------------------------------------- properties
@@ -228,8 +228,10 @@ class Simulator:
 
     @property
     def serving(self) -> bool:
-        """Whether the server accepts connections."""
-        return self._server is not None
+        """Whether the server accepts connections: False before it starts, after it
+        stops, and once a client's ``shutdown`` command closed it."""
+        server = self._server
+        return server is not None and server.is_serving()
 
     # ----------------------------------------------------------------- async mode
 
@@ -245,6 +247,7 @@ class Simulator:
             max_answer_size=self._max_message_size,
             allow_shutdown=self._allow_shutdown,
             stage_step=self._stage_step,
+            tls=self._ssl is not None,
         )
         engine.on_shutdown = self._on_shutdown
         self._engine = engine

@@ -15,7 +15,7 @@ from ..protocol import ErrorCode, Opcode, Stage, TimePoint
 from .fastread import element_index
 from .model import Model
 from .params import Fail
-from .users import User, authenticate, authenticate_token
+from .users import User, authenticate, authenticate_certificate, authenticate_token
 
 __all__ = ["Engine"]
 
@@ -36,8 +36,11 @@ class Engine:
         max_answer_size: int = 16 * 1024 * 1024,
         allow_shutdown: bool = False,
         stage_step: float = 0.02,
+        tls: bool = False,
     ) -> None:
         self.model = model
+        #: Whether connections come over TLS (certificate sub-session logins need it).
+        self.tls = tls
         #: The elements by the 16 bytes of their UUIDs (the read fast path's index).
         self.by_uuid_bytes = element_index(model.by_uuid)
         self.users = {u.name: u for u in users}
@@ -68,6 +71,10 @@ class Engine:
     def authenticate_token(self, token: str) -> User | None:
         """The user with this Bearer token, or ``None``."""
         return authenticate_token(self.users.values(), token)
+
+    def authenticate_certificate(self, certificate: bytes) -> User | None:
+        """The user with this certificate (DER), or ``None``."""
+        return authenticate_certificate(self.users.values(), certificate)
 
     def change_stage(self, opcode: Opcode) -> None:
         """Apply suspend, resume or shutdown; raises :class:`~.params.Fail` (-32112).

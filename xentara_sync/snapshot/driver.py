@@ -24,7 +24,7 @@ from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
-from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk
+from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more
 from .twin import TwinBuilder
 
 __all__ = [
@@ -147,6 +147,14 @@ async def take_snapshot(
                 yield from plan_chunk(twin, elements[first : first + CHUNK])
 
         await link.pipeline(chunks(), chunk_done)
+        # The attributes only the metadata named (units, displayName...).
+        wanted = twin.more_reads()
+        if wanted:
+            more = (
+                plan_more(twin, wanted[first : first + CHUNK])
+                for first in range(0, len(wanted), CHUNK)
+            )
+            await link.pipeline(more, lambda _: None)
     recorded = 0
     if record:
         recorded = await _record(link, twin, record)

@@ -42,7 +42,7 @@ from ..protocol import (
 from ..protocol.plans import Plan, RequestSpec
 from .twin import TwinBuilder
 
-__all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk"]
+__all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk", "plan_more"]
 
 #: Elements per message.
 CHUNK: Final = 1_000
@@ -113,17 +113,20 @@ def plan_categories(found: Sequence[tuple[str, uuid.UUID]]) -> Plan:
 
 
 def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]:
-    """The ``meta_data`` of *elements*, and the values of the data points among them:
-    two messages (a message of reads alone takes the server's fast path, if it has
-    one); the answers go to *twin*. The result of each is its number of elements."""
+    """The ``meta_data`` of *elements*, and a read of each (a data point's value,
+    type and quality; another element's type, see
+    :meth:`~.twin.TwinBuilder.first_read`): two messages (a message of reads alone
+    takes the server's fast path, if it has one); the answers go to *twin*. The
+    result of each is its number of elements."""
     meta, element_key, items_key = _META_DATA, _META_ELEMENT, _META_ITEMS
     requests: list[RequestSpec] = [
         (meta, {element_key: element.uuid, items_key: _ITEMS}) for element in elements
     ]
-    reads = [element for element in elements if element.category == _DATA_POINT]
+    reads = elements
     read, read_element, read_attributes = _READ, _READ_ELEMENT, _READ_ATTRIBUTES
+    first = twin.first_read
     read_requests: list[RequestSpec] = [
-        (read, {read_element: element.uuid, read_attributes: _VALUE}) for element in reads
+        (read, {read_element: element.uuid, read_attributes: first(element)}) for element in reads
     ]
 
     def finish_metadata(packets: list[Success | Failure]) -> int:
@@ -142,3 +145,18 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
     if read_requests:
         plans.append(Plan("snapshot", None, read_requests, finish_values))
     return plans
+
+
+def plan_more(twin: TwinBuilder, wanted: Sequence[tuple[ElementInfo, list[Any]]]) -> Plan:
+    """Reads of the attributes :meth:`~.twin.TwinBuilder.more_reads` names (``units``,
+    ``displayName``...), one request per element; the answers go to *twin*."""
+    requests: list[RequestSpec] = [
+        (_READ, {_READ_ELEMENT: element.uuid, _READ_ATTRIBUTES: keys}) for element, keys in wanted
+    ]
+
+    def finish(packets: list[Success | Failure]) -> int:
+        for (element, keys), packet in zip(wanted, packets, strict=True):
+            twin.add_more(element, keys, packet)
+        return 0
+
+    return Plan("snapshot", None, requests, finish)

@@ -12,7 +12,13 @@ objects with ``name`` and ``UUID``, nested as the primary keys are):
   ``"defaultValue"`` is ``[data type, value read]``; a read-only value gets
   ``"access": "readOnly"``, a write-only one ``"access": "writeOnly"`` (and the
   zero of its type: it cannot be read);
-- recorded changes become a ``"replay"`` object (:meth:`TwinBuilder.add_recording`).
+- recorded changes become a ``"replay"`` object (:meth:`TwinBuilder.add_recording`);
+- an element whose attribute list is not the one its twin type has in the simulator
+  gets it copied (``"attributeList"``), and the values of the attributes the twin
+  does not compute (``type`` when its name differs, ``quality`` when not good,
+  ``units``, ``displayName``, any other attribute) go in ``"attributeValues"``
+  (simulator extensions, :mod:`xentara_sync.simulator.attrlists`): the twin's
+  ``meta_data`` equals the original's.
 
 An element whose ``meta_data`` or value the server refuses is left out, with its
 descendants (their primary keys need it); :attr:`TwinBuilder.skipped` says why.
@@ -28,7 +34,10 @@ descendants (their primary keys need it); :attr:`TwinBuilder.skipped` says why.
 >>> twin.add_value(speed, Success(2, {11: wrap(21.5)}))
 >>> twin.model()["children"][0]["@Group"]["children"]
 [{'@Skill.SignalFlow.Register': {'name': 'Speed', 'UUID': '00000000-0000-0000-0000-000000000002', \
-'defaultValue': ['float32', 21.5], 'access': 'readOnly'}}]
+'defaultValue': ['float32', 21.5], 'access': 'readOnly', \
+'attributeList': [['value', 11, 'readOnly', 'float32']]}}]
+
+(The metadata listed the value alone, so the twin copies that list.)
 """
 
 from __future__ import annotations
@@ -95,11 +104,74 @@ TYPE_NAMES: Final[Mapping[DataType, str]] = {
     **{data_type: "string" for data_type in DataType if data_type.is_string},
 }
 
+#: The ``type`` attribute of the twin's model types, as the simulator names them.
+NATIVE_TYPE_NAMES: Final[Mapping[str, str]] = {
+    "@Group": "group",
+    REGISTER_TYPE: "register",
+    "@Timer": "timer",
+    "@Track": "execution track",
+    "@Pipeline": "execution pipeline",
+    "@Skill.SignalGenerator.Sampler": "signal generator sampler",
+    "@Skill.CoE.Device": "CoE device",
+    "@Skill.Debugging.Inspector": "debugging inspector",
+    ELEMENT_TYPE: "Simulator.Element",
+}
+_RO: Final = int(Access.READ_ONLY)
+_TIME: Final = int(DataType.TIME_POINT)
+#: The attributes every element of the simulator has: (name, id, access, data type).
+_BASE_LIST: Final = (
+    ("key", 0, _RO, int(DataType.STRING)),
+    ("name", 1, _RO, int(DataType.STRING)),
+    ("UUID", 2, _RO, int(DataType.UUID)),
+    ("type", 3, _RO, int(DataType.STRING)),
+    ("category", 4, _RO, int(DataType.ELEMENT_CATEGORY)),
+)
+#: Attributes a twin element computes itself: with a value, and without.
+_LIVE_POINT: Final = frozenset({0, 1, 2, 4, 5, 6, 7, 8, 11, 12, 13})
+_LIVE_OTHER: Final = frozenset({0, 1, 2, 4})
+#: What the first read of a data point asks for (value, type, quality), and of
+#: another element (type).
+POINT_READ: Final = [int(Attribute.VALUE), int(Attribute.TYPE), int(Attribute.QUALITY)]
+OTHER_READ: Final = [int(Attribute.TYPE)]
+
+
+def register_list(data_type: DataType, access: Access) -> tuple[tuple[Any, ...], ...]:
+    """The attribute list of a twin register of *data_type* and *access*, as the
+    simulator serves it: ``(name, id, access, data type)`` each."""
+    listed = [
+        *_BASE_LIST,
+        ("value", 11, int(access), int(data_type)),
+        ("quality", 9, _RO, int(DataType.QUALITY)),
+        ("changeTime", 7, _RO, _TIME),
+        ("updateTime", 6, _RO, _TIME),
+    ]
+    if access is Access.READ_ONLY:
+        listed.append(("sourceTime", 5, _RO, _TIME))
+    if access.writable:
+        listed.append(("writeTime", 8, _RO, _TIME))
+    return tuple(listed)
+
+
+def _entry(raw: object) -> tuple[Any, ...] | None:
+    """An attribute-metadata map as ``(name, id, access, data type)``; None if odd."""
+    if type(raw) is not dict:
+        return None
+    entry = (raw.get(_NAME_KEY), raw.get(_ID_KEY), raw.get(_ACCESS_KEY), raw.get(_TYPE_KEY))
+    if not isinstance(entry[0], str) or not isinstance(entry[1], (int, uuid.UUID)):
+        return None
+    if not isinstance(entry[2], int) or not isinstance(entry[3], int):
+        return None
+    return entry
+
+
 #: Values the JSON file holds as they are.
 _PLAIN: Final = frozenset({bool, int, float, str})
 _MISSING: Final[Any] = object()
 _INF: Final = math.inf
 _ACCESS_KEYS: Final = {Access.READ_ONLY: "readOnly", Access.WRITE_ONLY: "writeOnly"}
+_ACCESS_NAMES: Final = {**_ACCESS_KEYS, Access.READ_WRITE: "readWrite"}
+_TYPE: Final = int(Attribute.TYPE)
+_QUALITY: Final = int(Attribute.QUALITY)
 _VALUE: Final = int(Attribute.VALUE)
 _NAME_KEY: Final = int(AttributeMetadataKey.NAME)
 _ID_KEY: Final = int(AttributeMetadataKey.ID)
@@ -174,6 +246,27 @@ def _zero(data_type: DataType) -> Any:
     return 0
 
 
+def _access(number: int) -> str | int:
+    try:
+        return _ACCESS_NAMES[Access(number)]
+    except ValueError:
+        return number
+
+
+def _data_type(number: int) -> str | int:
+    try:
+        return DataType(number).name.lower()
+    except ValueError:
+        return number
+
+
+def _known_type(number: int) -> DataType:
+    try:
+        return DataType(number)
+    except ValueError:
+        return DataType.CUSTOM
+
+
 def _refusal(answer: Success | Failure | AttributeFault, what: str) -> str:
     if isinstance(answer, (Failure, AttributeFault)):
         return f"{what} refused: {answer.text} ({answer.code})"
@@ -204,6 +297,10 @@ class TwinBuilder:
         self._types: dict[uuid.UUID, tuple[DataType, Access] | None] = {}
         self._values: dict[uuid.UUID, Any] = {}
         self._replays: dict[uuid.UUID, dict[str, Any]] = {}
+        #: Each element's attribute list as its metadata gave it.
+        self._lists: dict[uuid.UUID, list[Any]] = {}
+        #: Values of attributes besides the value, by element and attribute key.
+        self._read: dict[uuid.UUID, dict[Any, Any]] = {}
 
     def needs_value(self, element: ElementInfo) -> bool:
         """Whether *element*'s value is read (a data point)."""
@@ -220,7 +317,9 @@ class TwinBuilder:
         kind = None
         if type(attributes) is not list:
             attributes = ()
-        elif (
+        else:
+            self._lists[element.uuid] = attributes
+        if (
             len(attributes) > _USUAL
             and type(usual := attributes[_USUAL]) is dict
             and usual.get(_ID_KEY) == _VALUE  # where Xentara and the simulator list it
@@ -242,11 +341,17 @@ class TwinBuilder:
         return self._types.get(element.uuid)
 
     def add_value(self, element: ElementInfo, packet: Success | Failure) -> None:
-        """The answer to a read of *element*'s value."""
+        """The answer to the first read of *element* (:meth:`first_read`): a data
+        point's value, type and quality; another element's type."""
         if type(packet) is not Success:
-            self.skipped.setdefault(element.key, _refusal(packet, "read"))
+            if self.needs_value(element):
+                self.skipped.setdefault(element.key, _refusal(packet, "read"))
             return
         result = packet.result
+        if isinstance(result, Mapping):
+            self._keep(element, result, (_TYPE, _QUALITY))
+        if not self.needs_value(element):
+            return
         raw = result.get(_VALUE) if isinstance(result, Mapping) else None
         value = unwrap(raw) if raw is not None else AttributeFault(0, "no value in the answer")
         if isinstance(value, AttributeFault):
@@ -255,6 +360,93 @@ class TwinBuilder:
             self.skipped.setdefault(element.key, _refusal(value, "read"))
             return
         self._values[element.uuid] = value
+
+    def _keep(self, element: ElementInfo, result: Mapping[Any, Any], keys: Iterable[Any]) -> None:
+        """Keep the values of *keys* that *result* (a read's) holds without error."""
+        kept = None
+        for key in keys:
+            raw = result.get(key)
+            if raw is None:
+                continue
+            value = unwrap(raw)
+            if isinstance(value, AttributeFault):
+                continue
+            if kept is None:
+                kept = self._read.setdefault(element.uuid, {})
+            kept[key] = value
+
+    def first_read(self, element: ElementInfo) -> list[int]:
+        """The attributes the first read of *element* asks for."""
+        return POINT_READ if element.category == Category.DATA_POINT else OTHER_READ
+
+    def more_reads(self) -> list[tuple[ElementInfo, list[Any]]]:
+        """The elements with attributes the twin neither computes nor has read yet
+        (``units``, ``displayName``, a device state...), with their keys."""
+        wanted = []
+        for element in self.elements:
+            listed = self._lists.get(element.uuid)
+            if not listed or element.key in self.skipped:
+                continue
+            live = _LIVE_POINT if element.category == Category.DATA_POINT else _LIVE_OTHER
+            keys = [
+                entry[1]
+                for raw in listed
+                if (entry := _entry(raw)) is not None
+                and entry[1] not in live
+                and entry[1] not in (_TYPE, _QUALITY)
+                and entry[2] != Access.WRITE_ONLY
+            ]
+            if keys:
+                wanted.append((element, keys))
+        return wanted
+
+    def add_more(self, element: ElementInfo, keys: list[Any], packet: Success | Failure) -> None:
+        """The answer to the read of :meth:`more_reads`' *keys* of *element*."""
+        if type(packet) is Success and isinstance(packet.result, Mapping):
+            self._keep(element, packet.result, keys)
+
+    def _copied(self, element: ElementInfo, model_type: str, body: dict[str, Any]) -> None:
+        """Add ``"attributeList"`` and ``"attributeValues"`` to *body* where the twin
+        would otherwise differ from the original."""
+        listed = self._lists.get(element.uuid)
+        if listed is None:
+            return
+        entries = [e for raw in listed if (e := _entry(raw)) is not None]
+        if model_type == REGISTER_TYPE:
+            kind = self._types.get(element.uuid)
+            if kind is None:
+                native: tuple[tuple[Any, ...], ...] = ()
+            else:  # the register's type: every kind of string a string
+                data_type = DataType.STRING if kind[0].is_string else kind[0]
+                native = register_list(data_type, kind[1])
+        else:
+            native = _BASE_LIST
+        if tuple(entries) != native:
+            body["attributeList"] = [
+                [
+                    name,
+                    str(wire) if isinstance(wire, uuid.UUID) else wire,
+                    _access(access),
+                    _data_type(data_type),
+                ]
+                for name, wire, access, data_type in entries
+            ]
+        read = self._read.get(element.uuid, {})
+        values: dict[str, Any] = {}
+        for name, wire, _, data_type in entries:
+            if wire not in read:
+                continue
+            value = read[wire]
+            if wire == _TYPE and value == NATIVE_TYPE_NAMES.get(model_type):
+                continue
+            if wire == _QUALITY and value == 0 and model_type == REGISTER_TYPE:
+                continue
+            try:
+                values[name] = model_value(_known_type(data_type), value)
+            except ValueError:
+                continue
+        if values:
+            body["attributeValues"] = values
 
     def add_recording(
         self, element: ElementInfo, samples: Sequence[tuple[float, Any]], period: float
@@ -288,6 +480,7 @@ class TwinBuilder:
                 body["category"] = (
                     category.name.lower() if isinstance(category, Category) else category
                 )
+            self._copied(element, element_type, body)
             return element_type, body
         key = element.key
         if key in self.skipped:
@@ -321,6 +514,7 @@ class TwinBuilder:
         replay = self._replays.get(element.uuid)
         if replay is not None:
             body["replay"] = replay
+        self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
     def model(self) -> dict[str, Any]:

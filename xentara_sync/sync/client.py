@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..aio import XentaraClient as AsyncClient
-from ..conditions import Condition, Wait
+from ..conditions import Condition, Hold, Wait
 from ..connection import (
     DEFAULT_KEEPALIVE,
     DEFAULT_MAX_MESSAGE_SIZE,
@@ -24,11 +24,12 @@ from ..core import (
     write_many_values,
 )
 from ..element import Element
-from ..exceptions import ClientClosed, InvalidArgument
+from ..exceptions import ClientClosed, InvalidArgument, RecordingInterrupted
 from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
 from ..protocol.session import ClientSession, Plan
+from ..subsession import Certificate
 from . import loop as _loop
 from .bridge import execute
 from .subscription import Callback, Dispatcher, Subscription
@@ -37,6 +38,7 @@ from .subsession import SubSession
 if TYPE_CHECKING:
     from ..model import Event
     from ..recording import Recording
+    from .recorder import Recorder
 
 if TYPE_CHECKING:
     from ..snapshot import SnapshotResult
@@ -506,17 +508,25 @@ class XentaraClient:
         self._stage_change(lambda: self._async.shutdown(timeout=timeout), "shutdown", timeout)
 
     def sub_session(
-        self, username: str, password: str, *, timeout: float | None = None
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        token: str | None = None,
+        certificate: Certificate | None = None,
+        timeout: float | None = None,
     ) -> SubSession:
-        """Open a sub-session of *username*: reads and writes with that user's rights.
+        """Open a sub-session: reads and writes with another user's rights.
 
+        One login: *username* and *password*, an OAuth 2.0 *token*, or a
+        *certificate* (DER or PEM bytes, PEM text, or a file's path).
         ``with client.sub_session(user, password) as s: s.read(key)`` closes it at
         the end of the block. Wrong credentials raise :class:`AccessDenied`.
         """
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
-        sub = self._async.sub_session(username, password)
-        self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {username!r}")
+        sub = self._async.sub_session(username, password, token=token, certificate=certificate)
+        self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {sub.label}")
         return SubSession(sub, self._run)
 
     # ------------------------------------------------------------------ subscriptions
@@ -620,12 +630,63 @@ class XentaraClient:
             return
         self._execute(planned, timeout)
 
+    def hold(
+        self,
+        key: str,
+        condition: Condition,
+        *,
+        seconds: float,
+        attribute: str | int | uuid.UUID = "value",
+        timeout: float | None = None,
+    ) -> Event:
+        """Check that element *key*'s value (or another *attribute*) meets
+        *condition* for *seconds*; returns the last :class:`~xentara_sync.Event`
+        checked::
+
+            client.write("Hardware.Registers.Enable", True)
+            client.hold("Hardware.Registers.Enable", True, seconds=2)
+            client.hold("Hardware.Signals.Sine", lambda v: -100 <= v <= 100, seconds=5)
+
+        *condition* is what :meth:`wait_until` takes (a value, or a predicate
+        called in this thread). The current value is checked first, then every
+        change, until *seconds* after the current value came. The first value that
+        does not meet it raises :class:`~xentara_sync.ConditionBroken` (an
+        :class:`AssertionError`: a failed test), which names it, its time stamp and
+        how far into the hold it came. *timeout* (``None``: the client's timeout)
+        bounds the wait for the current value (:class:`RequestTimeout`). A value
+        in error raises what :meth:`read` raises. Ctrl-C interrupts the hold and
+        ends its subscription.
+        """
+        hold = Hold(
+            key,
+            condition,
+            seconds,
+            self.timeout if timeout is None else timeout,
+            self.timeout,
+        )
+        subscription = self.subscribe(key, None, None, attribute=attribute)
+        subscription.start(timeout=hold.remaining())
+        try:
+            while (wait := hold.remaining()) is not None:
+                try:
+                    event = subscription.receive(wait)
+                except TimeoutError:  # hold.remaining() decides: over, or no value
+                    continue
+                if not hold.check(event):
+                    raise hold.broken(event)
+            assert hold.last is not None
+            return hold.last
+        finally:
+            if subscription.active:
+                subscription.stop()
+
     def record(
         self,
         keys: str | Iterable[str],
         *,
         seconds: float | None = None,
         count: int | None = None,
+        max_events: int | None = None,
     ) -> Recording:
         """Record every value change of *keys* for *seconds*, or until *count* events
         (whichever comes first; at least one is needed)::
@@ -635,15 +696,46 @@ class XentaraClient:
             recording.plot("sine.png")
 
         The :class:`~xentara_sync.recording.Recording` starts with each key's current
-        value. With *count* alone, each event must come within the client's timeout
-        of the one before (:class:`RequestTimeout` otherwise).
+        value; its outputs are in time order. With *count* alone, each event must
+        come within the client's timeout of the one before (:class:`RequestTimeout`
+        otherwise). At most *max_events* are kept in memory (None:
+        :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest are counted in
+        ``dropped``). Ctrl-C raises :class:`~xentara_sync.RecordingInterrupted` (a
+        :class:`KeyboardInterrupt`), whose ``recording`` holds what was recorded.
         """
-        from ..recording import Limits  # csv and all: only when used
+        from ..recording import Limits, Recording  # csv and all: only when used
         from .recorder import collect
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
-        return collect(subscription, limits)
+        recording = Recording(subscription.keys, max_events=max_events)
+        try:
+            return collect(subscription, limits, recording=recording)
+        except RecordingInterrupted:
+            raise
+        except KeyboardInterrupt as exc:
+            raise RecordingInterrupted(recording) from exc
+
+    def recorder(self, keys: str | Iterable[str], *, max_events: int | None = None) -> Recorder:
+        """Record every value change of *keys* in the background while a block runs::
+
+            with client.recorder(["Hardware.Signals.Sine"]) as recording:
+                client.write("Hardware.Registers.Setpoint", 2.5)
+                time.sleep(1)
+            recording.plot("run.png")
+
+        The :class:`~xentara_sync.recording.Recording` fills as the events come
+        (each key's current value first; on the client's event loop, no thread of
+        its own) and keeps what it got when the block ends, whether it ends
+        normally, by an exception or by Ctrl-C. At most *max_events* are kept in
+        memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest
+        are counted in ``dropped``).
+        """
+        from .recorder import Recorder
+
+        if self._closed:
+            raise ClientClosed(f"the client for {self.url} is closed")
+        return Recorder(self._async, subscription_keys(keys, "recorder"), max_events, self._run)
 
     # ------------------------------------------------------------------ snapshot
 

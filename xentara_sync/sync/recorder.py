@@ -1,19 +1,27 @@
-"""Recording with the blocking client: the events of a subscription until the limits
-say stop, with an optional progress report."""
+"""Recording with the blocking client: :func:`collect` records the events of a
+subscription until the limits say stop (``record()`` and the ``record`` command),
+and :class:`Recorder` records in the background while a block runs
+(``recorder()``)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import RequestTimeout
-from ..recording import Limits, Recording
+from ..recording import Limits, Recording, recorder_subscription
 from .subscription import Subscription
 
-__all__ = ["Progress", "collect"]
+if TYPE_CHECKING:
+    from ..core import ClientCore
+
+__all__ = ["Progress", "Recorder", "collect"]
 
 #: Called with (seconds elapsed, events recorded) now and then while recording.
 Progress = Callable[[float, int], object]
+#: Runs a coroutine on the loop thread and waits for it (the client's ``_run``).
+Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], float | None, str], Any]
 
 
 def collect(
@@ -30,27 +38,76 @@ def collect(
     propagates; *recording* keeps what came before."""
     if recording is None:
         recording = Recording(subscription.keys)
-    events = recording.events
-    subscription.start()
+    recording.begin()
     try:
+        subscription.start()
         limits.start()
         started = shown = time.monotonic()
-        while (wait := limits.next_wait(len(events))) is not None:
+        while (wait := limits.next_wait(recording.received)) is not None:
             if progress is not None:
                 now = time.monotonic()
                 if now - shown >= every:
-                    progress(now - started, len(events))
+                    progress(now - started, recording.received)
                     shown = now
                 wait = min(wait, every)
             try:
                 event = subscription.receive(wait)
             except RequestTimeout:  # the limits decide: over, or too quiet
                 continue
-            events.append(event)
+            recording.add(event)
             limits.recorded()
         if progress is not None:
-            progress(time.monotonic() - started, len(events))
+            progress(time.monotonic() - started, recording.received)
     finally:
-        if subscription.active:
-            subscription.stop()
+        try:
+            if subscription.active:
+                subscription.stop()
+        finally:
+            recording.finish()
     return recording
+
+
+class Recorder:
+    """``client.recorder(keys)``: a context manager whose value is a
+    :class:`~xentara_sync.recording.Recording` that fills in the background (on
+    the client's event loop, with no thread of its own) while the block runs, and
+    keeps what it got when the block ends, by an exception or Ctrl-C too::
+
+        with client.recorder(["Hardware.Signals.Sine"]) as recording:
+            client.write("Hardware.Registers.Setpoint", 2.5)
+            time.sleep(1)
+        recording.plot("setpoint.png")
+
+    A connection lost for good ends the recording; the block's end then raises
+    the error (unless the block raised one of its own).
+    """
+
+    def __init__(
+        self, client: ClientCore, keys: tuple[str, ...], max_events: int | None, run: Runner
+    ) -> None:
+        #: The recording this recorder fills.
+        self.recording = Recording(keys, max_events=max_events)
+        self._subscription = recorder_subscription(client, keys, self.recording)
+        self._run = run
+        self._what = ", ".join(keys)
+
+    def __enter__(self) -> Recording:
+        self.recording.begin()
+        try:
+            self._run(self._subscription.start, None, f"record {self._what}")
+        except BaseException:
+            self.recording.finish()
+            raise
+        return self.recording
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if self._subscription.active:
+                self._run(self._subscription.stop, None, f"stop recording {self._what}")
+        finally:
+            self.recording.finish()
+        if exc is None and self.recording.error is not None:
+            raise self.recording.error
+
+    def __repr__(self) -> str:
+        return f"<recorder: {self.recording!r}>"

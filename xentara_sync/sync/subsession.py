@@ -38,9 +38,14 @@ class SubSession:
         self._run = run
 
     @property
-    def username(self) -> str:
-        """The user the sub-session acts as."""
+    def username(self) -> str | None:
+        """The user the sub-session acts as (None after a token or certificate login)."""
         return self._async.username
+
+    @property
+    def label(self) -> str:
+        """How messages name the sub-session (never a secret)."""
+        return self._async.label
 
     @property
     def id(self) -> uuid.UUID | None:
@@ -60,7 +65,7 @@ class SubSession:
     def _call(
         self, coroutine: Callable[[], Coroutine[Any, Any, T]], timeout: float | None, what: str
     ) -> T:
-        return self._run(coroutine, timeout, f"{what} as {self.username!r}")  # type: ignore[no-any-return]
+        return self._run(coroutine, timeout, f"{what} as {self._async.label}")  # type: ignore[no-any-return]
 
     def open(self, *, timeout: float | None = None) -> SubSession:
         """Open it if it is not (``client.sub_session`` already did); returns itself."""

@@ -28,6 +28,7 @@ __all__ = [
     "add_credential_arguments",
     "add_token_arguments",
     "cli_terms",
+    "client_options",
     "credentials",
     "describe",
     "display",
@@ -312,17 +313,15 @@ def positive_int(text: str) -> int:
 
 
 def parse_attribute(text: str) -> str:
-    """Check an ``--attribute`` name (``value``, ``quality``, ``changeTime``, a UUID).
+    """Check an ``--attribute`` name: a well-known one (``value``, ``quality``,
+    ``changeTime``), a UUID, or any name the element's metadata lists (``units``;
+    the client looks it up there and names the element's attributes if it is not).
 
-    >>> parse_attribute("change_time")
-    'change_time'
+    >>> parse_attribute("change_time"), parse_attribute("units")
+    ('change_time', 'units')
     """
-    from ..model import attribute_key
-
-    try:
-        attribute_key(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an attribute name must not be empty")
     return text
 
 
@@ -355,21 +354,35 @@ def error(message: str, status: int = 1) -> int:
     return status
 
 
+def client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of a client (any flavour) as the common options say:
+    the URL and everything after it.
+
+    >>> import argparse
+    >>> args = argparse.Namespace(url="ws://host/api/ws", root="", verify_ssl=True,
+    ...                           timeout=5.0, cafile=None)
+    >>> options = client_options(args)
+    >>> options["url"], options["root_element"], options["timeout"]
+    ('ws://host/api/ws', None, 5.0)
+    """
+    username, password = credentials(args)
+    return {
+        "url": args.url,
+        "root_element": args.root or None,
+        "verify_ssl": args.verify_ssl,
+        "timeout": args.timeout,
+        "cafile": args.cafile,
+        "username": username,
+        "password": password,
+        "token": token(args),
+    }
+
+
 def connect(args: argparse.Namespace) -> XentaraClient:
     """A client connected as the common options say."""
     from ..sync import XentaraClient
 
-    username, password = credentials(args)
-    return XentaraClient(
-        args.url,
-        root_element=args.root or None,
-        verify_ssl=args.verify_ssl,
-        timeout=args.timeout,
-        cafile=args.cafile,
-        username=username,
-        password=password,
-        token=token(args),
-    )
+    return XentaraClient(**client_options(args))
 
 
 def run_client(

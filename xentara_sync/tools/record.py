@@ -2,10 +2,12 @@
 
 Subscribes to every KEY (each change, unthrottled; the current values first) for
 --seconds, or until --count events (whichever comes first; at least one of them),
-then writes the events as CSV (time in UTC, ISO 8601; timestamp; key; value;
-error, the fault of a value in error) to --csv FILE, and a plot of the numeric and
-boolean values to --plot FILE (a PNG whatever FILE's name; needs matplotlib: pip
-install "xentara-sync[plot]"). Without --csv or --plot the CSV goes to stdout.
+then writes the events in time order as CSV (seconds since the recording started,
+a key's value at the start counting from 0; time in UTC, ISO 8601; timestamp; key;
+value; error, the fault of a value in error) to --csv FILE, and a plot of every key
+over the recording's seconds (values held between changes; strings as labelled
+steps) to --plot FILE (a PNG whatever FILE's name; needs matplotlib: pip install
+"xentara-sync[plot]"). Without --csv or --plot the CSV goes to stdout.
 Both files are checked before connecting (their directory must exist, and neither
 may be a directory); the CSV is written first and kept when the plot fails. While
 recording, stderr shows one line of progress when it is a terminal. Ctrl-C ends
@@ -55,7 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plot",
         metavar="FILE.png",
-        help="plot the numeric and boolean values to FILE.png (a PNG, whatever the name)",
+        help="plot every key to FILE.png (a PNG, whatever the name)",
     )
     set_examples(parser, EXAMPLES)
 

@@ -158,6 +158,7 @@ class _Host:
             await self._finished.wait()
 
 
+@trio.lowlevel.enable_ki_protection  # Ctrl-C goes to the user's task, never in here
 async def _run_guarded(fn: Callable[[], Awaitable[None]], task: _Task) -> None:
     with task.scope:
         try:
