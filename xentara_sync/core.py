@@ -35,7 +35,7 @@ from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo
 from .protocol import Category, Opcode, Stage
 from .protocol import arguments as check
-from .protocol.plans import Plan
+from .protocol.plans import Plan, attribute_list
 from .protocol.quoting import quote
 from .protocol.session import ClientSession
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
@@ -224,7 +224,7 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         element, _ = await self._resolve(session, key, timeout)
         if attributes is not None:
-            attributes = list(attributes)
+            attributes = attribute_list(attributes)
         plan = session.plan_read_attributes(key, element, attributes)
         if plan is None:  # names only the element's metadata lists
             await self._element_metadata(session, element, key, timeout)

@@ -68,7 +68,7 @@ from .ids import (
 )
 from .quoting import quote
 
-__all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec"]
+__all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec", "attribute_list"]
 
 #: The protocol version this package speaks.
 PROTOCOL_VERSION: Final = 1
@@ -391,15 +391,7 @@ class Operations(ControlPlans):
     ) -> Plan | None:
         """Several attributes of one element in one request, keyed as given; None if
         a name only the element's metadata lists needs that metadata first."""
-        if attributes is None:
-            names = _DEFAULT_ATTRIBUTES
-        elif isinstance(attributes, (str, uuid.UUID)) or not isinstance(attributes, Iterable):
-            raise InvalidArgument(
-                "attributes must be a list of attributes (names, ints or UUIDs) or None, "
-                f"not {type(attributes).__name__} {quote(attributes)}"
-            )
-        else:
-            names = list(attributes)
+        names = _DEFAULT_ATTRIBUTES if attributes is None else attribute_list(attributes)
         found = [self.attribute_wire(element, name, key, "read") for name in names]
         if None in found:
             return None
@@ -642,6 +634,25 @@ class Operations(ControlPlans):
         return Plan(
             "browse", name, [(Opcode.BROWSE, {BrowseParam.ELEMENT: start, **params})], finish
         )
+
+
+def attribute_list(
+    attributes: Iterable[str | int | uuid.UUID],
+) -> list[str | int | uuid.UUID]:
+    """The attributes of ``read_attributes``: a list (or other iterable) of names,
+    numbers or UUIDs, not one of them.
+
+    >>> attribute_list(5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: attributes must be a list of attributes ...
+    """
+    if isinstance(attributes, (str, uuid.UUID)) or not isinstance(attributes, Iterable):
+        raise InvalidArgument(
+            "attributes must be a list of attributes (names, ints or UUIDs) or None, "
+            f"not {type(attributes).__name__} {quote(attributes)}"
+        )
+    return list(attributes)
 
 
 def _wire_id(info: AttributeInfo) -> int | uuid.UUID:
