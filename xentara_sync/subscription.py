@@ -146,7 +146,8 @@ class Subscription:
         self.minimum_update_interval = check.interval(
             minimum_update_interval, "minimum_update_interval"
         )
-        attribute_key(attribute)  # a wrong one raises now, not when starting
+        if not isinstance(attribute, str):  # a name may need the element's metadata
+            attribute_key(attribute)  # a wrong number or type raises now, not when starting
         self.attribute = attribute
         self.max_queue = max_queue
         self._sink_factory = sink_factory or (lambda: EventQueue(client._backend, max_queue))
