@@ -249,6 +249,7 @@ class Wait:
     def remaining(self) -> float:
         """Seconds left to wait; raises :meth:`failure` once none are left. Until
         the first value came, the first value's own deadline counts."""
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         deadline = self._first_deadline if self.seen == 0 else self._deadline
         left = deadline - time.monotonic()
         if left <= 0:

@@ -26,8 +26,10 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .endpoint import Endpoint, make_ssl_context
+from .describe import safe_repr
+from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
 from .exceptions import (
+    AccessDenied,
     AuthenticationFailed,
     ClientClosed,
     ConnectionClosed,
@@ -47,6 +49,7 @@ from .model import ServerInfo
 from .protocol import arguments as check
 from .protocol.session import ClientSession, Plan
 from .receiving import Receiving
+from .secret import hide
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
 if TYPE_CHECKING:  # typing.Self is new in Python 3.11
@@ -63,6 +66,8 @@ _TOP_LEVEL_SHOWN = 12
 DEFAULT_TIMEOUT = 10.0
 #: The longest pause between two tries to reconnect, in seconds.
 DEFAULT_MAX_RECONNECT_DELAY = 5.0
+#: Seconds a connection must stay up before the reconnection delays start again from none.
+STABLE_CONNECTION = 10.0
 #: Seconds between pings; a pong late by as much again means the server is gone, so a
 #: frozen server (a half-open TCP connection) is noticed within twice this.
 DEFAULT_KEEPALIVE = 5.0
@@ -112,10 +117,18 @@ class Connection(Receiving):
         password: str | None = None,
         token: str | None = None,
     ) -> None:
+        hidden_url, hidden_password, hidden_token = hide(url), hide(password), hide(token)
+        del url, password, token  # a traceback with locals shows only the wrappers
         self._backend: Backend = self._backend_factory()
-        self._endpoint = Endpoint.parse(url, username=username, password=password, token=token)
-        self._url_with_credentials = url
-        self._credentials = {"username": username, "password": password, "token": token}
+        self._endpoint = Endpoint.parse(
+            hidden_url, username=username, password=hidden_password, token=hidden_token
+        )
+        self._url_with_credentials = hidden_url
+        self._credentials = {
+            "username": username,
+            "password": hidden_password,
+            "token": hidden_token,
+        }
         settings = check_settings(
             root_element=root_element,
             verify_ssl=verify_ssl,
@@ -149,6 +162,10 @@ class Connection(Receiving):
         #: Successful reconnections so far.
         self.reconnects = 0
         self._established = False
+        #: When the current connection opened (time.monotonic()), and the tries to
+        #: reconnect since the last connection that stayed up (see _reconnect).
+        self._connected_at = 0.0
+        self._attempts = 0
         self._reconnecting = False
         self._reconnector: TaskHandle | None = None
         self._ready_waiters: list[Waiter] = []
@@ -156,6 +173,7 @@ class Connection(Receiving):
         self._session: ClientSession | None = None
         self._transport: Transport | None = None
         self._reader: TaskHandle | None = None
+        self._keeper: TaskHandle | None = None
         #: The subscriptions the user holds, with the sink of each: renewed on reconnection.
         self._subscriptions: dict[Subscription, EventSink] = {}
         self._closed = False
@@ -242,6 +260,7 @@ class Connection(Receiving):
         """Whether :meth:`close` was called."""
         return self._closed
 
+    @safe_repr
     def __repr__(self) -> str:
         if self._closed:
             state = "closed"
@@ -278,6 +297,7 @@ class Connection(Receiving):
             await self._shutdown(ClientClosed(f"connecting to {self.url} failed"))
             raise
         self._established = True
+        self._connected_at = time.monotonic()
         return self
 
     async def _open(self) -> None:
@@ -287,7 +307,7 @@ class Connection(Receiving):
             ssl_context = make_ssl_context(
                 self.verify_ssl, cafile=self._cafile, context=self._ssl_option
             )
-        headers = {**self._extra_headers, **self._endpoint.headers()}
+        headers = HiddenHeaders({**self._extra_headers, **self._endpoint.headers()})
         backend = self._backend
         transport = await backend.connect(
             self._endpoint,
@@ -310,6 +330,9 @@ class Connection(Receiving):
         # The reader takes what the transport does not hand over directly, and
         # notices when the connection ends.
         self._reader = backend.spawn(lambda: self._read_loop(transport))
+        keepalive = self.keepalive
+        if keepalive is not None:
+            self._keeper = backend.spawn(lambda: self._keep_alive(transport, keepalive))
         self._connecting = True
         try:
             await self._execute(session, session.plan_hello(), self.connect_timeout)
@@ -387,6 +410,9 @@ class Connection(Receiving):
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.cancel()
         transport = self._transport  # kept: it tells of the last connection
         if transport is not None:
             await transport.close()
@@ -415,6 +441,9 @@ class Connection(Receiving):
     def _connection_lost(self, cause: BaseException | None) -> None:
         if self._closed or self._lost is not None:
             return
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.cancel()
         detail = f": {cause}" if cause else " (its event loop stopped)"
         error = ConnectionLost(f"the connection to {self.url} was lost{detail}")
         if self._reconnecting:  # a reconnection in progress: its requests fail, it tries again
@@ -439,27 +468,40 @@ class Connection(Receiving):
         """Open a new connection and renew the subscriptions, retrying with backoff.
 
         The first try comes at once; then the delay doubles, with jitter, up to
-        :attr:`max_reconnect_delay`. Refused credentials, a refused certificate or an
-        error answer (the root element is gone, say) end the reconnecting: every call
-        then raises that error.
+        :attr:`max_reconnect_delay`. The delays start again from none only once a
+        connection has stayed up for :data:`STABLE_CONNECTION` seconds, so that a
+        server that drops every connection right after its handshake is not knocked
+        at ever faster. Error answers during the handshake (an internal error of a
+        server still starting, a root element not there yet) are tried again too;
+        only refused credentials (or permissions) and a refused certificate end the
+        reconnecting: every call then raises that error.
         """
-        attempt = 0
+        if time.monotonic() - self._connected_at >= STABLE_CONNECTION:
+            self._attempts = 0
         await self._drop_transport()
         while not self._closed:
-            if attempt:
-                await self._backend.sleep(reconnect_delay(attempt, self.max_reconnect_delay))
-            attempt += 1
+            if self._attempts:
+                delay = reconnect_delay(self._attempts, self.max_reconnect_delay)
+                await self._backend.sleep(delay)
+            self._attempts += 1
             try:
                 await self._open()
                 await self._renew_subscriptions()
-            except (AuthenticationFailed, TLSVerificationFailed, ServerError) as exc:
+            except (AuthenticationFailed, TLSVerificationFailed, AccessDenied) as exc:
                 self._give_up(exc)
                 await self._drop_transport()
                 return
-            except (ConnectionFailed, ConnectionClosed, RequestTimeout, ProtocolError) as exc:
+            except (
+                ConnectionFailed,
+                ConnectionClosed,
+                RequestTimeout,
+                ProtocolError,
+                ServerError,
+            ) as exc:
                 log.info("reconnecting to %s failed: %s", self.url, exc)
                 await self._drop_transport()
                 continue
+            self._connected_at = time.monotonic()
             self.reconnects += 1
             self._reconnecting = False
             self._reconnector = None
@@ -527,6 +569,8 @@ class Connection(Receiving):
         try:
             while True:
                 self._receive(await transport.recv())
+                if self._room is not None:  # the backlog is full: stop reading a while
+                    await self._backlog_room()
         except ConnectionClosed as exc:
             cause = exc
         except Exception as exc:  # a bug must not leave callers waiting
@@ -535,6 +579,34 @@ class Connection(Receiving):
         finally:
             if not self._closed and transport is self._transport:
                 self._connection_lost(cause)
+
+    async def _keep_alive(self, transport: Transport, interval: float) -> None:
+        """Ping every *interval* s; end the connection when the server seems gone.
+
+        A server is gone (frozen, or a half-open TCP connection) when, within
+        *interval* after a ping, neither its pong nor any message came, while the
+        client was reading. While the backlog holds the reading (backpressure), the
+        pong waits behind the messages sent before it; the messages taken meanwhile
+        show that the server is alive.
+        """
+        while True:
+            await self._backend.sleep(interval)
+            received = self._received
+            try:
+                if await transport.ping(interval):
+                    continue
+            except ConnectionClosed:  # the reader reports it
+                return
+            if self._received != received or self._room is not None:
+                continue
+            if transport is not self._transport or self._closed or self._reconnecting:
+                return
+            self._keeper = None  # so that the loss does not cancel this task
+            self._connection_lost(
+                ConnectionClosed(f"no answer to a keepalive ping within {interval:g} s")
+            )
+            await transport.close()
+            return
 
     def _flush(self) -> None:
         """On the loop: send every queued request in one message."""

@@ -11,6 +11,7 @@ and reads answers; nothing here parses or frames) and awaits it through
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -29,8 +30,11 @@ from .exceptions import (
     MissingAttribute,
     RecordingInterrupted,
     RequestTimeout,
+    SubscriptionEnded,
     UnknownElement,
+    XentaraError,
 )
+from .fanout import Fanout, Feed, Hub, Pacer, Route
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo
 from .protocol import Category, Opcode, Stage
@@ -38,6 +42,7 @@ from .protocol import arguments as check
 from .protocol.plans import Plan, attribute_list
 from .protocol.quoting import quote
 from .protocol.session import ClientSession
+from .secret import hide
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 from .subsession import Certificate, SubSession
 
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
     from .recording import AsyncRecorder, Recording
     from .snapshot import SnapshotResult
 
+log = logging.getLogger("xentara_sync")
 
 __all__ = [
     "DEFAULT_MAX_QUEUE",
@@ -68,6 +74,9 @@ class ClientCore(Connection):
     See :class:`xentara_sync.aio.XentaraClient` for the documented API; the flavours
     add only their :class:`~xentara_sync.interfaces.Backend`.
     """
+
+    #: The shared server subscriptions of the current connection.
+    _hub: Hub | None = None
 
     # ------------------------------------------------------------------ names
 
@@ -337,6 +346,7 @@ class ClientCore(Connection):
         A value in error raises what :meth:`read` raises (:class:`WriteOnly`...)
         at once; a negative or NaN *timeout* raises :class:`InvalidArgument`.
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
@@ -404,6 +414,7 @@ class ClientCore(Connection):
             await client.hold("Hardware.Registers.Enable", True, seconds=2)
             await client.hold("Hardware.Signals.Sine", lambda v: -100 <= v <= 100, seconds=5)
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
             key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
         )
@@ -520,40 +531,129 @@ class ClientCore(Connection):
     async def _start_subscription(
         self, subscription: Subscription, sink: EventSink, timeout: float | None
     ) -> uuid.UUID:
-        """Subscribe on the server; returns the subscription's id."""
+        """Subscribe; returns the subscription's id.
+
+        Its events go through a :class:`~xentara_sync.fanout.Pacer` of its own, which
+        keeps its intervals whatever else covers the same attributes (see
+        :mod:`!xentara_sync.fanout`).
+        """
         session = await self._ready(timeout)
         subscription_id = uuid.uuid4()
-        await self._subscribe(session, subscription, sink, subscription_id, timeout)
+        pacer = Pacer(
+            self._backend,
+            sink,
+            (subscription.maximum_update_interval or 0) / 1000,
+            (subscription.minimum_update_interval or 0) / 1000,
+        )
+        subscription._pacer = pacer
+        try:
+            await self._subscribe(session, subscription, pacer, subscription_id, timeout)
+        except BaseException:
+            subscription._pacer = None
+            raise
+        pacer.start()
         self._subscriptions[subscription] = sink
         return subscription_id
+
+    def _hub_of(self, session: ClientSession) -> Hub:
+        """The fanouts and feeds of *session* (a new connection starts with none)."""
+        hub = self._hub
+        if hub is None or hub.session is not session:
+            hub = self._hub = Hub(session)
+        return hub
 
     async def _subscribe(
         self,
         session: ClientSession,
         subscription: Subscription,
-        sink: EventSink,
+        pacer: Pacer,
         subscription_id: uuid.UUID,
         timeout: float | None,
     ) -> None:
+        """Cover the subscription's attributes: those no feed of the connection covers
+        yet get a new feed (one server subscription, id *subscription_id*, every
+        change, no intervals); the others are shared (the rule of docs/protocol.rst,
+        "Several subscriptions of one client")."""
         elements = [(await self._resolve(session, key, timeout))[0] for key in subscription.keys]
-        attribute = await self._subscribed_keys(session, subscription, elements, timeout)
-        plan = session.plan_subscribe(
-            subscription.keys,
-            elements,
-            attribute,
-            subscription_id,
-            subscription.maximum_update_interval,
-            subscription.minimum_update_interval,
-        )
-        # Route before asking: the initial event may arrive right behind the response.
-        routes = [(element.uuid, wire) for element, wire in zip(elements, attribute, strict=True)]
+        wires = await self._subscribed_keys(session, subscription, elements, timeout)
+        hub = self._hub_of(session)
+        routes = [(element.uuid, wire) for element, wire in zip(elements, wires, strict=True)]
         subscription.routes = routes
-        session.add_routes(routes, sink)
+        new: dict[Route, tuple[str, ElementInfo]] = {}
+        for key, element, route in zip(subscription.keys, elements, routes, strict=True):
+            if route not in hub.fanouts and route not in new:
+                new[route] = (key, element)
+        feed = None
+        if new:
+            feed = Feed(subscription_id, [key for key, _ in new.values()])
+            # Route before asking: the initial event may arrive right behind the response.
+            for route in new:
+                fanout = hub.fanouts[route] = Fanout(route, feed)
+                feed.fanouts.append(fanout)
+                session.add_routes((route,), fanout)
+        for route in routes:
+            pacer.attach(hub.fanouts[route])
         try:
-            await self._execute(session, plan, timeout)
-        except BaseException:
-            session.remove_routes(routes, sink)
+            if feed is not None:
+                plan = session.plan_subscribe(
+                    feed.keys,
+                    [element for _, element in new.values()],
+                    [wire for _, wire in new],
+                    feed.id,
+                    None,
+                    None,
+                )
+                await self._execute(session, plan, timeout)
+                feed.settle(None)
+            await self._shared_feeds_ready(session, subscription, pacer, timeout)
+        except BaseException as exc:
+            if feed is not None and not feed.ready:
+                feed.settle(exc if isinstance(exc, Exception) else _cancelled(subscription))
+                self._drop_feed(session, hub, feed)
+            unused = self._leave(session, hub, pacer)
+            if unused:  # confirmed, yet nobody uses them now: end them on the server
+                self._backend.spawn(lambda: self._unsubscribe(session, unused, timeout, quiet=True))
             raise
+
+    async def _shared_feeds_ready(
+        self,
+        session: ClientSession,
+        subscription: Subscription,
+        pacer: Pacer,
+        timeout: float | None,
+    ) -> None:
+        """Wait until the server confirmed the feeds another subscription is starting."""
+        for feed in {id(f.feed): f.feed for f in pacer.fanouts}.values():
+            if not feed.ready and feed.error is None:
+                waiter = self._backend.create_waiter()
+                feed.waiters.append(waiter)
+                wait = self.timeout if timeout is None else timeout
+                try:
+                    await waiter.wait(wait)
+                except TimeoutError:
+                    raise session.timeout_error(
+                        "subscribe", ", ".join(subscription.keys), wait
+                    ) from None
+            if feed.error is not None:
+                raise feed.error
+
+    def _drop_feed(self, session: ClientSession, hub: Hub, feed: Feed) -> None:
+        """Stop routing the pairs of *feed* (unused, or refused by the server)."""
+        for fanout in feed.fanouts:
+            if hub.fanouts.get(fanout.route) is fanout:
+                del hub.fanouts[fanout.route]
+            session.remove_routes((fanout.route,), fanout)
+
+    def _leave(self, session: ClientSession, hub: Hub, pacer: Pacer) -> list[Feed]:
+        """Take *pacer* off its pairs; returns the confirmed feeds nobody uses any more."""
+        unused: list[Feed] = []
+        for fanout in pacer.detach():
+            feed = fanout.feed
+            if feed not in unused and feed.unused():
+                unused.append(feed)
+        for feed in unused:
+            self._drop_feed(session, hub, feed)
+        return [feed for feed in unused if feed.ready]
 
     async def _subscribed_keys(
         self,
@@ -579,11 +679,15 @@ class ClientCore(Connection):
         server may give elements new UUIDs); a key that is gone ends its subscription
         with :class:`UnknownElement`."""
         session = self._check_open()
-        for subscription, sink in list(self._subscriptions.items()):
+        for subscription in list(self._subscriptions):
+            pacer = subscription._pacer
+            if pacer is None:
+                continue
+            pacer.detach()
             subscription_id = subscription.id or uuid.uuid4()
             try:
                 await self._subscribe(
-                    session, subscription, sink, subscription_id, self.connect_timeout
+                    session, subscription, pacer, subscription_id, self.connect_timeout
                 )
             except UnknownElement as exc:
                 self._subscriptions.pop(subscription, None)
@@ -592,19 +696,41 @@ class ClientCore(Connection):
     async def _stop_subscription(
         self, subscription: Subscription, sink: EventSink, timeout: float | None
     ) -> None:
-        """Unsubscribe on the server (if the connection is still there)."""
+        """Leave the shared pairs; unsubscribe the feeds nobody uses any more (if the
+        connection is still there)."""
         self._subscriptions.pop(subscription, None)
+        pacer, subscription._pacer = subscription._pacer, None
+        if pacer is None:
+            return
+        pacer.stop()
         session = self._session
-        if session is None:
+        hub = self._hub
+        if session is None or hub is None or hub.session is not session:
+            pacer.detach()
             return
-        session.remove_routes(subscription.routes, sink)
-        if not self.connected or subscription.id is None:
-            return
-        plan = session.plan_unsubscribe(subscription.keys, subscription.id)
-        try:
-            await self._execute(session, plan, timeout)
-        except ConnectionClosed:
-            pass
+        await self._unsubscribe(session, self._leave(session, hub, pacer), timeout)
+
+    async def _unsubscribe(
+        self,
+        session: ClientSession,
+        feeds: list[Feed],
+        timeout: float | None,
+        *,
+        quiet: bool = False,
+    ) -> None:
+        """End *feeds* on the server (if the connection is still there); *quiet*: in
+        the background, where nobody could take an error."""
+        for feed in feeds:
+            if not self.connected or session is not self._session:
+                return
+            try:
+                await self._execute(session, session.plan_unsubscribe(feed.keys, feed.id), timeout)
+            except ConnectionClosed:
+                pass
+            except XentaraError as exc:
+                if not quiet:
+                    raise
+                log.info("unsubscribing %s failed: %s", ", ".join(feed.keys), exc)
 
     # ------------------------------------------------------------------ server
 
@@ -787,7 +913,9 @@ class ClientCore(Connection):
         s.close()``). See :class:`~xentara_sync.subsession.SubSession`. No login,
         or more than one, raises :class:`~xentara_sync.exceptions.InvalidArgument`.
         """
-        return SubSession(self, username, password, token=token, certificate=certificate)
+        hidden, hidden_token = hide(password), hide(token)
+        del password, token  # a traceback with locals shows only the wrappers
+        return SubSession(self, username, hidden, token=hidden_token, certificate=certificate)
 
     # ------------------------------------------------------------------ snapshot
 
@@ -866,6 +994,12 @@ class _SnapshotLink:
 
     async def sleep(self, seconds: float) -> None:
         await self.core._backend.sleep(seconds)
+
+
+def _cancelled(subscription: Subscription) -> SubscriptionEnded:
+    """What subscriptions sharing a feed learn when its subscribe was cancelled."""
+    keys = ", ".join(subscription.keys)
+    return SubscriptionEnded(f"subscribing to {keys} was cancelled; start again")
 
 
 def subscription_keys(key: str | Iterable[str], operation: str = "subscribe") -> tuple[str, ...]:

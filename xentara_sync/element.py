@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from .describe import safe_repr
 from .model import ElementInfo
 from .protocol import Category
 
@@ -70,6 +71,7 @@ class Element:
         """Subscribe to the element (as the client's ``subscribe``)."""
         return self._client.subscribe(self.name, *args, **kwargs)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"Element({self.name!r})"
 

@@ -19,11 +19,25 @@ import base64
 import ssl as _ssl
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
-from .exceptions import InvalidArgument, InvalidURL
+from .exceptions import InvalidArgument, InvalidURL, XentaraError
+from .secret import Secret, hide, reveal
 
 __all__ = ["Endpoint", "make_ssl_context"]
+
+
+class HiddenHeaders(dict[str, str]):
+    """HTTP headers whose ``repr()`` hides the credentials they carry.
+
+    >>> HiddenHeaders({"Authorization": "Basic b3A6cHc=", "X-Plant": "7"})
+    {'Authorization': '***', 'X-Plant': '7'}
+    """
+
+    def __repr__(self) -> str:
+        return repr({k: "***" if k.lower() == "authorization" else v for k, v in self.items()})
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -41,11 +55,11 @@ class Endpoint:
     @classmethod
     def parse(
         cls,
-        url: str,
+        url: str | Secret,
         *,
         username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
+        password: str | Secret | None = None,
+        token: str | Secret | None = None,
     ) -> Endpoint:
         """Parse ``ws://`` or ``wss://`` URLs, with optional ``user:password@``.
 
@@ -73,6 +87,16 @@ class Endpoint:
         ...     print(exc)
         give a token (Bearer) or a user name and password (Basic), not both
         """
+        hidden = hide(url), hide(password), hide(token)
+        del url, password, token  # only hidden from here on (a traceback shows locals)
+        try:
+            return cls._parse(reveal(hidden[0]), reveal(hidden[1]), reveal(hidden[2]), username)
+        except XentaraError as exc:
+            # Raised afresh from here: the frames below held the secrets themselves.
+            raise exc.with_traceback(None) from None
+
+    @classmethod
+    def _parse(cls, url: Any, password: Any, token: Any, username: str | None) -> Endpoint:
         if not isinstance(url, str):
             raise InvalidURL(f"the URL must be a str, not {type(url).__name__}")
         for name, value in (("username", username), ("password", password), ("token", token)):
@@ -156,13 +180,14 @@ class Endpoint:
         return self._token
 
     def headers(self) -> dict[str, str]:
-        """The HTTP headers that carry the credentials (none without them)."""
+        """The HTTP headers that carry the credentials (none without them); their
+        ``repr()`` hides the credentials."""
         if self._token is not None:
-            return {"Authorization": f"Bearer {self._token}"}
+            return HiddenHeaders({"Authorization": f"Bearer {self._token}"})
         if self.username is None:
-            return {}
+            return HiddenHeaders()
         token = f"{self.username}:{self._password or ''}".encode()
-        return {"Authorization": "Basic " + base64.b64encode(token).decode("ascii")}
+        return HiddenHeaders({"Authorization": "Basic " + base64.b64encode(token).decode("ascii")})
 
     def __str__(self) -> str:
         return self.url

@@ -45,7 +45,9 @@ class Transport(Protocol):
 
     A transport may also offer ``send_nowait(data)`` (send from a callback on its
     loop, without awaiting) and ``set_receiver(fn)`` (hand each received message to
-    ``fn`` as it arrives); the core uses them when they are there.
+    ``fn`` as it arrives), and then ``pause_reading()`` and ``resume_reading()``
+    (stop and resume reading the socket, for backpressure); the core uses them when
+    they are there.
     """
 
     async def send(self, data: bytes) -> None:
@@ -58,6 +60,13 @@ class Transport(Protocol):
 
     async def close(self) -> None:
         """Close (bounded in time); never raises."""
+        ...
+
+    async def ping(self, timeout: float) -> bool:
+        """Send a ping; whether its pong came within *timeout* s.
+
+        Raises :class:`ConnectionClosed` once closed.
+        """
         ...
 
 

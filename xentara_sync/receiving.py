@@ -4,8 +4,13 @@ large messages parsed off the loop.
 All blocking clients of a process share one loop thread, so a huge message must not
 hold it: a message of at least :data:`LARGE_MESSAGE` bytes is parsed on a worker
 thread, its packets are taken :data:`PACKETS_PER_SLICE` at a time with the loop free
-in between, later messages wait behind it so that the order is kept, and the cyclic
-garbage collector is paused meanwhile (see :mod:`xentara_sync.gcpause`).
+in between, and later messages wait behind it so that the order is kept.
+
+The messages waiting are bounded: once :data:`MAX_BACKLOG` of them wait undecoded,
+the connection stops reading its socket until one is taken, so that a server
+sending faster than the client decodes is held back by TCP (backpressure) instead
+of filling the client's memory. Other connections are not affected: each has its
+own backlog and its own socket.
 """
 
 from __future__ import annotations
@@ -16,15 +21,14 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .exceptions import ProtocolError
-from .gcpause import paused_gc
 from .interfaces import fail_waiters
 from .protocol import Packet
 from .protocol.session import ClientSession, Received, parse_message
 
 if TYPE_CHECKING:
-    from .interfaces import Backend
+    from .interfaces import Backend, Transport, Waiter
 
-__all__ = ["LARGE_MESSAGE", "PACKETS_PER_SLICE", "Receiving"]
+__all__ = ["LARGE_MESSAGE", "MAX_BACKLOG", "PACKETS_PER_SLICE", "Receiving"]
 
 log = logging.getLogger("xentara_sync")
 
@@ -32,6 +36,8 @@ log = logging.getLogger("xentara_sync")
 LARGE_MESSAGE = 1 << 20
 #: Packets of a large message taken at a time, between which the loop runs others.
 PACKETS_PER_SLICE = 2000
+#: Undecoded messages that may wait per connection before it stops reading its socket.
+MAX_BACKLOG = 4
 
 
 class Receiving:
@@ -41,6 +47,11 @@ class Receiving:
     _session: ClientSession | None
     _connecting: bool
     _backlog: collections.deque[bytes] | None
+    _transport: Transport | None
+    #: Set while reading is paused because the backlog is full; set when it has room.
+    _room: Waiter | None = None
+    #: Messages received so far (the keepalive takes them as signs of life).
+    _received = 0
 
     @property
     def url(self) -> str:
@@ -48,6 +59,7 @@ class Receiving:
         raise NotImplementedError
 
     def _receive(self, data: bytes) -> None:
+        self._received += 1
         session = self._session
         if session is None:
             return
@@ -63,6 +75,32 @@ class Receiving:
             backlog = self._backlog = collections.deque()
             self._backend.spawn(self._digest)
         backlog.append(data)
+        if len(backlog) >= MAX_BACKLOG and self._room is None:
+            self._pause_reading()
+
+    def _pause_reading(self) -> None:
+        """Stop reading the socket until the backlog has room (see :meth:`_has_room`)."""
+        self._room = self._backend.create_waiter()
+        pause = getattr(self._transport, "pause_reading", None)
+        if pause is not None:  # messages come straight from the transport
+            pause()
+
+    def _has_room(self) -> None:
+        """Read the socket again (the backlog has room, or the digest ended)."""
+        room, self._room = self._room, None
+        if room is None:
+            return
+        resume = getattr(self._transport, "resume_reading", None)
+        if resume is not None:
+            resume()
+        if not room.done():
+            room.set_result(None)
+
+    async def _backlog_room(self) -> None:
+        """Wait while the backlog is full (a reader that pulls messages calls this)."""
+        room = self._room
+        if room is not None:
+            await room.wait(None)
 
     async def _digest(self) -> None:
         """Parse large messages on a worker thread; take their packets in slices.
@@ -75,17 +113,17 @@ class Receiving:
         try:
             while backlog:
                 data = backlog.popleft()
+                if len(backlog) < MAX_BACKLOG:
+                    self._has_room()
                 if len(data) < LARGE_MESSAGE:
                     await self._take(parse_message(data))
                     continue
-                # The collector is paused until the message's objects are gone again
-                # (see xentara_sync.gcpause): a collection would walk them all.
-                with paused_gc():
-                    await self._take(
-                        await self._backend.run_in_thread(partial(parse_message, data))
-                    )
+                packets = await self._backend.run_in_thread(partial(parse_message, data))
+                del data
+                await self._take(packets)
         finally:
             self._backlog = None
+            self._has_room()
 
     async def _take(self, packets: list[Packet | ProtocolError]) -> None:
         """Take *packets* in slices, letting the loop run others in between.

@@ -8,7 +8,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
+from .describe import safe_repr
 from .exceptions import RequestTimeout, SubscriptionEnded, UsageError
+from .fanout import Pacer
 from .interfaces import Backend, EventSink, Waiter
 from .model import Event, attribute_key
 from .protocol import arguments as check
@@ -120,8 +122,9 @@ class Subscription:
             async for event in sub:
                 print(event.name, event.value)
 
-    Overlapping subscriptions of one connection share the server's events: an event
-    for an element and attribute reaches every subscription that covers it.
+    Every subscription behaves as if it were alone: it gets each event of its keys
+    once, its own initial event only, and its own intervals, whatever else subscribes
+    to the same elements in the same client (see :mod:`!xentara_sync.fanout`).
 
     *sink_factory* makes the queue of each run (the blocking client gives a
     thread-safe one); by default an :class:`EventQueue` of *max_queue* events.
@@ -159,6 +162,8 @@ class Subscription:
         self._active = False
         self._ended = False
         self._interruptions = 0
+        #: Paces its events while it runs (set by the client core).
+        self._pacer: Pacer | None = None
 
     @property
     def interruptions(self) -> int:
@@ -169,6 +174,8 @@ class Subscription:
     def _interrupted(self) -> None:
         """Called by the client core when the connection is lost."""
         self._interruptions += 1
+        if self._pacer is not None:  # nothing comes until the renewal's initial event
+            self._pacer.detach()
 
     @property
     def active(self) -> bool:
@@ -206,6 +213,10 @@ class Subscription:
         Called by the client core too (the two modules are one layer)."""
         self._active = False
         self._ended = True
+        pacer, self._pacer = self._pacer, None
+        if pacer is not None:
+            pacer.stop()
+            pacer.detach()
         self._sink.close(error)
 
     async def receive(self, timeout: float | None = None) -> Event:
@@ -250,6 +261,7 @@ class Subscription:
             except SubscriptionEnded:
                 return
 
+    @safe_repr
     def __repr__(self) -> str:
         state = "active" if self._active else ("ended" if self._ended else "not started")
         keys = ", ".join(self.keys)

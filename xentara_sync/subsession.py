@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import cbor2
 
+from .describe import safe_repr
 from .exceptions import (
     ConnectionClosed,
     InvalidArgument,
@@ -61,6 +62,7 @@ from .protocol.authentication import (
     password_authentication,
     token_authentication,
 )
+from .secret import Secret, hide
 
 if TYPE_CHECKING:
     from .core import ClientCore
@@ -117,8 +119,8 @@ def load_certificate(certificate: Certificate) -> bytes:
 
 def login_information(
     username: str | None,
-    password: str | None,
-    token: str | None,
+    password: str | Secret | None,
+    token: str | Secret | None,
     certificate: Certificate | None,
 ) -> tuple[cbor2.CBORTag, str]:
     """``create_sub_session``'s authentication information for one login, and how
@@ -147,6 +149,8 @@ def login_information(
                 "and password, or token=..., or certificate=...)"
             )
         if token is not None:
+            if isinstance(token, Secret):
+                token = token.reveal()  # into the tag, whose repr hides it
             if not isinstance(token, str) or not token:
                 raise InvalidArgument("token must be a non-empty str (an OAuth 2.0 access token)")
             return token_authentication(token), "<OAuth token>"
@@ -160,9 +164,9 @@ def login_information(
         raise InvalidArgument(
             f"username must be a non-empty str, not {type(username).__name__} {username!r:.60}"
         )
-    if not isinstance(password, str):
+    if not isinstance(password, str | Secret):
         raise InvalidArgument(f"password must be a str, not {type(password).__name__}")
-    return password_authentication(username, password), repr(username)
+    return password_authentication(username, hide(password).reveal()), repr(username)
 
 
 class SubSession:
@@ -177,11 +181,13 @@ class SubSession:
         self,
         client: ClientCore,
         username: str | None = None,
-        password: str | None = None,
+        password: str | Secret | None = None,
         *,
-        token: str | None = None,
+        token: str | Secret | None = None,
         certificate: Certificate | None = None,
     ) -> None:
+        # A traceback with locals shows only the wrappers, from here on.
+        password, token = hide(password), hide(token)
         login, label = login_information(username, password, token, certificate)
         self._client = client
         self._username = username if token is None and certificate is None else None
@@ -221,6 +227,7 @@ class SubSession:
             or (session is not None and (self._client.session is not session or not session.open))
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open" if self._id is not None else "not open"
         return f"<SubSession of {self._label} on {self._client.url} {state}>"

@@ -61,6 +61,9 @@ def record_sends(client: AsyncClient) -> list[bytes]:
         async def recv(self) -> bytes:
             return await inner.recv()  # type: ignore[no-any-return]
 
+        async def ping(self, timeout: float) -> bool:
+            return await inner.ping(timeout)  # type: ignore[no-any-return]
+
         async def close(self) -> None:
             await inner.close()
 

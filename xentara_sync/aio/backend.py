@@ -43,7 +43,11 @@ class _Waiter:
         self._future.set_result(value)
 
     def set_exception(self, exc: BaseException) -> None:
-        self._future.set_exception(exc)
+        future = self._future
+        future.set_exception(exc)
+        # Nobody may wait any more (the other requests of a plan whose first one
+        # failed): no "Future exception was never retrieved" for those.
+        future.exception()
 
     def done(self) -> bool:
         return self._future.done()
@@ -93,6 +97,16 @@ class PublicTransport:
         except Exception:  # closing must not fail
             self._ws.transport.abort()
 
+    async def ping(self, timeout: float) -> bool:
+        try:
+            pong = await self._ws.ping()
+            await asyncio.wait_for(pong, timeout)
+        except asyncio.TimeoutError:  # not the built-in TimeoutError on Python 3.10
+            return False
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+        return True
+
 
 class FastTransport(PublicTransport):
     """A connection with the shortcuts of :mod:`xentara_sync.aio.fastpath`."""
@@ -106,6 +120,14 @@ class FastTransport(PublicTransport):
     def send_nowait(self, data: bytes) -> None:
         """Send at once, from a callback on the loop thread."""
         fastpath.send_nowait(self._ws, data)
+
+    def pause_reading(self) -> None:
+        """Stop reading the socket (messages come to the receiver as they arrive)."""
+        self._ws.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read the socket again."""
+        self._ws.transport.resume_reading()
 
 
 #: Whether connections take the shortcuts (see :mod:`xentara_sync.aio.fastpath`).
@@ -170,21 +192,25 @@ class AsyncioBackend:
         try:
             ws = await connect(
                 endpoint.url,
-                additional_headers=dict(headers),
+                additional_headers=headers,
                 ssl=ssl,
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
-                ping_interval=keepalive,
+                ping_interval=None,  # the client core pings (see Connection._keep_alive)
+                ping_timeout=None,
                 logger=redacting("websockets.client"),
-                ping_timeout=keepalive,
                 compression=None,
                 proxy=None,
                 create_connection=fastpath.DirectConnection if fast else ClientConnection,
             )
         except asyncio.TimeoutError as exc:  # not the built-in TimeoutError on Python 3.10
             error = TimeoutError(str(exc))
-            raise connect_error(error, endpoint, timeout) from exc
+            raise connect_error(error, endpoint, timeout) from exc.with_traceback(
+                None
+            )  # its frames held the headers
         except Exception as exc:
-            raise connect_error(exc, endpoint, timeout) from exc
+            raise connect_error(exc, endpoint, timeout) from exc.with_traceback(
+                None
+            )  # its frames held the headers
         return FastTransport(ws) if fast else PublicTransport(ws)

@@ -28,7 +28,7 @@ import io
 import math
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
 import cbor2
@@ -48,7 +48,7 @@ from .tags import (
 from .timepoint import _INT64_MAX, _INT64_MIN, TimePoint
 from .values import AttributeFault, fault
 
-__all__ = ["decode", "encode"]
+__all__ = ["decode", "decode_each", "encode", "item_end"]
 
 # --------------------------------------------------------------------------- encoding
 
@@ -231,6 +231,11 @@ class _TagDecoders(dict[int, Any]):
             if self.time_depth:
                 return _decode_fraction
             raise ProtocolError("CBOR tag 4 (decimal fraction) is allowed only in a time stamp")
+        if tag in (2, 3):
+            raise ProtocolError(
+                f"CBOR tag {tag} is not part of the Xentara protocol"
+                " (a bignum: its integers have at most 64 bits)"
+            )
         raise ProtocolError(f"CBOR tag {tag} is not part of the Xentara protocol")
 
 
@@ -266,3 +271,95 @@ def decode(data: bytes) -> Any:
             f"message has {len(data) - stream.tell()} bytes after its CBOR data item"
         )
     return value
+
+
+def decode_each(data: bytes, start: int, count: int) -> Iterator[Any]:
+    """Decode the *count* data items that follow each other from *start*, one at a time.
+
+    The items of an array, given the end of its head: each can be used (and its
+    intermediate objects freed) before the next is decoded, so that a large message
+    never holds all of its raw structure at once, and the garbage collector sees far
+    fewer objects survive. The errors are those of :func:`decode`.
+
+    >>> list(decode_each(bytes.fromhex("8201820203"), 1, 2))
+    [1, [2, 3]]
+    """
+    stream = io.BytesIO(data)
+    stream.seek(start)
+    local = _decoders
+    decoder = getattr(local, "decoder", None)
+    if decoder is None:
+        decoder = local.decoder = cbor2.CBORDecoder(stream, semantic_decoders=_TagDecoders())
+    else:
+        decoder.fp = stream
+    read = decoder.decode
+    for _ in range(count):
+        try:
+            item = read()
+        except Exception as exc:  # cbor2 raises several types for broken input
+            local.decoder = None  # a decoder that failed half-way is not reused
+            if isinstance(exc, ProtocolError):
+                raise
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, ProtocolError):  # raised by one of the tag decoders
+                raise cause from None
+            raise ProtocolError(f"message is not well-formed CBOR: {clip(str(exc))}") from exc
+        yield item
+    if stream.tell() != len(data):
+        raise ProtocolError(
+            f"message has {len(data) - stream.tell()} bytes after its CBOR data item"
+        )
+
+
+def item_end(data: bytes, start: int = 0) -> int:
+    """The offset just after the CBOR data item at *start*, found without decoding it.
+
+    Tags are stepped over whatever they are, so that a message whose packets cannot
+    all be decoded can still be cut into its packets (each is then decoded alone).
+    Truncated or malformed data raises :class:`~xentara_sync.exceptions.ProtocolError`.
+
+    >>> item_end(bytes.fromhex("8201c2410100"))  # [1, bignum 1] and one byte more
+    5
+    """
+    size = len(data)
+    pos = start
+    remaining = [1]  # items still to step over, per nesting level; -1: until a break
+    while remaining:
+        if remaining[-1] == 0:
+            remaining.pop()
+            continue
+        if pos >= size:
+            raise ProtocolError("message is not well-formed CBOR: it ends inside a data item")
+        initial = data[pos]
+        pos += 1
+        if initial == 0xFF and remaining[-1] == -1:  # the break of an indefinite item
+            remaining.pop()
+            continue
+        if remaining[-1] > 0:
+            remaining[-1] -= 1
+        major, info = initial >> 5, initial & 31
+        argument: int | None = info
+        if 24 <= info <= 27:
+            width = 1 << (info - 24)
+            if pos + width > size:
+                raise ProtocolError("message is not well-formed CBOR: it ends inside a head")
+            argument = int.from_bytes(data[pos : pos + width], "big")
+            pos += width
+        elif info == 31 and major in (2, 3, 4, 5):
+            argument = None
+        elif info >= 28:
+            raise ProtocolError(f"message is not well-formed CBOR: initial byte {initial:#04x}")
+        if major in (2, 3):
+            if argument is None:
+                remaining.append(-1)  # chunks, each a string
+            else:
+                pos += argument
+                if pos > size:
+                    raise ProtocolError("message is not well-formed CBOR: a string is cut off")
+        elif major == 4:
+            remaining.append(-1 if argument is None else argument)
+        elif major == 5:
+            remaining.append(-1 if argument is None else 2 * argument)
+        elif major == 6:
+            remaining.append(1)  # the tag's content
+    return pos

@@ -45,6 +45,7 @@ from typing import Any, Final, NamedTuple, Protocol
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
 from ..model import Event, convert_value
 from . import replies
+from .cbor import decode_each, item_end
 from .codec import (
     DataChange,
     Failure,
@@ -55,7 +56,7 @@ from .codec import (
     join_packets,
     parse_packet,
 )
-from .ids import Attribute, Opcode
+from .ids import Attribute, Opcode, PacketType
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 
 #: Logs each request and received packet, decoded, at DEBUG level (never credentials:
@@ -137,13 +138,28 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
     >>> parse_message(b"\\x01")
     [ProtocolError('a message must be an array of packets')]
     """
+    head = data[0] if data else 0
+    if head >> 5 == 4 and head & 31 < 28:  # an array of known length: packet by packet
+        width = _ARGUMENT_WIDTH.get(head & 31, 0)
+        count = int.from_bytes(data[1 : 1 + width], "big") if width else head & 31
+        packets: list[Packet | ProtocolError] = []
+        append = packets.append
+        try:
+            for item in decode_each(data, 1 + width, count):
+                try:
+                    append(parse_packet(item))
+                except ProtocolError as exc:
+                    append(exc)
+        except ProtocolError as exc:
+            return _parse_separately(data, exc)
+        return packets
     try:
         items = decode(data)
     except ProtocolError as exc:
-        return [exc]
+        return _parse_separately(data, exc)
     if not isinstance(items, list):
         return [ProtocolError("a message must be an array of packets")]
-    packets: list[Packet | ProtocolError] = []
+    packets = []
     append = packets.append
     for item in items:
         try:
@@ -151,6 +167,67 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
         except ProtocolError as exc:
             append(exc)
     return packets
+
+
+def _parse_separately(data: bytes, error: ProtocolError) -> list[Packet | ProtocolError]:
+    """The packets of a message that does not decode as a whole, each decoded alone.
+
+    One undecodable value (a bignum, a broken UUID) fails only its own packet: the
+    packet's :class:`ProtocolError` names the value and carries the packet's message
+    id when it can be read; every other packet is delivered. A message that cannot
+    even be cut into packets is *error* alone.
+
+    >>> [type(p).__name__ for p in parse_message(bytes.fromhex("82820101830102c24101"))]
+    ['Success', 'ProtocolError']
+    """
+    if not data or data[0] >> 5 != 4:  # not an array: nothing to cut
+        return [error]
+    try:
+        ends: list[int] = []
+        position = 1 + _ARGUMENT_WIDTH.get(data[0] & 31, 0)
+        count = int.from_bytes(data[1:position], "big") if position > 1 else data[0] & 31
+        indefinite = data[0] == 0x9F
+        while (data[position] != 0xFF) if indefinite else (len(ends) < count):
+            position = item_end(data, position)
+            ends.append(position)
+        if item_end(data) != len(data):
+            return [error]
+    except (ProtocolError, IndexError):
+        return [error]
+    packets: list[Packet | ProtocolError] = []
+    start = 1 + _ARGUMENT_WIDTH.get(data[0] & 31, 0)
+    for number, end in enumerate(ends, 1):
+        part = data[start:end]
+        start = end
+        try:
+            packets.append(parse_packet(decode(part)))
+        except ProtocolError as exc:
+            message_id = exc.message_id if exc.message_id is not None else _message_id(part)
+            packets.append(
+                ProtocolError(
+                    f"packet {number} of a message cannot be read: {exc}", message_id=message_id
+                )
+            )
+    return packets
+
+
+#: Bytes of a CBOR head's argument after its initial byte, by the initial byte's low bits.
+_ARGUMENT_WIDTH: Final = {24: 1, 25: 2, 26: 4, 27: 8}
+
+
+def _message_id(packet: bytes) -> int | None:
+    """The message id of an undecodable packet (its second element), if it is readable."""
+    try:
+        if packet[0] >> 5 != 4:
+            return None
+        position = 1 + _ARGUMENT_WIDTH.get(packet[0] & 31, 0)
+        kind_end = item_end(packet, position)
+        if decode(packet[position:kind_end]) not in (PacketType.SUCCESS, PacketType.ERROR):
+            return None
+        message_id = decode(packet[kind_end : item_end(packet, kind_end)])
+    except (ProtocolError, IndexError):
+        return None
+    return message_id if type(message_id) is int else None
 
 
 class ClientSession(Operations):

@@ -36,8 +36,10 @@ malformed is a model error naming the element.
 
 >>> from xentara_sync.simulator.model import load_model
 >>> model = load_model({"children": [
-...     {"@Skill.SignalFlow.Register": {"name": "R", "defaultValue": ["int16", 1]}},
-...     {"@DataPoint": {"name": "P", "io": "R", "units": "°C"}}]})
+...     {"@Skill.SignalFlow.Register": {"name": "R", "defaultValue": ["int16", 1],
+...                                     "UUID": "4d1a0d6e-5c6a-4c1f-9c4e-3f2b1a0e9d01"}},
+...     {"@DataPoint": {"name": "P", "io": "R", "units": "°C",
+...                     "UUID": "4d1a0d6e-5c6a-4c1f-9c4e-3f2b1a0e9d02"}}]})
 >>> [m[0] for m in model.by_key["R"].table.metadata][5:]
 ['value', 'quality', 'changeTime', 'updateTime', 'writeTime']
 >>> point = model.by_key["P"]

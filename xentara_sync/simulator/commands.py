@@ -408,10 +408,10 @@ class Commands:
                 f"tag {int(_AuthTag.PASSWORD)} must hold {{{int(PasswordKey.USER)}: user name, "
                 f"{int(PasswordKey.PASSWORD)}: password}} as text strings"
             )
-        if not engine.users:
-            return None
-        user = engine.authenticate(body[PasswordKey.USER], body[PasswordKey.PASSWORD])
-        if user is None:
+        accepted, user = engine.authenticate_sub_session(
+            body[PasswordKey.USER], body[PasswordKey.PASSWORD]
+        )
+        if not accepted:
             raise Fail(E.ACCESS_DENIED, "access denied: wrong user name or password")
         return user
 

@@ -43,7 +43,9 @@ Commands
     for ``read`` and ``subscribe``; without write right, for ``write``, ``suspend``,
     ``resume`` and ``shutdown``. With a sub-session id, both the connection's user
     and the sub-session's user need the right (``check_access`` reports the
-    combination). Without configured users everyone has every right, and every
+    combination). Without configured users everyone has every right. A password
+    sub-session logs in against the sub-session users if any were given (an empty
+    list refuses every one), else against the users; without either, every
     password sub-session is accepted.
 Stages
     ``get_stage`` answers :class:`~xentara_sync.protocol.Stage` numbers; the

@@ -62,7 +62,6 @@ it (``"@Group"``).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import uuid
@@ -73,6 +72,7 @@ from typing import Any, Final
 
 from ..protocol import NIL_UUID, Access, Attribute, Category, DataType, Quality, TimePoint
 from ..protocol.valuecheck import type_name
+from . import deepjson
 from .attributes import AttrTable, attribute_table
 from .attrlists import apply_attribute_lists
 from .datatypes import known_data_type, parse_data_type, parse_default, zero
@@ -311,7 +311,7 @@ file (it holds '$schema', 'ACL', 'children'): is this a model file?
         path = str(Path(source).resolve())
         try:
             with open(path, encoding="utf-8") as stream:
-                document = json.load(stream)
+                document = deepjson.loads(stream.read())  # a deep tree nests deep
         except (OSError, ValueError) as exc:
             raise _refusal(f"cannot read model file {path}", str(exc)) from exc
     model = Model(path)

@@ -55,6 +55,7 @@ from websockets.http11 import Request, Response
 from ..logs import redacting
 from ..protocol import Attribute, ErrorCode, Stage
 from .datatypes import Rejected
+from .elements import Point
 from .engine import Session
 from .model import Model, load_model
 from .models import demo_model_path
@@ -90,13 +91,38 @@ def _users(users: Mapping[str, str] | Sequence[User] | None) -> list[User]:
     return result
 
 
+#: The change mask bit of the quality attribute.
+_QUALITY_BIT: Final = 1 << Attribute.QUALITY
+
+
+def _defaults(model: Model) -> list[tuple[Point, Any, int]]:
+    """The stored points of *model* with their values and qualities as loaded.
+
+    Computed points (generated signals, replays) follow their clock and are left out;
+    a data point joining an input and an output is reset through them.
+    """
+    seen: set[int] = set()
+    result = []
+    for element in model.elements:
+        point = element.point
+        if point is None or type(point) is not Point or id(point) in seen:
+            continue
+        seen.add(id(point))
+        result.append((point, point.value, point.quality))
+    return result
+
+
 class Simulator:
     """A simulated Xentara: a real WebSocket server speaking the Xentara protocol.
 
     *model* is ``None`` (the bundled demo model), a path to a ``model.json`` or the
     already-parsed JSON object. *users* maps names to passwords, or is a sequence of
     :class:`User` (with read and write rights, a password and/or a Bearer token);
-    without users, authentication is off.
+    without users, authentication is off. *sub_session_users* (the same forms) are
+    the users a password sub-session (``create_sub_session``) may log in as; without
+    them, the connection users; without either, every password sub-session is
+    accepted. So ``Simulator(sub_session_users={"operator": "pw"})`` takes any
+    connection but refuses a sub-session for an unknown user or a wrong password.
     Give *ssl* (a server :class:`ssl.SSLContext`) or *certfile* and *keyfile* to serve
     ``wss://``. *port* 0 lets the OS pick one; :attr:`port` tells which.
     *max_message_size* limits incoming messages, and the answer to one message
@@ -129,6 +155,7 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         users: Mapping[str, str] | Sequence[User] | None = None,
+        sub_session_users: Mapping[str, str] | Sequence[User] | None = None,
         ssl: _ssl.SSLContext | None = None,
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
@@ -142,6 +169,8 @@ class Simulator:
         self._host = host
         self._port = port
         self._users = _users(users)
+        self._sub_session_users = None if sub_session_users is None else _users(sub_session_users)
+        self._defaults = _defaults(self._model)
         if ssl is None and certfile is not None:
             ssl = _ssl.SSLContext(_ssl.PROTOCOL_TLS_SERVER)
             ssl.minimum_version = _ssl.TLSVersion.TLSv1_2
@@ -243,6 +272,7 @@ class Simulator:
         engine = Engine(
             self._model,
             self._users,
+            sub_session_users=self._sub_session_users,
             version=self._version,
             max_answer_size=self._max_message_size,
             allow_shutdown=self._allow_shutdown,
@@ -479,8 +509,48 @@ class Simulator:
         if model is not None:
             self._model_source = model
         self._model = load_model(self._model_source)
+        self._defaults = _defaults(self._model)
         self.stop(timeout)
         self.start(timeout)
+
+    def reset(self) -> None:
+        """Put the model back as it was loaded, cheaply, without dropping anyone.
+
+        What it resets:
+
+        - every stored value (registers, inputs, outputs, unconnected data points)
+          back to the model's default value and quality; subscribers get an event for
+          each value that changes, whose change time is the reset's;
+        - the stage back to operational (a suspended signal clock runs again);
+        - requests held by :meth:`stall` are answered and new ones no longer held.
+
+        What stays: connections, their subscriptions and sub-sessions, the users,
+        counters and time stamps of points whose value did not change. Generated
+        signals and replays follow their clock anyway (a value set on one with
+        :meth:`set_value` holds until its next tick). The pytest fixtures call it
+        before each test; :meth:`restart` is the heavy alternative (a new model,
+        every connection lost).
+
+        >>> with Simulator() as sim:
+        ...     sim.set_value("Hardware.EtherCAT Bus.EL1004.Input 1", True)
+        ...     sim.reset()
+        ...     sim.get_value("Hardware.EtherCAT Bus.EL1004.Input 1")
+        False
+        """
+        defaults = self._defaults
+
+        def apply() -> None:
+            for point, value, quality in defaults:
+                if point.value != value or type(point.value) is not type(value):
+                    point.store(value, written=False)
+                if point.quality != quality:
+                    point.quality = quality
+                    point.notify(_QUALITY_BIT)
+            if self._engine is not None:
+                self._engine.reset_stage()
+
+        self._call(apply)
+        self.unstall()
 
     def disconnect_all(self) -> None:
         """Abort every client connection (no closing handshake), to test connection loss."""

@@ -32,6 +32,7 @@ class Engine:
         model: Model,
         users: Sequence[User] = (),
         *,
+        sub_session_users: Sequence[User] | None = None,
         version: str = "2.0.7-simulator",
         max_answer_size: int = 16 * 1024 * 1024,
         allow_shutdown: bool = False,
@@ -44,6 +45,10 @@ class Engine:
         #: The elements by the 16 bytes of their UUIDs (the read fast path's index).
         self.by_uuid_bytes = element_index(model.by_uuid)
         self.users = {u.name: u for u in users}
+        #: The users a password sub-session may log in as; None: :attr:`users`.
+        self.sub_session_users = (
+            None if sub_session_users is None else {u.name: u for u in sub_session_users}
+        )
         self.version = version
         #: The answer to one message stops growing past this many bytes (see
         #: :mod:`.engine`).
@@ -67,6 +72,22 @@ class Engine:
     def authenticate(self, name: str, password: str) -> User | None:
         """The user with these credentials, or ``None``."""
         return authenticate(self.users, name, password)
+
+    def authenticate_sub_session(self, name: str, password: str) -> tuple[bool, User | None]:
+        """Whether a password sub-session with these credentials is accepted, and its
+        user: the sub-session users if any were given (even none), else the users;
+        without either, everyone is accepted (with every right: user ``None``)."""
+        users = self.sub_session_users if self.sub_session_users is not None else self.users
+        if not users and self.sub_session_users is None:
+            return True, None
+        user = authenticate(users, name, password)
+        return user is not None, user
+
+    def reset_stage(self) -> None:
+        """Back to operational, a change in progress dropped, the signal clock running."""
+        self._stage = Stage.OPERATIONAL
+        self._next_stage = None
+        self.model.clock.frozen = None
 
     def authenticate_token(self, token: str) -> User | None:
         """The user with this Bearer token, or ``None``."""

@@ -19,13 +19,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, UnknownElement
-from ..gcpause import paused_gc
 from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more
-from .twin import TwinBuilder
+from .twin import TwinBuilder, refuse_mismatched_values, refuse_unfit
 
 __all__ = [
     "Link",
@@ -122,39 +121,36 @@ async def take_snapshot(
             raise link.session.unknown(root, "snapshot") from None
         ancestors = await link.execute(plan_categories(found))
         start = ancestors[-1].uuid
-    # Some million objects without cycles, alive until the twin is written:
-    # collections would only walk them again and again (see gcpause).
-    with paused_gc():
-        # The client's browse (its elements are then known to the client too).
-        browse = link.session.plan_browse(element=start)
-        assert browse is not None  # a start given as a UUID needs no look-up
-        below: list[ElementInfo] = await link.execute(browse)
-        twin = TwinBuilder(ancestors + below)
-        total = len(twin.elements)
-        done = 0
+    # The client's browse (its elements are then known to the client too).
+    browse = link.session.plan_browse(element=start)
+    assert browse is not None  # a start given as a UUID needs no look-up
+    below: list[ElementInfo] = await link.execute(browse)
+    twin = TwinBuilder(ancestors + below)
+    refuse_unfit(twin, root)
+    total = len(twin.elements)
+    done = 0
+    if progress is not None:
+        progress(0, total)
+
+    def chunk_done(count: int) -> None:
+        nonlocal done
+        done += count
         if progress is not None:
-            progress(0, total)
+            progress(done, total)
 
-        def chunk_done(count: int) -> None:
-            nonlocal done
-            done += count
-            if progress is not None:
-                progress(done, total)
+    def chunks() -> Iterator[Plan]:
+        elements = twin.elements
+        for first in range(0, total, CHUNK):
+            yield from plan_chunk(twin, elements[first : first + CHUNK])
 
-        def chunks() -> Iterator[Plan]:
-            elements = twin.elements
-            for first in range(0, total, CHUNK):
-                yield from plan_chunk(twin, elements[first : first + CHUNK])
-
-        await link.pipeline(chunks(), chunk_done)
-        # The attributes only the metadata named (units, displayName...).
-        wanted = twin.more_reads()
-        if wanted:
-            more = (
-                plan_more(twin, wanted[first : first + CHUNK])
-                for first in range(0, len(wanted), CHUNK)
-            )
-            await link.pipeline(more, lambda _: None)
+    await link.pipeline(chunks(), chunk_done)
+    # The attributes only the metadata named (units, displayName...).
+    wanted = twin.more_reads()
+    if wanted:
+        more = (
+            plan_more(twin, wanted[first : first + CHUNK]) for first in range(0, len(wanted), CHUNK)
+        )
+        await link.pipeline(more, lambda _: None)
     recorded = 0
     if record:
         recorded = await _record(link, twin, record)
@@ -197,10 +193,44 @@ async def _record(link: Link, twin: TwinBuilder, seconds: float) -> int:
     return recorded
 
 
+#: How many elements the check of a twin leaves out one by one before it gives up.
+_VERIFY_TRIES = 100
+
+
 def twin_model(twin: TwinBuilder) -> dict[str, Any]:
-    """``twin.model()``, built with the garbage collector paused."""
-    with paused_gc():
-        return twin.model()
+    """``twin.model()``, verified: the simulator loads it.
+
+    Values that do not match their metadata are left out first; then an element the
+    simulator still refuses is left out (in ``twin.skipped``, with the simulator's
+    reason) and the model built again, so that the twin written always loads.
+    """
+    from ..simulator.model import ModelError, load_model
+
+    refuse_mismatched_values(twin)
+    for _ in range(_VERIFY_TRIES):
+        model = twin.model()
+        try:
+            load_model(model)
+        except ModelError as exc:
+            key = _refused_key(twin, str(exc))
+            if key is None or key in twin.skipped:
+                raise ModelError(f"the twin would not load: {exc}") from None
+            twin.skipped[key] = f"the simulator would refuse it: {exc}"
+            continue
+        return model
+    raise ModelError(f"the twin would not load: more than {_VERIFY_TRIES} elements refused")
+
+
+def _refused_key(twin: TwinBuilder, message: str) -> str | None:
+    """The key of the element that a :class:`ModelError` message names, if any."""
+    keys = {element.key for element in twin.elements}
+    head = message.partition(": ")[0]
+    if head in keys:
+        return head
+    for key in sorted(keys, key=len, reverse=True):
+        if f"{key!r}" in message:
+            return key
+    return None
 
 
 def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
@@ -212,8 +242,7 @@ def write_model(path: str | os.PathLike[str], model: dict[str, Any]) -> str:
     """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    with paused_gc():
-        data = model_text(model).encode("utf-8")
+    data = model_text(model).encode("utf-8")
     try:
         mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
@@ -271,11 +300,19 @@ _ENCODE: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str]) -> None:
-    pad = " " * depth
+    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
     dumps = _ENCODE
-    for index, item in enumerate(elements):
-        ((element_type, body),) = item.items()
-        comma = "," if index < len(elements) - 1 else ""
+    pending: list[tuple[list[dict[str, Any]], int, int, str]] = [(elements, 0, depth, "")]
+    while pending:
+        items, index, level, closing = pending.pop()
+        if index == len(items):
+            if closing:
+                lines.append(closing)
+            continue
+        pad = " " * level
+        pending.append((items, index + 1, level, closing))
+        ((element_type, body),) = items[index].items()
+        comma = "," if index < len(items) - 1 else ""
         children = body.get("children")
         if children is None:
             head = dumps(body)
@@ -285,8 +322,7 @@ def _element_lines(elements: list[dict[str, Any]], depth: int, lines: list[str])
             lines.append(f"{pad}{{{dumps(element_type)}: {head}}}{comma}")
             continue
         lines.append(f'{pad}{{{dumps(element_type)}: {head[:-1]}, "children": [')
-        _element_lines(children, depth + 1, lines)
-        lines.append(f"{pad}]}}}}{comma}")
+        pending.append((children, 0, level + 1, f"{pad}]}}}}{comma}"))
 
 
 def result_of(twin: TwinBuilder, path: str, recorded: int) -> SnapshotResult:

@@ -71,6 +71,8 @@ __all__ = [
     "TYPE_NAMES",
     "TwinBuilder",
     "model_value",
+    "refuse_mismatched_values",
+    "refuse_unfit",
 ]
 
 #: The model type of data points in a twin.
@@ -471,6 +473,8 @@ class TwinBuilder:
         return True
 
     def _body(self, element: ElementInfo, name: str) -> tuple[str, dict[str, Any]] | None:
+        if element.category != Category.DATA_POINT and element.key in self.skipped:
+            return None  # refused by refuse_unfit
         body: dict[str, Any] = {"name": name, "UUID": str(element.uuid)}
         category = element.category
         if category != Category.DATA_POINT:
@@ -543,3 +547,68 @@ class TwinBuilder:
                 parent.children.append({made[0]: node.body})
             stack.append(node)
         return {"children": top}
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
+    """Leave out (in :attr:`TwinBuilder.skipped`, with why) the elements that a twin
+    cannot hold, as an odd server may list them: a name with a NUL character or an
+    empty name, a UUID or primary key listed before, a key outside *root* (the
+    snapshot's root; None: the whole model). Their descendants follow them out.
+
+    >>> import uuid
+    >>> from xentara_sync.model import ElementInfo
+    >>> twin = TwinBuilder([ElementInfo("A", uuid.UUID(int=1), Category.ELEMENT_GROUP),
+    ...                     ElementInfo("A.B", uuid.UUID(int=1), Category.ELEMENT_GROUP),
+    ...                     ElementInfo("Z", uuid.UUID(int=3), Category.ELEMENT_GROUP)])
+    >>> refuse_unfit(twin, "A")
+    >>> for key, reason in twin.skipped.items():
+    ...     print(key, "-", reason)
+    A.B - its UUID 00000000-0000-0000-0000-000000000001 is 'A''s as well
+    Z - it is not below the root 'A'
+    """
+    uuids: dict[uuid.UUID, str] = {}
+    keys: set[str] = set()
+    above = set()
+    if root:
+        parts = root.split(".")
+        above = {".".join(parts[:n]) for n in range(1, len(parts))}
+    for element in twin.elements:
+        key = element.key
+        reason = None
+        if "\x00" in key:
+            reason = f"a NUL character in its key {key!r}"
+        elif not key or any(not part for part in key.split(".")):
+            reason = "an empty name"
+        elif key in keys:
+            reason = "its primary key is listed twice"
+        elif element.uuid in uuids:
+            reason = f"its UUID {element.uuid} is {uuids[element.uuid]!r}'s as well"
+        elif root and key != root and key not in above and not key.startswith(root + "."):
+            reason = f"it is not below the root {root!r}"
+        keys.add(key)
+        if reason is not None:
+            twin.skipped.setdefault(key, reason)
+            continue
+        uuids[element.uuid] = key
+
+
+def refuse_mismatched_values(twin: TwinBuilder) -> None:
+    """Leave out the data points whose value read is not of the data type their
+    metadata gives (a twin holds the value as that type)."""
+    from ..protocol.valuecheck import check_value
+
+    for element in twin.elements:
+        key = element.key
+        found = twin._types.get(element.uuid)
+        value = twin._values.get(element.uuid, _MISSING)
+        if key in twin.skipped or found is None or value is _MISSING:
+            continue
+        if isinstance(value, (TimePoint, AttributeFault)):
+            continue  # times and faults have their own forms in a twin
+        try:
+            check_value(found[0], value)
+        except Exception as exc:  # ValueRejected, and anything a check may raise
+            twin.skipped[key] = f"its value does not match its metadata: {exc}"

@@ -6,7 +6,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..aio import XentaraClient as AsyncClient
 from ..conditions import Condition, Hold, Wait
@@ -23,12 +23,14 @@ from ..core import (
     subscription_keys,
     write_many_values,
 )
+from ..describe import safe_repr
 from ..element import Element
 from ..exceptions import ClientClosed, InvalidArgument, RecordingInterrupted
 from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
 from ..protocol.session import ClientSession, Plan
+from ..secret import hide
 from ..subsession import Certificate
 from . import loop as _loop
 from .bridge import execute
@@ -115,9 +117,11 @@ class XentaraClient:
         password: str | None = None,
         token: str | None = None,
     ) -> None:
+        hidden_url, hidden_password, hidden_token = hide(url), hide(password), hide(token)
+        del url, password, token  # a traceback with locals shows only the wrappers
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
         client = AsyncClient(
-            url,
+            cast(str, hidden_url),  # the client takes a Secret for any str that it hides
             root_element,
             verify_ssl,
             timeout=timeout,
@@ -132,8 +136,8 @@ class XentaraClient:
             reconnect=reconnect,
             max_reconnect_delay=max_reconnect_delay,
             username=username,
-            password=password,
-            token=token,
+            password=cast("str | None", hidden_password),
+            token=cast("str | None", hidden_token),
         )
         self._attach(
             lambda thread: thread.run(
@@ -326,6 +330,7 @@ class XentaraClient:
         """Version, user and model path of the server, as read when connecting."""
         return self._async.server_info
 
+    @safe_repr
     def __repr__(self) -> str:
         return repr(self._async).replace("<XentaraClient", "<xentara_sync.XentaraClient", 1)
 
@@ -523,9 +528,13 @@ class XentaraClient:
         ``with client.sub_session(user, password) as s: s.read(key)`` closes it at
         the end of the block. Wrong credentials raise :class:`AccessDenied`.
         """
+        hidden, hidden_token = hide(password), hide(token)
+        del password, token  # a traceback with locals shows only the wrappers
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
-        sub = self._async.sub_session(username, password, token=token, certificate=certificate)
+        sub = self._async.sub_session(
+            username, cast(str, hidden), token=cast(str, hidden_token), certificate=certificate
+        )
         self._run(lambda: sub.open(timeout=timeout), timeout, f"create_sub_session {sub.label}")
         return SubSession(sub, self._run)
 
@@ -592,6 +601,7 @@ class XentaraClient:
 
         Ctrl-C interrupts the wait and ends its subscription.
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
         # Every change, unthrottled and without heartbeats. The current value is the
         # event the server sends right after the subscribe succeeds (the protocol
@@ -657,6 +667,7 @@ class XentaraClient:
         in error raises what :meth:`read` raises. Ctrl-C interrupts the hold and
         ends its subscription.
         """
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
             key,
             condition,

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
+from ..describe import safe_repr
 from ..exceptions import InvalidArgument, RequestTimeout, SubscriptionEnded
 from ..model import Event
 from ..protocol import arguments as check
@@ -343,5 +344,6 @@ class Subscription:
                 self.callback_errors += 1
                 log.exception("a callback of the subscription to %s failed", ", ".join(self.keys))
 
+    @safe_repr
     def __repr__(self) -> str:
         return repr(self._core).replace("<Subscription", "<xentara_sync.Subscription", 1)

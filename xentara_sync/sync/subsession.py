@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from ..describe import safe_repr
 from ..subsession import SubSession as AsyncSubSession
 
 __all__ = ["SubSession"]
@@ -57,6 +58,7 @@ class SubSession:
         """Whether it was closed, its client was closed, or its connection ended."""
         return self._async.closed
 
+    @safe_repr
     def __repr__(self) -> str:
         return repr(self._async)
 

@@ -10,7 +10,14 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from .common import add_connection_arguments, jsonable, parse_category, run_client, set_examples
+from .common import (
+    add_connection_arguments,
+    jsonable,
+    parse_category,
+    printable,
+    run_client,
+    set_examples,
+)
 
 if TYPE_CHECKING:
     from ..sync import XentaraClient
@@ -48,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
             ]
             print(json.dumps(rows, indent=2))
             return 0
-        width = max((len(e.key) for e in elements), default=0)
-        for element in elements:
-            print(f"{element.key:<{width}}  {jsonable(element.category)}")
+        keys = [printable(e.key) for e in elements]
+        width = max((len(key) for key in keys), default=0)
+        for key, element in zip(keys, elements, strict=True):
+            print(f"{key:<{width}}  {jsonable(element.category)}")
         return 0
 
     return run_client(args, browse)

@@ -477,6 +477,19 @@ def _discard_stdout() -> None:
 # --------------------------------------------------------------------------- values
 
 
+def printable(text: str) -> str:
+    r"""*text* safe for a terminal: control characters, escape sequences and invisible
+    formatting characters that a server put in a name or value are escaped as
+    :func:`repr` escapes them (as error messages show them); the rest is unchanged.
+
+    >>> printable("Temp\x1b[2J\u202eC"), printable("Grüße 1")
+    ('Temp\\x1b[2J\\u202eC', 'Grüße 1')
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def display(value: Any) -> str:
     """A value as the commands print it: what ``write`` would take back.
 
@@ -493,12 +506,12 @@ def display(value: Any) -> str:
     if isinstance(value, Enum):
         return value.name.lower()
     if isinstance(value, AttributeFault):
-        return f"<error: {value}>"
+        return printable(f"<error: {value}>")
     if value is None:
         return "null"
     if isinstance(value, bytes):
         return value.hex()
-    return str(value)
+    return printable(str(value))
 
 
 def jsonable(value: Any) -> Any:

@@ -17,6 +17,7 @@ from .common import (
     display,
     jsonable,
     parse_attribute,
+    printable,
     run_client,
     set_examples,
 )
@@ -59,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
         elif len(keys) == 1:
             print(display(values[keys[0]]))
         else:
-            width = max(len(key) for key in keys)
+            width = max(len(printable(key)) for key in keys)
             for key in keys:
-                print(f"{key:<{width}}  {display(values[key])}")
+                print(f"{printable(key):<{width}}  {display(values[key])}")
         return 0
 
     return run_client(args, read)

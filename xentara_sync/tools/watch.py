@@ -20,6 +20,7 @@ from .common import (
     jsonable,
     non_negative_int,
     positive_float,
+    printable,
     run_client,
     set_examples,
 )
@@ -86,7 +87,7 @@ def format_event(event: Event, as_json: bool = False) -> str:
                 "value": jsonable(event.value),
             }
         )
-    return f"{clock_text(event.timestamp)}  {event.name}  {display(event.value)}"
+    return f"{clock_text(event.timestamp)}  {printable(event.name)}  {display(event.value)}"
 
 
 def clock_text(timestamp: float) -> str:

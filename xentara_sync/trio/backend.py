@@ -250,6 +250,15 @@ class _Transport:
         except WebSocketClosed as exc:
             raise _closed_error(exc) from None
 
+    async def ping(self, timeout: float) -> bool:
+        try:
+            pong = await self._ws.ping()
+        except WebSocketClosed as exc:
+            raise _closed_error(exc) from None
+        with trio.move_on_after(timeout):
+            await pong.wait()
+        return pong.is_set()
+
     async def close(self) -> None:
         try:
             with trio.move_on_after(CLOSE_TIMEOUT + 0.5):
@@ -338,20 +347,22 @@ class TrioBackend:
         try:
             ws = await connect(
                 endpoint.url,
-                additional_headers=dict(headers),
+                additional_headers=headers,
                 ssl=ssl,
                 open_timeout=timeout,
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=max_size,
-                ping_interval=keepalive,
+                ping_interval=None,  # the client core pings (see Connection._keep_alive)
+                ping_timeout=None,
                 logger=redacting("websockets.client"),
-                ping_timeout=keepalive,
                 compression=None,
                 proxy=None,
             ).connect(nursery)
         except Exception as exc:
             await host.aclose()
-            raise connect_error(_cause(exc), endpoint, timeout) from exc
+            raise connect_error(_cause(exc), endpoint, timeout) from exc.with_traceback(
+                None
+            )  # its frames held the headers
         except BaseException:
             host.cancel()
             raise
