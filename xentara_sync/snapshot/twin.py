@@ -166,6 +166,75 @@ def _entry(raw: object) -> tuple[Any, ...] | None:
     return entry
 
 
+class _Listed:
+    """An attribute list as ``meta_data`` gave it, parsed once for every element
+    that has the same one (most elements of a model share a few): its entries,
+    and what the twin derives from them (the keys :meth:`TwinBuilder.more_reads`
+    asks for, the ``"attributeList"`` of each model type), computed once."""
+
+    __slots__ = ("_places", "copies", "entries", "more")
+
+    def __init__(self, entries: tuple[tuple[Any, ...], ...]) -> None:
+        self.entries = entries
+        #: Data point or not -> the keys to read besides the first read's.
+        self.more: dict[bool, list[Any]] = {}
+        #: (model type, value kind) -> the ``"attributeList"`` (None: the native one).
+        self.copies: dict[tuple[str, Any], list[list[Any]] | None] = {}
+        self._places: dict[Any, list[tuple[int, str, DataType]]] | None = None
+
+    def places(self) -> dict[Any, list[tuple[int, str, DataType]]]:
+        """Attribute key -> (its place in the list, its name, its data type) of each
+        entry with that key."""
+        if self._places is None:
+            places: dict[Any, list[tuple[int, str, DataType]]] = {}
+            for index, (name, wire, _, data_type) in enumerate(self.entries):
+                places.setdefault(wire, []).append((index, name, _known_type(data_type)))
+            self._places = places
+        return self._places
+
+    def more_keys(self, point: bool) -> list[Any]:
+        keys = self.more.get(point)
+        if keys is None:
+            live = _LIVE_POINT if point else _LIVE_OTHER
+            keys = self.more[point] = [
+                entry[1]
+                for entry in self.entries
+                if entry[1] not in live
+                and entry[1] not in (_TYPE, _QUALITY)
+                and entry[2] != Access.WRITE_ONLY
+            ]
+        return keys
+
+    def copy(self, model_type: str, kind: tuple[DataType, Access] | None) -> list[list[Any]] | None:
+        """The ``"attributeList"`` a twin element of *model_type* (a register: with a
+        value of *kind*) needs, or None if its own list is this one. A fresh list."""
+        key = (model_type, kind)
+        if key not in self.copies:
+            if model_type == REGISTER_TYPE:
+                if kind is None:
+                    native: tuple[tuple[Any, ...], ...] = ()
+                else:  # the register's type: every kind of string a string
+                    data_type = DataType.STRING if kind[0].is_string else kind[0]
+                    native = register_list(data_type, kind[1])
+            else:
+                native = _BASE_LIST
+            self.copies[key] = (
+                None
+                if self.entries == native
+                else [
+                    [
+                        name,
+                        str(wire) if isinstance(wire, uuid.UUID) else wire,
+                        _access(access),
+                        _data_type(data_type),
+                    ]
+                    for name, wire, access, data_type in self.entries
+                ]
+            )
+        copied = self.copies[key]
+        return None if copied is None else [list(entry) for entry in copied]
+
+
 #: Values the JSON file holds as they are.
 _PLAIN: Final = frozenset({bool, int, float, str})
 _MISSING: Final[Any] = object()
@@ -299,8 +368,10 @@ class TwinBuilder:
         self._types: dict[uuid.UUID, tuple[DataType, Access] | None] = {}
         self._values: dict[uuid.UUID, Any] = {}
         self._replays: dict[uuid.UUID, dict[str, Any]] = {}
-        #: Each element's attribute list as its metadata gave it.
-        self._lists: dict[uuid.UUID, list[Any]] = {}
+        #: Each element's attribute list as its metadata gave it, parsed.
+        self._lists: dict[uuid.UUID, _Listed] = {}
+        #: The distinct attribute lists met, by their text.
+        self._listed: dict[str, _Listed] = {}
         #: Values of attributes besides the value, by element and attribute key.
         self._read: dict[uuid.UUID, dict[Any, Any]] = {}
 
@@ -320,7 +391,7 @@ class TwinBuilder:
         if type(attributes) is not list:
             attributes = ()
         else:
-            self._lists[element.uuid] = attributes
+            self._lists[element.uuid] = self._parsed(attributes)
         if (
             len(attributes) > _USUAL
             and type(usual := attributes[_USUAL]) is dict
@@ -337,6 +408,16 @@ class TwinBuilder:
                 kind = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
                 break
         self._types[element.uuid] = kind
+
+    def _parsed(self, attributes: list[Any]) -> _Listed:
+        """*attributes* parsed, shared with every element whose list reads the same.
+        (The text of a decoded list tells its values and their types apart.)"""
+        text = repr(attributes)
+        listed = self._listed.get(text)
+        if listed is None:
+            entries = tuple(e for raw in attributes if (e := _entry(raw)) is not None)
+            listed = self._listed[text] = _Listed(entries)
+        return listed
 
     def value_type(self, element: ElementInfo) -> tuple[DataType, Access] | None:
         """Data type and access of *element*'s value, as its metadata says."""
@@ -385,19 +466,12 @@ class TwinBuilder:
         """The elements with attributes the twin neither computes nor has read yet
         (``units``, ``displayName``, a device state...), with their keys."""
         wanted = []
+        lists, skipped, point = self._lists, self.skipped, Category.DATA_POINT
         for element in self.elements:
-            listed = self._lists.get(element.uuid)
-            if not listed or element.key in self.skipped:
+            listed = lists.get(element.uuid)
+            if listed is None or element.key in skipped:
                 continue
-            live = _LIVE_POINT if element.category == Category.DATA_POINT else _LIVE_OTHER
-            keys = [
-                entry[1]
-                for raw in listed
-                if (entry := _entry(raw)) is not None
-                and entry[1] not in live
-                and entry[1] not in (_TYPE, _QUALITY)
-                and entry[2] != Access.WRITE_ONLY
-            ]
+            keys = listed.more_keys(element.category == point)
             if keys:
                 wanted.append((element, keys))
         return wanted
@@ -413,42 +487,28 @@ class TwinBuilder:
         listed = self._lists.get(element.uuid)
         if listed is None:
             return
-        entries = [e for raw in listed if (e := _entry(raw)) is not None]
-        if model_type == REGISTER_TYPE:
-            kind = self._types.get(element.uuid)
-            if kind is None:
-                native: tuple[tuple[Any, ...], ...] = ()
-            else:  # the register's type: every kind of string a string
-                data_type = DataType.STRING if kind[0].is_string else kind[0]
-                native = register_list(data_type, kind[1])
-        else:
-            native = _BASE_LIST
-        if tuple(entries) != native:
-            body["attributeList"] = [
-                [
-                    name,
-                    str(wire) if isinstance(wire, uuid.UUID) else wire,
-                    _access(access),
-                    _data_type(data_type),
-                ]
-                for name, wire, access, data_type in entries
-            ]
-        read = self._read.get(element.uuid, {})
-        values: dict[str, Any] = {}
-        for name, wire, _, data_type in entries:
-            if wire not in read:
-                continue
-            value = read[wire]
+        kind = self._types.get(element.uuid) if model_type == REGISTER_TYPE else None
+        copied = listed.copy(model_type, kind)
+        if copied is not None:
+            body["attributeList"] = copied
+        read = self._read.get(element.uuid)
+        if not read:
+            return
+        places = listed.places()
+        found: list[tuple[int, str, Any]] = []
+        for wire, value in read.items():
             if wire == _TYPE and value == NATIVE_TYPE_NAMES.get(model_type):
                 continue
             if wire == _QUALITY and value == 0 and model_type == REGISTER_TYPE:
                 continue
-            try:
-                values[name] = model_value(_known_type(data_type), value)
-            except ValueError:
-                continue
-        if values:
-            body["attributeValues"] = values
+            for index, name, data_type in places.get(wire, ()):
+                try:
+                    found.append((index, name, model_value(data_type, value)))
+                except ValueError:
+                    continue
+        if found:
+            found.sort(key=lambda item: item[0])  # in the order of the list
+            body["attributeValues"] = {name: value for _, name, value in found}
 
     def add_recording(
         self, element: ElementInfo, samples: Sequence[tuple[float, Any]], period: float
