@@ -344,6 +344,24 @@ def _refusal(answer: Success | Failure | AttributeFault, what: str) -> str:
     return f"{what}: an answer of the wrong kind"
 
 
+_NO_VALUES: Final[Mapping[Any, Any]] = {}
+#: Category -> the values of the first read its twin type gives by itself
+#: (:meth:`TwinBuilder._copied` leaves those out of ``"attributeValues"``).
+_NATIVE_VALUES: dict[Any, Mapping[Any, Any]] = {}
+
+
+def _native_values(category: Category) -> Mapping[Any, Any]:
+    found = _NATIVE_VALUES.get(category)
+    if found is None:
+        if category == Category.DATA_POINT:
+            found = {_TYPE: NATIVE_TYPE_NAMES[REGISTER_TYPE], _QUALITY: 0}
+        else:
+            model_type = CATEGORY_TYPES.get(category, ELEMENT_TYPE)
+            found = {_TYPE: NATIVE_TYPE_NAMES[model_type]}
+        _NATIVE_VALUES[category] = found
+    return found
+
+
 class _Node:
     """One element of the twin: its model object and where its children go."""
 
@@ -432,7 +450,7 @@ class TwinBuilder:
             return
         result = packet.result
         if isinstance(result, Mapping):
-            self._keep(element, result, (_TYPE, _QUALITY))
+            self._keep(element, result, (_TYPE, _QUALITY), _native_values(element.category))
         if not self.needs_value(element):
             return
         raw = result.get(_VALUE) if isinstance(result, Mapping) else None
@@ -444,8 +462,16 @@ class TwinBuilder:
             return
         self._values[element.uuid] = value
 
-    def _keep(self, element: ElementInfo, result: Mapping[Any, Any], keys: Iterable[Any]) -> None:
-        """Keep the values of *keys* that *result* (a read's) holds without error."""
+    def _keep(
+        self,
+        element: ElementInfo,
+        result: Mapping[Any, Any],
+        keys: Iterable[Any],
+        native: Mapping[Any, Any] = _NO_VALUES,
+    ) -> None:
+        """Keep the values of *keys* that *result* (a read's) holds without error,
+        but those equal to *native*'s (which the twin has without them: most
+        elements' type and quality, not kept for each)."""
         kept = None
         for key in keys:
             raw = result.get(key)
@@ -453,6 +479,8 @@ class TwinBuilder:
                 continue
             value = unwrap(raw)
             if isinstance(value, AttributeFault):
+                continue
+            if key in native and value == native[key]:
                 continue
             if kept is None:
                 kept = self._read.setdefault(element.uuid, {})
