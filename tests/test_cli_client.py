@@ -63,7 +63,7 @@ def secured() -> Iterator[tuple[Simulator, str]]:
 
 
 def test_browse_table(simulator: Simulator, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = cli(capsys, "browse", simulator.url)
+    status, out, err = cli(capsys, "browse", simulator.url, "--root", "Hardware")
     assert (status, err) == (0, "")
     rows = [line.rsplit(None, 1) for line in out.splitlines()]
     assert [OUTPUT, "data_point"] in [[key.rstrip(), category] for key, category in rows]
@@ -107,6 +107,8 @@ def test_browse_whole_model(simulator: Simulator, capsys: pytest.CaptureFixture[
     status, out, _ = cli(capsys, "browse", simulator.url, "--root", "", "--json")
     assert status == 0
     assert "Hardware" in [row["key"] for row in json.loads(out)]
+    status, default, _ = cli(capsys, "browse", simulator.url, "--json")
+    assert (status, default) == (0, out)  # the whole model is the default
 
 
 def test_browse_unknown_category_is_a_usage_error(

@@ -206,7 +206,7 @@ class Wait:
         self, key: str, condition: Condition, timeout: float, first_timeout: float = 0.0
     ) -> None:
         if not isinstance(key, str) or not key:
-            raise TypeError(f"{self.operation} takes one primary key (a str), not {key!r}")
+            raise InvalidArgument(f"{self.operation} takes one primary key (a str), not {key!r}")
         check_timeout(timeout, self.operation)
         self.key = key
         self.condition = condition

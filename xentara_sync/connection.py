@@ -19,10 +19,12 @@ from __future__ import annotations
 import collections
 import copy
 import logging
+import os
 import random
+import ssl as _ssl
 import time
 from collections.abc import Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .describe import safe_repr
 from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
@@ -33,6 +35,7 @@ from .exceptions import (
     ConnectionClosed,
     ConnectionFailed,
     ConnectionLost,
+    InvalidArgument,
     ProtocolError,
     RequestTimeout,
     ServerError,
@@ -43,6 +46,7 @@ from .exceptions import (
 )
 from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter, fail_waiters
 from .model import ServerInfo
+from .protocol import arguments as check
 from .protocol.session import ClientSession, Plan
 from .receiving import Receiving
 from .secret import hide
@@ -51,7 +55,7 @@ from .subscription import DEFAULT_MAX_QUEUE, Subscription
 if TYPE_CHECKING:  # typing.Self is new in Python 3.11
     from typing import Self
 
-__all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection"]
+__all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection", "check_settings"]
 
 log = logging.getLogger("xentara_sync")
 
@@ -67,6 +71,17 @@ STABLE_CONNECTION = 10.0
 #: Seconds between pings; a pong late by as much again means the server is gone, so a
 #: frozen server (a half-open TCP connection) is noticed within twice this.
 DEFAULT_KEEPALIVE = 5.0
+
+#: The smallest ``max_message_size`` taken: the answers of connecting must fit.
+MIN_MESSAGE_SIZE: Final = 1024
+#: The largest message the client accepts unless told otherwise (bytes).
+DEFAULT_MAX_MESSAGE_SIZE: Final = 64 * 1024 * 1024
+#: The largest message the client sends unless told otherwise (bytes). A WebSocket
+#: peer closes the connection on a message over its limit, and no handshake says
+#: what that limit is: this is the simulator's (16 MiB); the limit of a real
+#: Xentara is not documented. Requests that do not fit together leave in several
+#: messages; one request larger than this fails alone, before it is sent.
+DEFAULT_MAX_SEND_SIZE: Final = 16 * 1024 * 1024
 
 
 class Connection(Receiving):
@@ -93,7 +108,8 @@ class Connection(Receiving):
         cafile: str | None = None,
         headers: Mapping[str, str] | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = 64 * 1024 * 1024,
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_send_size: int | None = DEFAULT_MAX_SEND_SIZE,
         keepalive: float | None = DEFAULT_KEEPALIVE,
         reconnect: bool = True,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
@@ -113,25 +129,36 @@ class Connection(Receiving):
             "password": hidden_password,
             "token": hidden_token,
         }
-        if timeout is None or timeout <= 0:
-            raise ValueError("timeout must be a positive number of seconds")
-        self.root_element = root_element or None
-        self.verify_ssl = verify_ssl
-        self.timeout = float(timeout)
-        self.connect_timeout = float(connect_timeout or timeout)
+        settings = check_settings(
+            root_element=root_element,
+            verify_ssl=verify_ssl,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            ssl=ssl,
+            cafile=cafile,
+            headers=headers,
+            max_queue=max_queue,
+            max_message_size=max_message_size,
+            max_send_size=max_send_size,
+            keepalive=keepalive,
+            reconnect=reconnect,
+            max_reconnect_delay=max_reconnect_delay,
+        )
+        self.root_element: str | None = settings["root_element"]
+        self.verify_ssl: bool = settings["verify_ssl"]
+        self.timeout: float = settings["timeout"]
+        self.connect_timeout: float = settings["connect_timeout"]
         self._ssl_option = ssl
         self._cafile = cafile
-        self._extra_headers = dict(headers or {})
-        self.max_queue = max_queue
-        self.max_message_size = max_message_size
-        if keepalive is not None and keepalive <= 0:
-            raise ValueError("keepalive must be a positive number of seconds, or None")
-        self.keepalive = keepalive
-        if max_reconnect_delay is None or max_reconnect_delay <= 0:
-            raise ValueError("max_reconnect_delay must be a positive number of seconds")
+        self._extra_headers: dict[str, str] = settings["headers"]
+        self.max_queue: int = settings["max_queue"]
+        self.max_message_size: int | None = settings["max_message_size"]
+        #: The largest message sent (bytes; None: no limit): see :data:`DEFAULT_MAX_SEND_SIZE`.
+        self.max_send_size: int | None = settings["max_send_size"]
+        self.keepalive: float | None = settings["keepalive"]
         #: Whether a lost connection is re-established (see :meth:`_reconnect`).
-        self.reconnect = bool(reconnect)
-        self.max_reconnect_delay = float(max_reconnect_delay)
+        self.reconnect: bool = settings["reconnect"]
+        self.max_reconnect_delay: float = settings["max_reconnect_delay"]
         #: Successful reconnections so far.
         self.reconnects = 0
         self._established = False
@@ -193,6 +220,7 @@ class Connection(Receiving):
             "headers": self._extra_headers,
             "max_queue": self.max_queue,
             "max_message_size": self.max_message_size,
+            "max_send_size": self.max_send_size,
             "keepalive": self.keepalive,
             "reconnect": self.reconnect,
             "max_reconnect_delay": self.max_reconnect_delay,
@@ -213,7 +241,7 @@ class Connection(Receiving):
         """Call ``callback(connected)`` when the connection is lost (False) and when it
         is back (True)."""
         if not callable(callback):
-            raise TypeError(f"a callback must be callable, not {callback!r}")
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
         self._connection_callbacks.append(callback)
 
     def remove_connection_callback(self, callback: Callable[[bool], object]) -> None:
@@ -289,7 +317,11 @@ class Connection(Receiving):
             max_size=self.max_message_size,
             keepalive=self.keepalive,
         )
-        session = ClientSession(self.url, on_flush_due=lambda: backend.call_soon(self._flush))
+        session = ClientSession(
+            self.url,
+            on_flush_due=lambda: backend.call_soon(self._flush),
+            max_send_size=self.max_send_size,
+        )
         self._session = session
         self._transport = transport
         set_receiver = getattr(transport, "set_receiver", None)
@@ -492,7 +524,12 @@ class Connection(Receiving):
         self._end_connection(error, end_subscriptions_with=error)
 
     async def _ready(self, timeout: float | None) -> ClientSession:
-        """The open session; while reconnecting, wait for it up to *timeout*."""
+        """The open session; while reconnecting, wait for it up to *timeout*.
+
+        A *timeout* that is not None or a number of seconds, 0 or more, raises
+        :class:`InvalidArgument` here, before anything is sent."""
+        if timeout is not None:
+            check.call_timeout(timeout)
         if self._reconnecting and not self._closed:
             waiter = self._backend.create_waiter()
             self._ready_waiters.append(waiter)
@@ -614,10 +651,10 @@ class Connection(Receiving):
         """Send the plan's requests in one message on *session*, the one it was built
         on, and return its result. If that connection has ended meanwhile, sending
         raises its error: a plan never carries one connection's UUIDs to the next."""
+        wait = self.timeout if timeout is None else check.call_timeout(timeout)
         create = self._backend.create_waiter
         waiters = [create() for _ in plan.requests]
         ids = session.send(plan.requests, waiters)
-        wait = self.timeout if timeout is None else timeout
         try:
             if len(waiters) == 1:
                 packets = [await waiters[0].wait(wait)]
@@ -631,6 +668,74 @@ class Connection(Receiving):
         finally:
             session.forget(ids)
         return plan.finish(packets)
+
+
+def check_settings(**settings: Any) -> dict[str, Any]:
+    """The client's settings, each checked (:mod:`xentara_sync.protocol.arguments`);
+    a wrong one raises :class:`~xentara_sync.exceptions.InvalidArgument` naming it.
+
+    >>> check_settings(timeout=float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: timeout must be a positive number ... not float nan
+    >>> check_settings(max_queue=10)["connect_timeout"]
+    10.0
+    """
+    given = {**_DEFAULT_SETTINGS, **settings}
+    timeout = check.seconds(given["timeout"], "timeout")
+    connect_timeout = check.seconds(given["connect_timeout"], "connect_timeout", none=True)
+    ssl_option = given["ssl"]
+    if ssl_option is not None and not isinstance(ssl_option, _ssl.SSLContext):
+        raise InvalidArgument(
+            f"ssl must be an ssl.SSLContext or None, not {type(ssl_option).__name__}"
+        )
+    cafile = given["cafile"]
+    if cafile is not None and not isinstance(cafile, (str, os.PathLike)):
+        raise InvalidArgument(
+            f"cafile must be a path (str or os.PathLike) or None, not {type(cafile).__name__}"
+        )
+    return {
+        "root_element": check.text(given["root_element"], "root_element", none=True) or None,
+        "verify_ssl": check.flag(given["verify_ssl"], "verify_ssl"),
+        "timeout": timeout,
+        "connect_timeout": connect_timeout if connect_timeout is not None else timeout,
+        "headers": check.header_map(given["headers"], "headers"),
+        "max_queue": check.count(given["max_queue"], "max_queue"),
+        "max_message_size": check.count(
+            given["max_message_size"],
+            "max_message_size",
+            minimum=MIN_MESSAGE_SIZE,
+            none=True,
+            unit="bytes",
+        ),
+        "max_send_size": check.count(
+            given["max_send_size"],
+            "max_send_size",
+            minimum=MIN_MESSAGE_SIZE,
+            none=True,
+            unit="bytes",
+        ),
+        "keepalive": check.seconds(given["keepalive"], "keepalive", none=True),
+        "reconnect": check.flag(given["reconnect"], "reconnect"),
+        "max_reconnect_delay": check.seconds(given["max_reconnect_delay"], "max_reconnect_delay"),
+    }
+
+
+_DEFAULT_SETTINGS: Final[dict[str, Any]] = {
+    "root_element": "Hardware",
+    "verify_ssl": True,
+    "timeout": DEFAULT_TIMEOUT,
+    "connect_timeout": None,
+    "ssl": None,
+    "cafile": None,
+    "headers": None,
+    "max_queue": DEFAULT_MAX_QUEUE,
+    "max_message_size": DEFAULT_MAX_MESSAGE_SIZE,
+    "max_send_size": DEFAULT_MAX_SEND_SIZE,
+    "keepalive": DEFAULT_KEEPALIVE,
+    "reconnect": True,
+    "max_reconnect_delay": DEFAULT_MAX_RECONNECT_DELAY,
+}
 
 
 def reconnect_delay(attempt: int, longest: float) -> float:

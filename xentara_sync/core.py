@@ -25,6 +25,7 @@ from .element import Element
 from .exceptions import (
     ConnectionClosed,
     ConnectionLost,
+    InvalidArgument,
     InvalidStageChange,
     MissingAttribute,
     RecordingInterrupted,
@@ -37,7 +38,9 @@ from .fanout import Fanout, Feed, Hub, Pacer, Route
 from .interfaces import EventSink
 from .model import ElementInfo, ElementMetadata, ServerInfo
 from .protocol import Category, Opcode, Stage
-from .protocol.plans import Plan
+from .protocol import arguments as check
+from .protocol.plans import Plan, attribute_list
+from .protocol.quoting import quote
 from .protocol.session import ClientSession
 from .secret import hide
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
@@ -50,7 +53,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("xentara_sync")
 
-__all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_TIMEOUT", "ClientCore", "subscription_keys"]
+__all__ = [
+    "DEFAULT_MAX_QUEUE",
+    "DEFAULT_TIMEOUT",
+    "ClientCore",
+    "key_list",
+    "subscription_keys",
+    "write_many_values",
+]
 
 
 def _stage_name(stage: Stage | int) -> str:
@@ -223,7 +233,7 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         element, _ = await self._resolve(session, key, timeout)
         if attributes is not None:
-            attributes = list(attributes)
+            attributes = attribute_list(attributes)
         plan = session.plan_read_attributes(key, element, attributes)
         if plan is None:  # names only the element's metadata lists
             await self._element_metadata(session, element, key, timeout)
@@ -242,7 +252,7 @@ class ClientCore(Connection):
 
         The first failing element raises (its error names it).
         """
-        keys = list(keys)
+        keys = key_list(keys, "read_many")
         session = await self._ready(timeout)
         plan = session.plan_read_many(keys, attribute)
         if plan is None:
@@ -515,7 +525,7 @@ class ClientCore(Connection):
             maximum_update_interval=maximum_update_interval,
             minimum_update_interval=minimum_update_interval,
             attribute=attribute,
-            max_queue=max_queue or self.max_queue,
+            max_queue=check.count(max_queue, "max_queue", none=True) or self.max_queue,
         )
 
     async def _start_subscription(
@@ -938,7 +948,7 @@ class ClientCore(Connection):
         """
         from .snapshot import driver
 
-        driver.check_arguments(path, root, record)
+        driver.check_arguments(path, root, record, progress)
         session = await self._ready(timeout)
         link = _SnapshotLink(self, session, timeout)
         twin, recorded = await driver.take_snapshot(link, root, record=record, progress=progress)
@@ -996,10 +1006,11 @@ def subscription_keys(key: str | Iterable[str], operation: str = "subscribe") ->
     """The keys of a subscription: one primary key or a non-empty list of them;
     the error names *operation* (``subscribe``, ``record``).
 
-    >>> subscription_keys([], "record")
-    Traceback (most recent call last):
-    ...
-    TypeError: record takes a primary key or a non-empty list of them, not []
+    >>> try:
+    ...     subscription_keys([], "record")
+    ... except InvalidArgument as exc:
+    ...     print(exc)
+    record takes a primary key or a non-empty list of them, not []
     """
     if isinstance(key, str):
         return (key,)
@@ -1008,21 +1019,50 @@ def subscription_keys(key: str | Iterable[str], operation: str = "subscribe") ->
     except TypeError:
         keys = ()
     if not keys or not all(isinstance(k, str) for k in keys):
-        raise TypeError(f"{operation} takes a primary key or a non-empty list of them, not {key!r}")
+        raise InvalidArgument(
+            f"{operation} takes a primary key or a non-empty list of them, not {quote(key)}"
+        )
     return keys
+
+
+def key_list(keys: Iterable[str], operation: str) -> list[str]:
+    """The primary keys of *operation* (``read_many``): a list (or other iterable) of
+    str, not one str.
+
+    >>> key_list("Hardware.Speed", "read_many")
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: read_many takes a list of primary keys, not one str
+    """
+    if isinstance(keys, str):
+        raise InvalidArgument(f"{operation} takes a list of primary keys, not one str")
+    try:
+        found = list(keys)
+    except TypeError:
+        raise InvalidArgument(
+            f"{operation} takes a list of primary keys, not {type(keys).__name__} {quote(keys)}"
+        ) from None
+    for key in found:
+        if not isinstance(key, str) or not key:
+            raise InvalidArgument(
+                f"{operation}: a key must be a primary key, a non-empty str, not "
+                f"{type(key).__name__} {quote(key)}"
+            )
+    return found
 
 
 def write_many_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """The ``{key: value}`` of a ``write_many``, checked to be a mapping.
 
-    >>> write_many_values(None)
-    Traceback (most recent call last):
-    ...
-    TypeError: write_many takes a mapping of primary keys to values ({key: value, ...}), not None
+    >>> try:
+    ...     write_many_values(None)
+    ... except InvalidArgument as exc:
+    ...     print(exc)
+    write_many takes a mapping of primary keys to values ({key: value, ...}), not None
     """
     if not isinstance(values, Mapping):
-        raise TypeError(
+        raise InvalidArgument(
             "write_many takes a mapping of primary keys to values ({key: value, ...}), "
-            f"not {values!r}"
+            f"not {quote(values)}"
         )
     return dict(values)

@@ -20,7 +20,8 @@ standard exception means the same thing, the class derives from it too, so that
     ├── ConditionBroken (AssertionError)        hold: the condition stopped holding
     ├── UsageError (RuntimeError)               the API was used in a way that cannot work
     ├── InvalidURL (ValueError)                 not a ws:// or wss:// URL
-    ├── InvalidArgument (ValueError)            no such attribute or category name
+    ├── InvalidArgument (ValueError,            an argument of the wrong type or value: it
+    │                    TypeError)             names the argument and what it accepts
     ├── SubscriptionEnded                       the subscription was stopped
     └── ServerError                             an error response, with .code and .text
         ├── UnknownElement (KeyError)           also raised before sending, with suggestions
@@ -254,8 +255,13 @@ class InvalidURL(XentaraError, ValueError):
     """The URL cannot name a Xentara WebSocket endpoint."""
 
 
-class InvalidArgument(XentaraError, ValueError):
-    """An argument names nothing there is: an attribute, a category. Raised before sending."""
+class InvalidArgument(XentaraError, ValueError, TypeError):
+    """An argument of the wrong type or value (a NaN timeout, an interval that is
+    not a number, an attribute or category that does not exist); the message names
+    the argument and what it accepts. Raised before anything is sent.
+
+    Both a :class:`ValueError` and a :class:`TypeError`, so that ``except`` clauses
+    written for either keep working."""
 
 
 class SubscriptionEnded(XentaraError):

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errorcodes import WrongType, with_code
-from .exceptions import UsageError
+from .exceptions import InvalidArgument, UsageError
 from .protocol import AttributeFault, TimePoint
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ def write_many(handle: int, keys: list[str], values: list[Any]) -> None:
     takes them."""
     keys, values = list(keys), list(values)
     if len(keys) != len(values):
-        raise ValueError(f"write_many got {len(keys)} keys but {len(values)} values")
+        raise InvalidArgument(f"write_many got {len(keys)} keys but {len(values)} values")
     client = _session(handle)
     coerced = {}
     for key, value in zip(keys, values, strict=True):

@@ -37,6 +37,12 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
         if status == 401:
             if endpoint.token is not None:
                 return AuthenticationFailed(f"{url} refused the Bearer token (HTTP 401)")
+            if endpoint.has_credentials and endpoint.password is None:
+                return AuthenticationFailed(
+                    f"{url} asks for a password (HTTP 401): no password given for user "
+                    f"{endpoint.username!r}; pass it as password=, or as user:password@ "
+                    "in the URL"
+                )
             if endpoint.has_credentials:
                 return AuthenticationFailed(
                     f"{url} refused the credentials of user {endpoint.username!r} (HTTP 401)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import operator
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from typing import Any, NamedTuple
 
 from .exceptions import InvalidArgument, ReadOnly, ServerError
 from .protocol import Access, Attribute, Category, DataType, Quality
+from .protocol.arguments import protocol_integer
+from .protocol.quoting import quote
 from .protocol.valuecheck import ValueRejected, check_value
 
 __all__ = [
@@ -182,7 +185,15 @@ def attribute_key(attribute: str | int | uuid.UUID | Attribute) -> int | uuid.UU
         well_known = Attribute.from_key(attribute)
         return int(well_known) if well_known is not None else attribute
     if isinstance(attribute, int) and not isinstance(attribute, bool):
-        return int(attribute)
+        return protocol_integer(int(attribute), "attribute")
+    if not isinstance(attribute, str):
+        number = _index(attribute)
+        if number is None:
+            raise InvalidArgument(
+                "attribute must be a name (str), an int or a uuid.UUID, "
+                f"not {type(attribute).__name__} {quote(attribute)}"
+            )
+        return protocol_integer(number, "attribute")
     if isinstance(attribute, str):
         well_known = Attribute.from_name(attribute)
         if well_known is not None:
@@ -197,6 +208,17 @@ def attribute_key(attribute: str | int | uuid.UUID | Attribute) -> int | uuid.UU
     raise InvalidArgument(
         f"unknown attribute {attribute!r}; {hint}the well-known attributes are {', '.join(names)}"
     )
+
+
+def _index(value: object) -> int | None:
+    """*value* as an int if it is an integer other than a bool (``numpy.int64``...)."""
+    kind = type(value)
+    if kind.__name__ in ("bool", "bool_") or not hasattr(kind, "__index__"):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
 
 
 #: Wire keys of the well-known attributes by every name they are known by.

@@ -149,7 +149,7 @@ class Limits:
     >>> Limits(("Hardware.Signals.Sine",), None, None, 10.0)
     Traceback (most recent call last):
     ...
-    ValueError: record needs seconds= or count= (or both)
+    xentara_sync.exceptions.InvalidArgument: record needs seconds= or count= (or both)
     """
 
     __slots__ = ("_deadline", "_quiet_until", "count", "keys", "seconds", "timeout")
@@ -158,15 +158,15 @@ class Limits:
         self, keys: Sequence[str], seconds: float | None, count: int | None, timeout: float
     ) -> None:
         if seconds is None and count is None:
-            raise ValueError("record needs seconds= or count= (or both)")
+            raise InvalidArgument("record needs seconds= or count= (or both)")
         if seconds is not None and not (
             isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0
         ):
-            raise ValueError(f"seconds must be a positive number, not {seconds!r}")
+            raise InvalidArgument(f"seconds must be a positive number, not {seconds!r}")
         if count is not None and (
             isinstance(count, bool) or not isinstance(count, int) or count < 1
         ):
-            raise ValueError(f"count must be a positive int, not {count!r}")
+            raise InvalidArgument(f"count must be a positive int, not {count!r}")
         self.keys = tuple(keys)
         self.seconds = seconds
         self.count = count

@@ -12,7 +12,8 @@ from .describe import safe_repr
 from .exceptions import RequestTimeout, SubscriptionEnded, UsageError
 from .fanout import Pacer
 from .interfaces import Backend, EventSink, Waiter
-from .model import Event
+from .model import Event, attribute_key
+from .protocol import arguments as check
 
 __all__ = ["DEFAULT_MAX_QUEUE", "EventQueue", "Subscription"]
 
@@ -142,8 +143,14 @@ class Subscription:
     ) -> None:
         self._client = client
         self.keys = keys
-        self.maximum_update_interval = maximum_update_interval
-        self.minimum_update_interval = minimum_update_interval
+        self.maximum_update_interval = check.interval(
+            maximum_update_interval, "maximum_update_interval"
+        )
+        self.minimum_update_interval = check.interval(
+            minimum_update_interval, "minimum_update_interval"
+        )
+        if not isinstance(attribute, str):  # a name may need the element's metadata
+            attribute_key(attribute)  # a wrong number or type raises now, not when starting
         self.attribute = attribute
         self.max_queue = max_queue
         self._sink_factory = sink_factory or (lambda: EventQueue(client._backend, max_queue))
@@ -225,7 +232,7 @@ class Subscription:
             await self.start(timeout=timeout)
         sink = self._sink
         assert isinstance(sink, EventQueue)
-        wait = self._client.timeout if timeout is None else timeout
+        wait = self._client.timeout if timeout is None else check.call_timeout(timeout)
         try:
             return await sink.get(wait)
         except TimeoutError:

@@ -161,9 +161,11 @@ def login_information(
             "sub_session needs a login: username and password, token=..., or certificate=..."
         )
     if not isinstance(username, str) or not username:
-        raise TypeError("a sub-session's username must be a non-empty str")
+        raise InvalidArgument(
+            f"username must be a non-empty str, not {type(username).__name__} {username!r:.60}"
+        )
     if not isinstance(password, str | Secret):
-        raise TypeError(f"a sub-session's password must be a str, not {type(password).__name__}")
+        raise InvalidArgument(f"password must be a str, not {type(password).__name__}")
     return password_authentication(username, hide(password).reveal()), repr(username)
 
 

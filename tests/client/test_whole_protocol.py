@@ -125,7 +125,7 @@ def test_browse_refuses_bad_arguments_before_sending(
 ) -> None:
     async def main() -> None:
         async with flavour.XentaraClient(simulator.url) as client:
-            with pytest.raises(InvalidArgument, match="depth must be 1 or more"):
+            with pytest.raises(InvalidArgument, match="depth must be an int from 1 to 4294967295"):
                 await client.browse(depth=0)
             with pytest.raises(TypeError, match="depth must be an int"):
                 await client.browse(depth=True)

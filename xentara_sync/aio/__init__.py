@@ -47,6 +47,10 @@ class XentaraClient(ClientCore):
         headers: extra HTTP headers for the handshake.
         max_queue: events a subscription keeps before dropping the oldest.
         max_message_size: the largest message accepted from the server (bytes).
+        max_send_size: the largest message sent (bytes; default 16 MiB, the
+            simulator's limit; None: no limit). A write too large for one message
+            raises :class:`InvalidArgument` before sending, and the connection
+            stays up; requests that only fit apart leave in several messages.
         keepalive: seconds between pings; a server that answers none for as long
             again counts as lost (a frozen server is noticed within twice this).
             ``None``: no pings.

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import cbor2
 
+from ..exceptions import InvalidArgument
 from .ids import PasswordKey
 from .tags import TAG_PASSWORD
 
@@ -71,9 +72,11 @@ class _Certificate(dict[int, Any]):
 def password_authentication(username: str, password: str) -> cbor2.CBORTag:
     """``123({0: username, 1: password})``, the password hidden from :func:`repr`."""
     if not isinstance(username, str) or not username:
-        raise TypeError("a sub-session's user name must be a non-empty str")
+        raise InvalidArgument(
+            f"username must be a non-empty str, not {type(username).__name__} {username!r:.60}"
+        )
     if not isinstance(password, str):
-        raise TypeError(f"a sub-session's password must be a str, not {type(password).__name__}")
+        raise InvalidArgument(f"password must be a str, not {type(password).__name__}")
     return cbor2.CBORTag(
         TAG_PASSWORD, _Hidden({PasswordKey.USER: username, PasswordKey.PASSWORD: password})
     )
@@ -82,7 +85,7 @@ def password_authentication(username: str, password: str) -> cbor2.CBORTag:
 def token_authentication(token: str) -> cbor2.CBORTag:
     """``121({0: token})``, an OAuth 2.0 access token, hidden from :func:`repr`."""
     if not isinstance(token, str) or not token:
-        raise TypeError("a sub-session's token must be a non-empty str")
+        raise InvalidArgument("token must be a non-empty str (an OAuth 2.0 access token)")
     return cbor2.CBORTag(TAG_OAUTH, _HiddenToken({0: token}))
 
 
@@ -93,5 +96,5 @@ def certificate_authentication(certificate: bytes) -> cbor2.CBORTag:
     (reference, §4.12): the client must have done that.
     """
     if not isinstance(certificate, bytes | bytearray) or not certificate:
-        raise TypeError("a sub-session's certificate must be non-empty DER bytes")
+        raise InvalidArgument("certificate must be non-empty DER bytes")
     return cbor2.CBORTag(TAG_CERTIFICATE, _Certificate({0: bytes(certificate)}))

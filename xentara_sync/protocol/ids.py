@@ -150,7 +150,10 @@ class Category(NamedIntEnum):
                 raise InvalidArgument(f"unknown category {category!r}; one of: {names}")
             return found
         if isinstance(category, bool) or not isinstance(category, int):
-            raise TypeError(f"a category is a Category or its name, not {category!r}")
+            raise InvalidArgument(
+                f"category must be a Category, its name or its number, not "
+                f"{type(category).__name__} {category!r:.60}"
+            )
         try:
             return cls(category)
         except ValueError:

@@ -46,6 +46,7 @@ from ..model import (
     attribute_key,
     check_write,
 )
+from . import arguments as check
 from . import replies
 from .codec import Failure, Success
 from .control import ControlPlans
@@ -67,7 +68,7 @@ from .ids import (
 )
 from .quoting import quote
 
-__all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec"]
+__all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec", "attribute_list"]
 
 #: The protocol version this package speaks.
 PROTOCOL_VERSION: Final = 1
@@ -202,7 +203,9 @@ class Operations(ControlPlans):
         if info is not None:
             return info, None
         if not isinstance(key, str) or not key:
-            raise TypeError(f"an element key must be a non-empty str, not {quote(key)}")
+            raise InvalidArgument(
+                f"key must be a primary key, a non-empty str, not {type(key).__name__} {quote(key)}"
+            )
         info = self._outside.get(key)
         if info is not None:
             return info, None
@@ -388,7 +391,7 @@ class Operations(ControlPlans):
     ) -> Plan | None:
         """Several attributes of one element in one request, keyed as given; None if
         a name only the element's metadata lists needs that metadata first."""
-        names = list(attributes) if attributes is not None else _DEFAULT_ATTRIBUTES
+        names = _DEFAULT_ATTRIBUTES if attributes is None else attribute_list(attributes)
         found = [self.attribute_wire(element, name, key, "read") for name in names]
         if None in found:
             return None
@@ -603,14 +606,9 @@ class Operations(ControlPlans):
         """
         params: dict[int, Any] = {}
         if depth is not None:
-            if isinstance(depth, bool) or not isinstance(depth, int):
-                raise TypeError(f"depth must be an int or None, not {quote(depth)}")
-            if depth < 1:
-                raise InvalidArgument(
-                    f"depth must be 1 or more (1: the children), or None for every level, "
-                    f"not {depth}"
-                )
-            params[BrowseParam.DEPTH] = depth
+            params[BrowseParam.DEPTH] = check.count(
+                depth, "depth", maximum=check.UINT32_MAX, unit="1: the children; None: every level"
+            )
         categories = _categories(category)
         if categories is not None:
             params[BrowseParam.CATEGORIES] = categories
@@ -638,6 +636,25 @@ class Operations(ControlPlans):
         )
 
 
+def attribute_list(
+    attributes: Iterable[str | int | uuid.UUID],
+) -> list[str | int | uuid.UUID]:
+    """The attributes of ``read_attributes``: a list (or other iterable) of names,
+    numbers or UUIDs, not one of them.
+
+    >>> attribute_list(5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: attributes must be a list of attributes ...
+    """
+    if isinstance(attributes, (str, uuid.UUID)) or not isinstance(attributes, Iterable):
+        raise InvalidArgument(
+            "attributes must be a list of attributes (names, ints or UUIDs) or None, "
+            f"not {type(attributes).__name__} {quote(attributes)}"
+        )
+    return list(attributes)
+
+
 def _wire_id(info: AttributeInfo) -> int | uuid.UUID:
     if isinstance(info.id, uuid.UUID):
         well_known = Attribute.from_key(info.id)
@@ -654,6 +671,11 @@ def _categories(
         return None
     if isinstance(category, (str, int)):
         return [int(Category.parse(category))]
+    if not isinstance(category, Iterable):
+        raise InvalidArgument(
+            "category must be a Category, its name, several of them, or None, "
+            f"not {type(category).__name__} {quote(category)}"
+        )
     wanted = [int(Category.parse(c)) for c in category]
     if not wanted:
         raise InvalidArgument("category: name at least one category, or None for every one")

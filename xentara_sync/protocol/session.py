@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
-from ..exceptions import ProtocolError, RequestTimeout, XentaraError
+from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
 from ..model import Event, convert_value
 from . import replies
 from .cbor import decode_each, item_end
@@ -86,6 +86,8 @@ __all__ = [
 
 #: An answer: the response packet, or the error that stands for it.
 Outcome = Success | Failure | BaseException
+#: The most the outer array's head adds to the packets of a message (CBOR, bytes).
+_ARRAY_HEADER: Final = 9
 #: No waiter (any object may be one, None included).
 _NONE: Any = object()
 
@@ -237,12 +239,22 @@ class ClientSession(Operations):
             and no flush is due yet: the driver then arranges for
             :meth:`data_to_send` to run soon. Every request queued until then joins
             the same message.
+        max_send_size: the largest message sent, in bytes (None: no limit). A
+            request larger than that fails alone, before anything is sent; requests
+            that fit alone but not together leave in several messages.
     """
 
-    def __init__(self, url: str, *, on_flush_due: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        on_flush_due: Callable[[], object] | None = None,
+        max_send_size: int | None = None,
+    ) -> None:
         super().__init__()
         self.url = url
         self.on_flush_due = on_flush_due
+        self.max_send_size = max_send_size
         self._ids = itertools.count(1)
         self._pending: dict[int, Any] = {}
         self._outbox: collections.deque[tuple[int, int, Mapping[int, Any] | None]] = (
@@ -335,29 +347,65 @@ class ClientSession(Operations):
         """Every queued request as one message (the outer array).
 
         A request whose caller gave up before it left is not sent. A request that
-        CBOR cannot carry fails alone (its waiter is in :attr:`Outgoing.failed`).
+        CBOR cannot carry, or that is larger than :attr:`max_send_size`, fails alone
+        (its waiter is in :attr:`Outgoing.failed`). When the queued requests fit
+        only in several messages, this returns the first, keeps the rest queued and
+        calls :attr:`on_flush_due` again.
         """
         self._flush_due = False
         outbox = self._outbox
         pending = self._pending
-        parts = []
+        parts: list[bytes] = []
         ids = []
         failed: list[tuple[Any, BaseException]] = []
         debug = log.isEnabledFor(logging.DEBUG)
+        limit = self.max_send_size
+        room = None if limit is None else limit - _ARRAY_HEADER
+        size = 0
         while outbox:
-            message_id, opcode, params = outbox.popleft()
+            entry = outbox.popleft()
+            message_id, opcode, params = entry
             if message_id not in pending:
                 continue
             if debug:
                 log.debug("%s: request %d %s %r", self.url, message_id, _name(opcode), params)
             try:
-                parts.append(encode_request(message_id, opcode, params))
-                ids.append(message_id)
+                part = encode_request(message_id, opcode, params)
             except ProtocolError as exc:
                 waiter = pending.pop(message_id, _NONE)
                 if waiter is not _NONE:
                     failed.append((waiter, exc))
+                continue
+            if room is not None:
+                if len(part) > room:
+                    waiter = pending.pop(message_id, _NONE)
+                    if waiter is not _NONE:
+                        failed.append((waiter, self._too_large(opcode, params, len(part))))
+                    continue
+                if size + len(part) > room and parts:  # the rest in the next message
+                    outbox.appendleft(entry)
+                    self._flush_due = True
+                    hook = self.on_flush_due
+                    if hook is not None:
+                        hook()
+                    break
+                size += len(part)
+            parts.append(part)
+            ids.append(message_id)
         return Outgoing(join_packets(parts) if parts else None, ids, failed)
+
+    def _too_large(
+        self, opcode: int, params: Mapping[int, Any] | None, size: int
+    ) -> InvalidArgument:
+        """The error of a request too large for one message."""
+        element = params.get(0) if isinstance(params, Mapping) else None
+        info = self.index.by_uuid(element) if isinstance(element, uuid.UUID) else None
+        what = f"{_name(opcode)} {info.key!r}" if info is not None else _name(opcode)
+        return InvalidArgument(
+            f"{what}: the request is {size:,} bytes, more than one message may hold "
+            f"(max_send_size={self.max_send_size:,} bytes; the server would drop the "
+            "connection); nothing was sent"
+        )
 
     def take_all(self) -> list[Any]:
         """The waiters of every pending request, which will get no answer."""

@@ -8,19 +8,27 @@ before a write leaves (:func:`xentara_sync.model.check_write` turns the code int
 its exception class, naming the element); the simulator runs it on every write it
 receives and on every default value of a model file. So the two never disagree.
 
+Numbers come as users hold them: anything with ``__index__`` (``int``,
+``numpy.int32``...) is an integer, anything else with ``__float__``
+(``numpy.float32``, :class:`~decimal.Decimal`...) a float, and ``numpy.bool_`` a
+bool; a 0-d numpy array counts as the scalar it holds. numpy is never imported
+for this: its types are known by their module and name. The value returned is a
+plain ``bool``, ``int`` or ``float``, which is what goes on the wire.
+
 The rule, type by type:
 
-- ``bool``: ``True`` or ``False`` only (``1`` is refused: *type mismatch*).
-- integers: an ``int`` in the type's range; a ``float`` only if it is integral
+- ``bool``: ``True`` or ``False`` (or ``numpy.bool_``) only (``1`` is refused:
+  *type mismatch*).
+- integers: an integer in the type's range; a float only if it is integral
   (``3.0`` is written as ``3``): ``3.5`` and NaN are *illegal values* (-32107),
   infinities and integral floats beyond the range are *out of range* (-32105);
-  a ``bool`` or anything else is a *type mismatch* (-32106).
-- ``float32`` / ``float64``: an ``int`` or ``float`` (not ``bool``); a number
+  a bool, a complex number or anything else is a *type mismatch* (-32106).
+- ``float32`` / ``float64``: an integer or a float (not a bool); a number
   that no double can hold (``10**400``), or a finite number beyond the float32
   range for ``float32``, is *out of range*; a ``float32`` is rounded to single
   precision. NaN and the infinities are values like any other.
-- strings: a ``str`` without NUL characters (Xentara's strings are C strings: a
-  NUL is an *illegal value*).
+- strings: a ``str`` (or a subclass, such as ``numpy.str_``) without NUL
+  characters (Xentara's strings are C strings: a NUL is an *illegal value*).
 - ``timeStamp`` (data type 16): a :class:`~xentara_sync.protocol.TimePoint`, or a
   :class:`~datetime.datetime` (naive means UTC), which becomes a ``TimePoint``.
 - ``UUID`` (data type 17): a :class:`uuid.UUID`. Text is refused (*type
@@ -28,6 +36,9 @@ The rule, type by type:
 
 >>> check_value(DataType.INT16, 3.0)
 3
+>>> from fractions import Fraction
+>>> check_value(DataType.FLOAT64, Fraction(1, 4)), check_value(DataType.UINT8, Fraction(6, 2))
+(0.25, 3)
 >>> check_value(DataType.INT16, 3.5)
 Traceback (most recent call last):
 ...
@@ -48,6 +59,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import operator
 import struct
 import uuid
 from typing import Any, Final
@@ -120,30 +132,31 @@ def check_value(data_type: DataType, value: Any) -> Any:
     if data_type is DataType.BOOLEAN:
         if kind is bool:
             return value
+        if _is_numpy_bool(kind):
+            return bool(value)
+        if _is_array(kind):
+            return check_value(data_type, _array_scalar(data_type, value))
         raise _mismatch(data_type, "True or False", value)
     bounds = data_type.integer_range
     if bounds is not None:
-        if kind is bool or not isinstance(value, (int, float)):
-            raise _mismatch(data_type, "an int", value)
-        if isinstance(value, float):
-            if math.isnan(value) or (math.isfinite(value) and not value.is_integer()):
-                raise ValueRejected(
-                    ErrorCode.ILLEGAL_VALUE,
-                    f"{_shown(value)} is not an integer, as {type_name(data_type)} needs",
-                )
-            if math.isinf(value):
-                raise _out_of_range(value, data_type, bounds)
-            value = int(value)
+        if kind is not int:
+            if kind is float:
+                value = _integral(data_type, value, value, bounds)
+            else:
+                value = _integer(data_type, value, kind, bounds)
         if not bounds[0] <= value <= bounds[1]:
             raise _out_of_range(value, data_type, bounds)
-        return int(value)
+        return value
     if data_type.is_float:
-        if kind is bool or not isinstance(value, (int, float)):
-            raise _mismatch(data_type, "a float", value)
-        try:
-            number = float(value)
-        except OverflowError:
-            raise _out_of_range(value, data_type) from None
+        if kind is float:
+            number = value
+        elif kind is int:
+            try:
+                number = float(value)
+            except OverflowError:
+                raise _out_of_range(value, data_type) from None
+        else:
+            number = _float(data_type, value, kind)
         if data_type is DataType.FLOAT32:
             if math.isfinite(number) and abs(number) > _FLOAT32_MAX:
                 raise _out_of_range(value, data_type)
@@ -151,7 +164,9 @@ def check_value(data_type: DataType, value: Any) -> Any:
         return number
     if data_type.is_string:
         if kind is not str:
-            raise _mismatch(data_type, "a str", value)
+            if not isinstance(value, str):
+                raise _mismatch(data_type, "a str", value)
+            value = str.__str__(value)
         if "\x00" in value:
             raise ValueRejected(
                 ErrorCode.ILLEGAL_VALUE, "a string value must not contain NUL characters"
@@ -172,6 +187,94 @@ def check_value(data_type: DataType, value: Any) -> Any:
             f"UUID: expected a uuid.UUID, got {kind.__name__} {_shown(value)}{hint}",
         )
     return value
+
+
+def _is_numpy_bool(kind: type) -> bool:
+    """Whether *kind* is ``numpy.bool_`` (named ``bool`` since numpy 2), known
+    without importing numpy."""
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+
+
+def _is_array(kind: type) -> bool:
+    return kind.__module__ == "numpy" and kind.__name__ == "ndarray"
+
+
+def _is_boolean(kind: type) -> bool:
+    return kind is bool or _is_numpy_bool(kind)
+
+
+def _is_complex(kind: type) -> bool:
+    """Whether *kind* is a complex number: numpy's convert to float by dropping
+    the imaginary part, which no write should do silently."""
+    return issubclass(kind, complex) or (
+        kind.__module__ == "numpy" and kind.__name__.startswith(("complex", "clongdouble"))
+    )
+
+
+def _array_scalar(data_type: DataType, value: Any) -> Any:
+    """The scalar a 0-d numpy array holds; any other array is a type mismatch."""
+    if getattr(value, "ndim", None) == 0:
+        return value[()]
+    raise _mismatch(data_type, f"one {type_name(data_type)} value, not an array", value)
+
+
+def _integer(data_type: DataType, value: Any, kind: type, bounds: tuple[int, int]) -> int:
+    """*value*, not an ``int``, as an integer attribute takes it."""
+    if _is_boolean(kind) or _is_complex(kind):
+        raise _mismatch(data_type, "an int", value)
+    if isinstance(value, int):  # a subclass of int (an IntEnum...)
+        return int(value)
+    if hasattr(kind, "__index__"):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    if _is_array(kind):
+        scalar = _array_scalar(data_type, value)
+        return _integer(data_type, scalar, type(scalar), bounds)
+    if not hasattr(kind, "__float__"):
+        raise _mismatch(data_type, "an int", value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise _out_of_range(value, data_type, bounds) from None
+    except (TypeError, ValueError):
+        raise _mismatch(data_type, "an int", value) from None
+    return _integral(data_type, value, number, bounds)
+
+
+def _integral(data_type: DataType, value: Any, number: float, bounds: tuple[int, int]) -> int:
+    """The integer the float *number* (made of *value*) equals, if it is one."""
+    if math.isnan(number) or (math.isfinite(number) and not number.is_integer()):
+        raise ValueRejected(
+            ErrorCode.ILLEGAL_VALUE,
+            f"{_shown(value)} is not an integer, as {type_name(data_type)} needs",
+        )
+    if math.isinf(number):
+        raise _out_of_range(value, data_type, bounds)
+    return int(number)
+
+
+def _float(data_type: DataType, value: Any, kind: type) -> float:
+    """*value*, not a ``float``, as a float attribute takes it."""
+    if _is_boolean(kind) or _is_complex(kind):
+        raise _mismatch(data_type, "a float", value)
+    if _is_array(kind):
+        scalar = _array_scalar(data_type, value)
+        return _float(data_type, scalar, type(scalar))
+    try:
+        if hasattr(kind, "__index__"):
+            return float(operator.index(value))
+        if hasattr(kind, "__float__"):
+            number = float(value)
+            if math.isinf(number) and not number == value:  # Decimal("1e400") is finite
+                raise OverflowError
+            return number
+    except OverflowError:
+        raise _out_of_range(value, data_type) from None
+    except (TypeError, ValueError):
+        pass
+    raise _mismatch(data_type, "a float", value)
 
 
 def _mismatch(data_type: DataType, expected: str, value: Any) -> ValueRejected:

@@ -344,15 +344,17 @@ def unread_warning(result: SnapshotResult) -> str | None:
     )
 
 
-def check_arguments(path: object, root: object, record: object) -> None:
+def check_arguments(path: object, root: object, record: object, progress: object = None) -> None:
     """Raise before any request if the arguments of ``snapshot`` cannot work."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"snapshot: path must be a str or os.PathLike, not {path!r}")
+        raise InvalidArgument(f"snapshot: path must be a str or os.PathLike, not {path!r}")
     problem = output_problem(os.fspath(path))
     if problem is not None:
         raise InvalidArgument(f"snapshot: {problem}")
     if root is not None and not isinstance(root, str):
-        raise TypeError(f"snapshot: root must be a primary key (str) or None, not {root!r}")
+        raise InvalidArgument(f"snapshot: root must be a primary key (str) or None, not {root!r}")
+    if progress is not None and not callable(progress):
+        raise InvalidArgument(f"snapshot: progress must be a callable or None, not {progress!r}")
     if record is not None and (
         isinstance(record, bool)
         or not isinstance(record, (int, float))

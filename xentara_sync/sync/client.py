@@ -10,13 +10,25 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..aio import XentaraClient as AsyncClient
 from ..conditions import Condition, Hold, Wait
-from ..connection import DEFAULT_KEEPALIVE, DEFAULT_MAX_RECONNECT_DELAY
-from ..core import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT, subscription_keys, write_many_values
+from ..connection import (
+    DEFAULT_KEEPALIVE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_RECONNECT_DELAY,
+    DEFAULT_MAX_SEND_SIZE,
+)
+from ..core import (
+    DEFAULT_MAX_QUEUE,
+    DEFAULT_TIMEOUT,
+    key_list,
+    subscription_keys,
+    write_many_values,
+)
 from ..describe import safe_repr
 from ..element import Element
-from ..exceptions import ClientClosed, RecordingInterrupted
+from ..exceptions import ClientClosed, InvalidArgument, RecordingInterrupted
 from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
+from ..protocol import arguments as check
 from ..protocol.session import ClientSession, Plan
 from ..secret import hide
 from ..subsession import Certificate
@@ -65,6 +77,10 @@ class XentaraClient:
         headers: extra HTTP headers for the handshake.
         max_queue: events a subscription keeps before dropping the oldest.
         max_message_size: the largest message accepted from the server (bytes).
+        max_send_size: the largest message sent (bytes; default 16 MiB, the
+            simulator's limit; None: no limit). A write too large for one message
+            raises :class:`InvalidArgument` before sending, and the connection
+            stays up; requests that only fit apart leave in several messages.
         keepalive: seconds between pings; a server that answers none for as long
             again counts as lost (a frozen server is noticed within twice this).
             ``None``: no pings.
@@ -92,7 +108,8 @@ class XentaraClient:
         cafile: str | None = None,
         headers: dict[str, str] | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = 64 * 1024 * 1024,
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_send_size: int | None = DEFAULT_MAX_SEND_SIZE,
         keepalive: float | None = DEFAULT_KEEPALIVE,
         reconnect: bool = True,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
@@ -114,6 +131,7 @@ class XentaraClient:
             headers=headers,
             max_queue=max_queue,
             max_message_size=max_message_size,
+            max_send_size=max_send_size,
             keepalive=keepalive,
             reconnect=reconnect,
             max_reconnect_delay=max_reconnect_delay,
@@ -172,7 +190,7 @@ class XentaraClient:
         if self._closed:
             _loop.park_if_exiting()
             raise ClientClosed(f"the client for {self.url} is closed")
-        wait = self._async.timeout if timeout is None else timeout
+        wait = self._async.timeout if timeout is None else check.call_timeout(timeout)
         return self._thread.run(coroutine, wait, f"{what} from {self.url}")
 
     def _dispatcher(self) -> Dispatcher:
@@ -199,7 +217,7 @@ class XentaraClient:
 
     def _execute(self, planned: tuple[ClientSession, Plan], timeout: float | None) -> Any:
         session, plan = planned
-        wait = self._async.timeout if timeout is None else timeout
+        wait = self._async.timeout if timeout is None else check.call_timeout(timeout)
         return execute(session, self._thread, plan, wait)
 
     # ------------------------------------------------------------------ closing
@@ -283,7 +301,7 @@ class XentaraClient:
         """Call ``callback(connected)`` on the dispatcher thread when the connection is
         lost (False) and when it is back (True)."""
         if not callable(callback):
-            raise TypeError(f"a callback must be callable, not {callback!r}")
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
         dispatcher = self._dispatcher()
 
         def relay(connected: bool) -> None:  # on the loop thread: hand it on
@@ -399,7 +417,7 @@ class XentaraClient:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         """The values of many elements, read in one message: ``{key: value}``."""
-        keys = list(keys)
+        keys = key_list(keys, "read_many")
         planned = self._plan(lambda session: session.plan_read_many(keys, attribute))
         if planned is None:
             return self._run(
@@ -545,7 +563,7 @@ class XentaraClient:
             maximum_update_interval=maximum_update_interval,
             minimum_update_interval=minimum_update_interval,
             attribute=attribute,
-            max_queue=max_queue or self._async.max_queue,
+            max_queue=check.count(max_queue, "max_queue", none=True) or self._async.max_queue,
             run=self._run,
             dispatcher=self._dispatcher,
             timeout=self._async.timeout,
@@ -751,6 +769,9 @@ class XentaraClient:
         tree needs (and *record* seconds more), so it has no overall limit;
         Ctrl-C cancels it.
         """
+        from ..snapshot.driver import check_arguments
+
+        check_arguments(path, root, record, progress)
         relay: Callable[[int, int], object] | None = None
         if progress is not None:
             dispatcher = self._dispatcher()

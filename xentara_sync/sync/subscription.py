@@ -13,8 +13,9 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from ..describe import safe_repr
-from ..exceptions import RequestTimeout, SubscriptionEnded
+from ..exceptions import InvalidArgument, RequestTimeout, SubscriptionEnded
 from ..model import Event
+from ..protocol import arguments as check
 from ..subscription import Subscription as CoreSubscription
 from ..subscription import SubscriptionHost
 from .loop import park_if_exiting, wait_lock
@@ -284,7 +285,7 @@ class Subscription:
         """
         if not self._core.active and not self._queue.closed:
             self.start(timeout=timeout)
-        wait = self._timeout if timeout is None else timeout
+        wait = self._timeout if timeout is None else check.call_timeout(timeout)
         try:
             return self._queue.get(wait)
         except TimeoutError:
@@ -315,7 +316,7 @@ class Subscription:
     def add_callback(self, callback: Callback) -> None:
         """Call *callback(event)* for every event, on the client's dispatcher thread."""
         if not callable(callback):
-            raise TypeError(f"a callback must be callable, not {callback!r}")
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
         with self._callbacks_lock:
             self._callbacks.append(callback)
         self._connect_dispatcher()

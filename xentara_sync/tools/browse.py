@@ -1,6 +1,6 @@
 """List the elements of a Xentara model: primary key and category of each.
 
-Lists the elements below --root (default: Hardware), in model order, as a table
+Lists the elements below --root (default: the whole model), in model order, as a table
 or, with --json, as a JSON array of {"key", "category", "uuid"} objects.
 """
 
@@ -26,7 +26,7 @@ EXAMPLES = """
   xentara-sync browse ws://127.0.0.1:8080/api/ws
   xentara-sync browse wss://user:password@xentara:8080/api/ws --no-verify --category data_point
   xentara-sync browse ws://127.0.0.1:8080/api/ws --root "Hardware.EtherCAT Bus" --json
-  xentara-sync browse ws://127.0.0.1:8080/api/ws --root ''      # the whole model
+  xentara-sync browse ws://127.0.0.1:8080/api/ws --root Hardware   # below Hardware only
 """
 
 

@@ -69,8 +69,8 @@ URL_HELP = (
 
 
 ROOT_HELP: Final = (
-    "primary key of the element the client browses from (default: %(default)s; "
-    "'' for the whole model)"
+    "primary key of the element the client browses from, to narrow what it knows "
+    "(default: the whole model)"
 )
 
 
@@ -79,7 +79,7 @@ def add_connection_arguments(
     *,
     url_help: str = URL_HELP,
     url_optional: bool = False,
-    root: str = "Hardware",
+    root: str = "",
     root_help: str = ROOT_HELP,
 ) -> None:
     """Add the URL argument and the options every client command shares (*root* and
@@ -426,6 +426,7 @@ def cli_terms(message: str) -> str:
     for keywords, options in (
         ("username= and password=", "--user and --password-file"),
         ("as username=", "with --user"),
+        ("pass it as password=", f"pass it with --password-file or {PASSWORD_VARIABLE}"),
         ("as password=", "with --password-file"),
         ("(username= or user@ in the URL)", "(--user, or user@ in the URL)"),
         ("root_element=None", "--root ''"),
@@ -593,9 +594,16 @@ def parse_value(text: str, data_type: DataType | str) -> Any:
         raise ValueError(f"{text!r} is not a boolean: use true, false, 1 or 0")
     if kind.is_float:
         try:
-            return float(text)
+            number = float(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a number ({type_name})") from None
+        if math.isinf(number) and "inf" not in text.lower():
+            # A finite number beyond the float range (1e400): the exact integer it is,
+            # which the write refuses as out of range, as it refuses 300 for an int8.
+            import decimal
+
+            return int(decimal.Decimal(text.strip()))
+        return number
     if kind.is_string:
         return text
     if kind in (DataType.QUALITY, DataType.ELEMENT_CATEGORY):

@@ -77,19 +77,31 @@ def format_event(event: Event, as_json: bool = False) -> str:
     True
     """
     if as_json:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event.timestamp))
-        micros = round(event.timestamp % 1 * 1_000_000) % 1_000_000
+        from ..conditions import utc_text
+
         return json.dumps(
             {
-                "time": f"{stamp}.{micros:06d}Z",
+                "time": utc_text(event.timestamp),
                 "timestamp": event.timestamp,
                 "key": event.name,
                 "value": jsonable(event.value),
             }
         )
-    clock = time.strftime("%H:%M:%S", time.localtime(event.timestamp))
-    millis = int(event.timestamp % 1 * 1000)
-    return f"{clock}.{millis:03d}  {printable(event.name)}  {display(event.value)}"
+    return f"{clock_text(event.timestamp)}  {printable(event.name)}  {display(event.value)}"
+
+
+def clock_text(timestamp: float) -> str:
+    """The local time of *timestamp* to the millisecond, rounded: a tick 100 ms after
+    a second, held as ``.0999999`` by a float, is ``.100``, and ``.9996`` is the next
+    second's ``.000``.
+
+    >>> import time
+    >>> second = time.mktime((2024, 1, 1, 11, 11, 11, 0, 1, -1))
+    >>> clock_text(second + 0.0999999), clock_text(second + 0.9996)
+    ('11:11:11.100', '11:11:12.000')
+    """
+    whole, millis = divmod(round(timestamp * 1000), 1000)
+    return f"{time.strftime('%H:%M:%S', time.localtime(whole))}.{millis:03d}"
 
 
 def run(args: argparse.Namespace) -> int:
