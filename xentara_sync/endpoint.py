@@ -79,8 +79,9 @@ class Endpoint:
         *token* is an OAuth 2.0 access token for ``Bearer`` authentication; with a
         user name or password as well, it is refused (the server takes one scheme):
 
-        >>> Endpoint.parse("ws://plant/api/ws", token="eyJhbGciOi.x.y").headers()
-        {'Authorization': 'Bearer eyJhbGciOi.x.y'}
+        >>> headers = Endpoint.parse("ws://plant/api/ws", token="eyJhbGciOi.x.y").headers()
+        >>> headers["Authorization"], headers  # its repr hides the token
+        ('Bearer eyJhbGciOi.x.y', {'Authorization': '***'})
         >>> try:
         ...     Endpoint.parse("ws://admin@plant/api/ws", token="eyJhbGciOi.x.y")
         ... except InvalidArgument as exc:

@@ -74,9 +74,11 @@ def test_a_server_that_closes_is_a_closed_connection_at_once(
 def test_a_silent_server_is_a_timeout_naming_the_hello() -> None:
     with FaultyServer("silent") as server:
         started = time.monotonic()
+        # Time enough for the WebSocket handshake on a busy machine: the wait that
+        # times out must be the hello's.
         with pytest.raises(RequestTimeout, match="client hello"):
-            XentaraClient(server.url, connect_timeout=0.5)
-        assert time.monotonic() - started < 2.0
+            XentaraClient(server.url, connect_timeout=2.0)
+        assert time.monotonic() - started < 6.0
 
 
 def test_the_default_keepalive_notices_a_frozen_server_within_ten_seconds() -> None:

@@ -26,7 +26,7 @@ from ..protocol.framing import _head
 from ..protocol.tags import TAG_UUID
 from .commands import _META_DATA
 from .elements import Element
-from .fastread import _SUCCESS, _success
+from .fastread import _SUCCESS, _SUCCESS_HEAD, _success
 
 __all__ = ["answer_meta_data"]
 
@@ -100,7 +100,10 @@ def answer_meta_data(
         position = found.end()
         prefix = success(message_id)
         if prefix is None:
-            prefix = _success(message_id)
+            if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
+                prefix = _SUCCESS_HEAD + message_id
+            else:
+                prefix = _success(message_id)
         result = _result(element, items)
         limit -= len(result)
         if limit < 0:

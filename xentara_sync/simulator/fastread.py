@@ -166,13 +166,27 @@ def _float(value: float) -> bytes:
     return _general(value)  # NaN and the infinities take a half-float
 
 
+#: Short texts encoded before (``type`` names, units: a few distinct ones, read
+#: for every element); emptied when full.
+_TEXTS: dict[str, bytes] = {}
+_TEXTS_MAX: Final = 4096
+
+
 def _str(value: str) -> bytes:
+    encoded = _TEXTS.get(value)
+    if encoded is not None:
+        return encoded
     try:
         data = value.encode("utf-8")
     except UnicodeEncodeError:
         return _general(value)  # raises ProtocolError, as the general path would
     size = len(data)
-    return _TAG_VALUE + (bytes((_TEXT | size,)) if size < 24 else _head(_TEXT, size)) + data
+    encoded = _TAG_VALUE + (bytes((_TEXT | size,)) if size < 24 else _head(_TEXT, size)) + data
+    if size < 64:
+        if len(_TEXTS) >= _TEXTS_MAX:
+            _TEXTS.clear()
+        _TEXTS[value] = encoded
+    return encoded
 
 
 def _time(value: TimePoint) -> bytes:
@@ -272,7 +286,10 @@ def answer_reads(
             position = found.end()
             prefix = success(message_id)
             if prefix is None:
-                prefix = _success(message_id)
+                if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
+                    prefix = _SUCCESS_HEAD + message_id
+                else:
+                    prefix = _success(message_id)
             if one is not None:  # the usual: one attribute
                 key = one[0]
                 attribute = element.table.by_key.get(key)
