@@ -17,6 +17,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Hold, Wait
@@ -571,9 +572,11 @@ class ClientCore(Connection):
         timeout: float | None,
     ) -> None:
         """Cover the subscription's attributes: those no feed of the connection covers
-        yet get a new feed (one server subscription, id *subscription_id*, every
-        change, no intervals); the others are shared (the rule of docs/protocol.rst,
-        "Several subscriptions of one client")."""
+        yet get a new feed (one server subscription, id *subscription_id*); the others
+        are shared (the rule of docs/protocol.rst, "Several subscriptions of one
+        client"). A subscription alone on all its pairs gets a feed with its own
+        intervals, paced by the server; a feed it comes to share that is paced so is
+        subscribed again for every change first."""
         elements = [(await self._resolve(session, key, timeout))[0] for key in subscription.keys]
         wires = await self._subscribed_keys(session, subscription, elements, timeout)
         hub = self._hub_of(session)
@@ -583,29 +586,55 @@ class ClientCore(Connection):
         for key, element, route in zip(subscription.keys, elements, routes, strict=True):
             if route not in hub.fanouts and route not in new:
                 new[route] = (key, element)
+        # Feeds paced for one other subscription that this one comes to share.
+        paced = list(
+            {
+                id(fanout.feed): fanout.feed
+                for route in routes
+                if (fanout := hub.fanouts.get(route)) is not None
+                and fanout.feed.intervals is not None
+            }.values()
+        )
+        intervals = None
+        if len(new) == len(set(routes)) and not pacer.direct:
+            intervals = (
+                subscription.maximum_update_interval,
+                subscription.minimum_update_interval,
+            )
+        pacer.pace_on_server(intervals is not None)
         feed = None
         if new:
-            feed = Feed(subscription_id, [key for key, _ in new.values()])
+            feed = Feed(
+                subscription_id,
+                [key for key, _ in new.values()],
+                [element for _, element in new.values()],
+                [wire for _, wire in new],
+                intervals,
+            )
             # Route before asking: the initial event may arrive right behind the response.
             for route in new:
                 fanout = hub.fanouts[route] = Fanout(route, feed)
                 feed.fanouts.append(fanout)
                 session.add_routes((route,), fanout)
+        for shared in paced:
+            self._unpace(shared)
+            self._backend.spawn(partial(self._resubscribe, session, shared, timeout))
         for route in routes:
-            pacer.attach(hub.fanouts[route])
+            fanout = hub.fanouts[route]
+            pacer.attach(fanout, joining=fanout.feed.renewing)
         try:
             if feed is not None:
                 plan = session.plan_subscribe(
                     feed.keys,
-                    [element for _, element in new.values()],
-                    [wire for _, wire in new],
+                    feed.elements,
+                    list(feed.wires),
                     feed.id,
-                    None,
-                    None,
+                    *(intervals or (None, None)),
                 )
                 await self._execute(session, plan, timeout)
                 feed.settle(None)
-            await self._shared_feeds_ready(session, subscription, pacer, timeout)
+            feeds = {id(f.feed): f.feed for f in pacer.fanouts}
+            await self._shared_feeds_ready(session, subscription, feeds.values(), timeout)
         except BaseException as exc:
             if feed is not None and not feed.ready:
                 feed.settle(exc if isinstance(exc, Exception) else _cancelled(subscription))
@@ -615,25 +644,87 @@ class ClientCore(Connection):
                 self._backend.spawn(lambda: self._unsubscribe(session, unused, timeout, quiet=True))
             raise
 
+    def _unpace(self, feed: Feed) -> None:
+        """*feed* is paced by the server for one subscription and another comes to share
+        it: from now on it is an every-change feed and its pacers pace in the client
+        (continuing from when they last delivered)."""
+        feed.intervals = None
+        feed.renewing = True
+        for pacer in feed.pacers():
+            pacer.pace_on_server(False)
+
+    async def _resubscribe(self, session: ClientSession, feed: Feed, timeout: float | None) -> None:
+        """Subscribe *feed* again for every change, once its first subscribe is
+        confirmed: unsubscribe it, then subscribe its pairs anew under a new id,
+        without intervals. The server's initial event that follows is no change for
+        those that had the pair's last event (see :class:`~xentara_sync.fanout.Fanout`).
+
+        A task of the connection, so that a subscription whose start is cancelled
+        meanwhile leaves no feed half renewed; the subscriptions that share the feed
+        wait for it (:meth:`_shared_feeds_ready`)."""
+        keys = ", ".join(feed.keys)
+        try:
+            await self._feeds_ready(session, [feed], timeout, keys, renewal=False)
+            feed.ready = False
+            await self._execute(session, session.plan_unsubscribe(feed.keys, feed.id), timeout)
+            feed.id = uuid.uuid4()
+            for fanout in feed.fanouts:
+                fanout.settling = True
+            plan = session.plan_subscribe(
+                feed.keys, feed.elements, list(feed.wires), feed.id, None, None
+            )
+            await self._execute(session, plan, timeout)
+        except BaseException as exc:
+            feed.renewing = False
+            if feed.error is None:
+                error = (
+                    exc
+                    if isinstance(exc, Exception)
+                    else ConnectionClosed(f"subscribing {keys} for every change was cancelled")
+                )
+                feed.settle(error)
+            if isinstance(exc, Exception):
+                log.info("subscribing %s for every change failed: %s", keys, exc)
+                return
+            raise
+        feed.renewing = False
+        feed.settle(None)
+        if feed.unused():  # every subscription on it stopped meanwhile
+            await self._unsubscribe(session, [feed], timeout, quiet=True)
+
     async def _shared_feeds_ready(
         self,
         session: ClientSession,
         subscription: Subscription,
-        pacer: Pacer,
+        feeds: Iterable[Feed],
         timeout: float | None,
     ) -> None:
-        """Wait until the server confirmed the feeds another subscription is starting."""
-        for feed in {id(f.feed): f.feed for f in pacer.fanouts}.values():
-            if not feed.ready and feed.error is None:
+        """Wait until the server confirmed the feeds another subscription is starting
+        (or subscribing again for every change)."""
+        await self._feeds_ready(session, feeds, timeout, ", ".join(subscription.keys))
+
+    async def _feeds_ready(
+        self,
+        session: ClientSession,
+        feeds: Iterable[Feed],
+        timeout: float | None,
+        keys: str,
+        *,
+        renewal: bool = True,
+    ) -> None:
+        """Wait until *feeds* are confirmed (and, with *renewal*, subscribed again for
+        every change if they are being so); raise the error of one that failed."""
+        wait = self.timeout if timeout is None else timeout
+        deadline = None if wait is None else time.monotonic() + wait
+        for feed in feeds:
+            while (not feed.ready or (renewal and feed.renewing)) and feed.error is None:
                 waiter = self._backend.create_waiter()
                 feed.waiters.append(waiter)
-                wait = self.timeout if timeout is None else timeout
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
-                    await waiter.wait(wait)
+                    await waiter.wait(left)
                 except TimeoutError:
-                    raise session.timeout_error(
-                        "subscribe", ", ".join(subscription.keys), wait
-                    ) from None
+                    raise session.timeout_error("subscribe", keys, wait) from None
             if feed.error is not None:
                 raise feed.error
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -107,7 +108,12 @@ class EventQueue:
             waiter = self._backend.create_waiter()
             self._waiters.append(waiter)
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            await waiter.wait(remaining)
+            try:
+                await waiter.wait(remaining)
+            finally:
+                if not waiter.done():  # timed out or cancelled: the next put wakes another
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(waiter)
         return self._items.popleft()
 
 
