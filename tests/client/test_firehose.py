@@ -29,9 +29,14 @@ from xentara_sync.simulator import Simulator
 ROOT = Path(__file__).resolve().parents[2]
 #: Each message's size: the size of the messages in the report this guards against.
 MESSAGE_SIZE = 1_500_000
-#: RSS growth allowed to two connections flooded for STREAM_SECONDS (the documented
-#: bound is a few messages per connection plus the objects of those being decoded).
-RSS_LIMIT = 128 * 1024 * 1024
+#: RSS growth allowed to two connections flooded for STREAM_SECONDS (the issue's
+#: target for a minute; the documented bound is a few messages per connection plus the
+#: objects of those being decoded).
+RSS_LIMIT = 256 * 1024 * 1024
+#: Growth allowed after the first SETTLE_SECONDS: the bound holds, so memory levels
+#: off (an unbounded backlog grew by tens of MB a second and goes on growing).
+LATE_GROWTH_LIMIT = 64 * 1024 * 1024
+SETTLE_SECONDS = 3.0
 STREAM_SECONDS = 10.0
 
 
@@ -95,15 +100,25 @@ def test_memory_stays_bounded_and_other_connections_go_on(simulator: Simulator) 
         XentaraClient(url) as two,
         XentaraClient(simulator.url) as other,
     ):
-        deadline = time.monotonic() + STREAM_SECONDS
+        started = time.monotonic()
+        deadline = started + STREAM_SECONDS
+        settled: int | None = None
         while time.monotonic() < deadline and growth <= RSS_LIMIT:
             other.read(OUTPUTS[0], timeout=10)  # not held up by the flooded ones
             reads += 1
             growth = max(growth, rss() - before)
+            if settled is None and time.monotonic() - started >= SETTLE_SECONDS:
+                settled = growth
             time.sleep(0.05)
         assert one.connected and two.connected
-    print(f"RSS growth {growth / 2**20:.0f} MiB in {STREAM_SECONDS:g} s, {sent} messages sent")
+    print(
+        f"RSS growth {growth / 2**20:.0f} MiB in {STREAM_SECONDS:g} s "
+        f"({(settled or 0) / 2**20:.0f} MiB after {SETTLE_SECONDS:g} s), {sent} messages sent"
+    )
     assert growth <= RSS_LIMIT, f"RSS grew {growth / 2**20:.0f} MiB"
+    assert settled is not None
+    late = growth - settled
+    assert late <= LATE_GROWTH_LIMIT, f"RSS grew {late / 2**20:.0f} MiB after it should level off"
     assert reads > 10
     assert sent and sent[0] > 2 * MAX_BACKLOG  # the stream did flow
 
