@@ -58,3 +58,36 @@ def test_close_in_a_cancelled_scope_has_closed_the_socket(simulator: Simulator) 
             await client.read(OUTPUTS[0])
 
     TrioFlavour().run(main)
+
+
+CTRL_C_IN_A_CONNECTION_TASK = """
+import trio
+from xentara_sync.trio.backend import _Host
+
+async def main():
+    host = await _Host.open()
+    async def reader():
+        # Stands for websockets' reader task: unprotected code a Ctrl-C can land in.
+        raise KeyboardInterrupt
+    host.nursery.start_soon(reader)
+    await trio.sleep(10)
+    print("not interrupted")
+
+try:
+    trio.run(main)
+except KeyboardInterrupt:
+    print("the user's task got the Ctrl-C")
+"""
+
+
+def test_a_ctrl_c_in_a_connection_task_reaches_the_users_task() -> None:
+    # Raised out of the connection's system task, it ended the program with
+    # TrioInternalError (seen when Ctrl-C interrupted a recording).
+    result = subprocess.run(
+        [sys.executable, "-c", CTRL_C_IN_A_CONNECTION_TASK],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.stdout.strip() == "the user's task got the Ctrl-C", result.stderr[-2000:]
+    assert "TrioInternalError" not in result.stderr

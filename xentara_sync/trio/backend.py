@@ -27,7 +27,7 @@ import logging
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import trio
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
@@ -135,6 +135,8 @@ class _Host:
                     await trio.sleep_forever()
         except Exception:  # a system task must never raise
             log.exception("a background task of the trio client failed")
+        except BaseException as exc:  # nor may a Ctrl-C crash trio
+            _pass_on_interrupt(exc)
         finally:
             self.nursery = None
             self._ready.set()
@@ -156,6 +158,33 @@ class _Host:
         self._scope.cancel()
         with trio.move_on_after(FINISH_TIMEOUT):
             await self._finished.wait()
+
+
+def _pass_on_interrupt(exc: BaseException) -> None:
+    """Hand a Ctrl-C that ended the host's nursery to the user's task.
+
+    websockets runs its reader and keepalive tasks in the host's nursery, and trio
+    raises a Ctrl-C in whichever unprotected task runs when it comes: raised out of
+    this system task, it would end the program with ``TrioInternalError``. Raising
+    SIGINT again here, in protected code, makes trio deliver it to the main task at
+    its next checkpoint, as it does with any Ctrl-C that lands in protected code.
+    Anything else the nursery raised is logged: a system task must never raise.
+    """
+    import builtins
+    import signal
+
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    rest: Any = None if interrupted else exc
+    groups: Any = getattr(builtins, "BaseExceptionGroup", ())  # Python 3.11+, as trio here
+    if isinstance(exc, groups):
+        match, rest = cast(Any, exc).split(KeyboardInterrupt)
+        interrupted = match is not None
+        if rest is not None:
+            rest = rest.split(trio.Cancelled)[1]
+    if rest is not None:
+        log.error("a background task of the trio client failed", exc_info=rest)
+    if interrupted and threading.current_thread() is threading.main_thread():
+        signal.raise_signal(signal.SIGINT)
 
 
 @trio.lowlevel.enable_ki_protection  # Ctrl-C goes to the user's task, never in here
