@@ -378,6 +378,24 @@ def test_no_readable_data_point_is_one_more_warning(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- recording
 
 
+def test_recording_a_snapshot_leaves_the_users_subscription_alone(tmp_path: Path) -> None:
+    counter = "Hardware.Registers.Counter"
+    with (
+        Simulator() as original,
+        XentaraClient(original.url, timeout=10) as client,
+        client.subscribe(counter, None, None) as mine,
+    ):
+        first = mine.receive()  # its own initial event
+        result = client.snapshot(tmp_path / "twin.json", "Hardware.Registers", record=0.5)
+        client.write(counter, first.value + 1)
+        later = mine.receive()
+        # The snapshot's subscription did not hand its initial event to mine.
+        assert later.value == first.value + 1, (first, later)
+        with pytest.raises(TimeoutError):
+            mine.receive(timeout=0.3)
+    assert result.elements > 0
+
+
 def test_the_twin_replays_what_was_recorded(tmp_path: Path) -> None:
     path = tmp_path / "moving.json"
     with Simulator() as original:

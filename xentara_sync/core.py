@@ -16,7 +16,7 @@ import os
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -1085,6 +1085,24 @@ class _SnapshotLink:
 
     async def sleep(self, seconds: float) -> None:
         await self.core._backend.sleep(seconds)
+
+    async def record(self, keys: Sequence[str], sink: EventSink, seconds: float) -> None:
+        # A subscription like any other: it shares the server's subscriptions with
+        # the user's, and neither sees the other's events.
+        subscription = Subscription(
+            self.core,
+            tuple(keys),
+            maximum_update_interval=None,
+            minimum_update_interval=None,
+            attribute="value",
+            max_queue=1,
+            sink_factory=lambda: sink,
+        )
+        await subscription.start(timeout=self.timeout)
+        try:
+            await self.core._backend.sleep(seconds)
+        finally:
+            await subscription.stop(timeout=self.timeout)
 
 
 def _cancelled(subscription: Subscription) -> SubscriptionEnded:

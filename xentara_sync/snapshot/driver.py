@@ -15,12 +15,12 @@ import secrets
 import stat
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, UnknownElement
 from ..model import ElementInfo, Event
-from ..protocol import NIL_UUID, Attribute, AttributeFault, Category
+from ..protocol import NIL_UUID, AttributeFault, Category
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more
@@ -77,6 +77,10 @@ class Link(Protocol):
 
     async def sleep(self, seconds: float) -> None:
         """Wait."""
+
+    async def record(self, keys: Sequence[str], sink: _Recorder, seconds: float) -> None:
+        """Hand every change of *keys*' values to *sink* for *seconds*, through a
+        subscription of the client's own, independent of the user's."""
 
 
 class _Recorder:
@@ -170,21 +174,8 @@ async def _record(link: Link, twin: TwinBuilder, seconds: float) -> int:
     if not points:
         await link.sleep(seconds)
         return 0
-    session = link.session
     recorder = _Recorder()
-    value = int(Attribute.VALUE)
-    routes = [(e.uuid, value) for e in points]
-    label = [f"{len(points)} data points"]
-    subscription = uuid.uuid4()
-    session.add_routes(routes, recorder)
-    try:
-        await link.execute(session.plan_subscribe(label, points, value, subscription, None, None))
-        try:
-            await link.sleep(seconds)
-        finally:
-            await link.execute(session.plan_unsubscribe(label, subscription))
-    finally:
-        session.remove_routes(routes, recorder)
+    await link.record([e.key for e in points], recorder, seconds)
     recorded = 0
     for element in points:
         samples = recorder.samples.get(element.uuid)
