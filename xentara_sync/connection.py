@@ -309,6 +309,9 @@ class Connection(Receiving):
             )
         headers = HiddenHeaders({**self._extra_headers, **self._endpoint.headers()})
         backend = self._backend
+        # connect_timeout bounds connecting as a whole: each step waits for what
+        # the ones before it left, and a timeout names the step that was waiting.
+        deadline = time.monotonic() + self.connect_timeout
         transport = await backend.connect(
             self._endpoint,
             headers=headers,
@@ -335,14 +338,15 @@ class Connection(Receiving):
             self._keeper = backend.spawn(lambda: self._keep_alive(transport, keepalive))
         self._connecting = True
         try:
-            await self._execute(session, session.plan_hello(), self.connect_timeout)
+            timeout = self.connect_timeout
+            await self._execute(session, session.plan_hello(), timeout, deadline)
             try:
                 await self._execute(
-                    session, session.plan_start(self.root_element), self.connect_timeout
+                    session, session.plan_start(self.root_element), timeout, deadline
                 )
             except UnknownElement as exc:
                 raise await self._unknown_root(exc) from None
-            await self._execute(session, session.plan_browse_root(), self.connect_timeout)
+            await self._execute(session, session.plan_browse_root(), timeout, deadline)
         finally:
             self._connecting = False
 
@@ -647,11 +651,23 @@ class Connection(Receiving):
             error = ConnectionLost(f"the connection to {self.url} was lost: {error}")
         fail_waiters(session.take(ids), error)
 
-    async def _execute(self, session: ClientSession, plan: Plan, timeout: float | None) -> Any:
+    async def _execute(
+        self,
+        session: ClientSession,
+        plan: Plan,
+        timeout: float | None,
+        deadline: float | None = None,
+    ) -> Any:
         """Send the plan's requests in one message on *session*, the one it was built
         on, and return its result. If that connection has ended meanwhile, sending
-        raises its error: a plan never carries one connection's UUIDs to the next."""
+        raises its error: a plan never carries one connection's UUIDs to the next.
+
+        With a *deadline* (:func:`time.monotonic`), the wait ends there at the
+        latest; a timeout still reports *timeout*, the bound the user gave."""
         wait = self.timeout if timeout is None else check.call_timeout(timeout)
+        reported = wait
+        if deadline is not None:
+            wait = min(wait, max(0.0, deadline - time.monotonic()))
         create = self._backend.create_waiter
         waiters = [create() for _ in plan.requests]
         ids = session.send(plan.requests, waiters)
@@ -664,7 +680,7 @@ class Connection(Receiving):
                     await waiter.wait(max(0.0, deadline - time.monotonic())) for waiter in waiters
                 ]
         except TimeoutError:
-            raise session.timeout_error(plan.operation, plan.element, wait) from None
+            raise session.timeout_error(plan.operation, plan.element, reported) from None
         finally:
             session.forget(ids)
         return plan.finish(packets)

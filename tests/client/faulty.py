@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from types import TracebackType
@@ -64,21 +65,30 @@ def answer_connect(message: bytes) -> bytes:
 class FaultyServer:
     """Answers every message according to *mode* (see :data:`ANSWERS`); or, with
     mode ``"close"``, closes the connection on the first message; or, with mode
-    ``"flood"``, lets a client connect and then sends it *flood* (messages)."""
+    ``"flood"``, lets a client connect and then sends it *flood* (messages).
+    The WebSocket handshake takes *handshake_delay* seconds more than it would."""
 
-    def __init__(self, mode: str, flood: list[bytes] | None = None) -> None:
+    def __init__(
+        self, mode: str, flood: list[bytes] | None = None, handshake_delay: float = 0.0
+    ) -> None:
         self.flood = flood or []
+        self.handshake_delay = handshake_delay
         if mode not in ("close", "flood") and mode not in ANSWERS:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.messages = 0
-        self._server: Server = serve(self._handle, "127.0.0.1", 0, compression=None)
+        self._server: Server = serve(
+            self._handle, "127.0.0.1", 0, compression=None, process_request=self._delay
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         port = self._server.socket.getsockname()[1]
         return f"ws://127.0.0.1:{port}/api/ws"
+
+    def _delay(self, connection: ServerConnection, request: object) -> None:
+        time.sleep(self.handshake_delay)
 
     def _handle(self, connection: ServerConnection) -> None:
         try:

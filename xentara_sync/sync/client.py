@@ -71,7 +71,8 @@ class XentaraClient:
             indexes (``None``: the whole model).
         verify_ssl: ``False`` accepts any TLS certificate (self-signed ones).
         timeout: seconds any call waits unless told otherwise.
-        connect_timeout: seconds connecting may take (default: *timeout*).
+        connect_timeout: seconds connecting may take in all, handshake, hello,
+            root and browse together (default: *timeout*).
         ssl: an :class:`ssl.SSLContext` to use as is for ``wss://``.
         cafile: a CA bundle to trust for ``wss://``.
         headers: extra HTTP headers for the handshake.
@@ -141,7 +142,10 @@ class XentaraClient:
         )
         self._attach(
             lambda thread: thread.run(
-                client.__aenter__, client.connect_timeout, f"connecting to {client.url}"
+                client.__aenter__,
+                client.connect_timeout,
+                f"connecting to {client.url}",
+                _loop.CONNECT_GRACE,
             )
         )
 
@@ -173,7 +177,10 @@ class XentaraClient:
         twin = object.__new__(type(self))
         twin._attach(
             lambda thread: thread.run(
-                original.copy, original.connect_timeout, f"connecting to {original.url}"
+                original.copy,
+                original.connect_timeout,
+                f"connecting to {original.url}",
+                _loop.CONNECT_GRACE,
             )
         )
         return twin

@@ -39,6 +39,10 @@ T = TypeVar("T")
 #: that is not busy; on a busy one (a huge message being decoded, say) the caller
 #: gives up this much later, whatever the loop is doing.
 GRACE = 0.05
+#: The same for connecting, whose steps (handshake, hello, root, browse) the core
+#: bounds by ``connect_timeout`` in all: the core's timeout names the step that got
+#: no answer, and the caller's only catches a loop that does not answer at all.
+CONNECT_GRACE = 1.0
 #: Seconds the clean-up at interpreter exit may take in all.
 EXIT_TIMEOUT = 2.0
 #: Seconds the loop thread may take to start.
@@ -137,8 +141,9 @@ class LoopThread:
         coroutine: Callable[[], Coroutine[Any, Any, T]],
         timeout: float | None,
         what: str = "the call",
+        grace: float = GRACE,
     ) -> T:
-        """Run ``coroutine()`` on the loop and wait at most *timeout* (+ :data:`GRACE`).
+        """Run ``coroutine()`` on the loop and wait at most *timeout* + *grace*.
 
         *what* names the call in the :class:`RequestTimeout` raised when the loop
         does not answer in time (``"read 'Hardware.Sensor'"``).
@@ -150,7 +155,7 @@ class LoopThread:
         self.check()
         call = _Call(coroutine)
         self.loop.call_soon_threadsafe(call.start)
-        wait = None if timeout is None else timeout + GRACE
+        wait = None if timeout is None else timeout + grace
         try:
             if not wait_lock(call.done, wait):
                 raise TimeoutError

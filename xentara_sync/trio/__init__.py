@@ -57,7 +57,8 @@ class XentaraClient(ClientCore):
             indexes (``None``: the whole model).
         verify_ssl: ``False`` accepts any TLS certificate (self-signed ones).
         timeout: seconds any request waits for its answer unless told otherwise.
-        connect_timeout: seconds connecting may take (default: *timeout*).
+        connect_timeout: seconds connecting may take in all, handshake, hello,
+            root and browse together (default: *timeout*).
         ssl: an :class:`ssl.SSLContext` to use as is for ``wss://``.
         cafile: a CA bundle to trust for ``wss://``.
         headers: extra HTTP headers for the handshake.
