@@ -13,8 +13,8 @@ import pytest
 
 from xentara_sync import XentaraClient, bench
 from xentara_sync.bench.raw_sync import RawSyncClient
-from xentara_sync.cli import main
 from xentara_sync.simulator import Simulator
+from xentara_sync.tools.cli import main
 
 
 @pytest.mark.timeout(120)  # a dozen processes and every figure once, on a shared machine

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from xentara_sync.cli import main
 from xentara_sync.simulator import Simulator
+from xentara_sync.tools.cli import main
 
 from .conftest import INPUT, OUTPUTS
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from xentara_sync import AuthenticationFailed, UnknownElement, XentaraClient
-from xentara_sync.cli import main
-from xentara_sync.model import Event
+from xentara_sync.protocol.index import Event
 from xentara_sync.simulator import Simulator
+from xentara_sync.tools.cli import main
 from xentara_sync.tools.watch import format_event
 
 #: A model rooted at ``Types``, not ``Hardware``.

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, OUTPUTS
-from xentara_sync.cli import COMMANDS, main
 from xentara_sync.simulator import Simulator
+from xentara_sync.tools.cli import COMMANDS, main
 
 SECRET = "Pa55/w0rd"
 UNREACHABLE = "ws://127.0.0.1:1/api/ws"

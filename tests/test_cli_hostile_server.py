@@ -8,9 +8,9 @@ import pytest
 
 from tests.client.oddserver import Proxy
 from xentara_sync import XentaraClient
-from xentara_sync.cli import main
 from xentara_sync.protocol import decode, encode
 from xentara_sync.simulator import Simulator
+from xentara_sync.tools.cli import main
 
 LABEL = "Hardware.Registers.Label"
 #: Clears the screen, sets a window title, rings the bell, reverses the text after it.

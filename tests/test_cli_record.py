@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from xentara_sync.cli import main
 from xentara_sync.simulator import Simulator
+from xentara_sync.tools.cli import main
 
 SINE = "Hardware.Fast Signals.Sine"
 PULSE = "Hardware.Fast Signals.Pulse"

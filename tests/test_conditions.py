@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from xentara_sync import ConditionBroken, ConditionNotMet, InvalidArgument, RequestTimeout
-from xentara_sync.conditions import Hold, Wait, describe
-from xentara_sync.model import Event
+from xentara_sync.protocol.index import Event
+from xentara_sync.toolkit.conditions import Hold, Wait, describe
 
 KEY = "Hardware.Registers.Counter"
 

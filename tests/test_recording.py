@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from xentara_sync.conditions import utc_text
 from xentara_sync.exceptions import InvalidArgument
-from xentara_sync.model import Event
 from xentara_sync.protocol import AttributeFault, Quality, TimePoint
-from xentara_sync.recording import Recording
+from xentara_sync.protocol.index import Event
+from xentara_sync.toolkit.conditions import utc_text
+from xentara_sync.toolkit.recording import Recording
 
 SINE = "Hardware.Signals.Sine"
 PULSE = "Hardware.Signals.Pulse"
@@ -290,7 +290,7 @@ def test_importing_the_package_imports_neither() -> None:
     import subprocess
 
     code = (
-        "import sys, xentara_sync, xentara_sync.recording; "
+        "import sys, xentara_sync, xentara_sync.toolkit.recording; "
         "print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run(

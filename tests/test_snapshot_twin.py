@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from xentara_sync.model import ElementInfo
 from xentara_sync.protocol import (
     Access,
     Category,
@@ -19,6 +18,7 @@ from xentara_sync.protocol import (
     fault,
     wrap,
 )
+from xentara_sync.protocol.index import ElementInfo
 from xentara_sync.simulator import load_model
 from xentara_sync.snapshot.driver import model_text
 from xentara_sync.snapshot.plans import plan_ancestors, plan_chunk

@@ -16,8 +16,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Static, Tree
 
 from xentara_sync.aio import XentaraClient
-from xentara_sync.recording import CSV_COLUMNS
 from xentara_sync.simulator import Simulator, User
+from xentara_sync.toolkit.recording import CSV_COLUMNS
 from xentara_sync.tui.app import XentaraApp
 
 from .conftest import run

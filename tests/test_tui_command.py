@@ -26,7 +26,7 @@ class NoTextual:
         return None
 
 sys.meta_path.insert(0, NoTextual())
-from xentara_sync.cli import main
+from xentara_sync.tools.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -62,7 +62,7 @@ def test_a_server_that_cannot_be_reached_is_one_line_without_the_password(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     pytest.importorskip("textual")
-    from xentara_sync.cli import main
+    from xentara_sync.tools.cli import main
 
     status = main(["tui", "ws://admin:Pa55w0rd@127.0.0.1:1/api/ws", "--timeout", "2"])
     out, err = capsys.readouterr()

@@ -57,7 +57,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from .recording import Recording
+    from .toolkit.recording import Recording
 
 __all__ = [
     "AccessDenied",
@@ -280,7 +280,7 @@ class RecordingInterrupted(KeyboardInterrupt):
             recording = interrupted.recording   # the events up to the Ctrl-C
 
     Attributes:
-        recording: the :class:`~xentara_sync.recording.Recording` so far.
+        recording: the :class:`~xentara_sync.toolkit.recording.Recording` so far.
     """
 
     def __init__(self, recording: Recording) -> None:

@@ -23,7 +23,7 @@ import pytest
 from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import OUTPUTS
 from xentara_sync import XentaraClient
-from xentara_sync.receiving import MAX_BACKLOG
+from xentara_sync.core.receiving import MAX_BACKLOG
 from xentara_sync.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -413,7 +413,7 @@ def test_simulate_drop_every_for_soak_tests(tmp_path: Path) -> None:
 
 
 def test_drop_every_needs_a_positive_number(capsys: pytest.CaptureFixture[str]) -> None:
-    from xentara_sync.cli import main
+    from xentara_sync.tools.cli import main
 
     for bad in ("0", "-1", "soon"):
         with pytest.raises(SystemExit) as info:

@@ -13,8 +13,8 @@ import pytest
 from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import FAST_SINE
 from xentara_sync import ConditionBroken, ConditionNotMet, XentaraClient, flat
-from xentara_sync.recording import Recording
 from xentara_sync.simulator import Simulator
+from xentara_sync.toolkit.recording import Recording
 
 COUNTER = "Hardware.Registers.Counter"
 SETPOINT = "Hardware.Registers.Setpoint"

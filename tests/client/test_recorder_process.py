@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 #: caller's thread or task); a recorder's block prints it, then the test sends SIGINT.
 PRELUDE = """
 from xentara_sync import RecordingInterrupted
-from xentara_sync.recording import Recording
+from xentara_sync.toolkit.recording import Recording
 from xentara_sync.simulator import Simulator
 
 KEYS = ["Hardware.Fast Signals.Sine", "Hardware.Registers.Counter"]
@@ -158,7 +158,7 @@ def test_ctrl_c_in_the_record_command_writes_what_was_recorded(tmp_path: Path) -
         PRELUDE
         + textwrap.dedent(
             f"""
-            from xentara_sync.cli import main
+            from xentara_sync.tools.cli import main
             with Simulator() as sim:
                 args = ["record", sim.url, *KEYS, "--seconds", "60"]
                 status = main([*args, "--csv", {str(out_csv)!r}])

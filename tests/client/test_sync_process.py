@@ -51,7 +51,7 @@ def test_import_starts_nothing() -> None:
         import sys, threading
         import xentara_sync
         assert threading.active_count() == 1, threading.enumerate()
-        heavy = {"asyncio", "websockets", "trio", "xentara_sync.simulator", "xentara_sync.cli"}
+        heavy = {"asyncio", "websockets", "trio", "xentara_sync.simulator", "xentara_sync.tools"}
         assert not heavy & set(sys.modules), heavy & set(sys.modules)
         print("ok")
         """

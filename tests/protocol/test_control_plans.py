@@ -21,7 +21,6 @@ from xentara_sync.exceptions import (
     UnknownElement,
     UnknownSession,
 )
-from xentara_sync.model import AttributeInfo, ElementInfo, ElementMetadata
 from xentara_sync.protocol import (
     NIL_UUID,
     Access,
@@ -35,6 +34,7 @@ from xentara_sync.protocol import (
     wrap,
 )
 from xentara_sync.protocol.framing import encode_request
+from xentara_sync.protocol.index import AttributeInfo, ElementInfo, ElementMetadata
 from xentara_sync.protocol.plans import Operations, Plan
 
 GROUP = uuid.UUID("5b8a3c1e-0f2d-4e6a-9c7b-1d2e3f405162")

@@ -16,11 +16,11 @@ True
 
 from __future__ import annotations
 
-from ..core import ClientCore
-from ..element import Element
-from ..model import Event
-from ..subscription import Subscription
-from ..subsession import SubSession
+from ..core.client import ClientCore
+from ..core.element import Element
+from ..core.subscription import Subscription
+from ..core.subsession import SubSession
+from ..protocol.index import Event
 from .backend import AsyncioBackend
 
 __all__ = ["Element", "Event", "SubSession", "Subscription", "XentaraClient"]

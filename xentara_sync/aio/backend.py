@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 
-from ..endpoint import Endpoint
+from ..core.connect_errors import connect_error
+from ..core.endpoint import Endpoint
+from ..core.interfaces import TaskHandle, Transport
 from ..exceptions import ConnectionClosed
-from ..handshake import connect_error
-from ..interfaces import TaskHandle, Transport
 from ..logs import redacting
 from . import fastpath
 

@@ -145,7 +145,7 @@ def _safe(url: str) -> str:
     >>> _safe("ws://user:secret@xentara:8080/api/ws")
     'ws://xentara:8080/api/ws'
     """
-    from ..endpoint import Endpoint
+    from ..core.endpoint import Endpoint
 
     try:
         return Endpoint.parse(url).url

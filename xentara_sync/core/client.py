@@ -4,9 +4,9 @@
 asks the connection's :class:`~xentara_sync.protocol.session.ClientSession` for the
 operation's :class:`~xentara_sync.protocol.plans.Plan` (the session builds requests
 and reads answers; nothing here parses or frames) and awaits it through
-:class:`~xentara_sync.connection.Connection`. The flavours
+:class:`~xentara_sync.core.connection.Connection`. The flavours
 (:mod:`xentara_sync.aio`, :mod:`xentara_sync.trio`) supply a
-:class:`~xentara_sync.interfaces.Backend` and are otherwise this class.
+:class:`~xentara_sync.core.interfaces.Backend` and are otherwise this class.
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Condition, Hold, Wait
-from .connection import DEFAULT_TIMEOUT, Connection
-from .element import Element
-from .exceptions import (
+from ..exceptions import (
     ConnectionClosed,
     ConnectionLost,
     InvalidArgument,
@@ -35,22 +32,25 @@ from .exceptions import (
     UnknownElement,
     XentaraError,
 )
+from ..protocol import Category, Opcode, Stage
+from ..protocol import arguments as check
+from ..protocol.index import ElementInfo, ElementMetadata, ServerInfo
+from ..protocol.plans import Plan, attribute_list
+from ..protocol.quoting import quote
+from ..protocol.session import ClientSession
+from ..secret import hide
+from ..toolkit.conditions import Condition, Hold, Wait
+from .connection import DEFAULT_TIMEOUT, Connection
+from .element import Element
 from .fanout import Fanout, Feed, Hub, Pacer, Route
 from .interfaces import EventSink
-from .model import ElementInfo, ElementMetadata, ServerInfo
-from .protocol import Category, Opcode, Stage
-from .protocol import arguments as check
-from .protocol.plans import Plan, attribute_list
-from .protocol.quoting import quote
-from .protocol.session import ClientSession
-from .secret import hide
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 from .subsession import Certificate, SubSession
 
 if TYPE_CHECKING:
-    from .model import Event
-    from .recording import AsyncRecorder, Recording
-    from .snapshot import SnapshotResult
+    from ..protocol.index import Event
+    from ..snapshot import SnapshotResult
+    from ..toolkit.recording import AsyncRecorder, Recording
 
 log = logging.getLogger("xentara_sync")
 
@@ -73,7 +73,7 @@ class ClientCore(Connection):
     """The Xentara client, independent of the event loop.
 
     See :class:`xentara_sync.aio.XentaraClient` for the documented API; the flavours
-    add only their :class:`~xentara_sync.interfaces.Backend`.
+    add only their :class:`~xentara_sync.core.interfaces.Backend`.
     """
 
     #: The shared server subscriptions of the current connection.
@@ -446,16 +446,16 @@ class ClientCore(Connection):
         """Record every value change of *keys* for *seconds*, or until *count* events
         (whichever comes first; at least one is needed).
 
-        The :class:`~xentara_sync.recording.Recording` starts with each key's current
+        The :class:`~xentara_sync.toolkit.recording.Recording` starts with each key's current
         value; it writes CSV, a pandas DataFrame or a plot, in time order. With
         *count* alone, each event must come within the client's timeout of the one
         before (:class:`RequestTimeout` otherwise). At most *max_events* are kept in
-        memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest
+        memory (None: :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`; the rest
         are counted in ``dropped``). Ctrl-C raises
         :class:`~xentara_sync.RecordingInterrupted`, whose ``recording`` holds what
         was recorded.
         """
-        from .recording import Limits, Recording, interrupted_by_ctrl_c
+        from ..toolkit.recording import Limits, Recording, interrupted_by_ctrl_c
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
@@ -492,13 +492,13 @@ class ClientCore(Connection):
                 ...
             recording.plot("run.png")
 
-        The :class:`~xentara_sync.recording.Recording` fills as the events come
+        The :class:`~xentara_sync.toolkit.recording.Recording` fills as the events come
         (each key's current value first) and keeps what it got when the block ends,
         whether it ends normally, by an exception or by Ctrl-C. At most *max_events*
-        are kept in memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`;
+        are kept in memory (None: :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`;
         the rest are counted in ``dropped``).
         """
-        from .recording import AsyncRecorder
+        from ..toolkit.recording import AsyncRecorder
 
         return AsyncRecorder(self, subscription_keys(keys, "recorder"), max_events)
 
@@ -534,9 +534,9 @@ class ClientCore(Connection):
     ) -> uuid.UUID:
         """Subscribe; returns the subscription's id.
 
-        Its events go through a :class:`~xentara_sync.fanout.Pacer` of its own, which
+        Its events go through a :class:`~xentara_sync.core.fanout.Pacer` of its own, which
         keeps its intervals whatever else covers the same attributes (see
-        :mod:`!xentara_sync.fanout`).
+        :mod:`!xentara_sync.core.fanout`).
         """
         session = await self._ready(timeout)
         subscription_id = uuid.uuid4()
@@ -657,7 +657,7 @@ class ClientCore(Connection):
         """Subscribe *feed* again for every change, once its first subscribe is
         confirmed: unsubscribe it, then subscribe its pairs anew under a new id,
         without intervals. The server's initial event that follows is no change for
-        those that had the pair's last event (see :class:`~xentara_sync.fanout.Fanout`).
+        those that had the pair's last event (see :class:`~xentara_sync.core.fanout.Fanout`).
 
         A task of the connection, so that a subscription whose start is cancelled
         meanwhile leaves no feed half renewed; the subscriptions that share the feed
@@ -1001,7 +1001,7 @@ class ClientCore(Connection):
         does not check that you hold its private key). ``async with
         client.sub_session(user, password) as s:`` opens it and closes it at the
         end; ``s = await client.sub_session(token=token)`` opens it (then ``await
-        s.close()``). See :class:`~xentara_sync.subsession.SubSession`. No login,
+        s.close()``). See :class:`~xentara_sync.core.subsession.SubSession`. No login,
         or more than one, raises :class:`~xentara_sync.exceptions.InvalidArgument`.
         """
         hidden, hidden_token = hide(password), hide(token)
@@ -1037,7 +1037,7 @@ class ClientCore(Connection):
             result = await client.snapshot("bench.json", record=30)
             print(f"{result.elements} elements, {len(result.skipped)} left out")
         """
-        from .snapshot import driver
+        from ..snapshot import driver
 
         driver.check_arguments(path, root, record, progress)
         session = await self._ready(timeout)
@@ -1071,7 +1071,7 @@ class _SnapshotLink:
         return await self.core._execute(self.session, plan, self.timeout)
 
     async def pipeline(self, plans: Iterable[Plan], done: Callable[[Any], object]) -> None:
-        from .snapshot.pipeline import run_pipelined
+        from ..snapshot.pipeline import run_pipelined
 
         backend = self.core._backend
         await run_pipelined(

@@ -15,14 +15,14 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
-from .endpoint import Endpoint
-from .exceptions import (
+from ..exceptions import (
     AuthenticationFailed,
     ConnectionFailed,
     InvalidURL,
     TLSVerificationFailed,
     XentaraError,
 )
+from .endpoint import Endpoint
 
 __all__ = ["connect_error"]
 

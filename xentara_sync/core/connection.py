@@ -5,7 +5,7 @@ rather than to one connection (settings, the subscriptions the user holds). What
 one connection knows and owes (message ids, pending requests, the outgoing batch,
 the element index, building requests and reading answers) is its
 :class:`~xentara_sync.protocol.session.ClientSession`, which does no I/O. This
-module awaits only the small interfaces of :mod:`xentara_sync.interfaces`, never
+module awaits only the small interfaces of :mod:`xentara_sync.core.interfaces`, never
 asyncio or trio directly.
 
 Concurrency model: requests issued while the event loop runs other tasks (for example
@@ -26,9 +26,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .describe import safe_repr
-from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
-from .exceptions import (
+from ..exceptions import (
     AccessDenied,
     AuthenticationFailed,
     ClientClosed,
@@ -44,12 +42,14 @@ from .exceptions import (
     UsageError,
     XentaraError,
 )
+from ..protocol import arguments as check
+from ..protocol.index import ServerInfo
+from ..protocol.session import ClientSession, Plan
+from ..secret import hide
+from .describe import safe_repr
+from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
 from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter, fail_waiters
-from .model import ServerInfo
-from .protocol import arguments as check
-from .protocol.session import ClientSession, Plan
 from .receiving import Receiving
-from .secret import hide
 from .subscription import DEFAULT_MAX_QUEUE, Subscription
 
 if TYPE_CHECKING:  # typing.Self is new in Python 3.11
@@ -90,7 +90,7 @@ class Connection(Receiving):
     It opens the WebSocket, says the client hello, browses the root, runs
     :class:`~xentara_sync.protocol.session.Plan` objects (:meth:`_execute`), feeds
     received messages to the session and fails everything when the connection ends.
-    :class:`~xentara_sync.core.ClientCore` adds the documented API on top.
+    :class:`~xentara_sync.core.client.ClientCore` adds the documented API on top.
     """
 
     #: Makes the flavour's :class:`Backend`; each flavour sets it.

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from ..protocol import Category
+from ..protocol.index import ElementInfo
 from .describe import safe_repr
-from .model import ElementInfo
-from .protocol import Category
 
 __all__ = ["Element"]
 

@@ -21,8 +21,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .exceptions import InvalidArgument, InvalidURL, XentaraError
-from .secret import Secret, hide, reveal
+from ..exceptions import InvalidArgument, InvalidURL, XentaraError
+from ..secret import Secret, hide, reveal
 
 __all__ = ["Endpoint", "make_ssl_context"]
 

@@ -45,8 +45,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..protocol.index import Event
     from .interfaces import Backend, EventSink, TaskHandle, Waiter
-    from .model import Event
 
 __all__ = ["Fanout", "Feed", "Hub", "Pacer", "Route"]
 

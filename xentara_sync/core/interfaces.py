@@ -1,6 +1,6 @@
 """The small interfaces the client core awaits; each async flavour implements them.
 
-:class:`~xentara_sync.core.ClientCore` never imports asyncio or trio: it creates
+:class:`~xentara_sync.core.client.ClientCore` never imports asyncio or trio: it creates
 :class:`Waiter` objects, opens a :class:`Transport` and starts background tasks through
 the :class:`Backend` of its flavour (:mod:`xentara_sync.aio.backend`,
 :mod:`xentara_sync.trio.backend`).
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
+from ..protocol.session import EventSink
 from .endpoint import Endpoint
-from .protocol.session import EventSink
 
 __all__ = ["Backend", "EventSink", "TaskHandle", "Transport", "Waiter", "fail_waiters"]
 

@@ -20,10 +20,10 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING
 
-from .exceptions import ProtocolError
+from ..exceptions import ProtocolError
+from ..protocol import Packet
+from ..protocol.session import ClientSession, Received, parse_message
 from .interfaces import fail_waiters
-from .protocol import Packet
-from .protocol.session import ClientSession, Received, parse_message
 
 if TYPE_CHECKING:
     from .interfaces import Backend, Transport, Waiter
@@ -41,7 +41,7 @@ MAX_BACKLOG = 4
 
 
 class Receiving:
-    """The receiving side of :class:`~xentara_sync.connection.Connection`."""
+    """The receiving side of :class:`~xentara_sync.core.connection.Connection`."""
 
     _backend: Backend
     _session: ClientSession | None

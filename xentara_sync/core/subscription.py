@@ -9,12 +9,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
+from ..exceptions import RequestTimeout, SubscriptionEnded, UsageError
+from ..protocol import arguments as check
+from ..protocol.index import Event, attribute_key
 from .describe import safe_repr
-from .exceptions import RequestTimeout, SubscriptionEnded, UsageError
 from .fanout import Pacer
 from .interfaces import Backend, EventSink, Waiter
-from .model import Event, attribute_key
-from .protocol import arguments as check
 
 __all__ = ["DEFAULT_MAX_QUEUE", "EventQueue", "Subscription"]
 
@@ -25,7 +25,7 @@ _CHECKPOINT_EVERY = 64
 
 
 class SubscriptionHost(Protocol):
-    """What a subscription needs of its client (:class:`~xentara_sync.core.ClientCore`)."""
+    """What a subscription needs of its client (:class:`~xentara_sync.core.client.ClientCore`)."""
 
     _backend: Backend
     timeout: float
@@ -130,7 +130,7 @@ class Subscription:
 
     Every subscription behaves as if it were alone: it gets each event of its keys
     once, its own initial event only, and its own intervals, whatever else subscribes
-    to the same elements in the same client (see :mod:`!xentara_sync.fanout`).
+    to the same elements in the same client (see :mod:`!xentara_sync.core.fanout`).
 
     *sink_factory* makes the queue of each run (the blocking client gives a
     thread-safe one); by default an :class:`EventQueue` of *max_queue* events.

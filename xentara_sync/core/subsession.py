@@ -2,7 +2,7 @@
 
 A sub-session (reference §4.12, §6) logs a user in within an open connection, so
 that a program connected as one account can read and write as the person at the
-screen. :meth:`ClientCore.sub_session <xentara_sync.core.ClientCore.sub_session>`
+screen. :meth:`ClientCore.sub_session <xentara_sync.core.client.ClientCore.sub_session>`
 makes a :class:`SubSession`; it is opened by ``async with`` or ``await`` and closed
 at the end of the block (or by :meth:`SubSession.close`).
 
@@ -48,25 +48,25 @@ from typing import TYPE_CHECKING, Any, Final
 
 import cbor2
 
-from .describe import safe_repr
-from .exceptions import (
+from ..exceptions import (
     ConnectionClosed,
     InvalidArgument,
     SubSessionClosed,
     UnknownSession,
     UsageError,
 )
-from .protocol import Opcode
-from .protocol.authentication import (
+from ..protocol import Opcode
+from ..protocol.authentication import (
     certificate_authentication,
     password_authentication,
     token_authentication,
 )
-from .secret import Secret, hide
+from ..secret import Secret, hide
+from .describe import safe_repr
 
 if TYPE_CHECKING:
-    from .core import ClientCore
-    from .protocol.session import ClientSession
+    from ..protocol.session import ClientSession
+    from .client import ClientCore
 
 __all__ = ["Certificate", "SubSession", "load_certificate", "login_information"]
 

@@ -3,7 +3,7 @@
 Every setting of a client and every argument of a call that is not a primary key
 or a value to write is checked here, before anything is sent: the settings once
 when a client is made (for every flavour, since they all build the same
-:class:`~xentara_sync.connection.Connection`), the arguments of a call by the plan
+:class:`~xentara_sync.core.connection.Connection`), the arguments of a call by the plan
 or the method that takes them. A wrong type or value raises
 :class:`~xentara_sync.exceptions.InvalidArgument` (a :class:`ValueError` and a
 :class:`TypeError`) that names the argument and says what it accepts:

@@ -21,11 +21,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .exceptions import InvalidArgument, ReadOnly, ServerError
-from .protocol import Access, Attribute, Category, DataType, Quality
-from .protocol.arguments import protocol_integer
-from .protocol.quoting import quote
-from .protocol.valuecheck import ValueRejected, check_value
+from ..exceptions import InvalidArgument, ReadOnly, ServerError
+from . import Access, Attribute, Category, DataType, Quality
+from .arguments import protocol_integer
+from .quoting import quote
+from .valuecheck import ValueRejected, check_value
 
 __all__ = [
     "AttributeInfo",

@@ -9,7 +9,7 @@ sends them. Any flavour can run a plan: the async core awaits it, the blocking
 client waits for it from the calling thread.
 
 >>> import uuid
->>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol.index import ElementInfo
 >>> from xentara_sync.protocol import Category, Success, wrap
 >>> operations = Operations()
 >>> operations.set_index([ElementInfo("Hardware.Speed", uuid.UUID(int=1), Category.DATA_POINT)])
@@ -36,16 +36,6 @@ from ..exceptions import (
     UnknownElement,
     WriteError,
 )
-from ..model import (
-    _KEYS_BY_NAME,
-    AttributeInfo,
-    ElementIndex,
-    ElementInfo,
-    ElementMetadata,
-    ServerInfo,
-    attribute_key,
-    check_write,
-)
 from . import arguments as check
 from . import replies
 from .codec import Failure, Success
@@ -65,6 +55,16 @@ from .ids import (
     SubscribeParam,
     UnsubscribeParam,
     WriteParam,
+)
+from .index import (
+    _KEYS_BY_NAME,
+    AttributeInfo,
+    ElementIndex,
+    ElementInfo,
+    ElementMetadata,
+    ServerInfo,
+    attribute_key,
+    check_write,
 )
 from .quoting import quote
 

@@ -21,13 +21,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from ..exceptions import ProtocolError, ServerError
-from ..model import (
-    AttributeInfo,
-    ElementInfo,
-    ElementMetadata,
-    ServerInfo,
-    convert_value,
-)
 from .codec import AttributeFault, TimePoint, unwrap
 from .ids import (
     Access,
@@ -39,6 +32,13 @@ from .ids import (
     MetaData,
     ServerInformation,
     Stage,
+)
+from .index import (
+    AttributeInfo,
+    ElementInfo,
+    ElementMetadata,
+    ServerInfo,
+    convert_value,
 )
 from .quoting import quote
 

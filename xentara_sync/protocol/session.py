@@ -9,7 +9,7 @@ event loop and starts no thread: the flavours drive it, the way each I/O flavour
 ``websockets`` drives its ``Protocol``.
 
 >>> import uuid
->>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol.index import ElementInfo
 >>> from xentara_sync.protocol import Category, Opcode, Request, Success, encode_message, wrap
 >>> session = ClientSession("ws://127.0.0.1:8080/api/ws")
 >>> output = ElementInfo("Hardware.Output 1", uuid.UUID(int=1), Category.DATA_POINT)
@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
-from ..model import Event, convert_value
 from . import replies
 from .cbor import decode_each, item_end
 from .codec import (
@@ -57,6 +56,7 @@ from .codec import (
     parse_packet,
 )
 from .ids import Attribute, Opcode, PacketType
+from .index import Event, convert_value
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 
 #: Logs each request and received packet, decoded, at DEBUG level (never credentials:

@@ -4,7 +4,7 @@
 :class:`~xentara_sync.protocol.DataType` and returns the value to send (or to
 store), or raises :class:`ValueRejected` with the error code of the write page of
 the reference (§4.7) and a text that says what was wrong. The client runs it
-before a write leaves (:func:`xentara_sync.model.check_write` turns the code into
+before a write leaves (:func:`xentara_sync.protocol.index.check_write` turns the code into
 its exception class, naming the element); the simulator runs it on every write it
 receives and on every default value of a model file. So the two never disagree.
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, UnknownElement
-from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, AttributeFault, Category
+from ..protocol.index import ElementInfo, Event
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more

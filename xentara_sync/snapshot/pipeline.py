@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from ..interfaces import Waiter
+from ..core.interfaces import Waiter
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
 

@@ -24,7 +24,7 @@ An element whose ``meta_data`` or value the server refuses is left out, with its
 descendants (their primary keys need it); :attr:`TwinBuilder.skipped` says why.
 
 >>> import uuid
->>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol.index import ElementInfo
 >>> from xentara_sync.protocol import Category, Success, wrap
 >>> group = ElementInfo("Plant", uuid.UUID(int=1), Category.ELEMENT_GROUP)
 >>> speed = ElementInfo("Plant.Speed", uuid.UUID(int=2), Category.DATA_POINT)
@@ -48,7 +48,6 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from ..model import ElementInfo
 from ..protocol import (
     Access,
     Attribute,
@@ -63,6 +62,7 @@ from ..protocol import (
     TimePoint,
     unwrap,
 )
+from ..protocol.index import ElementInfo
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
 
 __all__ = [
@@ -653,7 +653,7 @@ def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
     snapshot's root; None: the whole model). Their descendants follow them out.
 
     >>> import uuid
-    >>> from xentara_sync.model import ElementInfo
+    >>> from xentara_sync.protocol.index import ElementInfo
     >>> twin = TwinBuilder([ElementInfo("A", uuid.UUID(int=1), Category.ELEMENT_GROUP),
     ...                     ElementInfo("A.B", uuid.UUID(int=1), Category.ELEMENT_GROUP),
     ...                     ElementInfo("Z", uuid.UUID(int=3), Category.ELEMENT_GROUP)])

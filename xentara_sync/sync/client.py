@@ -9,37 +9,37 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..aio import XentaraClient as AsyncClient
-from ..conditions import Condition, Hold, Wait
-from ..connection import (
-    DEFAULT_KEEPALIVE,
-    DEFAULT_MAX_MESSAGE_SIZE,
-    DEFAULT_MAX_RECONNECT_DELAY,
-    DEFAULT_MAX_SEND_SIZE,
-)
-from ..core import (
+from ..core.client import (
     DEFAULT_MAX_QUEUE,
     DEFAULT_TIMEOUT,
     key_list,
     subscription_keys,
     write_many_values,
 )
-from ..describe import safe_repr
-from ..element import Element
+from ..core.connection import (
+    DEFAULT_KEEPALIVE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_RECONNECT_DELAY,
+    DEFAULT_MAX_SEND_SIZE,
+)
+from ..core.describe import safe_repr
+from ..core.element import Element
+from ..core.subsession import Certificate
 from ..exceptions import ClientClosed, InvalidArgument, RecordingInterrupted
-from ..model import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
+from ..protocol.index import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol.session import ClientSession, Plan
 from ..secret import hide
-from ..subsession import Certificate
+from ..toolkit.conditions import Condition, Hold, Wait
 from . import loop as _loop
 from .bridge import execute
 from .subscription import Callback, Dispatcher, Subscription
 from .subsession import SubSession
 
 if TYPE_CHECKING:
-    from ..model import Event
-    from ..recording import Recording
+    from ..protocol.index import Event
+    from ..toolkit.recording import Recording
     from .recorder import Recorder
 
 if TYPE_CHECKING:
@@ -713,15 +713,15 @@ class XentaraClient:
             recording.to_csv("sine.csv")
             recording.plot("sine.png")
 
-        The :class:`~xentara_sync.recording.Recording` starts with each key's current
+        The :class:`~xentara_sync.toolkit.recording.Recording` starts with each key's current
         value; its outputs are in time order. With *count* alone, each event must
         come within the client's timeout of the one before (:class:`RequestTimeout`
         otherwise). At most *max_events* are kept in memory (None:
-        :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest are counted in
+        :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`; the rest are counted in
         ``dropped``). Ctrl-C raises :class:`~xentara_sync.RecordingInterrupted` (a
         :class:`KeyboardInterrupt`), whose ``recording`` holds what was recorded.
         """
-        from ..recording import Limits, Recording  # csv and all: only when used
+        from ..toolkit.recording import Limits, Recording  # csv and all: only when used
         from .recorder import collect
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
@@ -742,11 +742,11 @@ class XentaraClient:
                 time.sleep(1)
             recording.plot("run.png")
 
-        The :class:`~xentara_sync.recording.Recording` fills as the events come
+        The :class:`~xentara_sync.toolkit.recording.Recording` fills as the events come
         (each key's current value first; on the client's event loop, no thread of
         its own) and keeps what it got when the block ends, whether it ends
         normally, by an exception or by Ctrl-C. At most *max_events* are kept in
-        memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest
+        memory (None: :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`; the rest
         are counted in ``dropped``).
         """
         from .recorder import Recorder

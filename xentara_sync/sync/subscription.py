@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
-from ..describe import safe_repr
+from ..core.describe import safe_repr
+from ..core.subscription import Subscription as CoreSubscription
+from ..core.subscription import SubscriptionHost
 from ..exceptions import InvalidArgument, RequestTimeout, SubscriptionEnded
-from ..model import Event
 from ..protocol import arguments as check
-from ..subscription import Subscription as CoreSubscription
-from ..subscription import SubscriptionHost
+from ..protocol.index import Event
 from .loop import park_if_exiting, wait_lock
 
 #: Runs a coroutine on the loop thread and waits for it (the client's ``_run``), with

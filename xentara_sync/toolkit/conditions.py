@@ -17,7 +17,7 @@ at once, and the predicate never sees an
 :class:`~xentara_sync.protocol.AttributeFault`:
 
 >>> import uuid
->>> from xentara_sync.model import Event
+>>> from xentara_sync.protocol.index import Event
 >>> wait = Wait("Hardware.Registers.Counter", lambda value: value > 3, 2.0)
 >>> wait.check(Event(1704107471.5, "Hardware.Registers.Counter", uuid.UUID(int=1), 2))
 False
@@ -39,15 +39,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .exceptions import (
+from ..exceptions import (
     ConditionBroken,
     ConditionNotMet,
     InvalidArgument,
     RequestTimeout,
     ServerError,
 )
-from .model import Event
-from .protocol import AttributeFault
+from ..protocol import AttributeFault
+from ..protocol.index import Event
 
 __all__ = [
     "Condition",
@@ -283,7 +283,7 @@ class Hold(Wait):
     longer), then every change until *seconds* after the current value came.
 
     >>> import uuid
-    >>> from xentara_sync.model import Event
+    >>> from xentara_sync.protocol.index import Event
     >>> hold = Hold("Hardware.Registers.Counter", 3, 2.0, 5.0)
     >>> hold.check(Event(1704107400.0, "Hardware.Registers.Counter", uuid.UUID(int=1), 3))
     True

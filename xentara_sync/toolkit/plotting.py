@@ -1,4 +1,4 @@
-"""The plot of a :class:`~xentara_sync.recording.Recording` (matplotlib, no pyplot).
+"""The plot of a :class:`~xentara_sync.toolkit.recording.Recording` (matplotlib, no pyplot).
 
 The figure is a :class:`matplotlib.figure.Figure` drawn by the Agg canvas: pyplot
 is never imported, so the application's backend choice and its open figures are
@@ -22,8 +22,8 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..protocol import AttributeFault
 from .conditions import utc_text
-from .protocol import AttributeFault
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -14,7 +14,7 @@ empty and put the fault (``"value is write only (-32104)"``) in the ``error``
 column, which is empty for every other event; a plot shows it as a gap:
 
 >>> import io, uuid
->>> from xentara_sync.model import Event
+>>> from xentara_sync.protocol.index import Event
 >>> recording = Recording(
 ...     ["Hardware.Registers.Counter"],
 ...     [
@@ -55,17 +55,17 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from ..exceptions import InvalidArgument, RequestTimeout
+from ..protocol import AttributeFault, TimePoint
+from ..protocol.index import Event
 from .conditions import utc_text
-from .exceptions import InvalidArgument, RequestTimeout
-from .model import Event
-from .protocol import AttributeFault, TimePoint
 
 if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-    from .core import ClientCore
-    from .subscription import Subscription
+    from ..core.client import ClientCore
+    from ..core.subscription import Subscription
 
 __all__ = [
     "CSV_COLUMNS",
@@ -460,7 +460,7 @@ class Recording:
 
 
 class RecordingFeed:
-    """The :class:`~xentara_sync.interfaces.EventSink` of a recorder's
+    """The :class:`~xentara_sync.core.interfaces.EventSink` of a recorder's
     subscription: each event goes straight into the :class:`Recording`, where it
     arrives (no queue, no task)."""
 
@@ -486,7 +486,7 @@ def recorder_subscription(
 ) -> Subscription:
     """A subscription of *client* to every change of *keys* (unthrottled) that
     records into *recording*."""
-    from .subscription import Subscription
+    from ..core.subscription import Subscription
 
     return Subscription(
         client,

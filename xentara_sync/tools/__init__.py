@@ -1,7 +1,7 @@
 """Client commands of the ``xentara-sync`` command line: browse, read, write, watch.
 
 Each command is a module of this package with ``configure(parser)`` and
-``run(args) -> int`` (see :mod:`xentara_sync.cli`); what they share (the
+``run(args) -> int`` (see :mod:`xentara_sync.tools.cli`); what they share (the
 connection options, connecting, errors, showing and parsing values) is in
 :mod:`xentara_sync.tools.common`. Nothing heavy is imported before a command runs.
 

@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from ._version import __version__
+from .._version import __version__
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("xentara_sync.demo", "run the embedded simulator and show the client at work"),
+    "demo": ("xentara_sync.tools.demo", "run the embedded simulator and show the client at work"),
     "simulate": ("xentara_sync.simulator.cli", "serve a Xentara model over the WebSocket API"),
     "browse": ("xentara_sync.tools.browse", "list the elements of a model with their categories"),
     "read": ("xentara_sync.tools.read", "read the values of elements"),
@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("xentara_sync.tools.watch", "print the value changes of elements as they come"),
     "record": ("xentara_sync.tools.record", "record value changes as CSV and as a PNG plot"),
     "snapshot": ("xentara_sync.tools.snapshot", "write a twin of a Xentara as a model file"),
-    "tui": ("xentara_sync.tools.tui", "browse, watch, write and record in the terminal"),
+    "tui": ("xentara_sync.tui.command", "browse, watch, write and record in the terminal"),
     "bench": ("xentara_sync.bench", "measure latency, throughput, events, browsing, import time"),
 }
 
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last net: one line, not a traceback
-        from .tools.common import CommandError, cli_terms, describe, error, scrub
+        from .common import CommandError, cli_terms, describe, error, scrub
 
         status = exc.status if isinstance(exc, CommandError) else 1
         return error(scrub(cli_terms(describe(exc)), args), status)

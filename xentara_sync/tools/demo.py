@@ -13,7 +13,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING, Any
 
-from .tools.common import (
+from .common import (
     CommandError,
     add_connection_arguments,
     non_negative_float,
@@ -22,8 +22,8 @@ from .tools.common import (
 )
 
 if TYPE_CHECKING:
-    from .model import ElementInfo
-    from .sync import XentaraClient
+    from ..protocol.index import ElementInfo
+    from ..sync import XentaraClient
 
 #: The root element browsed when --root is not given, if the server has it.
 DEFAULT_ROOT = "Hardware"
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             args, lambda client: show_client(client, args.seconds, writes=False), connect
         )
 
-    from .simulator import Simulator
+    from ..simulator import Simulator
 
     with Simulator(args.model) as sim:
         print(f"Simulator listening on {sim.url}\n")
@@ -88,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
 
 def connect(args: argparse.Namespace) -> XentaraClient:
     """A client connected as *args* say; without --root, to Hardware if it exists."""
-    from .exceptions import UnknownElement
-    from .tools.common import connect as connect_as
+    from ..exceptions import UnknownElement
+    from .common import connect as connect_as
 
     if args.root is not None:
         return connect_as(args)
@@ -108,7 +108,7 @@ def show(text: str, value: Any = "") -> None:
 
 def show_client(client: XentaraClient, seconds: float, *, writes: bool) -> int:
     """Browse, read (and, with *writes*, write), show errors, watch; returns 0."""
-    from .protocol import Category
+    from ..protocol import Category
 
     print(f"Connected: {client}\n")
     root = repr(client.root_element) if client.root_element else "the whole model"
@@ -160,7 +160,7 @@ def _write_and_read_back(client: XentaraClient, points: list[ElementInfo]) -> No
 
 
 def _show_mistakes(client: XentaraClient, points: list[ElementInfo], writes: bool) -> None:
-    from .exceptions import ReadOnly, UnknownElement
+    from ..exceptions import ReadOnly, UnknownElement
 
     print("\nWhat goes wrong gets a clear exception:")
     key = points[0].key

@@ -31,8 +31,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..recording import Recording
     from ..sync import XentaraClient
+    from ..toolkit.recording import Recording
 
 EXAMPLES = """
   xentara-sync record ws://127.0.0.1:8080/api/ws Hardware.Signals.Sine --seconds 10 \\
@@ -91,7 +91,7 @@ class ProgressLine:
 def check_outputs(args: argparse.Namespace) -> None:
     """Check, before connecting, that --csv and --plot name files that can be
     written; a :class:`CommandError` (status 2) otherwise."""
-    from ..recording import check_output
+    from ..toolkit.recording import check_output
 
     if args.seconds is None and args.count is None:
         raise CommandError("record needs --seconds S or --count N (or both)", 2)
@@ -123,8 +123,8 @@ def save(recording: Recording, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Record, then write the CSV and the plot; returns the exit status."""
-    from ..recording import Limits, Recording
     from ..sync.recorder import collect
+    from ..toolkit.recording import Limits, Recording
 
     try:
         check_outputs(args)

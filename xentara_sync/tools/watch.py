@@ -26,7 +26,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..model import Event
+    from ..protocol.index import Event
     from ..sync import XentaraClient
 
 EXAMPLES = """
@@ -68,7 +68,7 @@ def format_event(event: Event, as_json: bool = False) -> str:
     """One printed line for *event*.
 
     >>> import uuid
-    >>> from xentara_sync.model import Event
+    >>> from xentara_sync.protocol.index import Event
     >>> event = Event(1704107471.25, "Hardware.Registers.Enable", uuid.UUID(int=1), True)
     >>> format_event(event, as_json=True)  # doctest: +NORMALIZE_WHITESPACE
     '{"time": "2024-01-01T11:11:11.250000Z", "timestamp": 1704107471.25,
@@ -77,7 +77,7 @@ def format_event(event: Event, as_json: bool = False) -> str:
     True
     """
     if as_json:
-        from ..conditions import utc_text
+        from ..toolkit.conditions import utc_text
 
         return json.dumps(
             {

@@ -26,11 +26,11 @@ cleanly when its main task returns.
 
 from __future__ import annotations
 
-from ..core import ClientCore
-from ..element import Element
-from ..model import Event
-from ..subscription import Subscription
-from ..subsession import SubSession
+from ..core.client import ClientCore
+from ..core.element import Element
+from ..core.subscription import Subscription
+from ..core.subsession import SubSession
+from ..protocol.index import Event
 from . import _requirements  # noqa: F401  (before .backend: a clear ImportError)
 from .backend import TrioBackend
 

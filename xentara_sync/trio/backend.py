@@ -33,10 +33,10 @@ import trio
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 from websockets.trio.client import ClientConnection, connect
 
-from ..endpoint import Endpoint
+from ..core.connect_errors import connect_error
+from ..core.endpoint import Endpoint
+from ..core.interfaces import TaskHandle, Transport
 from ..exceptions import ConnectionClosed
-from ..handshake import connect_error
-from ..interfaces import TaskHandle, Transport
 from ..logs import redacting
 
 __all__ = ["TrioBackend"]

@@ -36,9 +36,9 @@ from textual.worker import Worker, WorkerState
 
 from ..aio import XentaraClient
 from ..exceptions import XentaraError
-from ..model import AttributeInfo, Event, check_write
 from ..protocol import Access, Category, Quality
-from ..recording import Recording, check_output
+from ..protocol.index import AttributeInfo, Event, check_write
+from ..toolkit.recording import Recording, check_output
 from ..tools.common import parse_value
 from .view import Pin, access_text, change_time, type_text, value_text
 

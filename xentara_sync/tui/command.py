@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_connection_arguments, error, non_negative_int, set_examples
+from ..tools.common import add_connection_arguments, error, non_negative_int, set_examples
 
 EXAMPLES = """
   xentara-sync tui ws://127.0.0.1:8080/api/ws
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         import textual  # noqa: F401
     except ImportError:
         return error(NEEDS_TEXTUAL, 2)
-    from ..tui.app import main
+    from .app import main
 
     try:
         return asyncio.run(main(args))
