@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .sync import Subscription as Subscription
     from .sync import SubSession as SubSession
     from .sync import XentaraClient as XentaraClient
+    from .toolkit.recording import RecordingInterrupted as RecordingInterrupted
 
 _LAZY = {
     "XentaraClient": "xentara_sync.sync",
@@ -69,6 +70,7 @@ _LAZY = {
     "Quality": "xentara_sync.protocol",
     "Stage": "xentara_sync.protocol",
     "TimePoint": "xentara_sync.protocol",
+    "RecordingInterrupted": "xentara_sync.toolkit.recording",
 }
 
 __all__ = ["__version__", *_LAZY, *_exception_names]

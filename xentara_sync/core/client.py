@@ -26,7 +26,6 @@ from ..exceptions import (
     InvalidArgument,
     InvalidStageChange,
     MissingAttribute,
-    RecordingInterrupted,
     RequestTimeout,
     SubscriptionEnded,
     UnknownElement,
@@ -50,7 +49,8 @@ from .subsession import Certificate, SubSession
 if TYPE_CHECKING:
     from ..protocol.index import Event
     from ..snapshot import SnapshotResult
-    from ..toolkit.recording import AsyncRecorder, Recording
+    from ..toolkit.recording import Recording
+    from .recorder import AsyncRecorder
 
 log = logging.getLogger("xentara_sync")
 
@@ -455,7 +455,12 @@ class ClientCore(Connection):
         :class:`~xentara_sync.RecordingInterrupted`, whose ``recording`` holds what
         was recorded.
         """
-        from ..toolkit.recording import Limits, Recording, interrupted_by_ctrl_c
+        from ..toolkit.recording import (
+            Limits,
+            Recording,
+            RecordingInterrupted,
+            interrupted_by_ctrl_c,
+        )
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
@@ -498,7 +503,7 @@ class ClientCore(Connection):
         are kept in memory (None: :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`;
         the rest are counted in ``dropped``).
         """
-        from ..toolkit.recording import AsyncRecorder
+        from .recorder import AsyncRecorder
 
         return AsyncRecorder(self, subscription_keys(keys, "recorder"), max_events)
 

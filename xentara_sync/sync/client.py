@@ -25,7 +25,7 @@ from ..core.connection import (
 from ..core.describe import safe_repr
 from ..core.element import Element
 from ..core.subsession import Certificate
-from ..exceptions import ClientClosed, InvalidArgument, RecordingInterrupted
+from ..exceptions import ClientClosed, InvalidArgument
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
 from ..protocol.index import ElementInfo, ElementMetadata, ServerInfo
@@ -721,7 +721,11 @@ class XentaraClient:
         ``dropped``). Ctrl-C raises :class:`~xentara_sync.RecordingInterrupted` (a
         :class:`KeyboardInterrupt`), whose ``recording`` holds what was recorded.
         """
-        from ..toolkit.recording import Limits, Recording  # csv and all: only when used
+        from ..toolkit.recording import (
+            Limits,
+            Recording,
+            RecordingInterrupted,
+        )  # csv and all: only when used
         from .recorder import collect
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)

@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from ..core.recorder import recorder_subscription
 from ..exceptions import RequestTimeout
-from ..toolkit.recording import Limits, Recording, recorder_subscription
+from ..toolkit.recording import Limits, Recording
 from .subscription import Subscription
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import math
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..protocol import AttributeFault
 from .conditions import utc_text
@@ -29,9 +29,25 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .recording import Recording
+    from ..protocol.index import Event
 
-__all__ = ["MAX_LEVELS", "PLOT_EXTRA", "label", "plot_recording", "plottable"]
+__all__ = ["MAX_LEVELS", "PLOT_EXTRA", "Plotted", "label", "plot_recording", "plottable"]
+
+
+class Plotted(Protocol):
+    """What a plot needs of a :class:`~xentara_sync.toolkit.recording.Recording`."""
+
+    @property
+    def keys(self) -> tuple[str, ...]: ...
+    @property
+    def start(self) -> float | None: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def dropped(self) -> int: ...
+    def in_time_order(self) -> list[Event]: ...
+    def seconds_of(self, event: Event) -> float: ...
+
 
 #: What to install for plots.
 PLOT_EXTRA = 'pip install "xentara-sync[plot]"'
@@ -121,7 +137,7 @@ def _draw_lane(ax: Axes, seconds: list[float], values: list[Any], end: float) ->
 
 
 def plot_recording(
-    recording: Recording, path: str | os.PathLike[str] | None = None, *, title: str | None = None
+    recording: Plotted, path: str | os.PathLike[str] | None = None, *, title: str | None = None
 ) -> Figure:
     """The figure of *recording*, saved as a PNG at *path* when given (see
     :meth:`Recording.plot`)."""

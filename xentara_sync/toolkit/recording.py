@@ -64,16 +64,13 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-    from ..core.client import ClientCore
-    from ..core.subscription import Subscription
 
 __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_MAX_EVENTS",
-    "AsyncRecorder",
     "Limits",
     "Recording",
-    "RecordingFeed",
+    "RecordingInterrupted",
     "RecordingSink",
     "check_output",
     "csv_error",
@@ -138,6 +135,29 @@ def check_output(path: str | os.PathLike[str], what: str) -> None:
     folder = os.path.dirname(os.path.abspath(text))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot write the {what} to {text}: no directory {folder}")
+
+
+class RecordingInterrupted(KeyboardInterrupt):
+    """Ctrl-C ended ``record()`` early; :attr:`recording` holds what was recorded.
+
+    A :class:`KeyboardInterrupt`, so a program that does not catch it still stops
+    as after any Ctrl-C::
+
+        try:
+            recording = client.record(keys, seconds=30)
+        except RecordingInterrupted as interrupted:
+            recording = interrupted.recording   # the events up to the Ctrl-C
+
+    Attributes:
+        recording: the :class:`Recording` so far.
+    """
+
+    def __init__(self, recording: Recording) -> None:
+        super().__init__(f"recording interrupted after {len(recording)} events")
+        self.recording = recording
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.recording,))
 
 
 class Limits:
@@ -457,88 +477,6 @@ class Recording:
         from .plotting import plot_recording
 
         return plot_recording(self, path, title=title)
-
-
-class RecordingFeed:
-    """The :class:`~xentara_sync.core.interfaces.EventSink` of a recorder's
-    subscription: each event goes straight into the :class:`Recording`, where it
-    arrives (no queue, no task)."""
-
-    __slots__ = ("recording",)
-
-    def __init__(self, recording: Recording) -> None:
-        self.recording = recording
-
-    @property
-    def dropped(self) -> int:
-        return self.recording.dropped
-
-    def put(self, event: Event) -> None:
-        self.recording.add(event)
-
-    def close(self, error: BaseException | None) -> None:
-        if error is not None and self.recording.error is None:
-            self.recording.error = error
-
-
-def recorder_subscription(
-    client: ClientCore, keys: tuple[str, ...], recording: Recording
-) -> Subscription:
-    """A subscription of *client* to every change of *keys* (unthrottled) that
-    records into *recording*."""
-    from ..core.subscription import Subscription
-
-    return Subscription(
-        client,
-        keys,
-        maximum_update_interval=None,
-        minimum_update_interval=None,
-        attribute="value",
-        max_queue=1,
-        sink_factory=lambda: RecordingFeed(recording),
-    )
-
-
-class AsyncRecorder:
-    """``client.recorder(keys)`` of the async flavours: an async context manager
-    whose value is a :class:`Recording` that fills in the background while the
-    block runs, and keeps what it got when the block ends (by an exception, a
-    cancellation or Ctrl-C too)::
-
-        async with client.recorder(["Hardware.Signals.Sine"]) as recording:
-            await client.write("Hardware.Registers.Setpoint", 2.5)
-            await asyncio.sleep(1)          # or trio.sleep(1)
-        recording.plot("setpoint.png")
-
-    A connection lost for good ends the recording; the block's end then raises
-    the error (unless the block raised one of its own).
-    """
-
-    def __init__(self, client: ClientCore, keys: tuple[str, ...], max_events: int | None) -> None:
-        #: The recording this recorder fills.
-        self.recording = Recording(keys, max_events=max_events)
-        self._subscription = recorder_subscription(client, keys, self.recording)
-
-    async def __aenter__(self) -> Recording:
-        self.recording.begin()
-        try:
-            await self._subscription.start()
-        except BaseException:
-            self.recording.finish()
-            raise
-        return self.recording
-
-    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
-        try:
-            if self._subscription.active:
-                await self._subscription.stop()
-        finally:
-            self.recording.finish()
-        if exc is None and self.recording.error is not None:
-            raise self.recording.error
-
-    def __repr__(self) -> str:
-        return f"<recorder: {self.recording!r}>"
 
 
 def interrupted_by_ctrl_c(error: BaseException) -> bool:
