@@ -930,7 +930,7 @@ class ClientCore(Connection):
         """
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
-        plan = session.plan_stage_change(opcode, sub_session=sub_session)
+        plan = session.control.plan_stage_change(opcode, sub_session=sub_session)
         if opcode == Opcode.SHUTDOWN:
             try:
                 await self._execute(session, plan, timeout)
@@ -1076,7 +1076,7 @@ class _SnapshotLink:
         return await self.core._execute(self.session, plan, self.timeout)
 
     async def pipeline(self, plans: Iterable[Plan], done: Callable[[Any], object]) -> None:
-        from ..snapshot.pipeline import run_pipelined
+        from .pipeline import run_pipelined
 
         backend = self.core._backend
         await run_pipelined(

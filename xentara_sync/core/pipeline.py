@@ -13,9 +13,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from ..core.interfaces import Waiter
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
+from .interfaces import Waiter
 
 __all__ = ["run_pipelined"]
 

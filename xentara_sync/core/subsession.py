@@ -44,7 +44,7 @@ import os
 import ssl
 import uuid
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import cbor2
 
@@ -65,16 +65,59 @@ from ..secret import Secret, hide
 from .describe import safe_repr
 
 if TYPE_CHECKING:
+    from ..protocol.plans import Plan
     from ..protocol.session import ClientSession
-    from .client import ClientCore
 
-__all__ = ["Certificate", "SubSession", "load_certificate", "login_information"]
+__all__ = ["Certificate", "SubSession", "SubSessionHost", "load_certificate", "login_information"]
 
 #: A certificate as ``sub_session(certificate=...)`` takes it: DER or PEM bytes, PEM
 #: text, or the path of a PEM or DER file.
 Certificate = bytes | str | os.PathLike[str]
 
 _PEM: Final = "-----BEGIN CERTIFICATE-----"
+
+
+class SubSessionHost(Protocol):
+    """What a sub-session needs of its client
+    (:class:`~xentara_sync.core.client.ClientCore`): the connection it lives on and
+    the client's way of running each operation, given the sub-session's id."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def session(self) -> ClientSession | None: ...
+
+    async def _ready(self, timeout: float | None) -> ClientSession: ...
+
+    async def _execute(self, session: ClientSession, plan: Plan, timeout: float | None) -> Any: ...
+
+    async def _read_plan(
+        self,
+        session: ClientSession,
+        key: str,
+        attribute: str | int | uuid.UUID,
+        timeout: float | None,
+    ) -> Plan: ...
+
+    async def _write(
+        self,
+        session: ClientSession,
+        key: str,
+        value: Any,
+        attribute: str | int | uuid.UUID,
+        timeout: float | None,
+        sub_session: uuid.UUID | None = None,
+    ) -> None: ...
+
+    async def _stage_change(
+        self,
+        session: ClientSession,
+        opcode: Opcode,
+        timeout: float | None,
+        sub_session: uuid.UUID | None = None,
+    ) -> None: ...
 
 
 def load_certificate(certificate: Certificate) -> bytes:
@@ -179,7 +222,7 @@ class SubSession:
 
     def __init__(
         self,
-        client: ClientCore,
+        client: SubSessionHost,
         username: str | None = None,
         password: str | Secret | None = None,
         *,
@@ -250,7 +293,7 @@ class SubSession:
         client = self._client
         session = await client._ready(timeout)
         login, self._login = self._login, None
-        plan = session.plan_login(login, self._label, uuid.uuid4())
+        plan = session.control.plan_login(login, self._label, uuid.uuid4())
         del login
         try:
             self._id = await client._execute(session, plan, timeout)
@@ -280,7 +323,7 @@ class SubSession:
         session, session_id = self._session, self._id
         if not live or session is None or session_id is None:
             return
-        plan = session.plan_close_sub_session(session_id, self._label)
+        plan = session.control.plan_close_sub_session(session_id, self._label)
         try:
             await self._client._execute(session, plan, timeout)
         except (ConnectionClosed, UnknownSession):  # gone already
@@ -328,7 +371,7 @@ class SubSession:
         session, session_id = self._live()
         client = self._client
         plan = await client._read_plan(session, key, attribute, timeout)
-        checked = session.plan_checked_read(plan, session_id, self._label)
+        checked = session.control.plan_checked_read(plan, session_id, self._label)
         return await client._execute(session, checked, timeout)
 
     async def write(
@@ -348,7 +391,7 @@ class SubSession:
         """``(read, write)``: whether this user (together with the connection's) may
         read and write (``check_access``)."""
         session, session_id = self._live()
-        plan = session.plan_check_access(session_id, self._label)
+        plan = session.control.plan_check_access(session_id, self._label)
         return await self._client._execute(session, plan, timeout)  # type: ignore[no-any-return]
 
     async def suspend(self, *, timeout: float | None = None) -> None:

@@ -317,7 +317,7 @@ file (it holds '$schema', 'ACL', 'children'): is this a model file?
     model = Model(path)
     try:
         _Builder(model).build(document)
-        apply_attribute_lists(model)
+        apply_attribute_lists(model.elements)
     except ExtensionError as exc:
         raise _refusal("the model", str(exc)) from None
     return model
