@@ -15,7 +15,7 @@ from tests.client.flavours import FLAVOURS
 from tests.client.relay import Relay
 from tests.conftest import OUTPUTS
 from xentara_sync import ConnectionClosed, ProtocolError, RequestTimeout, XentaraClient
-from xentara_sync.core.connection import DEFAULT_KEEPALIVE
+from xentara_sync.core.settings import DEFAULT_KEEPALIVE
 from xentara_sync.simulator import Simulator
 
 #: Each client below connects with this timeout: a fault must be reported long before.

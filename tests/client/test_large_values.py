@@ -13,7 +13,7 @@ import pytest
 
 from tests.client.flavours import FLAVOURS, Flavour
 from xentara_sync import InvalidArgument, XentaraClient
-from xentara_sync.core.connection import DEFAULT_MAX_SEND_SIZE
+from xentara_sync.core.settings import DEFAULT_MAX_SEND_SIZE
 from xentara_sync.simulator import Simulator
 
 LABEL = "Hardware.Registers.Label"

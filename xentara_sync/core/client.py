@@ -39,11 +39,12 @@ from ..protocol.quoting import quote
 from ..protocol.session import ClientSession
 from ..secret import hide
 from ..toolkit.conditions import Condition, Hold, Wait
-from .connection import DEFAULT_TIMEOUT, Connection
+from .connection import Connection
 from .element import Element
 from .fanout import Fanout, Feed, Hub, Pacer, Route
 from .interfaces import EventSink
-from .subscription import DEFAULT_MAX_QUEUE, Subscription
+from .settings import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT
+from .subscription import Subscription
 from .subsession import Certificate, SubSession
 
 if TYPE_CHECKING:

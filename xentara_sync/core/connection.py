@@ -19,12 +19,10 @@ from __future__ import annotations
 import collections
 import copy
 import logging
-import os
 import random
-import ssl as _ssl
 import time
-from collections.abc import Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import (
     AccessDenied,
@@ -50,38 +48,21 @@ from .describe import safe_repr
 from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
 from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter, fail_waiters
 from .receiving import Receiving
-from .subscription import DEFAULT_MAX_QUEUE, Subscription
+from .settings import Settings, check_settings
+from .subscription import Subscription
 
-if TYPE_CHECKING:  # typing.Self is new in Python 3.11
-    from typing import Self
+if TYPE_CHECKING:  # typing.Self and Unpack are new in Python 3.11
+    from typing import Self, Unpack
 
-__all__ = ["DEFAULT_KEEPALIVE", "DEFAULT_TIMEOUT", "Connection", "check_settings"]
+__all__ = ["Connection", "reconnect_delay"]
 
 log = logging.getLogger("xentara_sync")
 
 #: How many top-level elements the error for an unknown root element names.
 _TOP_LEVEL_SHOWN = 12
 
-#: Seconds a request waits for its answer unless told otherwise.
-DEFAULT_TIMEOUT = 10.0
-#: The longest pause between two tries to reconnect, in seconds.
-DEFAULT_MAX_RECONNECT_DELAY = 5.0
 #: Seconds a connection must stay up before the reconnection delays start again from none.
 STABLE_CONNECTION = 10.0
-#: Seconds between pings; a pong late by as much again means the server is gone, so a
-#: frozen server (a half-open TCP connection) is noticed within twice this.
-DEFAULT_KEEPALIVE = 5.0
-
-#: The smallest ``max_message_size`` taken: the answers of connecting must fit.
-MIN_MESSAGE_SIZE: Final = 1024
-#: The largest message the client accepts unless told otherwise (bytes).
-DEFAULT_MAX_MESSAGE_SIZE: Final = 64 * 1024 * 1024
-#: The largest message the client sends unless told otherwise (bytes). A WebSocket
-#: peer closes the connection on a message over its limit, and no handshake says
-#: what that limit is: this is the simulator's (16 MiB); the limit of a real
-#: Xentara is not documented. Requests that do not fit together leave in several
-#: messages; one request larger than this fails alone, before it is sent.
-DEFAULT_MAX_SEND_SIZE: Final = 16 * 1024 * 1024
 
 
 class Connection(Receiving):
@@ -101,22 +82,10 @@ class Connection(Receiving):
         url: str,
         root_element: str | None = "Hardware",
         verify_ssl: bool = True,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = None,
-        ssl: Any = None,
-        cafile: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
-        max_send_size: int | None = DEFAULT_MAX_SEND_SIZE,
-        keepalive: float | None = DEFAULT_KEEPALIVE,
-        reconnect: bool = True,
-        max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
+        **settings: Unpack[Settings],
     ) -> None:
+        password, token = settings.pop("password", None), settings.pop("token", None)
+        username = settings.pop("username", None)
         hidden_url, hidden_password, hidden_token = hide(url), hide(password), hide(token)
         del url, password, token  # a traceback with locals shows only the wrappers
         self._backend: Backend = self._backend_factory()
@@ -129,36 +98,23 @@ class Connection(Receiving):
             "password": hidden_password,
             "token": hidden_token,
         }
-        settings = check_settings(
-            root_element=root_element,
-            verify_ssl=verify_ssl,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            ssl=ssl,
-            cafile=cafile,
-            headers=headers,
-            max_queue=max_queue,
-            max_message_size=max_message_size,
-            max_send_size=max_send_size,
-            keepalive=keepalive,
-            reconnect=reconnect,
-            max_reconnect_delay=max_reconnect_delay,
-        )
-        self.root_element: str | None = settings["root_element"]
-        self.verify_ssl: bool = settings["verify_ssl"]
-        self.timeout: float = settings["timeout"]
-        self.connect_timeout: float = settings["connect_timeout"]
-        self._ssl_option = ssl
-        self._cafile = cafile
-        self._extra_headers: dict[str, str] = settings["headers"]
-        self.max_queue: int = settings["max_queue"]
-        self.max_message_size: int | None = settings["max_message_size"]
-        #: The largest message sent (bytes; None: no limit): see :data:`DEFAULT_MAX_SEND_SIZE`.
-        self.max_send_size: int | None = settings["max_send_size"]
-        self.keepalive: float | None = settings["keepalive"]
+        checked = check_settings(root_element=root_element, verify_ssl=verify_ssl, **settings)
+        #: The settings as checked, for :meth:`copy`.
+        self._checked = checked
+        self.root_element: str | None = checked["root_element"]
+        self.verify_ssl: bool = checked["verify_ssl"]
+        self.timeout: float = checked["timeout"]
+        self.connect_timeout: float = checked["connect_timeout"]
+        self._extra_headers: dict[str, str] = checked["headers"]
+        self.max_queue: int = checked["max_queue"]
+        self.max_message_size: int | None = checked["max_message_size"]
+        #: The largest message sent (bytes; None: no limit): see
+        #: :data:`~xentara_sync.core.settings.DEFAULT_MAX_SEND_SIZE`.
+        self.max_send_size: int | None = checked["max_send_size"]
+        self.keepalive: float | None = checked["keepalive"]
         #: Whether a lost connection is re-established (see :meth:`_reconnect`).
-        self.reconnect: bool = settings["reconnect"]
-        self.max_reconnect_delay: float = settings["max_reconnect_delay"]
+        self.reconnect: bool = checked["reconnect"]
+        self.max_reconnect_delay: float = checked["max_reconnect_delay"]
         #: Successful reconnections so far.
         self.reconnects = 0
         self._established = False
@@ -209,23 +165,7 @@ class Connection(Receiving):
         return self._session
 
     def _settings(self) -> dict[str, Any]:
-        return {
-            "url": self._url_with_credentials,
-            "root_element": self.root_element,
-            "verify_ssl": self.verify_ssl,
-            "timeout": self.timeout,
-            "connect_timeout": self.connect_timeout,
-            "ssl": self._ssl_option,
-            "cafile": self._cafile,
-            "headers": self._extra_headers,
-            "max_queue": self.max_queue,
-            "max_message_size": self.max_message_size,
-            "max_send_size": self.max_send_size,
-            "keepalive": self.keepalive,
-            "reconnect": self.reconnect,
-            "max_reconnect_delay": self.max_reconnect_delay,
-            **self._credentials,
-        }
+        return {"url": self._url_with_credentials, **self._checked, **self._credentials}
 
     @property
     def connected(self) -> bool:
@@ -305,7 +245,7 @@ class Connection(Receiving):
         ssl_context = None
         if self._endpoint.secure:
             ssl_context = make_ssl_context(
-                self.verify_ssl, cafile=self._cafile, context=self._ssl_option
+                self.verify_ssl, cafile=self._checked["cafile"], context=self._checked["ssl"]
             )
         headers = HiddenHeaders({**self._extra_headers, **self._endpoint.headers()})
         backend = self._backend
@@ -684,74 +624,6 @@ class Connection(Receiving):
         finally:
             session.forget(ids)
         return plan.finish(packets)
-
-
-def check_settings(**settings: Any) -> dict[str, Any]:
-    """The client's settings, each checked (:mod:`xentara_sync.protocol.arguments`);
-    a wrong one raises :class:`~xentara_sync.exceptions.InvalidArgument` naming it.
-
-    >>> check_settings(timeout=float("nan"))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    xentara_sync.exceptions.InvalidArgument: timeout must be a positive number ... not float nan
-    >>> check_settings(max_queue=10)["connect_timeout"]
-    10.0
-    """
-    given = {**_DEFAULT_SETTINGS, **settings}
-    timeout = check.seconds(given["timeout"], "timeout")
-    connect_timeout = check.seconds(given["connect_timeout"], "connect_timeout", none=True)
-    ssl_option = given["ssl"]
-    if ssl_option is not None and not isinstance(ssl_option, _ssl.SSLContext):
-        raise InvalidArgument(
-            f"ssl must be an ssl.SSLContext or None, not {type(ssl_option).__name__}"
-        )
-    cafile = given["cafile"]
-    if cafile is not None and not isinstance(cafile, (str, os.PathLike)):
-        raise InvalidArgument(
-            f"cafile must be a path (str or os.PathLike) or None, not {type(cafile).__name__}"
-        )
-    return {
-        "root_element": check.text(given["root_element"], "root_element", none=True) or None,
-        "verify_ssl": check.flag(given["verify_ssl"], "verify_ssl"),
-        "timeout": timeout,
-        "connect_timeout": connect_timeout if connect_timeout is not None else timeout,
-        "headers": check.header_map(given["headers"], "headers"),
-        "max_queue": check.count(given["max_queue"], "max_queue"),
-        "max_message_size": check.count(
-            given["max_message_size"],
-            "max_message_size",
-            minimum=MIN_MESSAGE_SIZE,
-            none=True,
-            unit="bytes",
-        ),
-        "max_send_size": check.count(
-            given["max_send_size"],
-            "max_send_size",
-            minimum=MIN_MESSAGE_SIZE,
-            none=True,
-            unit="bytes",
-        ),
-        "keepalive": check.seconds(given["keepalive"], "keepalive", none=True),
-        "reconnect": check.flag(given["reconnect"], "reconnect"),
-        "max_reconnect_delay": check.seconds(given["max_reconnect_delay"], "max_reconnect_delay"),
-    }
-
-
-_DEFAULT_SETTINGS: Final[dict[str, Any]] = {
-    "root_element": "Hardware",
-    "verify_ssl": True,
-    "timeout": DEFAULT_TIMEOUT,
-    "connect_timeout": None,
-    "ssl": None,
-    "cafile": None,
-    "headers": None,
-    "max_queue": DEFAULT_MAX_QUEUE,
-    "max_message_size": DEFAULT_MAX_MESSAGE_SIZE,
-    "max_send_size": DEFAULT_MAX_SEND_SIZE,
-    "keepalive": DEFAULT_KEEPALIVE,
-    "reconnect": True,
-    "max_reconnect_delay": DEFAULT_MAX_RECONNECT_DELAY,
-}
 
 
 def reconnect_delay(attempt: int, longest: float) -> float:

@@ -15,11 +15,10 @@ from ..protocol.index import Event, attribute_key
 from .describe import safe_repr
 from .fanout import Pacer
 from .interfaces import Backend, EventSink, Waiter
+from .settings import DEFAULT_MAX_QUEUE
 
-__all__ = ["DEFAULT_MAX_QUEUE", "EventQueue", "Subscription"]
+__all__ = ["EventQueue", "Subscription", "SubscriptionHost"]
 
-#: Events a subscription keeps before it drops the oldest.
-DEFAULT_MAX_QUEUE = 10_000
 #: A consumer draining a backlog yields to the event loop this often.
 _CHECKPOINT_EVERY = 64
 

@@ -9,21 +9,10 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..aio import XentaraClient as AsyncClient
-from ..core.client import (
-    DEFAULT_MAX_QUEUE,
-    DEFAULT_TIMEOUT,
-    key_list,
-    subscription_keys,
-    write_many_values,
-)
-from ..core.connection import (
-    DEFAULT_KEEPALIVE,
-    DEFAULT_MAX_MESSAGE_SIZE,
-    DEFAULT_MAX_RECONNECT_DELAY,
-    DEFAULT_MAX_SEND_SIZE,
-)
+from ..core.client import key_list, subscription_keys, write_many_values
 from ..core.describe import safe_repr
 from ..core.element import Element
+from ..core.settings import Settings, takes_settings
 from ..core.subsession import Certificate
 from ..exceptions import ClientClosed, InvalidArgument
 from ..protocol import Category, Stage
@@ -38,6 +27,8 @@ from .subscription import Callback, Dispatcher, Subscription
 from .subsession import SubSession
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from ..protocol.index import Event
     from ..toolkit.recording import Recording
     from .recorder import Recorder
@@ -50,6 +41,7 @@ __all__ = ["XentaraClient"]
 T = TypeVar("T")
 
 
+@takes_settings
 class XentaraClient:
     """A blocking client of one Xentara WebSocket server.
 
@@ -64,37 +56,6 @@ class XentaraClient:
     ...     client.write("Hardware.EtherCAT Bus.EL2624.Output 1", True)
     ...     client["Hardware.EtherCAT Bus.EL2624.Output 1"].read()
     True
-
-    Args:
-        url: ``ws://host:port/api/ws`` or ``wss://user:password@host:port/api/ws``.
-        root_element: primary key of the element whose descendants the client
-            indexes (``None``: the whole model).
-        verify_ssl: ``False`` accepts any TLS certificate (self-signed ones).
-        timeout: seconds any call waits unless told otherwise.
-        connect_timeout: seconds connecting may take in all, handshake, hello,
-            root and browse together (default: *timeout*).
-        ssl: an :class:`ssl.SSLContext` to use as is for ``wss://``.
-        cafile: a CA bundle to trust for ``wss://``.
-        headers: extra HTTP headers for the handshake.
-        max_queue: events a subscription keeps before dropping the oldest.
-        max_message_size: the largest message accepted from the server (bytes).
-        max_send_size: the largest message sent (bytes; default 16 MiB, the
-            simulator's limit; None: no limit). A write too large for one message
-            raises :class:`InvalidArgument` before sending, and the connection
-            stays up; requests that only fit apart leave in several messages.
-        keepalive: seconds between pings; a server that answers none for as long
-            again counts as lost (a frozen server is noticed within twice this).
-            ``None``: no pings.
-        reconnect: re-establish a lost connection (with backoff), look the keys up
-            again and renew the subscriptions; ``False``: a loss ends the client.
-        max_reconnect_delay: the longest pause between two tries to reconnect (s).
-        username: the user name for HTTP Basic authentication, instead of
-            ``user@`` in the URL.
-        password: the password, as it is (no percent-encoding), instead of
-            ``:password@`` in the URL. It appears in no message, log or repr.
-        token: an OAuth 2.0 access token, sent as ``Authorization: Bearer <token>``
-            instead of a user name and password (giving both raises
-            :class:`InvalidArgument`). It appears in no message, log or repr.
     """
 
     def __init__(
@@ -102,44 +63,17 @@ class XentaraClient:
         url: str,
         root_element: str | None = "Hardware",
         verify_ssl: bool = True,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = None,
-        ssl: Any = None,
-        cafile: str | None = None,
-        headers: dict[str, str] | None = None,
-        max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
-        max_send_size: int | None = DEFAULT_MAX_SEND_SIZE,
-        keepalive: float | None = DEFAULT_KEEPALIVE,
-        reconnect: bool = True,
-        max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
+        **settings: Unpack[Settings],
     ) -> None:
-        hidden_url, hidden_password, hidden_token = hide(url), hide(password), hide(token)
-        del url, password, token  # a traceback with locals shows only the wrappers
+        # The client takes a Secret for any str that it hides; a traceback with
+        # locals shows only the wrappers.
+        hidden_url = cast(str, hide(url))
+        del url
+        for secret in ("password", "token"):
+            if secret in settings:
+                settings[secret] = cast("str | None", hide(settings[secret]))
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
-        client = AsyncClient(
-            cast(str, hidden_url),  # the client takes a Secret for any str that it hides
-            root_element,
-            verify_ssl,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            ssl=ssl,
-            cafile=cafile,
-            headers=headers,
-            max_queue=max_queue,
-            max_message_size=max_message_size,
-            max_send_size=max_send_size,
-            keepalive=keepalive,
-            reconnect=reconnect,
-            max_reconnect_delay=max_reconnect_delay,
-            username=username,
-            password=cast("str | None", hidden_password),
-            token=cast("str | None", hidden_token),
-        )
+        client = AsyncClient(hidden_url, root_element, verify_ssl, **settings)
         self._attach(
             lambda thread: thread.run(
                 client.__aenter__,
