@@ -16,34 +16,29 @@ import os
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import (
-    ConnectionClosed,
     ConnectionLost,
-    InvalidArgument,
     InvalidStageChange,
-    MissingAttribute,
     RequestTimeout,
-    SubscriptionEnded,
     UnknownElement,
-    XentaraError,
 )
 from ..protocol import Category, Opcode, Stage
 from ..protocol import arguments as check
+from ..protocol.arguments import key_list, subscription_keys, write_many_values
 from ..protocol.index import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol.plans import Plan, attribute_list
-from ..protocol.quoting import quote
 from ..protocol.session import ClientSession
 from ..secret import hide
 from ..toolkit.conditions import Condition, Hold, Wait
 from .connection import Connection
 from .element import Element
-from .fanout import Fanout, Feed, Hub, Pacer, Route
 from .interfaces import EventSink
+from .lookups import element_metadata, resolve
 from .settings import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT
+from .snapshotlink import SnapshotLink
 from .subscription import Subscription
 from .subsession import Certificate, SubSession
 
@@ -59,9 +54,6 @@ __all__ = [
     "DEFAULT_MAX_QUEUE",
     "DEFAULT_TIMEOUT",
     "ClientCore",
-    "key_list",
-    "subscription_keys",
-    "write_many_values",
 ]
 
 
@@ -77,9 +69,6 @@ class ClientCore(Connection):
     add only their :class:`~xentara_sync.core.interfaces.Backend`.
     """
 
-    #: The shared server subscriptions of the current connection.
-    _hub: Hub | None = None
-
     # ------------------------------------------------------------------ names
 
     def element_info(self, key: str) -> ElementInfo:
@@ -88,52 +77,6 @@ class ClientCore(Connection):
         if session is None:
             raise UnknownElement(operation="find", element=key)
         return session.element_info(key)
-
-    async def _resolve(
-        self, session: ClientSession, key: str, timeout: float | None
-    ) -> tuple[ElementInfo, int | uuid.UUID | None]:
-        """The element a key names on *session*, and the attribute if the key ends with
-        one (``"Hardware.Sensor.quality"``, ``"Plant.Speed.units"``: a well-known name,
-        or one the element's metadata lists). Unknown keys are looked up on the server."""
-        found = session.known(key)
-        if found is not None:
-            return found
-        try:
-            info = await self._execute(session, session.plan_lookup(key), timeout)
-        except UnknownElement:
-            prefix, _, last = key.rpartition(".")
-            if prefix:
-                try:
-                    element, attribute = await self._resolve(session, prefix, timeout)
-                except UnknownElement:
-                    pass
-                else:
-                    if attribute is None:
-                        wire = await self._attribute_wire(session, element, last, prefix, timeout)
-                        if wire is not None:
-                            session.remember_attribute(key, element, wire)
-                            return element, wire
-            raise session.unknown(key, "lookup") from None
-        return info, None
-
-    async def _attribute_wire(
-        self,
-        session: ClientSession,
-        element: ElementInfo,
-        attribute: str | int | uuid.UUID,
-        key: str,
-        timeout: float | None,
-    ) -> int | uuid.UUID | None:
-        """The wire key of *attribute* of *element*, its metadata asked for if need be;
-        None if the element has no attribute of that name."""
-        try:
-            wire = session.attribute_wire(element, attribute, key, "read")
-            if wire is None:
-                await self._element_metadata(session, element, key, timeout)
-                wire = session.attribute_wire(element, attribute, key, "read")
-        except MissingAttribute:
-            return None
-        return wire
 
     # ------------------------------------------------------------------ mapping
 
@@ -212,10 +155,10 @@ class ClientCore(Connection):
         """The plan of a read on *session*, the key looked up first if need be."""
         plan = session.plan_read(key, attribute)
         if plan is None:  # not known here: look it up first
-            element = await self._resolve(session, key, timeout)
+            element = await resolve(self._execute, session, key, timeout)
             plan = session.plan_read(key, attribute, element=element)
             if plan is None:  # an attribute name only the element's metadata lists
-                await self._element_metadata(session, element[0], key, timeout)
+                await element_metadata(self._execute, session, element[0], key, timeout)
                 plan = session.plan_read(key, attribute, element=element)
         assert plan is not None
         return plan
@@ -233,12 +176,12 @@ class ClientCore(Connection):
         result is keyed by the attributes as given. A failing attribute raises.
         """
         session = await self._ready(timeout)
-        element, _ = await self._resolve(session, key, timeout)
+        element, _ = await resolve(self._execute, session, key, timeout)
         if attributes is not None:
             attributes = attribute_list(attributes)
         plan = session.plan_read_attributes(key, element, attributes)
         if plan is None:  # names only the element's metadata lists
-            await self._element_metadata(session, element, key, timeout)
+            await element_metadata(self._execute, session, element, key, timeout)
             plan = session.plan_read_attributes(key, element, attributes)
         assert plan is not None
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
@@ -258,11 +201,11 @@ class ClientCore(Connection):
         session = await self._ready(timeout)
         plan = session.plan_read_many(keys, attribute)
         if plan is None:
-            elements = [await self._resolve(session, key, timeout) for key in keys]
+            elements = [await resolve(self._execute, session, key, timeout) for key in keys]
             plan = session.plan_read_many(keys, attribute, elements=elements)
             if plan is None:  # an attribute name only the elements' metadata lists
                 for key, (element, _) in zip(keys, elements, strict=True):
-                    await self._element_metadata(session, element, key, timeout)
+                    await element_metadata(self._execute, session, element, key, timeout)
                 plan = session.plan_read_many(keys, attribute, elements=elements)
         assert plan is not None
         return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
@@ -272,17 +215,8 @@ class ClientCore(Connection):
     async def metadata(self, key: str, *, timeout: float | None = None) -> ElementMetadata:
         """The element's category and attributes (names, access, data types)."""
         session = await self._ready(timeout)
-        element, _ = await self._resolve(session, key, timeout)
-        return await self._element_metadata(session, element, key, timeout)
-
-    async def _element_metadata(
-        self, session: ClientSession, element: ElementInfo, key: str, timeout: float | None
-    ) -> ElementMetadata:
-        cached = session.metadata(element.uuid)
-        if cached is not None:
-            return cached
-        plan = session.plan_metadata(key, element)
-        return await self._execute(session, plan, timeout)  # type: ignore[no-any-return]
+        element, _ = await resolve(self._execute, session, key, timeout)
+        return await element_metadata(self._execute, session, element, key, timeout)
 
     # ------------------------------------------------------------------ writing
 
@@ -315,8 +249,8 @@ class ClientCore(Connection):
         """A write on *session*, as the connection's user or a sub-session's."""
         plan = session.plan_write(key, value, attribute, sub_session=sub_session)
         if plan is None:  # the name or the metadata must be asked for first
-            element = await self._resolve(session, key, timeout)
-            await self._element_metadata(session, element[0], key, timeout)
+            element = await resolve(self._execute, session, key, timeout)
+            await element_metadata(self._execute, session, element[0], key, timeout)
             plan = session.plan_write(
                 key, value, attribute, element=element, sub_session=sub_session
             )
@@ -384,8 +318,8 @@ class ClientCore(Connection):
         if plan is None:  # names or metadata must be asked for first
             elements = {}
             for key in values:
-                element = await self._resolve(session, key, timeout)
-                await self._element_metadata(session, element[0], key, timeout)
+                element = await resolve(self._execute, session, key, timeout)
+                await element_metadata(self._execute, session, element[0], key, timeout)
                 elements[key] = element
             plan = session.plan_write_many(values, elements=elements)
         assert plan is not None
@@ -538,296 +472,12 @@ class ClientCore(Connection):
     async def _start_subscription(
         self, subscription: Subscription, sink: EventSink, timeout: float | None
     ) -> uuid.UUID:
-        """Subscribe; returns the subscription's id.
-
-        Its events go through a :class:`~xentara_sync.core.fanout.Pacer` of its own, which
-        keeps its intervals whatever else covers the same attributes (see
-        :mod:`!xentara_sync.core.fanout`).
-        """
-        session = await self._ready(timeout)
-        subscription_id = uuid.uuid4()
-        pacer = Pacer(
-            self._backend,
-            sink,
-            (subscription.maximum_update_interval or 0) / 1000,
-            (subscription.minimum_update_interval or 0) / 1000,
-        )
-        subscription._pacer = pacer
-        try:
-            await self._subscribe(session, subscription, pacer, subscription_id, timeout)
-        except BaseException:
-            subscription._pacer = None
-            raise
-        pacer.start()
-        self._subscriptions[subscription] = sink
-        return subscription_id
-
-    def _hub_of(self, session: ClientSession) -> Hub:
-        """The fanouts and feeds of *session* (a new connection starts with none)."""
-        hub = self._hub
-        if hub is None or hub.session is not session:
-            hub = self._hub = Hub(session)
-        return hub
-
-    async def _subscribe(
-        self,
-        session: ClientSession,
-        subscription: Subscription,
-        pacer: Pacer,
-        subscription_id: uuid.UUID,
-        timeout: float | None,
-    ) -> None:
-        """Cover the subscription's attributes: those no feed of the connection covers
-        yet get a new feed (one server subscription, id *subscription_id*); the others
-        are shared (the rule of docs/protocol.rst, "Several subscriptions of one
-        client"). A subscription alone on all its pairs gets a feed with its own
-        intervals, paced by the server; a feed it comes to share that is paced so is
-        subscribed again for every change first."""
-        elements = [(await self._resolve(session, key, timeout))[0] for key in subscription.keys]
-        wires = await self._subscribed_keys(session, subscription, elements, timeout)
-        hub = self._hub_of(session)
-        routes = [(element.uuid, wire) for element, wire in zip(elements, wires, strict=True)]
-        subscription.routes = routes
-        new: dict[Route, tuple[str, ElementInfo]] = {}
-        for key, element, route in zip(subscription.keys, elements, routes, strict=True):
-            if route not in hub.fanouts and route not in new:
-                new[route] = (key, element)
-        # Feeds paced for one other subscription that this one comes to share.
-        paced = list(
-            {
-                id(fanout.feed): fanout.feed
-                for route in routes
-                if (fanout := hub.fanouts.get(route)) is not None
-                and fanout.feed.intervals is not None
-            }.values()
-        )
-        intervals = None
-        if len(new) == len(set(routes)) and not pacer.direct:
-            intervals = (
-                subscription.maximum_update_interval,
-                subscription.minimum_update_interval,
-            )
-        pacer.pace_on_server(intervals is not None)
-        feed = None
-        if new:
-            feed = Feed(
-                subscription_id,
-                [key for key, _ in new.values()],
-                [element for _, element in new.values()],
-                [wire for _, wire in new],
-                intervals,
-            )
-            # Route before asking: the initial event may arrive right behind the response.
-            for route in new:
-                fanout = hub.fanouts[route] = Fanout(route, feed)
-                feed.fanouts.append(fanout)
-                session.add_routes((route,), fanout)
-        for shared in paced:
-            self._unpace(shared)
-            self._backend.spawn(partial(self._resubscribe, session, shared, timeout))
-        for route in routes:
-            fanout = hub.fanouts[route]
-            pacer.attach(fanout, joining=fanout.feed.renewing)
-        try:
-            if feed is not None:
-                plan = session.plan_subscribe(
-                    feed.keys,
-                    feed.elements,
-                    list(feed.wires),
-                    feed.id,
-                    *(intervals or (None, None)),
-                )
-                await self._execute(session, plan, timeout)
-                feed.settle(None)
-            feeds = {id(f.feed): f.feed for f in pacer.fanouts}
-            await self._shared_feeds_ready(session, subscription, feeds.values(), timeout)
-        except BaseException as exc:
-            if feed is not None and not feed.ready:
-                feed.settle(exc if isinstance(exc, Exception) else _cancelled(subscription))
-                self._drop_feed(session, hub, feed)
-            unused = self._leave(session, hub, pacer)
-            if unused:  # confirmed, yet nobody uses them now: end them on the server
-                self._backend.spawn(lambda: self._unsubscribe(session, unused, timeout, quiet=True))
-            raise
-
-    def _unpace(self, feed: Feed) -> None:
-        """*feed* is paced by the server for one subscription and another comes to share
-        it: from now on it is an every-change feed and its pacers pace in the client
-        (continuing from when they last delivered)."""
-        feed.intervals = None
-        feed.renewing = True
-        for pacer in feed.pacers():
-            pacer.pace_on_server(False)
-
-    async def _resubscribe(self, session: ClientSession, feed: Feed, timeout: float | None) -> None:
-        """Subscribe *feed* again for every change, once its first subscribe is
-        confirmed: unsubscribe it, then subscribe its pairs anew under a new id,
-        without intervals. The server's initial event that follows is no change for
-        those that had the pair's last event (see :class:`~xentara_sync.core.fanout.Fanout`).
-
-        A task of the connection, so that a subscription whose start is cancelled
-        meanwhile leaves no feed half renewed; the subscriptions that share the feed
-        wait for it (:meth:`_shared_feeds_ready`)."""
-        keys = ", ".join(feed.keys)
-        try:
-            await self._feeds_ready(session, [feed], timeout, keys, renewal=False)
-            feed.ready = False
-            await self._execute(session, session.plan_unsubscribe(feed.keys, feed.id), timeout)
-            feed.id = uuid.uuid4()
-            for fanout in feed.fanouts:
-                fanout.settling = True
-            plan = session.plan_subscribe(
-                feed.keys, feed.elements, list(feed.wires), feed.id, None, None
-            )
-            await self._execute(session, plan, timeout)
-        except BaseException as exc:
-            feed.renewing = False
-            if feed.error is None:
-                error = (
-                    exc
-                    if isinstance(exc, Exception)
-                    else ConnectionClosed(f"subscribing {keys} for every change was cancelled")
-                )
-                feed.settle(error)
-            if isinstance(exc, Exception):
-                log.info("subscribing %s for every change failed: %s", keys, exc)
-                return
-            raise
-        feed.renewing = False
-        feed.settle(None)
-        if feed.unused():  # every subscription on it stopped meanwhile
-            await self._unsubscribe(session, [feed], timeout, quiet=True)
-
-    async def _shared_feeds_ready(
-        self,
-        session: ClientSession,
-        subscription: Subscription,
-        feeds: Iterable[Feed],
-        timeout: float | None,
-    ) -> None:
-        """Wait until the server confirmed the feeds another subscription is starting
-        (or subscribing again for every change)."""
-        await self._feeds_ready(session, feeds, timeout, ", ".join(subscription.keys))
-
-    async def _feeds_ready(
-        self,
-        session: ClientSession,
-        feeds: Iterable[Feed],
-        timeout: float | None,
-        keys: str,
-        *,
-        renewal: bool = True,
-    ) -> None:
-        """Wait until *feeds* are confirmed (and, with *renewal*, subscribed again for
-        every change if they are being so); raise the error of one that failed."""
-        wait = self.timeout if timeout is None else timeout
-        deadline = None if wait is None else time.monotonic() + wait
-        for feed in feeds:
-            while (not feed.ready or (renewal and feed.renewing)) and feed.error is None:
-                waiter = self._backend.create_waiter()
-                feed.waiters.append(waiter)
-                left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                try:
-                    await waiter.wait(left)
-                except TimeoutError:
-                    raise session.timeout_error("subscribe", keys, wait) from None
-            if feed.error is not None:
-                raise feed.error
-
-    def _drop_feed(self, session: ClientSession, hub: Hub, feed: Feed) -> None:
-        """Stop routing the pairs of *feed* (unused, or refused by the server)."""
-        for fanout in feed.fanouts:
-            if hub.fanouts.get(fanout.route) is fanout:
-                del hub.fanouts[fanout.route]
-            session.remove_routes((fanout.route,), fanout)
-
-    def _leave(self, session: ClientSession, hub: Hub, pacer: Pacer) -> list[Feed]:
-        """Take *pacer* off its pairs; returns the confirmed feeds nobody uses any more."""
-        unused: list[Feed] = []
-        for fanout in pacer.detach():
-            feed = fanout.feed
-            if feed not in unused and feed.unused():
-                unused.append(feed)
-        for feed in unused:
-            self._drop_feed(session, hub, feed)
-        return [feed for feed in unused if feed.ready]
-
-    async def _subscribed_keys(
-        self,
-        session: ClientSession,
-        subscription: Subscription,
-        elements: list[ElementInfo],
-        timeout: float | None,
-    ) -> list[int | uuid.UUID]:
-        """Each element's wire key of the subscription's attribute (a name only an
-        element's metadata lists is found there; :class:`MissingAttribute` if not)."""
-        wires: list[int | uuid.UUID] = []
-        for key, element in zip(subscription.keys, elements, strict=True):
-            wire = session.attribute_wire(element, subscription.attribute, key, "subscribe")
-            if wire is None:
-                await self._element_metadata(session, element, key, timeout)
-                wire = session.attribute_wire(element, subscription.attribute, key, "subscribe")
-            assert wire is not None
-            wires.append(wire)
-        return wires
-
-    async def _renew_subscriptions(self) -> None:
-        """Subscribe again with the same ids: keys are looked up anew (a restarted
-        server may give elements new UUIDs); a key that is gone ends its subscription
-        with :class:`UnknownElement`."""
-        session = self._check_open()
-        for subscription in list(self._subscriptions):
-            pacer = subscription._pacer
-            if pacer is None:
-                continue
-            pacer.detach()
-            subscription_id = subscription.id or uuid.uuid4()
-            try:
-                await self._subscribe(
-                    session, subscription, pacer, subscription_id, self.connect_timeout
-                )
-            except UnknownElement as exc:
-                self._subscriptions.pop(subscription, None)
-                subscription._end(exc)
+        return await self._subscribing.start(subscription, sink, timeout)
 
     async def _stop_subscription(
         self, subscription: Subscription, sink: EventSink, timeout: float | None
     ) -> None:
-        """Leave the shared pairs; unsubscribe the feeds nobody uses any more (if the
-        connection is still there)."""
-        self._subscriptions.pop(subscription, None)
-        pacer, subscription._pacer = subscription._pacer, None
-        if pacer is None:
-            return
-        pacer.stop()
-        session = self._session
-        hub = self._hub
-        if session is None or hub is None or hub.session is not session:
-            pacer.detach()
-            return
-        await self._unsubscribe(session, self._leave(session, hub, pacer), timeout)
-
-    async def _unsubscribe(
-        self,
-        session: ClientSession,
-        feeds: list[Feed],
-        timeout: float | None,
-        *,
-        quiet: bool = False,
-    ) -> None:
-        """End *feeds* on the server (if the connection is still there); *quiet*: in
-        the background, where nobody could take an error."""
-        for feed in feeds:
-            if not self.connected or session is not self._session:
-                return
-            try:
-                await self._execute(session, session.plan_unsubscribe(feed.keys, feed.id), timeout)
-            except ConnectionClosed:
-                pass
-            except XentaraError as exc:
-                if not quiet:
-                    raise
-                log.info("unsubscribing %s failed: %s", ", ".join(feed.keys), exc)
+        await self._subscribing.stop(subscription, sink, timeout)
 
     # ------------------------------------------------------------------ server
 
@@ -867,7 +517,7 @@ class ClientCore(Connection):
         plan = session.plan_browse(key, depth=depth, category=category)
         if plan is None:  # a key outside the index: look it up first
             assert key is not None
-            element, attribute = await self._resolve(session, key, timeout)
+            element, attribute = await resolve(self._execute, session, key, timeout)
             if attribute is not None:
                 raise session.unknown(key, "browse")
             plan = session.plan_browse(key, depth=depth, category=category, element=element)
@@ -1047,7 +697,7 @@ class ClientCore(Connection):
 
         driver.check_arguments(path, root, record, progress)
         session = await self._ready(timeout)
-        link = _SnapshotLink(self, session, timeout)
+        link = SnapshotLink(self, session, timeout)
         twin, recorded = await driver.take_snapshot(link, root, record=record, progress=progress)
         # Building the model and writing it take a while for a big tree: not on the
         # event loop, whose other tasks (subscriptions, keepalive) must go on.
@@ -1063,121 +713,3 @@ class ClientCore(Connection):
         if unread is not None:
             warnings.warn(f"snapshot: {unread}", driver.SnapshotWarning, stacklevel=2)
         return result
-
-
-class _SnapshotLink:
-    """What a snapshot needs of a connection (:class:`~xentara_sync.snapshot.driver.Link`)."""
-
-    def __init__(self, core: ClientCore, session: ClientSession, timeout: float | None) -> None:
-        self.core = core
-        self.session = session
-        self.timeout = timeout
-
-    async def execute(self, plan: Plan) -> Any:
-        return await self.core._execute(self.session, plan, self.timeout)
-
-    async def pipeline(self, plans: Iterable[Plan], done: Callable[[Any], object]) -> None:
-        from .pipeline import run_pipelined
-
-        backend = self.core._backend
-        await run_pipelined(
-            self.session,
-            plans,
-            done,
-            create_waiter=backend.create_waiter,
-            checkpoint=backend.checkpoint,
-            timeout=self.core.timeout if self.timeout is None else self.timeout,
-        )
-
-    async def sleep(self, seconds: float) -> None:
-        await self.core._backend.sleep(seconds)
-
-    async def record(self, keys: Sequence[str], sink: EventSink, seconds: float) -> None:
-        # A subscription like any other: it shares the server's subscriptions with
-        # the user's, and neither sees the other's events.
-        subscription = Subscription(
-            self.core,
-            tuple(keys),
-            maximum_update_interval=None,
-            minimum_update_interval=None,
-            attribute="value",
-            max_queue=1,
-            sink_factory=lambda: sink,
-        )
-        await subscription.start(timeout=self.timeout)
-        try:
-            await self.core._backend.sleep(seconds)
-        finally:
-            await subscription.stop(timeout=self.timeout)
-
-
-def _cancelled(subscription: Subscription) -> SubscriptionEnded:
-    """What subscriptions sharing a feed learn when its subscribe was cancelled."""
-    keys = ", ".join(subscription.keys)
-    return SubscriptionEnded(f"subscribing to {keys} was cancelled; start again")
-
-
-def subscription_keys(key: str | Iterable[str], operation: str = "subscribe") -> tuple[str, ...]:
-    """The keys of a subscription: one primary key or a non-empty list of them;
-    the error names *operation* (``subscribe``, ``record``).
-
-    >>> try:
-    ...     subscription_keys([], "record")
-    ... except InvalidArgument as exc:
-    ...     print(exc)
-    record takes a primary key or a non-empty list of them, not []
-    """
-    if isinstance(key, str):
-        return (key,)
-    try:
-        keys = tuple(key)
-    except TypeError:
-        keys = ()
-    if not keys or not all(isinstance(k, str) for k in keys):
-        raise InvalidArgument(
-            f"{operation} takes a primary key or a non-empty list of them, not {quote(key)}"
-        )
-    return keys
-
-
-def key_list(keys: Iterable[str], operation: str) -> list[str]:
-    """The primary keys of *operation* (``read_many``): a list (or other iterable) of
-    str, not one str.
-
-    >>> key_list("Hardware.Speed", "read_many")
-    Traceback (most recent call last):
-    ...
-    xentara_sync.exceptions.InvalidArgument: read_many takes a list of primary keys, not one str
-    """
-    if isinstance(keys, str):
-        raise InvalidArgument(f"{operation} takes a list of primary keys, not one str")
-    try:
-        found = list(keys)
-    except TypeError:
-        raise InvalidArgument(
-            f"{operation} takes a list of primary keys, not {type(keys).__name__} {quote(keys)}"
-        ) from None
-    for key in found:
-        if not isinstance(key, str) or not key:
-            raise InvalidArgument(
-                f"{operation}: a key must be a primary key, a non-empty str, not "
-                f"{type(key).__name__} {quote(key)}"
-            )
-    return found
-
-
-def write_many_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``{key: value}`` of a ``write_many``, checked to be a mapping.
-
-    >>> try:
-    ...     write_many_values(None)
-    ... except InvalidArgument as exc:
-    ...     print(exc)
-    write_many takes a mapping of primary keys to values ({key: value, ...}), not None
-    """
-    if not isinstance(values, Mapping):
-        raise InvalidArgument(
-            "write_many takes a mapping of primary keys to values ({key: value, ...}), "
-            f"not {quote(values)}"
-        )
-    return dict(values)

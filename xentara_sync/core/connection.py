@@ -49,7 +49,7 @@ from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
 from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter, fail_waiters
 from .receiving import Receiving
 from .settings import Settings, check_settings
-from .subscription import Subscription
+from .subscribing import Subscribing
 
 if TYPE_CHECKING:  # typing.Self and Unpack are new in Python 3.11
     from typing import Self, Unpack
@@ -130,8 +130,8 @@ class Connection(Receiving):
         self._transport: Transport | None = None
         self._reader: TaskHandle | None = None
         self._keeper: TaskHandle | None = None
-        #: The subscriptions the user holds, with the sink of each: renewed on reconnection.
-        self._subscriptions: dict[Subscription, EventSink] = {}
+        #: The subscriptions the user holds: they outlive a connection.
+        self._subscribing = Subscribing(self)
         self._closed = False
         self._connecting = False
         self._backlog: collections.deque[bytes] | None = None
@@ -378,9 +378,7 @@ class Connection(Receiving):
             sink.close(end_subscriptions_with)
         waiters, self._ready_waiters = self._ready_waiters, []
         fail_waiters(waiters, error)
-        subscriptions, self._subscriptions = self._subscriptions, {}
-        for subscription in subscriptions:
-            subscription._end(end_subscriptions_with)
+        self._subscribing.end(end_subscriptions_with)
 
     def _connection_lost(self, cause: BaseException | None) -> None:
         if self._closed or self._lost is not None:
@@ -403,8 +401,7 @@ class Connection(Receiving):
         log.warning("%s; reconnecting", error)
         self._reconnecting = True
         self._fail_session(error)  # calls in flight fail at once; subscriptions go on
-        for subscription in self._subscriptions:
-            subscription._interrupted()
+        self._subscribing.interrupt()
         self._notify(False)
         self._reconnector = self._backend.spawn(self._reconnect, detached=True)
 
@@ -430,7 +427,7 @@ class Connection(Receiving):
             self._attempts += 1
             try:
                 await self._open()
-                await self._renew_subscriptions()
+                await self._subscribing.renew()
             except (AuthenticationFailed, TLSVerificationFailed, AccessDenied) as exc:
                 self._give_up(exc)
                 await self._drop_transport()
@@ -456,9 +453,6 @@ class Connection(Receiving):
                     waiter.set_result(None)
             self._notify(True)
             return
-
-    async def _renew_subscriptions(self) -> None:
-        """Renew the subscriptions on a new connection (the client core does)."""
 
     def _give_up(self, error: XentaraError) -> None:
         log.warning("reconnecting to %s stopped: %s", self.url, error)

@@ -9,7 +9,6 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..aio import XentaraClient as AsyncClient
-from ..core.client import key_list, subscription_keys, write_many_values
 from ..core.describe import safe_repr
 from ..core.element import Element
 from ..core.settings import Settings, takes_settings
@@ -17,6 +16,7 @@ from ..core.subsession import Certificate
 from ..exceptions import ClientClosed, InvalidArgument
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
+from ..protocol.arguments import key_list, subscription_keys, write_many_values
 from ..protocol.index import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol.session import ClientSession, Plan
 from ..secret import hide
