@@ -25,8 +25,8 @@ from typing import Any, Final
 from ..exceptions import AccessDenied
 from . import replies
 from .authentication import password_authentication
-from .codec import Failure, Success
 from .ids import Opcode, SessionParam, SubSessionParam
+from .packets import Failure, Success
 from .plan import Plan
 
 __all__ = ["ControlPlans"]

@@ -20,8 +20,12 @@ from typing import Final
 
 from ..exceptions import ErrorCode, InvalidArgument
 
+#: The protocol version this package speaks.
+PROTOCOL_VERSION: Final = 1
+
 __all__ = [
     "NIL_UUID",
+    "PROTOCOL_VERSION",
     "Access",
     "Attribute",
     "AttributeMetadataKey",

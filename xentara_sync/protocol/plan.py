@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .codec import Failure, Success
+from .packets import Failure, Success
 
 __all__ = ["Plan", "RequestSpec"]
 

@@ -38,10 +38,10 @@ from ..exceptions import (
 )
 from . import arguments as check
 from . import replies
-from .codec import Failure, Success
 from .control import ControlPlans
 from .ids import (
     NIL_UUID,
+    PROTOCOL_VERSION,
     Attribute,
     BrowseParam,
     Category,
@@ -66,13 +66,12 @@ from .index import (
     attribute_key,
     check_write,
 )
+from .packets import Failure, Success
 from .plan import Plan, RequestSpec
 from .quoting import quote
 
 __all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec", "attribute_list"]
 
-#: The protocol version this package speaks.
-PROTOCOL_VERSION: Final = 1
 
 _READ: Final = Opcode.READ
 _ELEMENT: Final = ReadParam.ELEMENT

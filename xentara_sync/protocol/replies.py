@@ -21,7 +21,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from ..exceptions import ProtocolError, ServerError
-from .codec import AttributeFault, TimePoint, unwrap
 from .ids import (
     Access,
     AttributeMetadataKey,
@@ -41,6 +40,8 @@ from .index import (
     convert_value,
 )
 from .quoting import quote
+from .timepoint import TimePoint
+from .values import AttributeFault, unwrap
 
 __all__ = [
     "access",

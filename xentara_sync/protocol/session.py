@@ -44,19 +44,11 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
 from . import replies
-from .cbor import decode_each, item_end
-from .codec import (
-    DataChange,
-    Failure,
-    Packet,
-    Success,
-    decode,
-    encode_request,
-    join_packets,
-    parse_packet,
-)
+from .cbor import decode, decode_each, item_end
+from .framing import encode_request, join_packets
 from .ids import Attribute, Opcode, PacketType
 from .index import Event, convert_value
+from .packets import DataChange, Failure, Packet, Success, parse_packet
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 
 #: Logs each request and received packet, decoded, at DEBUG level (never credentials:
