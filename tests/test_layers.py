@@ -25,7 +25,7 @@ IO_MODULES = {"asyncio", "trio", "websockets", "threading", "_thread", "socket",
 ALLOWED = {"protocol/cbor.py": {"threading"}}
 #: The one module of the core that knows websockets: it turns the exceptions of
 #: opening a WebSocket (the flavours all open theirs with websockets) into ours.
-ALLOWED["core/connect_errors.py"] = {"websockets"}
+ALLOWED["core/websocket.py"] = {"websockets"}
 
 
 def modules(pattern: str) -> list[Path]:

@@ -10,7 +10,7 @@ trio clients are made of; it awaits only the small interfaces of :mod:`.interfac
 * :mod:`.receiving`: taking received messages (answers to waiters, events to sinks);
 * :mod:`.subscription`, :mod:`.fanout`: subscriptions and the server subscriptions
   they share; :mod:`.subsession`: sub-sessions; :mod:`.element`: ``client[key]``;
-* :mod:`.endpoint`: the URL and TLS settings; :mod:`.connect_errors`: what went
+* :mod:`.endpoint`: the URL and TLS settings; :mod:`.websocket`: what went
   wrong while opening a WebSocket, as a clear exception.
 
 """

@@ -46,7 +46,15 @@ from ..protocol.session import ClientSession, Plan
 from ..secret import hide
 from .describe import safe_repr
 from .endpoint import Endpoint, HiddenHeaders, make_ssl_context
-from .interfaces import Backend, EventSink, TaskHandle, Transport, Waiter, fail_waiters
+from .interfaces import (
+    Backend,
+    EventSink,
+    Opening,
+    TaskHandle,
+    Transport,
+    Waiter,
+    fail_waiters,
+)
 from .receiving import Receiving
 from .settings import Settings, check_settings
 from .subscribing import Subscribing
@@ -252,14 +260,10 @@ class Connection(Receiving):
         # connect_timeout bounds connecting as a whole: each step waits for what
         # the ones before it left, and a timeout names the step that was waiting.
         deadline = time.monotonic() + self.connect_timeout
-        transport = await backend.connect(
-            self._endpoint,
-            headers=headers,
-            ssl=ssl_context,
-            timeout=self.connect_timeout,
-            max_size=self.max_message_size,
-            keepalive=self.keepalive,
+        opening = Opening(
+            headers, ssl_context, self.connect_timeout, self.max_message_size, self.keepalive
         )
+        transport = await backend.connect(self._endpoint, opening)
         session = ClientSession(
             self.url,
             on_flush_due=lambda: backend.call_soon(self._flush),

@@ -9,12 +9,12 @@ the :class:`Backend` of its flavour (:mod:`xentara_sync.aio.backend`,
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ..protocol.session import EventSink
 from .endpoint import Endpoint
 
-__all__ = ["Backend", "EventSink", "TaskHandle", "Transport", "Waiter", "fail_waiters"]
+__all__ = ["Backend", "EventSink", "Opening", "TaskHandle", "Transport", "Waiter", "fail_waiters"]
 
 T = TypeVar("T")
 
@@ -76,6 +76,21 @@ class TaskHandle(Protocol):
     def cancel(self) -> Any: ...
 
 
+class Opening(NamedTuple):
+    """How a connection's WebSocket is opened (:meth:`Backend.connect`)."""
+
+    #: HTTP headers of the handshake (credentials included: hidden from logs).
+    headers: Mapping[str, str]
+    #: The :class:`ssl.SSLContext` of a ``wss://`` URL, or None.
+    ssl: Any
+    #: Seconds the opening handshake may take.
+    timeout: float
+    #: The largest message accepted (bytes; None: no limit).
+    max_size: int | None
+    #: Seconds between pings (the core pings; a backend may ignore it).
+    keepalive: float | None
+
+
 class Backend(Protocol):
     """The concurrency primitives of one flavour."""
 
@@ -85,16 +100,7 @@ class Backend(Protocol):
         """Let every other ready task run once."""
         ...
 
-    async def connect(
-        self,
-        endpoint: Endpoint,
-        *,
-        headers: Mapping[str, str],
-        ssl: Any,
-        timeout: float,
-        max_size: int | None,
-        keepalive: float | None,
-    ) -> Transport:
+    async def connect(self, endpoint: Endpoint, opening: Opening) -> Transport:
         """Open the WebSocket, raising the :class:`ConnectionFailed` family."""
         ...
 

@@ -1,13 +1,15 @@
-"""Turn what can go wrong while opening a WebSocket into a clear exception.
-
-Shared by the flavours, which all open their connections with ``websockets``. The
-messages name the URL without credentials and say what to do.
+"""What the flavours share of ``websockets``, with which they all open their
+connections: the options of opening one, and what can go wrong while opening
+(:func:`connect_error`) or using it (:func:`closed_error`) as a clear exception.
+The messages name the URL without credentials and say what to do.
 """
 
 from __future__ import annotations
 
 import ssl
+from typing import Any
 
+from websockets.exceptions import ConnectionClosed as WebSocketClosed
 from websockets.exceptions import (
     InvalidHandshake,
     InvalidMessage,
@@ -17,14 +19,47 @@ from websockets.exceptions import (
 
 from ..exceptions import (
     AuthenticationFailed,
+    ConnectionClosed,
     ConnectionFailed,
     InvalidURL,
     TLSVerificationFailed,
     XentaraError,
 )
+from ..logs import redacting
 from .endpoint import Endpoint
+from .interfaces import Opening
 
-__all__ = ["connect_error"]
+__all__ = ["CLOSE_TIMEOUT", "closed_error", "connect_error", "connect_options"]
+
+#: Seconds the closing handshake may take before the connection is dropped.
+CLOSE_TIMEOUT = 0.5
+
+
+def connect_options(opening: Opening) -> dict[str, Any]:
+    """The keyword arguments of websockets' ``connect`` for *opening*: pings,
+    compression and proxies are off (the client core pings, see
+    ``Connection._keep_alive``), and websockets logs through a redacting logger."""
+    return {
+        "additional_headers": opening.headers,
+        "ssl": opening.ssl,
+        "open_timeout": opening.timeout,
+        "close_timeout": CLOSE_TIMEOUT,
+        "max_size": opening.max_size,
+        "ping_interval": None,
+        "ping_timeout": None,
+        "logger": redacting("websockets.client"),
+        "compression": None,
+        "proxy": None,
+    }
+
+
+def closed_error(exc: WebSocketClosed) -> ConnectionClosed:
+    """Our exception for websockets' *exc*: the connection closed (with which code)."""
+    frame = exc.rcvd or exc.sent
+    if frame is None:
+        return ConnectionClosed("the connection closed without a closing handshake")
+    reason = f" ({frame.reason})" if frame.reason else ""
+    return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
 
 
 def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> XentaraError:
