@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed as WebSocketClosed
 
 from ..core.endpoint import Endpoint
 from ..core.interfaces import Opening, TaskHandle, Transport
-from ..core.websocket import closed_error, connect_error, connect_options
+from ..core.websocket import WebSocketTransport, closed_error, connect_error, connect_options
 from . import fastpath
 
 __all__ = ["FAST_PATH", "AsyncioBackend", "FastTransport", "PublicTransport"]
@@ -58,25 +58,11 @@ class _Waiter:
             handle.cancel()
 
 
-class PublicTransport:
+class PublicTransport(WebSocketTransport):
     """A ``websockets.asyncio`` connection used through its public API alone."""
 
-    __slots__ = ("_ws",)
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self._ws = ws
-
-    async def send(self, data: bytes) -> None:
-        try:
-            await self._ws.send(data)
-        except WebSocketClosed as exc:
-            raise closed_error(exc) from None
-
-    async def recv(self) -> bytes:
-        try:
-            return await self._ws.recv(decode=False)
-        except WebSocketClosed as exc:
-            raise closed_error(exc) from None
+    __slots__ = ()
+    _ws: ClientConnection
 
     async def close(self) -> None:
         try:

@@ -29,7 +29,13 @@ from ..logs import redacting
 from .endpoint import Endpoint
 from .interfaces import Opening
 
-__all__ = ["CLOSE_TIMEOUT", "closed_error", "connect_error", "connect_options"]
+__all__ = [
+    "CLOSE_TIMEOUT",
+    "WebSocketTransport",
+    "closed_error",
+    "connect_error",
+    "connect_options",
+]
 
 #: Seconds the closing handshake may take before the connection is dropped.
 CLOSE_TIMEOUT = 0.5
@@ -128,3 +134,28 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
         reason = exc.strerror or str(exc) or type(exc).__name__
         return ConnectionFailed(f"cannot connect to {url}: {reason}")
     return ConnectionFailed(f"cannot connect to {url}: {type(exc).__name__}: {exc}")
+
+
+class WebSocketTransport:
+    """Sending and receiving on a websockets connection (``websockets.asyncio`` or
+    ``websockets.trio``: the same calls), its end raised as our
+    :class:`~xentara_sync.exceptions.ConnectionClosed`. Each flavour's transport
+    adds closing and pinging on its event loop."""
+
+    __slots__ = ("_ws",)
+
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await self._ws.send(data)
+        except WebSocketClosed as exc:
+            raise closed_error(exc) from None
+
+    async def recv(self) -> bytes:
+        try:
+            data: bytes = await self._ws.recv(decode=False)
+        except WebSocketClosed as exc:
+            raise closed_error(exc) from None
+        return data

@@ -40,12 +40,10 @@ __all__ = ["Element", "Event", "SubSession", "Subscription", "XentaraClient"]
 
 @takes_settings
 class XentaraClient(ClientCore):
-    """A client of one Xentara WebSocket server, on trio.
-
-    Connect with ``client = await XentaraClient(url, root_element="Hardware")``,
-    ``await XentaraClient.create(...)`` or ``async with XentaraClient(...) as client``.
-    Connecting sends the client hello, resolves *root_element* and browses every
-    element under it. Requests started together (from tasks of one nursery) leave in
+    """A client of one Xentara WebSocket server, on trio: the API of
+    :class:`xentara_sync.aio.XentaraClient` (``await XentaraClient(url)``,
+    ``XentaraClient.create``, ``async with``), the same connecting and the same
+    settings. Requests started together (from tasks of one nursery) leave in
     one WebSocket message::
 
         async with XentaraClient(url) as client, trio.open_nursery() as nursery:

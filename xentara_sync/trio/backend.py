@@ -35,7 +35,13 @@ from websockets.trio.client import ClientConnection, connect
 
 from ..core.endpoint import Endpoint
 from ..core.interfaces import Opening, TaskHandle, Transport
-from ..core.websocket import CLOSE_TIMEOUT, closed_error, connect_error, connect_options
+from ..core.websocket import (
+    CLOSE_TIMEOUT,
+    WebSocketTransport,
+    closed_error,
+    connect_error,
+    connect_options,
+)
 
 __all__ = ["TrioBackend"]
 
@@ -241,31 +247,20 @@ class _Sender:
                     return
 
 
-class _Transport:
+class _Transport(WebSocketTransport):
     """A ``websockets.trio`` connection, the host of its tasks and its sender."""
 
-    __slots__ = ("_host", "_sender", "_ws")
+    __slots__ = ("_host", "_sender")
+    _ws: ClientConnection
 
     def __init__(self, ws: ClientConnection, host: _Host, sender: _Sender) -> None:
-        self._ws = ws
+        super().__init__(ws)
         self._host = host
         self._sender = sender
 
     def send_nowait(self, data: bytes) -> None:
         """Queue *data* for the connection's sender task."""
         self._sender.send_nowait(data)
-
-    async def send(self, data: bytes) -> None:
-        try:
-            await self._ws.send(data)
-        except WebSocketClosed as exc:
-            raise closed_error(exc) from None
-
-    async def recv(self) -> bytes:
-        try:
-            return await self._ws.recv(decode=False)
-        except WebSocketClosed as exc:
-            raise closed_error(exc) from None
 
     async def ping(self, timeout: float) -> bool:
         try:
