@@ -277,20 +277,27 @@ class ClientCore(Connection):
         """
         __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
-        # Every change, unthrottled and without heartbeats. The current value is the
-        # event the server sends right after the subscribe succeeds (the protocol
-        # decision "Initial event" of docs/protocol.rst; the reference, §11 and
-        # §13.2, leaves it open for a real Xentara).
+        return await self._watch(key, attribute, wait)
+
+    async def _watch(self, key: str, attribute: str | int | uuid.UUID, watch: Wait) -> Event:
+        """Show *watch* (a :class:`Wait` or :class:`Hold`) every change of *key* until
+        it is over; its result.
+
+        Every change, unthrottled and without heartbeats. The current value is the
+        event the server sends right after the subscribe succeeds (the protocol
+        decision "Initial event" of docs/protocol.rst; the reference, §11 and §13.2,
+        leaves it open for a real Xentara)."""
+        __tracebackhide__ = True
         subscription = self.subscribe(key, None, None, attribute=attribute)
-        await subscription.start(timeout=wait.remaining())
+        await subscription.start(timeout=watch.next_wait())
         try:
-            while True:
+            while (left := watch.next_wait()) is not None:
                 try:
-                    event = await subscription.receive(wait.remaining())
+                    event: Event | None = await subscription.receive(left)
                 except RequestTimeout:
-                    raise wait.failure() from None
-                if wait.check(event):
-                    return event
+                    event = None
+                watch.take(event)
+            return watch.result()
         finally:
             await subscription.stop()
 
@@ -347,21 +354,7 @@ class ClientCore(Connection):
         hold = Hold(
             key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
         )
-        subscription = self.subscribe(key, None, None, attribute=attribute)
-        first = hold.remaining()
-        await subscription.start(timeout=first)
-        try:
-            while (wait := hold.remaining()) is not None:
-                try:
-                    event = await subscription.receive(wait)
-                except RequestTimeout:  # hold.remaining() decides: over, or no value
-                    continue
-                if not hold.check(event):
-                    raise hold.broken(event)
-            assert hold.last is not None
-            return hold.last
-        finally:
-            await subscription.stop()
+        return await self._watch(key, attribute, hold)
 
     async def record(
         self,

@@ -544,20 +544,22 @@ class XentaraClient:
         """
         __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
-        # Every change, unthrottled and without heartbeats. The current value is the
-        # event the server sends right after the subscribe succeeds (the protocol
-        # decision "Initial event" of docs/protocol.rst; the reference, §11 and
-        # §13.2, leaves it open for a real Xentara).
+        return self._watch(key, attribute, wait)
+
+    def _watch(self, key: str, attribute: str | int | uuid.UUID, watch: Wait) -> Event:
+        """Show *watch* every change of *key* until it is over, in this thread (see
+        :meth:`xentara_sync.core.client.ClientCore._watch`); its result."""
+        __tracebackhide__ = True
         subscription = self.subscribe(key, None, None, attribute=attribute)
-        subscription.start(timeout=wait.remaining())
+        subscription.start(timeout=watch.next_wait())
         try:
-            while True:
+            while (left := watch.next_wait()) is not None:
                 try:
-                    event = subscription.receive(wait.remaining())
+                    event: Event | None = subscription.receive(left)
                 except TimeoutError:  # RequestTimeout: no event in the time left
-                    raise wait.failure() from None
-                if wait.check(event):
-                    return event
+                    event = None
+                watch.take(event)
+            return watch.result()
         finally:
             if subscription.active:
                 subscription.stop()
@@ -610,27 +612,9 @@ class XentaraClient:
         """
         __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
-            key,
-            condition,
-            seconds,
-            self.timeout if timeout is None else timeout,
-            self.timeout,
+            key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
         )
-        subscription = self.subscribe(key, None, None, attribute=attribute)
-        subscription.start(timeout=hold.remaining())
-        try:
-            while (wait := hold.remaining()) is not None:
-                try:
-                    event = subscription.receive(wait)
-                except TimeoutError:  # hold.remaining() decides: over, or no value
-                    continue
-                if not hold.check(event):
-                    raise hold.broken(event)
-            assert hold.last is not None
-            return hold.last
-        finally:
-            if subscription.active:
-                subscription.stop()
+        return self._watch(key, attribute, hold)
 
     def record(
         self,

@@ -195,6 +195,7 @@ class Wait:
         "key",
         "last",
         "lowest",
+        "met",
         "seen",
         "timeout",
     )
@@ -218,6 +219,8 @@ class Wait:
         self.seen = 0
         #: The last event checked, or None.
         self.last: Event | None = None
+        #: The event that met the condition, or None.
+        self.met: Event | None = None
         #: The lowest and highest numbers checked (None: no number yet).
         self.lowest: float | None = None
         self.highest: float | None = None
@@ -255,6 +258,28 @@ class Wait:
         if left <= 0:
             raise self.failure()
         return left
+
+    def next_wait(self) -> float | None:
+        """Seconds to wait for the next event; None once the wait is over (its
+        event: :meth:`result`). Raises :meth:`failure` once no time is left.
+
+        A client's loop: ``while (left := w.next_wait()) is not None: w.take(the
+        next event within left seconds, or None)``, then ``w.result()``."""
+        __tracebackhide__ = True  # pytest: a failure shows the caller's line
+        return None if self.met is not None else self.remaining()
+
+    def take(self, event: Event | None) -> None:
+        """The next event (None: none came in time, the wait failed)."""
+        __tracebackhide__ = True
+        if event is None:
+            raise self.failure()
+        if self.check(event):
+            self.met = event
+
+    def result(self) -> Event:
+        """The event that met the condition."""
+        assert self.met is not None
+        return self.met
 
     def failure(self) -> ConditionNotMet:
         """The exception for a wait that ran out."""
@@ -336,6 +361,22 @@ class Hold(Wait):
             return left
         left = self._end - now
         return left if left > 0 else None
+
+    def next_wait(self) -> float | None:
+        """Seconds to wait for the next event; None once the hold is over."""
+        return self.remaining()
+
+    def take(self, event: Event | None) -> None:
+        """The next event (None: none came, the value stayed): raises
+        :meth:`broken` if it does not meet the condition."""
+        __tracebackhide__ = True
+        if event is not None and not self.check(event):
+            raise self.broken(event)
+
+    def result(self) -> Event:
+        """The last event checked."""
+        assert self.last is not None
+        return self.last
 
     def broken(self, event: Event) -> ConditionBroken:
         """The exception for *event*, which broke the condition. The time into the
