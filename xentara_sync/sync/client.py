@@ -13,7 +13,7 @@ from ..core.describe import safe_repr
 from ..core.element import Element
 from ..core.settings import Settings, takes_settings
 from ..core.subsession import Certificate
-from ..exceptions import ClientClosed, InvalidArgument
+from ..exceptions import ClientClosed
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
 from ..protocol.arguments import key_list, subscription_keys, write_many_values
@@ -23,7 +23,7 @@ from ..secret import hide
 from ..toolkit.conditions import Condition, Hold, Wait
 from . import loop as _loop
 from .bridge import execute
-from .subscription import Callback, Dispatcher, Subscription
+from .subscription import Callback, ConnectionCallbacks, Dispatcher, Subscription
 from .subsession import SubSession
 
 if TYPE_CHECKING:
@@ -86,7 +86,6 @@ class XentaraClient:
     def _attach(self, connect: Callable[[_loop.LoopThread], AsyncClient]) -> None:
         """Take a user of the loop thread and connect there with *connect*."""
         self._lock = threading.Lock()
-        self._relays: list[tuple[Callable[[bool], object], Callable[[bool], None]]] = []
         self._dispatcher_thread: Dispatcher | None = None
         self._closed = False
         self._thread = _loop.loop_thread()
@@ -96,6 +95,7 @@ class XentaraClient:
             self._closed = True
             _loop.release(self._thread)
             raise
+        self._callbacks = ConnectionCallbacks(self._async, self._dispatcher)
         self._undo_exit_hook = _loop.on_exit(self._close_at_exit)
 
     @classmethod
@@ -241,25 +241,11 @@ class XentaraClient:
     def add_connection_callback(self, callback: Callable[[bool], object]) -> None:
         """Call ``callback(connected)`` on the dispatcher thread when the connection is
         lost (False) and when it is back (True)."""
-        if not callable(callback):
-            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
-        dispatcher = self._dispatcher()
-
-        def relay(connected: bool) -> None:  # on the loop thread: hand it on
-            dispatcher.call(lambda: callback(connected))
-
-        with self._lock:
-            self._relays.append((callback, relay))
-        self._async.add_connection_callback(relay)
+        self._callbacks.add(callback)
 
     def remove_connection_callback(self, callback: Callable[[bool], object]) -> None:
         """Stop calling *callback*; raises :class:`ValueError` if it was not added."""
-        with self._lock:
-            found = [pair for pair in self._relays if pair[0] is callback]
-            if not found:
-                raise ValueError(f"{callback!r} is not a connection callback of this client")
-            self._relays.remove(found[0])
-        self._async.remove_connection_callback(found[0][1])
+        self._callbacks.remove(callback)
 
     @property
     def session(self) -> ClientSession | None:
@@ -433,25 +419,19 @@ class XentaraClient:
             )
         return self._execute(planned, timeout)  # type: ignore[no-any-return]
 
-    def _stage_change(
-        self, coroutine: Callable[[], Coroutine[Any, Any, None]], what: str, timeout: float | None
-    ) -> None:
-        # Not a hot path, and it waits for the stage: the coroutine does it all.
-        self._run(coroutine, timeout, what)
-
     def suspend(self, *, timeout: float | None = None) -> None:
         """Suspend the server: operational to suspended (``suspend``); returns once
         it is suspended."""
-        self._stage_change(lambda: self._async.suspend(timeout=timeout), "suspend", timeout)
+        self._run(lambda: self._async.suspend(timeout=timeout), timeout, "suspend")
 
     def resume(self, *, timeout: float | None = None) -> None:
         """Resume a suspended server (``resume``); returns once it is operational."""
-        self._stage_change(lambda: self._async.resume(timeout=timeout), "resume", timeout)
+        self._run(lambda: self._async.resume(timeout=timeout), timeout, "resume")
 
     def shutdown(self, *, timeout: float | None = None) -> None:
         """Stop the server (``shutdown``); it closes the connection then, so close
         the client when you are done."""
-        self._stage_change(lambda: self._async.shutdown(timeout=timeout), "shutdown", timeout)
+        self._run(lambda: self._async.shutdown(timeout=timeout), timeout, "shutdown")
 
     def sub_session(
         self,

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.describe import safe_repr
 from ..core.subscription import Subscription as CoreSubscription
@@ -20,11 +20,14 @@ from ..protocol import arguments as check
 from ..protocol.index import Event
 from .loop import park_if_exiting, wait_lock
 
+if TYPE_CHECKING:
+    from ..core.client import ClientCore as AsyncClient
+
 #: Runs a coroutine on the loop thread and waits for it (the client's ``_run``), with
 #: a timeout and the name of the call for the timeout's message.
 Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], float | None, str], Any]
 
-__all__ = ["Callback", "Dispatcher", "Subscription", "ThreadEventQueue"]
+__all__ = ["Callback", "ConnectionCallbacks", "Dispatcher", "Subscription", "ThreadEventQueue"]
 
 log = logging.getLogger("xentara_sync")
 
@@ -347,3 +350,36 @@ class Subscription:
     @safe_repr
     def __repr__(self) -> str:
         return repr(self._core).replace("<Subscription", "<xentara_sync.Subscription", 1)
+
+
+class ConnectionCallbacks:
+    """The blocking client's connection callbacks: each runs on the client's
+    dispatcher thread, never on the loop thread, in the order of the events."""
+
+    def __init__(self, client: AsyncClient, dispatcher: Callable[[], Dispatcher]) -> None:
+        self._client = client
+        self._dispatcher = dispatcher
+        self._lock = threading.Lock()
+        self._relays: list[tuple[Callable[[bool], object], Callable[[bool], None]]] = []
+
+    def add(self, callback: Callable[[bool], object]) -> None:
+        """Call ``callback(connected)`` on the dispatcher thread."""
+        if not callable(callback):
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
+        dispatcher = self._dispatcher()
+
+        def relay(connected: bool) -> None:  # on the loop thread: hand it on
+            dispatcher.call(lambda: callback(connected))
+
+        with self._lock:
+            self._relays.append((callback, relay))
+        self._client.add_connection_callback(relay)
+
+    def remove(self, callback: Callable[[bool], object]) -> None:
+        """Stop calling *callback*; raises :class:`ValueError` if it was not added."""
+        with self._lock:
+            found = [pair for pair in self._relays if pair[0] is callback]
+            if not found:
+                raise ValueError(f"{callback!r} is not a connection callback of this client")
+            self._relays.remove(found[0])
+        self._client.remove_connection_callback(found[0][1])
