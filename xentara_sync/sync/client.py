@@ -23,7 +23,7 @@ from ..secret import hide
 from ..toolkit.conditions import Condition, Hold, Wait
 from . import loop as _loop
 from .bridge import execute
-from .subscription import Callback, ConnectionCallbacks, Dispatcher, Subscription
+from .subscription import Callback, ConnectionCallbacks, Dispatcher, Subscription, watch
 from .subsession import SubSession
 
 if TYPE_CHECKING:
@@ -524,25 +524,7 @@ class XentaraClient:
         """
         __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
-        return self._watch(key, attribute, wait)
-
-    def _watch(self, key: str, attribute: str | int | uuid.UUID, watch: Wait) -> Event:
-        """Show *watch* every change of *key* until it is over, in this thread (see
-        :meth:`xentara_sync.core.client.ClientCore._watch`); its result."""
-        __tracebackhide__ = True
-        subscription = self.subscribe(key, None, None, attribute=attribute)
-        subscription.start(timeout=watch.next_wait())
-        try:
-            while (left := watch.next_wait()) is not None:
-                try:
-                    event: Event | None = subscription.receive(left)
-                except TimeoutError:  # RequestTimeout: no event in the time left
-                    event = None
-                watch.take(event)
-            return watch.result()
-        finally:
-            if subscription.active:
-                subscription.stop()
+        return watch(self.subscribe(key, None, None, attribute=attribute), wait)
 
     def write_many(self, values: Mapping[str, Any], *, timeout: float | None = None) -> None:
         """Write ``{key: value, ...}`` in one message, every value checked first.
@@ -594,7 +576,7 @@ class XentaraClient:
         hold = Hold(
             key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
         )
-        return self._watch(key, attribute, hold)
+        return watch(self.subscribe(key, None, None, attribute=attribute), hold)
 
     def record(
         self,
@@ -681,13 +663,10 @@ class XentaraClient:
         from ..snapshot.driver import check_arguments
 
         check_arguments(path, root, record, progress)
-        relay: Callable[[int, int], object] | None = None
-        if progress is not None:
+        dispatcher = relay = None
+        if progress is not None:  # called on the loop thread: handed on
             dispatcher = self._dispatcher()
-
-            def relay(done: int, total: int) -> None:  # on the loop thread: hand it on
-                dispatcher.call(lambda: progress(done, total))
-
+            relay = dispatcher.relay(progress)
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
         try:
@@ -699,7 +678,5 @@ class XentaraClient:
                 f"snapshot of {self.url}",
             )
         finally:
-            if progress is not None:  # every progress call made before returning
-                drained = threading.Event()
-                dispatcher.call(drained.set)
-                drained.wait(self._async.timeout)
+            if dispatcher is not None:  # every progress call made before returning
+                dispatcher.drain(self._async.timeout)

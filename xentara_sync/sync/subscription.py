@@ -22,12 +22,20 @@ from .loop import park_if_exiting, wait_lock
 
 if TYPE_CHECKING:
     from ..core.client import ClientCore as AsyncClient
+    from ..toolkit.conditions import Wait
 
 #: Runs a coroutine on the loop thread and waits for it (the client's ``_run``), with
 #: a timeout and the name of the call for the timeout's message.
 Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], float | None, str], Any]
 
-__all__ = ["Callback", "ConnectionCallbacks", "Dispatcher", "Subscription", "ThreadEventQueue"]
+__all__ = [
+    "Callback",
+    "ConnectionCallbacks",
+    "Dispatcher",
+    "Subscription",
+    "ThreadEventQueue",
+    "watch",
+]
 
 log = logging.getLogger("xentara_sync")
 
@@ -153,6 +161,17 @@ class Dispatcher:
     def call(self, fn: Callable[[], object]) -> None:
         """Run ``fn()`` on the dispatcher thread (after what is queued)."""
         self._queue.put(fn)
+
+    def relay(self, fn: Callable[..., object]) -> Callable[..., None]:
+        """A function that, called on any thread, runs ``fn`` with its arguments on the
+        dispatcher thread."""
+        return lambda *args: self.call(lambda: fn(*args))
+
+    def drain(self, timeout: float) -> None:
+        """Wait (at most *timeout* seconds) until what is queued now has run."""
+        drained = threading.Event()
+        self.call(drained.set)
+        drained.wait(timeout)
 
     def _run(self) -> None:
         while True:
@@ -383,3 +402,23 @@ class ConnectionCallbacks:
                 raise ValueError(f"{callback!r} is not a connection callback of this client")
             self._relays.remove(found[0])
         self._client.remove_connection_callback(found[0][1])
+
+
+def watch(subscription: Subscription, watch: Wait) -> Event:
+    """Start *subscription* (of every change of one key) and show *watch* (a
+    :class:`~xentara_sync.toolkit.conditions.Wait` or ``Hold``) its events, in this
+    thread, until it is over; returns its result, and stops the subscription
+    (see :meth:`xentara_sync.core.client.ClientCore._watch`)."""
+    __tracebackhide__ = True  # pytest: a failure shows the caller's line
+    subscription.start(timeout=watch.next_wait())
+    try:
+        while (left := watch.next_wait()) is not None:
+            try:
+                event: Event | None = subscription.receive(left)
+            except TimeoutError:  # RequestTimeout: no event in the time left
+                event = None
+            watch.take(event)
+        return watch.result()
+    finally:
+        if subscription.active:
+            subscription.stop()
