@@ -64,6 +64,7 @@ from ..protocol import (
 )
 from ..protocol.index import ElementInfo
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
+from ..protocol.valuecheck import zero_value
 
 __all__ = [
     "CATEGORY_TYPES",
@@ -302,20 +303,6 @@ def _duration(seconds: float) -> tuple[str, float]:
         nanoseconds = max(round(seconds * 1e9), 1)
         return f"{nanoseconds}ns", nanoseconds / 1e9
     return f"{text}s", float(text)
-
-
-def _zero(data_type: DataType) -> Any:
-    if data_type is DataType.BOOLEAN:
-        return False
-    if data_type.is_float:
-        return 0.0
-    if data_type.is_string:
-        return ""
-    if data_type is DataType.TIME_POINT:
-        return TimePoint(0).isoformat()
-    if data_type is DataType.UUID:
-        return str(uuid.UUID(int=0))
-    return 0
 
 
 def _access(number: int) -> str | int:
@@ -604,7 +591,7 @@ class TwinBuilder:
                     self.skipped[key] = f"cannot write {exc}"
                     return None
         else:
-            value = _zero(data_type)
+            value = model_value(data_type, zero_value(data_type))
         body["defaultValue"] = [type_name, value]
         access_key = _ACCESS_KEYS.get(access)
         if access_key is not None:
