@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .common import (
     CommandError,
-    add_connection_arguments,
+    add_keys,
     error,
     positive_float,
     positive_int,
@@ -44,8 +44,7 @@ EXAMPLES = """
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``record`` arguments to *parser*."""
-    add_connection_arguments(parser)
-    parser.add_argument("keys", metavar="KEY", nargs="+", help="primary key of an element")
+    add_keys(parser)
     parser.add_argument("--seconds", metavar="S", type=positive_float, help="record S seconds")
     parser.add_argument(
         "--count",

@@ -15,7 +15,8 @@ import time
 from typing import TYPE_CHECKING
 
 from .common import (
-    add_connection_arguments,
+    add_interval,
+    add_keys,
     display,
     jsonable,
     non_negative_int,
@@ -40,16 +41,8 @@ EXAMPLES = """
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``watch`` arguments to *parser*."""
-    add_connection_arguments(parser)
-    parser.add_argument("keys", metavar="KEY", nargs="+", help="primary key of an element")
-    parser.add_argument(
-        "--interval",
-        metavar="MS",
-        type=non_negative_int,
-        default=500,
-        help="at most one event per element every MS milliseconds; 0: every change "
-        "(default: %(default)s)",
-    )
+    add_keys(parser)
+    add_interval(parser, 500, "event per element")
     parser.add_argument(
         "--heartbeat",
         metavar="MS",

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..tools.common import add_connection_arguments, error, non_negative_int, set_examples
+from ..tools.common import (
+    add_interval,
+    add_keys,
+    error,
+    set_examples,
+)
 
 EXAMPLES = """
   xentara-sync tui ws://127.0.0.1:8080/api/ws
@@ -28,16 +33,8 @@ NEEDS_TEXTUAL = 'the tui needs Textual: pip install "xentara-sync[tui]"'
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``tui`` arguments to *parser*."""
-    add_connection_arguments(parser)
-    parser.add_argument("keys", metavar="KEY", nargs="*", help="pin this element at the start")
-    parser.add_argument(
-        "--interval",
-        metavar="MS",
-        type=non_negative_int,
-        default=100,
-        help="at most one value per pinned element every MS milliseconds; 0: every change "
-        "(default: %(default)s)",
-    )
+    add_keys(parser, "*", "pin this element at the start")
+    add_interval(parser, 100, "value per pinned element")
     set_examples(parser, EXAMPLES)
 
 
