@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
+import sys
 import threading
 import time
 from types import TracebackType
@@ -21,6 +22,9 @@ __all__ = ["Relay"]
 
 #: How often the relay's threads look whether they should stop (seconds).
 _TICK: Final = 0.05
+#: SO_LINGER on, with a time of 0: closing the socket sends a reset (``struct linger``
+#: holds two ints on POSIX, two unsigned shorts on Windows).
+_RESET: Final = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
 
 
 class _Link:
@@ -43,7 +47,7 @@ class _Link:
         for sock in self.sockets:
             if self.abort:  # a reset, not an orderly close
                 with contextlib.suppress(OSError):
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
             sock.close()
 
 
@@ -173,12 +177,13 @@ class Relay:
             with self._lock:
                 self._links = {known for known in self._links if not known.ended.is_set()}
                 self._links.add(link)
+            client.settimeout(_TICK)
+            server.settimeout(_TICK)
+            self._threads = [known for known in self._threads if known.is_alive()]
             for source, target in ((client, server), (server, client)):
-                source.settimeout(_TICK)
                 thread = threading.Thread(
                     target=self._pump, args=(link, source, target), daemon=True
                 )
-                self._threads = [known for known in self._threads if known.is_alive()]
                 self._threads.append(thread)
                 thread.start()
 
@@ -227,9 +232,10 @@ class Relay:
         """Stop relaying and close every connection; waits *timeout* seconds at most."""
         deadline = time.monotonic() + check_timeout(timeout)
         self._stopped.set()
-        for thread in [self._acceptor, *self._threads]:
-            if thread.is_alive():
-                thread.join(max(0.0, deadline - time.monotonic()))
+        if self._acceptor.is_alive():
+            self._acceptor.join(max(0.0, deadline - time.monotonic()))
+        for thread in self._threads:  # complete now: nothing accepts any more
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._listener.close()
 
     def __enter__(self) -> Self:

@@ -80,6 +80,7 @@ class ScriptedServer:
             max_size=None,
             process_request=self._delay if handshake_delay else None,
         )
+        self._address: tuple[str, int] = self._server.socket.getsockname()[:2]
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="xentara-sync fault server", daemon=True
         )
@@ -87,13 +88,12 @@ class ScriptedServer:
     @property
     def port(self) -> int:
         """The port the server listens on."""
-        return int(self._server.socket.getsockname()[1])
+        return int(self._address[1])
 
     @property
     def url(self) -> str:
         """``ws://HOST:PORT/api/ws``."""
-        host = self._server.socket.getsockname()[0]
-        return f"ws://{host}:{self.port}/api/ws"
+        return f"ws://{self._address[0]}:{self._address[1]}/api/ws"
 
     def _delay(self, connection: ServerConnection, request: object) -> None:
         time.sleep(self.handshake_delay)
@@ -119,11 +119,12 @@ class ScriptedServer:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving and close every connection; waits *timeout* seconds at most."""
-        timeout = check_timeout(timeout)
+        deadline = time.monotonic() + check_timeout(timeout)
         stopping = threading.Thread(target=self._server.shutdown, daemon=True)
         stopping.start()
         stopping.join(timeout)
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> Self:
         self.start()
@@ -186,7 +187,8 @@ class FaultyServer(ScriptedServer):
 
     def handle(self, connection: ServerConnection, number: int) -> None:
         for message in connection:
-            self.messages += 1
+            with self._lock:
+                self.messages += 1
             data = message if isinstance(message, bytes) else message.encode()
             if self.mode == "close":
                 connection.close()
@@ -204,7 +206,8 @@ class FaultyServer(ScriptedServer):
         while True:
             for data in self.flood:
                 connection.send(data)
-                self.sent += 1
+                with self._lock:
+                    self.sent += 1
             if not self.repeat:
                 return
 
