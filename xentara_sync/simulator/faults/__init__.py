@@ -23,7 +23,7 @@ unanswered, ``Simulator.disconnect_all()`` drops every connection.
 
 Every server here serves from daemon threads (no event loop of yours is needed, and
 the blocking, asyncio and trio clients all work against it), stops within the
-*timeout* of :meth:`stop`, and runs on Windows as well as POSIX. What to answer is
+*timeout* of :meth:`stop`, and uses nothing POSIX-only. What to answer is
 decided by plain functions (:func:`answer`, :func:`connect_answers`), with no I/O.
 
 >>> import time
