@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.client.oddserver import Proxy
 from xentara_sync import XentaraClient
 from xentara_sync.protocol import decode, encode
 from xentara_sync.simulator import Simulator
+from xentara_sync.simulator.faults import Proxy
 from xentara_sync.tools.cli import main
 
 LABEL = "Hardware.Registers.Label"
