@@ -16,7 +16,6 @@ id in any order. Every wait is bounded by a timeout.
 
 from __future__ import annotations
 
-import collections
 import copy
 import logging
 import random
@@ -55,7 +54,7 @@ from .interfaces import (
     Waiter,
     fail_waiters,
 )
-from .receiving import Receiving
+from .receiving import Receiver
 from .settings import Settings, check_settings
 from .subscribing import Subscribing
 
@@ -73,7 +72,7 @@ _TOP_LEVEL_SHOWN = 12
 STABLE_CONNECTION = 10.0
 
 
-class Connection(Receiving):
+class Connection:
     """The I/O side of a client: settings, one connection and its session.
 
     It opens the WebSocket, says the client hello, browses the root, runs
@@ -142,7 +141,8 @@ class Connection(Receiving):
         self._subscribing = Subscribing(self)
         self._closed = False
         self._connecting = False
-        self._backlog: collections.deque[bytes] | None = None
+        #: Takes each received message.
+        self._receiver = Receiver(self)
         self._lost: XentaraError | None = None
 
     # ------------------------------------------------------------------ settings
@@ -273,7 +273,7 @@ class Connection(Receiving):
         self._transport = transport
         set_receiver = getattr(transport, "set_receiver", None)
         if set_receiver is not None:  # messages straight from the transport
-            set_receiver(self._receive)
+            set_receiver(self._receiver.receive)
         # The reader takes what the transport does not hand over directly, and
         # notices when the connection ends.
         self._reader = backend.spawn(lambda: self._read_loop(transport))
@@ -510,9 +510,9 @@ class Connection(Receiving):
         cause: BaseException | None = None
         try:
             while True:
-                self._receive(await transport.recv())
-                if self._room is not None:  # the backlog is full: stop reading a while
-                    await self._backlog_room()
+                self._receiver.receive(await transport.recv())
+                if self._receiver.room is not None:  # the backlog is full: stop a while
+                    await self._receiver.backlog_room()
         except ConnectionClosed as exc:
             cause = exc
         except Exception as exc:  # a bug must not leave callers waiting
@@ -533,13 +533,13 @@ class Connection(Receiving):
         """
         while True:
             await self._backend.sleep(interval)
-            received = self._received
+            received = self._receiver.received
             try:
                 if await transport.ping(interval):
                     continue
             except ConnectionClosed:  # the reader reports it
                 return
-            if self._received != received or self._room is not None:
+            if self._receiver.received != received or self._receiver.room is not None:
                 continue
             if transport is not self._transport or self._closed or self._reconnecting:
                 return

@@ -18,7 +18,7 @@ from __future__ import annotations
 import collections
 import logging
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..exceptions import ProtocolError
 from ..protocol import Packet
@@ -28,7 +28,7 @@ from .interfaces import fail_waiters
 if TYPE_CHECKING:
     from .interfaces import Backend, Transport, Waiter
 
-__all__ = ["LARGE_MESSAGE", "MAX_BACKLOG", "PACKETS_PER_SLICE", "Receiving"]
+__all__ = ["LARGE_MESSAGE", "MAX_BACKLOG", "PACKETS_PER_SLICE", "Receiver", "ReceiverHost"]
 
 log = logging.getLogger("xentara_sync")
 
@@ -40,27 +40,41 @@ PACKETS_PER_SLICE = 2000
 MAX_BACKLOG = 4
 
 
-class Receiving:
-    """The receiving side of :class:`~xentara_sync.core.connection.Connection`."""
+class ReceiverHost(Protocol):
+    """What receiving needs of its connection
+    (:class:`~xentara_sync.core.connection.Connection`)."""
 
     _backend: Backend
     _session: ClientSession | None
     _connecting: bool
-    _backlog: collections.deque[bytes] | None
     _transport: Transport | None
-    #: Set while reading is paused because the backlog is full; set when it has room.
-    _room: Waiter | None = None
-    #: Messages received so far (the keepalive takes them as signs of life).
-    _received = 0
 
     @property
-    def url(self) -> str:
-        """The server's URL, without credentials (the connection's)."""
-        raise NotImplementedError
+    def url(self) -> str: ...
 
-    def _receive(self, data: bytes) -> None:
-        self._received += 1
-        session = self._session
+
+class Receiver:
+    """The receiving side of a :class:`~xentara_sync.core.connection.Connection`:
+    each message it is handed goes to the session, and what the session makes of
+    it to the waiters and sinks; large messages are parsed on a worker thread, in
+    order, with a bounded backlog."""
+
+    def __init__(self, host: ReceiverHost) -> None:
+        self._host = host
+        self._backlog: collections.deque[bytes] | None = None
+        #: Set while reading is paused because the backlog is full; set when it has room.
+        self.room: Waiter | None = None
+        #: Messages received so far (the keepalive takes them as signs of life).
+        self.received = 0
+
+    @property
+    def backlog(self) -> int:
+        """Undecoded messages waiting."""
+        return len(self._backlog or ())
+
+    def receive(self, data: bytes) -> None:
+        self.received += 1
+        session = self._host._session
         if session is None:
             return
         if self._backlog is not None or len(data) >= LARGE_MESSAGE:
@@ -73,32 +87,32 @@ class Receiving:
         backlog = self._backlog
         if backlog is None:
             backlog = self._backlog = collections.deque()
-            self._backend.spawn(self._digest)
+            self._host._backend.spawn(self._digest)
         backlog.append(data)
-        if len(backlog) >= MAX_BACKLOG and self._room is None:
+        if len(backlog) >= MAX_BACKLOG and self.room is None:
             self._pause_reading()
 
     def _pause_reading(self) -> None:
         """Stop reading the socket until the backlog has room (see :meth:`_has_room`)."""
-        self._room = self._backend.create_waiter()
-        pause = getattr(self._transport, "pause_reading", None)
+        self.room = self._host._backend.create_waiter()
+        pause = getattr(self._host._transport, "pause_reading", None)
         if pause is not None:  # messages come straight from the transport
             pause()
 
     def _has_room(self) -> None:
         """Read the socket again (the backlog has room, or the digest ended)."""
-        room, self._room = self._room, None
+        room, self.room = self.room, None
         if room is None:
             return
-        resume = getattr(self._transport, "resume_reading", None)
+        resume = getattr(self._host._transport, "resume_reading", None)
         if resume is not None:
             resume()
         if not room.done():
             room.set_result(None)
 
-    async def _backlog_room(self) -> None:
+    async def backlog_room(self) -> None:
         """Wait while the backlog is full (a reader that pulls messages calls this)."""
-        room = self._room
+        room = self.room
         if room is not None:
             await room.wait(None)
 
@@ -118,7 +132,7 @@ class Receiving:
                 if len(data) < LARGE_MESSAGE:
                     await self._take(parse_message(data))
                     continue
-                packets = await self._backend.run_in_thread(partial(parse_message, data))
+                packets = await self._host._backend.run_in_thread(partial(parse_message, data))
                 del data
                 await self._take(packets)
         finally:
@@ -132,12 +146,12 @@ class Receiving:
         message's objects is sliced too.
         """
         while packets:
-            session = self._session
+            session = self._host._session
             if session is None:
                 return
             self._deliver(session, session.receive_packets(packets[:PACKETS_PER_SLICE]))
             del packets[:PACKETS_PER_SLICE]
-            await self._backend.checkpoint()
+            await self._host._backend.checkpoint()
 
     def _deliver(self, session: ClientSession, received: Received) -> None:
         answers, events, errors = received
@@ -151,10 +165,10 @@ class Receiving:
         for sink, event in events:
             sink.put(event)
         for error in errors:
-            if self._connecting:  # not Xentara's protocol: say so now, not at the timeout
+            if self._host._connecting:  # not Xentara's protocol: say so now, not at the timeout
                 failure = ProtocolError(
-                    f"{self.url} does not answer in the Xentara WebSocket protocol: {error}"
+                    f"{self._host.url} does not answer in the Xentara WebSocket protocol: {error}"
                 )
                 fail_waiters(session.take_all(), failure)
             else:
-                log.warning("ignored a message from %s: %s", self.url, error)
+                log.warning("ignored a message from %s: %s", self._host.url, error)
