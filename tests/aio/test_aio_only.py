@@ -14,9 +14,9 @@ import asyncio
 
 import pytest
 
-from tests.client.flavours import AsyncioFlavour
-from tests.client.test_async_clients import pending_requests
 from tests.conftest import OUTPUTS
+from tests.core.test_async_clients import pending_requests
+from tests.flavours import AsyncioFlavour
 from xentara_sync.aio import XentaraClient
 from xentara_sync.simulator import Simulator
 

@@ -1,6 +1,6 @@
 """A server on 127.0.0.1 that floods every client with large event messages.
 
-Run as ``python -m tests.client.firehose SIZE``: it prints its URL and the size of its
+Run as ``python -m tests.core.firehose SIZE``: it prints its URL and the size of its
 message on one line, then answers each client's connecting requests and sends it
 messages of about *SIZE* bytes of value changes back to back (a repeating
 :class:`~xentara_sync.simulator.faults.FaultyServer` flood), as fast as the client's

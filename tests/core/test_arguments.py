@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.client.flavours import FLAVOURS
+from tests.flavours import FLAVOURS
 from xentara_sync import InvalidArgument, XentaraClient, flat
 from xentara_sync.simulator import Simulator
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import trustme
 
-from tests.client.conftest import TLS_PASSWORD, TLS_USER, with_credentials
-from tests.client.flavours import FLAVOURS, AsyncClient, Flavour
 from tests.conftest import FAST_SINE, INPUT, OUTPUTS
+from tests.core.conftest import TLS_PASSWORD, TLS_USER, with_credentials
+from tests.flavours import FLAVOURS, AsyncClient, Flavour
 from xentara_sync import (
     AuthenticationFailed,
     ClientClosed,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import MissingAttribute, ReadOnly, XentaraClient
 from xentara_sync.simulator import Simulator
 

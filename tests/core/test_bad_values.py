@@ -7,8 +7,8 @@ from typing import Any
 import cbor2
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import OUTPUTS
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync.exceptions import ProtocolError
 from xentara_sync.protocol import decode, encode
 from xentara_sync.simulator import Simulator

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.client.flavours import FLAVOURS
 from tests.conftest import OUTPUTS
+from tests.flavours import FLAVOURS
 from xentara_sync import ConnectionClosed, ProtocolError, RequestTimeout, XentaraClient
 from xentara_sync.core.settings import DEFAULT_KEEPALIVE
 from xentara_sync.simulator import Simulator

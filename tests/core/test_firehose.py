@@ -1,7 +1,7 @@
 """A server sending large messages back to back: memory stays bounded, the process's
 garbage collector is left alone, other connections go on.
 
-The server runs in a process of its own (:mod:`tests.client.firehose`), so that the
+The server runs in a process of its own (:mod:`tests.core.firehose`), so that the
 memory and the collections measured are the client's.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import OUTPUTS
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import XentaraClient
 from xentara_sync.core.receiving import MAX_BACKLOG
 from xentara_sync.simulator import Simulator
@@ -44,7 +44,7 @@ STREAM_SECONDS = 10.0
 def firehose(size: int = MESSAGE_SIZE) -> Iterator[tuple[str, list[int]]]:
     """The flood server's URL, and a list that gets the number of messages it sent."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.client.firehose", str(size)],
+        [sys.executable, "-m", "tests.core.firehose", str(size)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # a client's going makes the server log tracebacks

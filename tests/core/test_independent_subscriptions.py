@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, AsyncClient, Flavour
-from tests.client.test_reconnect import (
+from tests.conftest import FAST_SINE
+from tests.core.test_reconnect import (
     FLAVOUR_NAMES,
     SETPOINT,
     Plant,
     async_flavour,
     reconnected,
 )
-from tests.conftest import FAST_SINE
+from tests.flavours import FLAVOURS, AsyncClient, Flavour
 from xentara_sync import RequestTimeout, SubscriptionEnded, XentaraClient, flat
 from xentara_sync.simulator import Simulator
 

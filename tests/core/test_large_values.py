@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import InvalidArgument, XentaraClient
 from xentara_sync.core.settings import DEFAULT_MAX_SEND_SIZE
 from xentara_sync.simulator import Simulator

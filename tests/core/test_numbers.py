@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import IllegalValue, OutOfRange, TypeMismatch, XentaraClient, flat
 from xentara_sync.protocol import DataType
 from xentara_sync.protocol.cbor import encode

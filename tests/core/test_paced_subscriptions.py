@@ -22,21 +22,21 @@ from typing import Any
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
-from tests.client.test_independent_subscriptions import (
+from tests.conftest import FAST_SINE
+from tests.core.test_independent_subscriptions import (
     REGISTER,
     WINDOW,
     drain,
     fresh_value,
 )
-from tests.client.test_reconnect import (
+from tests.core.test_reconnect import (
     FLAVOUR_NAMES,
     SETPOINT,
     Plant,
     async_flavour,
     reconnected,
 )
-from tests.conftest import FAST_SINE
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import RequestTimeout, SubscriptionEnded, XentaraClient
 from xentara_sync.protocol.session import ClientSession
 from xentara_sync.simulator import Simulator

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import xentara_sync
-from tests.client.flavours import TRIO_MISSING
+from tests.flavours import TRIO_MISSING
 from xentara_sync import aio
 
 FLAVOURS: list[Any] = [xentara_sync]

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import OUTPUTS
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import (
     AuthenticationFailed,
     ConnectionLost,

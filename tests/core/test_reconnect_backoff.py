@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from websockets.sync.server import ServerConnection
 
-from tests.client.flavours import FLAVOURS, Flavour
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync.protocol import Failure, Opcode, decode_message, encode_message
 from xentara_sync.simulator.faults import ScriptedServer
 from xentara_sync.simulator.faults import connect_answers as answer_connect

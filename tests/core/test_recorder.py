@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import FAST_SINE
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import ConditionBroken, ConditionNotMet, XentaraClient, flat
 from xentara_sync.simulator import Simulator
 from xentara_sync.toolkit.recording import Recording

@@ -1,6 +1,6 @@
 """Stage commands that rely on no undocumented stage number, in every flavour.
 
-Against :class:`~tests.client.stageserver.StageServer`, a server that numbers the
+Against :class:`~tests.core.stageserver.StageServer`, a server that numbers the
 suspended stage 7 (Xentara documents 0 to 3 only), passes through post-operational
 and closes the connection on shutdown without answering, and against the simulator.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
-from tests.client.stageserver import StageServer
+from tests.core.stageserver import StageServer
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import InvalidStageChange, RequestTimeout, XentaraClient
 from xentara_sync.protocol import Opcode, Stage
 from xentara_sync.simulator import Simulator

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import trustme
 
-from tests.client.flavours import FLAVOURS, Flavour
+from tests.flavours import FLAVOURS, Flavour
 from tests.simulator.conftest import with_client
 from tests.simulator.rawclient import RawClient
 from xentara_sync import AccessDenied, InvalidArgument, XentaraClient

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.client.conftest import with_credentials
 from tests.conftest import OUTPUTS, run
+from tests.core.conftest import with_credentials
 from xentara_sync import (
     AuthenticationFailed,
     ConnectionFailed,

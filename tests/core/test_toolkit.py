@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import FAST_SINE, OUTPUTS
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import (
     ConditionNotMet,
     Event,

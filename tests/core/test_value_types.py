@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import IllegalValue, OutOfRange, TypeMismatch, XentaraClient
 from xentara_sync.protocol import TimePoint
 from xentara_sync.simulator import Simulator

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import OUTPUTS
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import (
     AccessDenied,
     AuthenticationFailed,

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.client.conftest import with_credentials
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import DATA
+from tests.core.conftest import with_credentials
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import InvalidArgument, ReadOnly, UnknownElement, WriteOnly, XentaraClient
 from xentara_sync.protocol import Access, Category, DataType, ErrorCode, Opcode, TimePoint
 from xentara_sync.simulator import Simulator, engine, generated_model, load_model

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_cli_hostile_server import hostile_names
+from tests.tools.test_cli_hostile_server import hostile_names
 from xentara_sync import XentaraClient
 from xentara_sync.protocol import Category, Success, decode, encode, wrap
 from xentara_sync.protocol.index import ElementInfo

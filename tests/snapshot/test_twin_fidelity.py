@@ -21,7 +21,7 @@ from xentara_sync import XentaraClient
 from xentara_sync.protocol import Access, AttributeFault, DataType
 from xentara_sync.simulator import Simulator
 
-WAGO = Path(__file__).resolve().parent / "data" / "public" / "wago-example-8di8do.json"
+WAGO = Path(__file__).resolve().parents[1] / "data" / "public" / "wago-example-8di8do.json"
 #: Attributes whose values a twin cannot copy: the moments things happened.
 TIMES = {DataType.TIME_POINT}
 
@@ -88,7 +88,7 @@ def test_a_read_error_of_an_attribute_is_the_same_in_the_twin(tmp_path: Path) ->
 
 
 def test_the_twin_of_a_model_with_signals_has_the_originals_metadata(tmp_path: Path) -> None:
-    model = Path(__file__).resolve().parent / "data" / "signal-sampler.json"
+    model = Path(__file__).resolve().parents[1] / "data" / "signal-sampler.json"
     twin = tmp_path / "twin.json"
     with Simulator(model) as original, XentaraClient(original.url, root_element=None) as client:
         before = {info.key: client.metadata(info.key) for info in client.browse()}

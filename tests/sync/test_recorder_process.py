@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.flavours import TRIO_MISSING
-from tests.client.test_sync_process import finish, python
+from tests.flavours import TRIO_MISSING
+from tests.sync.test_sync_process import finish, python
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.client.test_sync_process import finish, python
+from tests.sync.test_sync_process import finish, python
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.test_whole_protocol import SERVICE, USERS
 from tests.conftest import OUTPUTS
+from tests.core.test_whole_protocol import SERVICE, USERS
 from xentara_sync import (
     AccessDenied,
     AuthenticationFailed,

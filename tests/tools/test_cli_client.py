@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.conftest import INPUT, OUTPUTS
 from xentara_sync.simulator import Simulator
 from xentara_sync.tools.cli import main
-
-from .conftest import INPUT, OUTPUTS
 
 OUTPUT = OUTPUTS[0]
 COUNTER = "Hardware.Registers.Counter"  # int64

@@ -20,7 +20,7 @@ from xentara_sync.tools.cli import main
 from xentara_sync.tools.watch import format_event
 
 #: A model rooted at ``Types``, not ``Hardware``.
-VALUE_TYPES = Path(__file__).resolve().parent / "data" / "value-types.json"
+VALUE_TYPES = Path(__file__).resolve().parents[1] / "data" / "value-types.json"
 FLOAT64 = "Types.Registers.Float64"
 FLOAT32 = "Types.Registers.Float32"
 INT8 = "Types.Registers.Int8"

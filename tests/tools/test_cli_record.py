@@ -17,7 +17,7 @@ from xentara_sync.tools.cli import main
 SINE = "Hardware.Fast Signals.Sine"
 PULSE = "Hardware.Fast Signals.Pulse"
 LABEL = "Hardware.Registers.Label"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

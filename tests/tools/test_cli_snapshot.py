@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.conftest import with_credentials
-from tests.test_cli_client import cli, one_error_line
-from tests.test_snapshot import refusing  # noqa: F401 - a fixture
+from tests.core.conftest import with_credentials
+from tests.snapshot.test_snapshot import refusing  # noqa: F401 - a fixture
+from tests.tools.test_cli_client import cli, one_error_line
 from xentara_sync.simulator import Simulator, load_model
 from xentara_sync.simulator.users import User
 

@@ -20,16 +20,16 @@ import sys
 
 import pytest
 
-from tests.client.flavours import TRIO_MISSING
+from tests.flavours import TRIO_MISSING
 
 if TRIO_MISSING:
     pytest.skip(TRIO_MISSING, allow_module_level=True)
 
 import trio
 
-from tests.client.flavours import TrioFlavour
-from tests.client.test_async_clients import background_finished, socket_closed
 from tests.conftest import OUTPUTS
+from tests.core.test_async_clients import background_finished, socket_closed
+from tests.flavours import TrioFlavour
 from xentara_sync import ClientClosed
 from xentara_sync.simulator import Simulator
 from xentara_sync.trio import XentaraClient

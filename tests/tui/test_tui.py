@@ -15,12 +15,11 @@ pytest.importorskip("textual")
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Static, Tree
 
+from tests.conftest import run
 from xentara_sync.aio import XentaraClient
 from xentara_sync.simulator import Simulator, User
 from xentara_sync.toolkit.recording import CSV_COLUMNS
 from xentara_sync.tui.app import XentaraApp
-
-from .conftest import run
 
 COUNTER = "Hardware.Registers.Counter"
 SINE = "Hardware.Signals.Sine"

@@ -13,7 +13,7 @@ Two shortcuts save a loop turn and a coroutine per message on the hot path:
 Both are used only when :func:`available` says that the installed websockets has
 what they need, in a release this package was tested with; otherwise the client
 takes websockets' public API alone (:class:`~xentara_sync.aio.backend.PublicTransport`),
-which is slower but equally correct. ``tests/client/test_fastpath.py`` fails loudly
+which is slower but equally correct. ``tests/aio/test_fastpath.py`` fails loudly
 when a websockets release breaks these assumptions. The figures that justify the
 shortcuts are on the Architecture page of the documentation.
 """
