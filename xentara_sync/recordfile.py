@@ -1,0 +1,477 @@
+"""Recordings that stream to a file as they go: ``record(..., to="run.csv")``.
+
+The file's suffix names its format:
+
+``.csv``
+    Built in. The columns of :data:`~xentara_sync.recording.CSV_COLUMNS`
+    (``seconds,time,timestamp,key,value,error``), one line per event.
+``.parquet``
+    Needs pyarrow (``pip install "xentara-sync[parquet]"``). The same columns,
+    with ``value`` a float (numbers; booleans as 0/1, enums as their number) and a
+    ``text`` column beside it for values that are not numbers (strings, time
+    points, UUIDs): a Parquet column holds one type. ``time`` is a UTC time stamp
+    to the microsecond.
+``.tdms``
+    Needs npTDMS (``pip install "xentara-sync[tdms]"``). One group per recording
+    (``Recording``), and per key three channels of the same length: ``KEY`` (its
+    values: numbers as float64, other values as text), ``KEY time`` (the source's
+    time stamps, a TDMS time stamp channel) and ``KEY seconds`` (the recording's
+    clock). Events come when values change, not at a fixed rate, so the file holds
+    a time channel per key rather than a waveform. A value in error is NaN (an empty
+    text); the CSV and Parquet formats also say which fault it was.
+
+Every format holds the same events in the order they came (not sorted by time:
+each key's values in their order, keys interleaved as they arrived). A writer
+thread takes the events from a buffer and writes them at least every
+:data:`FLUSH_INTERVAL` seconds, flushing them to the operating system, so a
+process that is killed loses at most the last second. The buffer is bounded
+(:data:`MAX_PENDING` events): when the disk cannot keep up, adding an event waits
+for the writer rather than growing memory.
+
+A Parquet file is unreadable until its footer is written at the end. So a Parquet
+recording writes each second's events as a complete file of its own (one row group)
+into the directory ``FILE.parts`` while it runs, and when it ends merges them into
+FILE and removes the directory. A recording that was killed leaves that directory,
+which pandas and pyarrow read as one table (``pandas.read_parquet("run.parquet.parts")``).
+
+>>> import os, tempfile, uuid
+>>> from xentara_sync.model import Event
+>>> path = os.path.join(tempfile.mkdtemp(), "run.csv")
+>>> stream = FileStream(path, ("Hardware.Registers.Counter",), started=1704107471.25)
+>>> stream.add(Event(1704107471.75, "Hardware.Registers.Counter", uuid.UUID(int=1), 2))
+>>> stream.close()
+>>> print(open(path).read().replace("\\r\\n", "\\n"), end="")
+seconds,time,timestamp,key,value,error
+0.5,2024-01-01T11:11:11.750000Z,1704107471.75,Hardware.Registers.Counter,2,
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import enum
+import importlib
+import math
+import os
+import shutil
+import threading
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from .conditions import utc_text
+from .exceptions import InvalidArgument
+from .model import Event
+from .protocol import AttributeFault
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "FLUSH_INTERVAL",
+    "FORMATS",
+    "MAX_PENDING",
+    "FileStream",
+    "check_stream_path",
+    "read_dataframe",
+]
+
+#: Seconds between two writes of the buffered events (at most): a process that is
+#: killed loses at most this much, plus the time the last write takes.
+FLUSH_INTERVAL = 0.5
+#: Events the writer takes at once: a write starts early when this many are waiting.
+CHUNK = 50_000
+#: Events waiting to be written at most; adding one more waits for the writer.
+MAX_PENDING = 500_000
+#: Seconds closing waits for the writer to write what is left (and merge the parts).
+CLOSE_TIMEOUT = 600.0
+#: Rows per row group when the parts of a Parquet recording are merged.
+PARQUET_ROW_GROUP = 262_144
+#: The TDMS group that holds a recording.
+TDMS_GROUP = "Recording"
+
+#: Suffix -> (format, the extra it needs or "").
+FORMATS = {".csv": ("CSV", ""), ".parquet": ("Parquet", "parquet"), ".tdms": ("TDMS", "tdms")}
+_MODULES = {"parquet": "pyarrow", "tdms": "nptdms"}
+
+
+def check_stream_path(path: Any) -> str:
+    """The path *path* (``to=``) names, checked before recording: a known suffix
+    (:class:`~xentara_sync.InvalidArgument` naming the accepted ones), its format's
+    library installed (:class:`ImportError` naming the pip command), its directory
+    there (:class:`FileNotFoundError`).
+
+    >>> try:
+    ...     check_stream_path("run.xlsx")
+    ... except InvalidArgument as exc:
+    ...     print(exc)
+    to= takes a file ending in .csv, .parquet or .tdms, not 'run.xlsx'
+    """
+    from .recording import check_output
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgument(f"to= takes a file path (str or os.PathLike), not {path!r}")
+    text = os.fspath(path)
+    if not isinstance(text, str):
+        raise InvalidArgument(f"to= takes a file path (str or os.PathLike), not {path!r}")
+    suffix = os.path.splitext(text)[1].lower()
+    if suffix not in FORMATS:
+        raise InvalidArgument(f"to= takes a file ending in .csv, .parquet or .tdms, not {text!r}")
+    name, extra = FORMATS[suffix]
+    if extra:
+        _import(extra, f"recording to {name}")
+    check_output(text, name)
+    return text
+
+
+def _import(extra: str, what: str) -> Any:
+    module = _MODULES[extra]
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f'{what} needs {module}: pip install "xentara-sync[{extra}]"') from exc
+
+
+def _number(value: Any) -> float | None:
+    """*value* as a float when it is a number (booleans 0/1, enums their number)."""
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    """*value* as text when it is not a number (nor a fault)."""
+    from .recording import csv_value
+
+    if value is None or isinstance(value, (bool, int, float, enum.IntEnum, AttributeFault)):
+        return None
+    return str(csv_value(value))
+
+
+class _Format:
+    """How one file format writes batches of events."""
+
+    def __init__(self, path: str, keys: Sequence[str], started: float) -> None:
+        self.path = path
+        self.keys = tuple(keys)
+        self.started = started
+
+    def seconds(self, event: Event) -> float:
+        return round(max(0.0, event.timestamp - self.started), 6)
+
+    def write(self, events: list[Event]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _Csv(_Format):
+    def __init__(self, path: str, keys: Sequence[str], started: float) -> None:
+        from .recording import CSV_COLUMNS
+
+        super().__init__(path, keys, started)
+        self.file: IO[str] = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(CSV_COLUMNS)
+        self.file.flush()
+
+    def write(self, events: list[Event]) -> None:
+        from .recording import csv_error, csv_value
+
+        seconds = self.seconds
+        self.writer.writerows(
+            (
+                seconds(event),
+                utc_text(event.timestamp),
+                event.timestamp,
+                event.name,
+                csv_value(event.value),
+                csv_error(event.value),
+            )
+            for event in events
+        )
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+
+
+class _Parquet(_Format):
+    def __init__(self, path: str, keys: Sequence[str], started: float) -> None:
+        super().__init__(path, keys, started)
+        self.pa = _import("parquet", "recording to Parquet")
+        self.pq = importlib.import_module("pyarrow.parquet")
+        self.schema = self.pa.schema(
+            [
+                ("seconds", self.pa.float64()),
+                ("time", self.pa.timestamp("us", tz="UTC")),
+                ("timestamp", self.pa.float64()),
+                ("key", self.pa.string()),
+                ("value", self.pa.float64()),
+                ("text", self.pa.string()),
+                ("error", self.pa.string()),
+            ]
+        )
+        self.parts = path + ".parts"
+        try:
+            os.mkdir(self.parts)
+        except FileExistsError:
+            raise FileExistsError(
+                f"cannot record to {path}: {self.parts} holds the parts of a recording "
+                "that did not end (read them with pandas.read_parquet); move it away first"
+            ) from None
+        self.count = 0
+
+    def write(self, events: list[Event]) -> None:
+        from .recording import csv_error
+
+        seconds = self.seconds
+        table = self.pa.table(
+            [
+                [seconds(event) for event in events],
+                [round(event.timestamp * 1_000_000) for event in events],
+                [event.timestamp for event in events],
+                [event.name for event in events],
+                [_number(event.value) for event in events],
+                [_text(event.value) for event in events],
+                [csv_error(event.value) for event in events],
+            ],
+            schema=self.schema,
+        )
+        # Written aside, then renamed: a part is either whole or not there.
+        name = f"part-{self.count:06d}.parquet"
+        aside = os.path.join(self.parts, "." + name)
+        self.pq.write_table(table, aside)
+        os.replace(aside, os.path.join(self.parts, name))
+        self.count += 1
+
+    def close(self) -> None:
+        """Merge the parts into the file, then remove them."""
+        merged = os.path.join(
+            os.path.dirname(os.path.abspath(self.path)),
+            "." + os.path.basename(self.path) + ".merging",
+        )
+        with self.pq.ParquetWriter(merged, self.schema) as writer:
+            tables: list[Any] = []
+            rows = 0
+            for index in range(self.count):
+                table = self.pq.read_table(os.path.join(self.parts, f"part-{index:06d}.parquet"))
+                tables.append(table)
+                rows += table.num_rows
+                if rows >= PARQUET_ROW_GROUP:
+                    writer.write_table(self.pa.concat_tables(tables))
+                    tables, rows = [], 0
+            if tables or self.count == 0:
+                writer.write_table(
+                    self.pa.concat_tables(tables) if tables else self.schema.empty_table()
+                )
+        os.replace(merged, self.path)
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+
+class _Tdms(_Format):
+    def __init__(self, path: str, keys: Sequence[str], started: float) -> None:
+        super().__init__(path, keys, started)
+        nptdms = _import("tdms", "recording to TDMS")
+        import numpy
+
+        self.numpy = numpy
+        self.ChannelObject = nptdms.ChannelObject
+        GroupObject, TdmsWriter = nptdms.GroupObject, nptdms.TdmsWriter
+        self.file = open(path, "wb")  # noqa: SIM115 - open until close()
+        self.writer = TdmsWriter(self.file)
+        self.writer.open()
+        started_us = numpy.datetime64(round(started * 1_000_000), "us")
+        self.writer.write_segment(
+            GroupObject(
+                TDMS_GROUP,
+                properties={"started": started_us, "keys": "\n".join(self.keys)},
+            )
+        )
+        self.file.flush()
+        #: Per key: whether its values channel is numbers (True) or text (False).
+        self.numeric: dict[str, bool] = {}
+
+    def write(self, events: list[Event]) -> None:
+        numpy = self.numpy
+        by_key: dict[str, list[Event]] = {}
+        for event in events:
+            by_key.setdefault(event.name, []).append(event)
+        channels = []
+        for key, mine in by_key.items():
+            numeric = self.numeric.get(key)
+            if numeric is None:
+                first = next(
+                    (e.value for e in mine if not isinstance(e.value, AttributeFault)), None
+                )
+                numeric = first is None or _number(first) is not None
+                self.numeric[key] = numeric
+            if numeric:
+                numbers = [_number(e.value) for e in mine]
+                values: Any = numpy.array(
+                    [math.nan if n is None else n for n in numbers], dtype="float64"
+                )
+            else:
+                values = [_text(e.value) or "" for e in mine]
+            times = numpy.array([round(e.timestamp * 1_000_000) for e in mine], dtype="int64").view(
+                "datetime64[us]"
+            )
+            seconds = numpy.array([self.seconds(e) for e in mine], dtype="float64")
+            channels.append(self.ChannelObject(TDMS_GROUP, key, values))
+            channels.append(self.ChannelObject(TDMS_GROUP, f"{key} time", times))
+            channels.append(self.ChannelObject(TDMS_GROUP, f"{key} seconds", seconds))
+        self.writer.write_segment(channels)
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.writer.close()
+        self.file.close()
+
+
+_WRITERS: dict[str, type[_Format]] = {".csv": _Csv, ".parquet": _Parquet, ".tdms": _Tdms}
+
+
+class FileStream:
+    """Events of a recording of *keys* written to *path* as they come, by a thread
+    of its own (see the module). *started* is the recording's 0 s. The file is
+    opened here (:class:`OSError` if it cannot be); :meth:`close` writes the rest
+    and closes it.
+
+    Attributes:
+        path: the file.
+        written: events written so far.
+        error: what stopped the writer (a full disk), or None; :meth:`close`
+            raises it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], keys: Sequence[str], started: float) -> None:
+        self.path = check_stream_path(path)
+        self._format = _WRITERS[os.path.splitext(self.path)[1].lower()](self.path, keys, started)
+        self.written = 0
+        self.error: BaseException | None = None
+        self._pending: list[Event] = []
+        self._lock = threading.Lock()
+        self._drained = threading.Condition(self._lock)
+        self._wake = threading.Event()
+        self._closing = False
+        self._closed = False
+        self._thread = threading.Thread(
+            target=self._run, name=f"xentara-sync recording to {self.path}", daemon=True
+        )
+        self._thread.start()
+        atexit.register(self.close)
+
+    def __repr__(self) -> str:
+        return f"<FileStream to {self.path}: {self.written} events written>"
+
+    def add(self, event: Event) -> None:
+        """Buffer *event* for the writer; waits only when :data:`MAX_PENDING` are
+        waiting already (the disk is slower than the events)."""
+        with self._lock:
+            pending = self._pending
+            pending.append(event)
+            waiting = len(pending)
+            if waiting >= MAX_PENDING and self.error is None and not self._closing:
+                self._wake.set()
+                self._drained.wait(CLOSE_TIMEOUT)
+        if waiting == CHUNK:
+            self._wake.set()
+
+    def _run(self) -> None:
+        closing = False
+        while not closing:
+            self._wake.wait(FLUSH_INTERVAL)
+            self._wake.clear()
+            with self._lock:
+                batch, self._pending = self._pending, []
+                closing = self._closing
+                self._drained.notify_all()
+            if batch and self.error is None:
+                try:
+                    self._format.write(batch)
+                except BaseException as exc:  # a full disk: close() raises it
+                    self.error = exc
+                else:
+                    self.written += len(batch)
+            del batch
+        try:
+            self._format.close()
+        except BaseException as exc:
+            if self.error is None:
+                self.error = exc
+
+    def close(self) -> None:
+        """Write what is left, close the file (a Parquet recording merges its parts);
+        raises what stopped the writer, if anything did."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
+        with self._lock:
+            self._closing = True
+            self._drained.notify_all()
+        self._wake.set()
+        self._thread.join(CLOSE_TIMEOUT)
+        if self._thread.is_alive():  # pragma: no cover - a disk that hangs
+            raise TimeoutError(f"writing the recording to {self.path} did not end")
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+def read_dataframe(path: str | os.PathLike[str]) -> pandas.DataFrame:
+    """A file a recording streamed to, read back as a :class:`pandas.DataFrame`
+    with the CSV's columns in time order (``time`` a UTC datetime; a Parquet file
+    adds its ``text`` column; a TDMS file's ``error`` is empty). Needs pandas."""
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError(
+            'reading a recording needs pandas: pip install "xentara-sync[pandas]"'
+        ) from exc
+    text = os.fspath(path)
+    suffix = os.path.splitext(text)[1].lower()
+    if suffix == ".csv":
+        frame = pandas.read_csv(
+            text, keep_default_na=False, na_values={"value": [""], "error": [""]}
+        )
+        frame["time"] = pandas.to_datetime(frame["time"], utc=True, format="ISO8601")
+    elif suffix == ".parquet":
+        frame = pandas.read_parquet(text)
+    elif suffix == ".tdms":
+        TdmsFile = _import("tdms", "reading a TDMS recording").TdmsFile
+        # Time stamps to the nanosecond, rounded to the microsecond they were
+        # written from (TDMS holds 2^-64 s fractions; truncating loses 1 us).
+        tdms = TdmsFile.read(text, raw_timestamps=True)
+        group = tdms[TDMS_GROUP]
+        keys = str(group.properties.get("keys", "")).split("\n")
+        frames = []
+        for key in keys:
+            if key not in [channel.name for channel in group.channels()]:
+                continue
+            nanoseconds = group[f"{key} time"][:].as_datetime64("ns").astype("int64")
+            times = ((nanoseconds + 500) // 1000).astype("datetime64[us]")
+            frames.append(
+                pandas.DataFrame(
+                    {
+                        "seconds": group[f"{key} seconds"][:],
+                        "time": pandas.to_datetime(times, utc=True),
+                        "timestamp": times.astype("datetime64[us]").astype("int64") / 1e6,
+                        "key": key,
+                        "value": group[key][:],
+                        "error": None,
+                    }
+                )
+            )
+        frame = (
+            pandas.concat(frames, ignore_index=True)
+            if frames
+            else pandas.DataFrame(columns=["seconds", "time", "timestamp", "key", "value", "error"])
+        )
+    else:
+        raise InvalidArgument(f"cannot read {text!r}: not a .csv, .parquet or .tdms file")
+    return frame.sort_values("seconds", kind="stable").reset_index(drop=True)
