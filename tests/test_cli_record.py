@@ -185,7 +185,7 @@ def test_out_with_csv_keeps_both(
     simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     streamed, kept = tmp_path / "streamed.csv", tmp_path / "kept.csv"
-    status, out, err = cli(
+    status, out, _ = cli(
         capsys, "record", simulator.url, SINE, "--count", "5",
         "--out", str(streamed), "--csv", str(kept),
     )  # fmt: skip
