@@ -78,14 +78,15 @@ __all__ = [
 #: Seconds between two writes of the buffered events (at most): a process that is
 #: killed loses at most this much, plus the time the last write takes.
 FLUSH_INTERVAL = 0.5
-#: Events the writer takes at once: a write starts early when this many are waiting.
-CHUNK = 50_000
-#: Events waiting to be written at most; adding one more waits for the writer.
-MAX_PENDING = 500_000
+#: Events the writer writes at once: a write starts early when this many are waiting.
+CHUNK = 20_000
+#: Events waiting to be written at most (about 15 MB); adding one more waits for
+#: the writer.
+MAX_PENDING = 100_000
 #: Seconds closing waits for the writer to write what is left (and merge the parts).
 CLOSE_TIMEOUT = 600.0
 #: Rows per row group when the parts of a Parquet recording are merged.
-PARQUET_ROW_GROUP = 262_144
+PARQUET_ROW_GROUP = 100_000
 #: The TDMS group that holds a recording.
 TDMS_GROUP = "Recording"
 
@@ -147,6 +148,47 @@ def _text(value: Any) -> str | None:
     return str(csv_value(value))
 
 
+class _UtcText:
+    """:func:`~xentara_sync.conditions.utc_text` with the text of the last whole
+    second kept: the events of a batch mostly share it."""
+
+    __slots__ = ("prefix", "whole")
+
+    def __init__(self) -> None:
+        self.whole = -1
+        self.prefix = ""
+
+    def __call__(self, timestamp: float) -> str:
+        whole = int(timestamp // 1)
+        micros = round((timestamp - whole) * 1_000_000)
+        if micros == 1_000_000 or whole < 0:
+            return utc_text(timestamp)
+        if whole != self.whole:
+            self.whole = whole
+            self.prefix = utc_text(whole)[:-8]  # without ".000000Z"
+        return f"{self.prefix}.{micros:06d}Z"
+
+
+def _numbers(values: Sequence[Any]) -> list[float | None]:
+    """The ``value`` column: *values* as floats where they are numbers."""
+    if all(type(value) is float for value in values):
+        return list(values)
+    return [_number(value) for value in values]
+
+
+def _texts(values: Sequence[Any]) -> list[str | None] | None:
+    """The ``text`` column, or None when every value is a number (or a fault)."""
+    texts = [None if type(value) is float else _text(value) for value in values]
+    return texts if any(text is not None for text in texts) else None
+
+
+def _errors(values: Sequence[Any]) -> list[str | None] | None:
+    """The ``error`` column, or None when no value is in error."""
+    if not any(isinstance(value, AttributeFault) for value in values):
+        return None
+    return [str(value) if isinstance(value, AttributeFault) else None for value in values]
+
+
 class _Format:
     """How one file format writes batches of events."""
 
@@ -155,8 +197,10 @@ class _Format:
         self.keys = tuple(keys)
         self.started = started
 
-    def seconds(self, event: Event) -> float:
-        return round(max(0.0, event.timestamp - self.started), 6)
+    def seconds(self, timestamps: Sequence[float]) -> list[float]:
+        """The recording's clock of *timestamps* (0 before it started)."""
+        started = self.started
+        return [round(t - started, 6) if t > started else 0.0 for t in timestamps]
 
     def write(self, events: list[Event]) -> None:
         raise NotImplementedError
@@ -174,21 +218,24 @@ class _Csv(_Format):
         self.writer = csv.writer(self.file)
         self.writer.writerow(CSV_COLUMNS)
         self.file.flush()
+        self.utc_text = _UtcText()
 
     def write(self, events: list[Event]) -> None:
-        from .recording import csv_error, csv_value
+        from .recording import csv_value
 
-        seconds = self.seconds
+        timestamps, names, _, values = zip(*events, strict=True)
+        errors = _errors(values) or [None] * len(values)
+        cells = [value if type(value) is float else csv_value(value) for value in values]
         self.writer.writerows(
-            (
-                seconds(event),
-                utc_text(event.timestamp),
-                event.timestamp,
-                event.name,
-                csv_value(event.value),
-                csv_error(event.value),
+            zip(
+                self.seconds(timestamps),
+                map(self.utc_text, timestamps),
+                timestamps,
+                names,
+                cells,
+                errors,
+                strict=True,
             )
-            for event in events
         )
         self.file.flush()
 
@@ -225,18 +272,22 @@ class _Parquet(_Format):
         self.count = 0
 
     def write(self, events: list[Event]) -> None:
-        from .recording import csv_error
-
-        seconds = self.seconds
-        table = self.pa.table(
+        pa = self.pa
+        timestamps, names, _, values = zip(*events, strict=True)
+        stamps = pa.array(timestamps, pa.float64())
+        micros = pa.compute.cast(
+            pa.compute.round(pa.compute.multiply(stamps, 1_000_000.0)), pa.int64()
+        )
+        texts, errors = _texts(values), _errors(values)
+        table = pa.Table.from_arrays(
             [
-                [seconds(event) for event in events],
-                [round(event.timestamp * 1_000_000) for event in events],
-                [event.timestamp for event in events],
-                [event.name for event in events],
-                [_number(event.value) for event in events],
-                [_text(event.value) for event in events],
-                [csv_error(event.value) for event in events],
+                pa.array(self.seconds(timestamps), pa.float64()),
+                micros.cast(pa.timestamp("us", tz="UTC")),
+                stamps,
+                pa.array(names, pa.string()),
+                pa.array(_numbers(values), pa.float64()),
+                pa.nulls(len(events), pa.string()) if texts is None else pa.array(texts),
+                pa.nulls(len(events), pa.string()) if errors is None else pa.array(errors),
             ],
             schema=self.schema,
         )
@@ -249,10 +300,8 @@ class _Parquet(_Format):
 
     def close(self) -> None:
         """Merge the parts into the file, then remove them."""
-        merged = os.path.join(
-            os.path.dirname(os.path.abspath(self.path)),
-            "." + os.path.basename(self.path) + ".merging",
-        )
+        folder, name = os.path.split(os.path.abspath(self.path))
+        merged = os.path.join(folder, f".{name}.merging")
         with self.pq.ParquetWriter(merged, self.schema) as writer:
             tables: list[Any] = []
             rows = 0
@@ -279,13 +328,12 @@ class _Tdms(_Format):
 
         self.numpy = numpy
         self.ChannelObject = nptdms.ChannelObject
-        GroupObject, TdmsWriter = nptdms.GroupObject, nptdms.TdmsWriter
         self.file = open(path, "wb")  # noqa: SIM115 - open until close()
-        self.writer = TdmsWriter(self.file)
+        self.writer = nptdms.TdmsWriter(self.file)
         self.writer.open()
         started_us = numpy.datetime64(round(started * 1_000_000), "us")
         self.writer.write_segment(
-            GroupObject(
+            nptdms.GroupObject(
                 TDMS_GROUP,
                 properties={"started": started_us, "keys": "\n".join(self.keys)},
             )
@@ -301,25 +349,21 @@ class _Tdms(_Format):
             by_key.setdefault(event.name, []).append(event)
         channels = []
         for key, mine in by_key.items():
+            timestamps, _, _, values = zip(*mine, strict=True)
             numeric = self.numeric.get(key)
             if numeric is None:
-                first = next(
-                    (e.value for e in mine if not isinstance(e.value, AttributeFault)), None
-                )
-                numeric = first is None or _number(first) is not None
-                self.numeric[key] = numeric
+                first = next((v for v in values if not isinstance(v, AttributeFault)), None)
+                numeric = self.numeric[key] = first is None or _number(first) is not None
             if numeric:
-                numbers = [_number(e.value) for e in mine]
-                values: Any = numpy.array(
-                    [math.nan if n is None else n for n in numbers], dtype="float64"
+                column: Any = numpy.array(
+                    [math.nan if n is None else n for n in _numbers(values)], dtype="float64"
                 )
             else:
-                values = [_text(e.value) or "" for e in mine]
-            times = numpy.array([round(e.timestamp * 1_000_000) for e in mine], dtype="int64").view(
-                "datetime64[us]"
-            )
-            seconds = numpy.array([self.seconds(e) for e in mine], dtype="float64")
-            channels.append(self.ChannelObject(TDMS_GROUP, key, values))
+                column = [_text(value) or "" for value in values]
+            stamps = numpy.array(timestamps, dtype="float64")
+            times = numpy.rint(stamps * 1_000_000).astype("int64").view("datetime64[us]")
+            seconds = numpy.array(self.seconds(timestamps), dtype="float64")
+            channels.append(self.ChannelObject(TDMS_GROUP, key, column))
             channels.append(self.ChannelObject(TDMS_GROUP, f"{key} time", times))
             channels.append(self.ChannelObject(TDMS_GROUP, f"{key} seconds", seconds))
         self.writer.write_segment(channels)
@@ -390,13 +434,16 @@ class FileStream:
                 batch, self._pending = self._pending, []
                 closing = self._closing
                 self._drained.notify_all()
-            if batch and self.error is None:
+            for start in range(0, len(batch), CHUNK):
+                if self.error is not None:
+                    break
+                chunk = batch[start : start + CHUNK]
                 try:
-                    self._format.write(batch)
+                    self._format.write(chunk)
                 except BaseException as exc:  # a full disk: close() raises it
                     self.error = exc
                 else:
-                    self.written += len(batch)
+                    self.written += len(chunk)
             del batch
         try:
             self._format.close()
