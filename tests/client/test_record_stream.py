@@ -308,3 +308,64 @@ def test_a_killed_recording_keeps_what_it_flushed(tmp_path: Path, suffix: str) -
     if suffix != "tdms":
         assert len(frame) >= received
         assert frame["seconds"].notna().all() and frame["timestamp"].notna().all()
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+def events_of(count: int) -> list[Event]:
+    from uuid import UUID
+
+    return [Event(100.0 + i / 1000, COUNTER, UUID(int=1), i) for i in range(count)]
+
+
+def test_a_slow_disk_makes_recording_wait_not_grow(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With at most 10 events waiting, the writer is never handed more than that,
+    and every event still reaches the file."""
+    import xentara_sync.recordfile as recordfile
+
+    monkeypatch.setattr(recordfile, "MAX_PENDING", 10)
+    monkeypatch.setattr(recordfile, "CHUNK", 4)
+    batches: list[int] = []
+    waiting: list[int] = []
+    write = recordfile._Csv.write
+
+    def slow_write(self: Any, events: list[Event]) -> None:
+        batches.append(len(events))
+        time.sleep(0.01)
+        stream = recording._stream
+        waiting.append(len(stream._pending) if stream is not None else 0)
+        write(self, events)
+
+    monkeypatch.setattr(recordfile._Csv, "write", slow_write)
+    recording = Recording([COUNTER], started=100.0, to=tmp_path / "slow.csv")
+    recording.begin()
+    for event in events_of(200):
+        recording.add(event)
+    recording.finish()
+    assert max(batches) <= 4 and sum(batches) == 200
+    assert max(waiting) <= 10  # the adding side waited for the writer
+    frame = pandas.read_csv(tmp_path / "slow.csv")
+    assert list(frame["value"]) == list(range(200))
+
+
+def test_a_failed_write_is_raised_when_the_recording_ends(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import errno
+
+    import xentara_sync.recordfile as recordfile
+
+    def full(self: Any, events: list[Event]) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recordfile._Csv, "write", full)
+    recording = Recording([COUNTER], started=100.0, to=tmp_path / "full.csv")
+    recording.begin()
+    for event in events_of(5):
+        recording.add(event)  # does not raise where the events arrive
+    with pytest.raises(OSError, match="No space left"):
+        recording.finish()
+    assert recording.received == 5 and recording.written == 0
