@@ -250,6 +250,7 @@ class _Parquet(_Format):
         super().__init__(path, keys, started)
         self.pa = _import("parquet", "recording to Parquet")
         self.pq = importlib.import_module("pyarrow.parquet")
+        self.pc = importlib.import_module("pyarrow.compute")
         self.schema = self.pa.schema(
             [
                 ("seconds", self.pa.float64()),
@@ -275,9 +276,8 @@ class _Parquet(_Format):
         pa = self.pa
         timestamps, names, _, values = zip(*events, strict=True)
         stamps = pa.array(timestamps, pa.float64())
-        micros = pa.compute.cast(
-            pa.compute.round(pa.compute.multiply(stamps, 1_000_000.0)), pa.int64()
-        )
+        pc = self.pc
+        micros = pc.cast(pc.round(pc.multiply(stamps, 1_000_000.0)), pa.int64())
         texts, errors = _texts(values), _errors(values)
         table = pa.Table.from_arrays(
             [
