@@ -1,8 +1,9 @@
 """Plans sent a few messages ahead of their answers, one waiter per message.
 
 A snapshot sends thousands of requests per message. :func:`run_pipelined` gives
-each message one backend waiter (a future) and each request a :class:`_Slot` that
-files its answer into the message's list, instead of a future per request; and it
+each message one backend waiter (a future) and one :class:`_Batch`, the waiter of
+each of its requests, that files each answer into the message's list, instead of
+a future (or any object) per request; and it
 sends the next message while the server answers the last, so that the client's
 work and the server's overlap.
 """
@@ -23,48 +24,43 @@ _EMPTY: Any = object()
 
 
 class _Batch:
-    """The answers to one message, filled in by its slots; *waiter* is resolved with
+    """The answers to one message: the waiter of each of its requests in the
+    session's pending table (one object for the message, not one per request),
+    filing each answer in its place by its message id; *waiter* is resolved with
     the full list once the last one is in."""
 
-    __slots__ = ("missing", "results", "waiter")
+    __slots__ = ("missing", "places", "results", "waiter")
 
     def __init__(self, waiter: Waiter, count: int) -> None:
         self.waiter = waiter
         self.results: list[Any] = [_EMPTY] * count
         self.missing = count
+        #: Message id -> place in :attr:`results` (set once the requests are queued).
+        self.places: dict[int, int] = {}
         if count == 0:
             waiter.set_result(self.results)
 
-    def fill(self, index: int, value: Any) -> None:
-        if self.results[index] is not _EMPTY or self.waiter.done():
+    def set_result(self, packet: Any) -> None:
+        """An answer (a :class:`~xentara_sync.protocol.Success` or ``Failure``)."""
+        index = self.places.get(packet.message_id)
+        if index is None or self.results[index] is not _EMPTY or self.waiter.done():
             return
-        self.results[index] = value
+        self.results[index] = packet
         self.missing -= 1
         if self.missing == 0:
             self.waiter.set_result(self.results)
 
-
-class _Slot:
-    """One request's place in a :class:`_Batch` (what the session's pending table holds)."""
-
-    __slots__ = ("batch", "index")
-
-    def __init__(self, batch: _Batch, index: int) -> None:
-        self.batch = batch
-        self.index = index
-
-    def set_result(self, value: Any) -> None:
-        self.batch.fill(self.index, value)
-
     def set_exception(self, exc: BaseException) -> None:
-        if not self.batch.waiter.done():
-            self.batch.waiter.set_exception(exc)
+        """A request failed as a whole (it could not be sent, a broken answer, the
+        connection lost): so does the message."""
+        if not self.waiter.done():
+            self.waiter.set_exception(exc)
 
     def done(self) -> bool:
-        return self.batch.results[self.index] is not _EMPTY or self.batch.waiter.done()
+        return self.waiter.done()
 
     async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not waited for
-        raise TypeError("a slot is waited for through its batch")
+        raise TypeError("a batch is waited for through its waiter")
 
 
 async def run_pipelined(
@@ -89,9 +85,11 @@ async def run_pipelined(
                 if plan is None:
                     break
                 waiter = create_waiter()
-                batch = _Batch(waiter, len(plan.requests))
-                slots = [_Slot(batch, index) for index in range(len(plan.requests))]
-                pending.append((plan, waiter, session.send(plan.requests, slots)))
+                count = len(plan.requests)
+                batch = _Batch(waiter, count)
+                ids = session.send(plan.requests, [batch] * count)
+                batch.places = {message_id: index for index, message_id in enumerate(ids)}
+                pending.append((plan, waiter, ids))
                 await checkpoint()  # the batch leaves as a message of its own
             if not pending:
                 return
