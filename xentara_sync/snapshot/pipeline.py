@@ -15,12 +15,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from ..interfaces import Waiter
-from ..protocol.plans import Plan
+from ..protocol.packets import Failure, Success
+from ..protocol.plans import Plan, RequestSpec
 from ..protocol.session import ClientSession
 
-__all__ = ["run_pipelined"]
+__all__ = ["StreamedPlan", "run_pipelined"]
 
 _EMPTY: Any = object()
+#: What :func:`run_pipelined` keeps of a plan sent: operation, element, finish.
+_Sent = tuple[str, "str | None", Callable[[list[Any]], Any]]
 
 
 class _Batch:
@@ -29,10 +32,14 @@ class _Batch:
     filing each answer in its place by its message id; *waiter* is resolved with
     the full list once the last one is in."""
 
-    __slots__ = ("missing", "places", "results", "waiter")
+    __slots__ = ("missing", "places", "results", "take", "waiter")
 
-    def __init__(self, waiter: Waiter, count: int) -> None:
+    def __init__(
+        self, waiter: Waiter, count: int, take: Callable[[int, Any], object] | None = None
+    ) -> None:
         self.waiter = waiter
+        #: Takes each answer as it comes (see :class:`StreamedPlan`), or None.
+        self.take = take
         self.results: list[Any] = [_EMPTY] * count
         self.missing = count
         #: Message id -> place in :attr:`results` (set once the requests are queued).
@@ -45,6 +52,14 @@ class _Batch:
         index = self.places.get(packet.message_id)
         if index is None or self.results[index] is not _EMPTY or self.waiter.done():
             return
+        take = self.take
+        if take is not None:
+            try:
+                take(index, packet)
+            except Exception as exc:  # the snapshot fails with it, not the connection
+                self.waiter.set_exception(exc)
+                return
+            packet = None  # taken: its objects are freed with the message
         self.results[index] = packet
         self.missing -= 1
         if self.missing == 0:
@@ -63,6 +78,31 @@ class _Batch:
         raise TypeError("a batch is waited for through its waiter")
 
 
+class StreamedPlan(Plan):
+    """A :class:`Plan` whose answers are each taken as they come in: ``take(index,
+    packet)`` for the request at *index*; ``finish`` then gets a list of None.
+
+    A snapshot's message of a thousand answers is so taken while the message is
+    being received, so its decoded objects are freed with it, instead of living
+    until the messages sent before it are answered (and being promoted to the
+    garbage collector's oldest generation, whose collections traverse every
+    object of the process). An exception of *take* fails the plan.
+    """
+
+    __slots__ = ("take",)
+
+    def __init__(
+        self,
+        operation: str,
+        element: str | None,
+        requests: list[RequestSpec],
+        take: Callable[[int, Success | Failure], object],
+        finish: Callable[[list[Any]], Any],
+    ) -> None:
+        super().__init__(operation, element, requests, finish)
+        self.take = take
+
+
 async def run_pipelined(
     session: ClientSession,
     plans: Iterable[Plan],
@@ -76,7 +116,8 @@ async def run_pipelined(
     """Send *plans* on *session*, up to *window* messages ahead of the answers, and
     call ``done(plan.finish(answers))`` for each in order. Each answer must come
     within *timeout* seconds of waiting for it (else the session's timeout error)."""
-    pending: deque[tuple[Plan, Waiter, list[int]]] = deque()
+    # What is kept of each plan sent: not its requests, which are freed once sent.
+    pending: deque[tuple[_Sent, Waiter, list[int]]] = deque()
     source = iter(plans)
     try:
         while True:
@@ -86,21 +127,22 @@ async def run_pipelined(
                     break
                 waiter = create_waiter()
                 count = len(plan.requests)
-                batch = _Batch(waiter, count)
+                batch = _Batch(waiter, count, getattr(plan, "take", None))
                 ids = session.send(plan.requests, [batch] * count)
                 batch.places = {message_id: index for index, message_id in enumerate(ids)}
-                pending.append((plan, waiter, ids))
+                pending.append(((plan.operation, plan.element, plan.finish), waiter, ids))
+                plan = None
                 await checkpoint()  # the batch leaves as a message of its own
             if not pending:
                 return
-            plan, waiter, ids = pending[0]
+            (operation, element, finish), waiter, ids = pending[0]
             try:
                 answers = await waiter.wait(timeout)
             except TimeoutError:
-                raise session.timeout_error(plan.operation, plan.element, timeout) from None
+                raise session.timeout_error(operation, element, timeout) from None
             pending.popleft()
             session.forget(ids)
-            done(plan.finish(answers))
+            done(finish(answers))
     finally:
         for _, _, ids in pending:
             session.forget(ids)

@@ -40,6 +40,7 @@ from ..protocol import (
     Success,
 )
 from ..protocol.plans import Plan, RequestSpec
+from .pipeline import StreamedPlan
 from .twin import TwinBuilder
 
 __all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk", "plan_more"]
@@ -129,21 +130,27 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
         (read, {read_element: element.uuid, read_attributes: first(element)}) for element in reads
     ]
 
-    def finish_metadata(packets: list[Success | Failure]) -> int:
-        add_metadata = twin.add_metadata
-        for element, packet in zip(elements, packets, strict=True):
-            add_metadata(element, packet)
+    add_metadata = twin.add_metadata
+    add_value = twin.add_value
+
+    # Each answer is taken as it comes (see StreamedPlan).
+    def take_metadata(index: int, packet: Success | Failure) -> None:
+        add_metadata(elements[index], packet)
+
+    def take_value(index: int, packet: Success | Failure) -> None:
+        add_value(reads[index], packet)
+
+    def finish_metadata(packets: list[Any]) -> int:
         return len(elements)
 
-    def finish_values(packets: list[Success | Failure]) -> int:
-        add_value = twin.add_value
-        for element, packet in zip(reads, packets, strict=True):
-            add_value(element, packet)
+    def finish_values(packets: list[Any]) -> int:
         return 0
 
-    plans = [Plan("snapshot", None, requests, finish_metadata)]
+    plans: list[Plan] = [
+        StreamedPlan("snapshot", None, requests, take_metadata, finish_metadata)
+    ]
     if read_requests:
-        plans.append(Plan("snapshot", None, read_requests, finish_values))
+        plans.append(StreamedPlan("snapshot", None, read_requests, take_value, finish_values))
     return plans
 
 
