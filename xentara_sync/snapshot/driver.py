@@ -207,10 +207,10 @@ def twin_model(twin: TwinBuilder) -> dict[str, Any]:
         model = twin.model()
         rest, plain = split_plain_registers(model)
         refused = False
-        for key, settings in plain:
-            problem = register_refusal(key, settings)
+        for plain_key, settings in plain:
+            problem = register_refusal(plain_key, settings)
             if problem is not None:
-                twin.skipped[key] = f"the simulator would refuse it: {problem}"
+                twin.skipped[plain_key] = f"the simulator would refuse it: {problem}"
                 refused = True
         if refused:
             continue

@@ -146,9 +146,7 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
     def finish_values(packets: list[Any]) -> int:
         return 0
 
-    plans: list[Plan] = [
-        StreamedPlan("snapshot", None, requests, take_metadata, finish_metadata)
-    ]
+    plans: list[Plan] = [StreamedPlan("snapshot", None, requests, take_metadata, finish_metadata)]
     if read_requests:
         plans.append(StreamedPlan("snapshot", None, read_requests, take_value, finish_values))
     return plans

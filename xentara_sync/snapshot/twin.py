@@ -618,6 +618,9 @@ class TwinBuilder:
 
     def model(self) -> dict[str, Any]:
         """The twin: ``{"children": [...]}``, in model order."""
+        from ..simulator.rules import NAME_PATTERN
+
+        named = NAME_PATTERN.match
         top: list[dict[str, Any]] = []
         stack: list[_Node] = []
         for element in self.elements:
@@ -629,6 +632,9 @@ class TwinBuilder:
             made = None
             if parent is not None and not parent.ok:
                 self.skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
+            elif named(name) is None and key not in self.skipped:
+                # As "Bus.[Slot" under "Bus": no name of a model file is so.
+                self.skipped[key] = f"its name {name!r} is no name of a model file"
             else:
                 made = self._body(element, name)
             node = _Node(element, made[1] if made is not None else {})
@@ -767,10 +773,7 @@ def split_plain_registers(
             if type(below) is not list or not below:
                 continue
             key = prefix + str(settings.get("name"))
-            if element_type == "@Group":
-                below = kept(below, key + ".")
-            else:
-                below = list(below)
+            below = kept(below, key + ".") if element_type == "@Group" else list(below)
             children[index] = {element_type: {**settings, "children": below}}
             pending.append((below, key + "."))
     return {**model, "children": top}, plain
