@@ -111,7 +111,7 @@ async def run_pipelined(
     create_waiter: Callable[[], Waiter],
     checkpoint: Callable[[], Awaitable[None]],
     timeout: float,
-    window: int = 8,
+    window: int = 16,
 ) -> None:
     """Send *plans* on *session*, up to *window* messages ahead of the answers, and
     call ``done(plan.finish(answers))`` for each in order. Each answer must come
