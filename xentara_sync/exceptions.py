@@ -284,7 +284,7 @@ class RecordingInterrupted(KeyboardInterrupt):
     """
 
     def __init__(self, recording: Recording) -> None:
-        super().__init__(f"recording interrupted after {len(recording)} events")
+        super().__init__(f"recording interrupted after {recording.received} events")
         self.recording = recording
 
     def __reduce__(self) -> tuple[object, ...]:
