@@ -239,17 +239,19 @@ def test_generated_model_of_10k_elements_loads_and_browses_fast() -> None:
         session = Session(Engine(model), None, lambda: None)
         session.handle(encode_message([Request(1, Opcode.CLIENT_HELLO, {0: 1, 1: 1})]))
         message = encode_message([Request(2, Opcode.BROWSE, {0: NIL_UUID})])
+        # The browse's own processor time: a busy machine stretches the wall-clock
+        # time, not this. Its bound catches a browse gone quadratic (10^8 steps).
         best = math.inf
         for _ in range(3):
-            started = time.perf_counter()
+            started = time.thread_time()
             answer, _ = session.handle(message)
-            best = min(best, time.perf_counter() - started)
+            best = min(best, time.thread_time() - started)
         assert answer is not None
         (success,) = decode_message(answer)
         assert len(success.result) == 10_000  # type: ignore[union-attr]
         return best
 
-    assert asyncio.run(browse()) < 0.2
+    assert asyncio.run(browse()) < 0.5
     assert generated_model(10_000) == document
     assert len(load_model(generated_model(1))) == 1
     with pytest.raises(ValueError, match="at least 1 element"):
