@@ -13,6 +13,7 @@ import sys
 import threading
 import uuid
 
+import cbor2
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
@@ -26,9 +27,16 @@ ELEMENT = uuid.UUID(int=42)
 def events_message(size: int) -> bytes:
     """One message of value changes, about *size* bytes long."""
     stamp = TimePoint(1_700_000_000_000_000_000)
-    one = len(encode_message([DataChange(stamp, ELEMENT, {11: 1_000_000})]))
-    count = max(1, size // (one - 1))
-    return encode_message([DataChange(stamp, ELEMENT, {11: 1_000_000 + i}) for i in range(count)])
+    packet = encode_message([DataChange(stamp, ELEMENT, {11: 1_000_000})])[1:]  # without [
+    count = max(1, size // len(packet))
+    # Put together as bytes, the values told apart: encoding the packets one by one
+    # took a busy machine longer than the tests wait for the server to start.
+    value = cbor2.dumps(1_000_000)  # 0x1a and 4 bytes, as every value below 2**32
+    before, after = packet.split(value)
+    head = cbor2.dumps([None] * count)[:-count]  # the array's head: None is 1 byte
+    return head + b"".join(
+        before + b"\x1a" + (1_000_000 + i).to_bytes(4, "big") + after for i in range(count)
+    )
 
 
 def main() -> None:
