@@ -139,53 +139,37 @@ PAIRS = [
 ]
 
 
-# Each subscription alone runs on a client of its own in the same window as the pair:
-# how fast a busy machine lets the simulator tick then varies for all of them alike.
-
-
 @pytest.mark.parametrize("pair", PAIRS)
 def test_each_keeps_its_intervals_beside_another(
     flavour: Flavour, simulator: Simulator, pair: list[tuple[str, int | None, int | None]]
 ) -> None:
     async def body(client: AsyncClient) -> None:
-        async with (
-            flavour.XentaraClient(simulator.url, timeout=10) as first,
-            flavour.XentaraClient(simulator.url, timeout=10) as second,
-        ):
-            alone = [
-                c.subscribe(*intervals) for c, intervals in zip((first, second), pair, strict=True)
-            ]
-            together = [client.subscribe(*intervals) for intervals in pair]
-            subs = [sub for two in zip(alone, together, strict=True) for sub in two]
-            for sub in subs:
-                await sub.start()
-            await flavour.sleep(WINDOW)
-            for sub in subs:
-                await sub.stop()
-            check_counts(pair, [await drain(s) for s in alone], [await drain(s) for s in together])
+        slow, fast = pair
+        (slow_alone,) = await count_for(flavour, client, [slow])
+        (fast_alone,) = await count_for(flavour, client, [fast])
+        together = await count_for(flavour, client, [slow, fast])
+        check_counts(pair, [slow_alone, fast_alone], together)
 
     run(flavour, simulator, body)
 
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_each_keeps_its_intervals_beside_another_blocking(
-    simulator: Simulator, client: XentaraClient, pair: list[tuple[str, int | None, int | None]]
+    client: XentaraClient, pair: list[tuple[str, int | None, int | None]]
 ) -> None:
-    with (
-        XentaraClient(simulator.url, timeout=10) as first,
-        XentaraClient(simulator.url, timeout=10) as second,
-    ):
-        alone = [
-            c.subscribe(*intervals) for c, intervals in zip((first, second), pair, strict=True)
-        ]
-        together = [client.subscribe(*intervals) for intervals in pair]
-        subs = [sub for two in zip(alone, together, strict=True) for sub in two]
+    def count(intervals: list[tuple[str, int | None, int | None]]) -> list[list[Any]]:
+        subs = [client.subscribe(key, high, low) for key, high, low in intervals]
         for sub in subs:
             sub.start()
         time.sleep(WINDOW)
         for sub in subs:
             sub.stop()
-        check_counts(pair, [list(s) for s in alone], [list(s) for s in together])
+        return [list(sub) for sub in subs]
+
+    slow, fast = pair
+    (slow_alone,) = count([slow])
+    (fast_alone,) = count([fast])
+    check_counts(pair, [slow_alone, fast_alone], count([slow, fast]))
 
 
 # --------------------------------------------------------------------------- open and close
