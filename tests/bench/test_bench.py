@@ -24,8 +24,9 @@ def test_tiny_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> No
     assert status == 0, captured.err
     result = json.loads(captured.out)  # exactly one JSON object
     assert "a full run" in result["skipped"]["snapshot100k_s"]  # about 20 s: not in --quick
+    assert "a full run" in result["skipped"]["record_stream_rss_mb"]  # a minute: neither
     for name in bench.FIGURES:
-        if name == "snapshot100k_s":
+        if name in ("snapshot100k_s", "record_stream_rss_mb"):
             continue
         value = result[name]
         assert isinstance(value, (int, float)) and not isinstance(value, bool), name
@@ -130,6 +131,27 @@ def test_a_snapshot_is_timed_and_checked(tmp_path: Path) -> None:
         assert (tmp_path / "twin.json").stat().st_size > 3_000 * 50
         with pytest.raises(BenchError, match="expected 4000"):
             snapshot_seconds(sim.url, tmp_path / "twin.json", 4_000)
+
+
+def test_a_recording_streamed_to_a_file_is_measured(tmp_path: Path) -> None:
+    from xentara_sync.bench.record_stream import measure_record_stream, rss_bytes
+    from xentara_sync.bench.servers import SimulatorProcess
+    from xentara_sync.bench.stats import Samples
+
+    if rss_bytes() is None:
+        pytest.skip("no resident memory to read here")
+    samples = Samples()
+    servers: list[SimulatorProcess] = []
+    try:
+        measure_record_stream(tmp_path, servers, 1.0, samples)
+    finally:
+        for server in servers:
+            server.stop()
+    (growth,) = samples.values["record_stream_rss_mb"]
+    assert isinstance(growth, float) and growth < 1000
+    (rate,) = samples.values["record_stream_events_per_s"]
+    assert rate > 100  # 100 signals that change every millisecond
+    assert not (tmp_path / "record-stream.csv").exists()
 
 
 def test_a_run_saved_with_output_is_compared_side_by_side(

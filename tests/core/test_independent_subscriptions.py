@@ -60,7 +60,9 @@ def check_counts(
     so for it the check is that no event came twice, rather than its count.
     """
     slow_alone, fast_alone = (len(events) for events in alone)
-    assert fast_alone > 2 * slow_alone + 4  # the pair tells sharing apart
+    # the pair tells sharing apart: the slow one getting the fast one's events too
+    # would be more than the tolerance (a busy machine may halve the fast one's count)
+    assert not similar(slow_alone + fast_alone, slow_alone), (slow_alone, fast_alone)
     for (_key, high, low), events_alone, events_together in zip(pair, alone, together, strict=True):
         if high is None and low is None:
             stamps = [event.timestamp for event in events_together]

@@ -165,7 +165,7 @@ def test_a_call_in_flight_raises_connection_lost_at_once(plant: Plant, flavour: 
             started = time.monotonic()
             with pytest.raises(ConnectionLost):
                 client.write(OUTPUTS[1], True, timeout=8)
-            assert time.monotonic() - started < 1.5
+            assert time.monotonic() - started < 4  # not at the call's 8 s timeout
             plant.sim.unstall()
             client.write(OUTPUTS[1], False, timeout=10)  # the client is back
             assert client.read(OUTPUTS[1]) is False
@@ -186,7 +186,7 @@ def test_a_call_in_flight_raises_connection_lost_at_once(plant: Plant, flavour: 
 
             started = time.monotonic()
             await flavour_.gather(in_flight, drop)
-            assert time.monotonic() - started < 1.5
+            assert time.monotonic() - started < 4  # not at the call's 8 s timeout
             plant.sim.unstall()
             assert await client.read(OUTPUTS[1], timeout=10) in (True, False)
 
@@ -265,7 +265,7 @@ def test_a_call_made_while_the_server_stays_away_times_out(plant: Plant) -> None
         started = time.monotonic()
         with pytest.raises(ConnectionLost, match=r"not back within 0\.5 s"):
             client.read(OUTPUTS[0], timeout=0.5)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 0.5 + 4  # the reconnecting goes on for ever
         plant.start()
         assert client.read(OUTPUTS[0], timeout=10) in (True, False)
 
@@ -279,7 +279,7 @@ def test_close_during_reconnection_is_prompt(plant: Plant, flavour: str) -> None
         time.sleep(0.3)  # a few failed tries
         started = time.monotonic()
         client.close()
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 4  # the reconnecting goes on for ever
         return
     flavour_ = async_flavour(flavour)
 
@@ -291,7 +291,7 @@ def test_close_during_reconnection_is_prompt(plant: Plant, flavour: str) -> None
         await flavour_.sleep(0.3)
         started = time.monotonic()
         await client.close()
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 4  # the reconnecting goes on for ever
 
     flavour_.run(main)
 
@@ -393,17 +393,24 @@ def test_simulator_restart_serves_another_model_on_the_same_port(tmp_path: Path)
 
 def test_simulate_drop_every_for_soak_tests(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "xentara_sync", "simulate", "--port", "0", "--drop-every", "0.3"],
+        [sys.executable, "-m", "xentara_sync", "simulate", "--port", "0", "--drop-every", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert process.stdout is not None
+        assert process.stdout is not None and process.stderr is not None
         url = process.stdout.readline().split()[-1]
+        # Connect right after a drop: a drop during the first connecting would fail it
+        # (only an established connection is renewed).
+        while not process.stderr.readline().startswith("dropped 0 connection(s)"):
+            pass
         with XentaraClient(url) as client, client.subscribe(SETPOINT, 0, 0) as sub:
             sub.receive(timeout=5)
-            wait_for(lambda: client.reconnects >= 2)
+            # counted from the subscription's first event: a drop before it ran is
+            # no interruption of it
+            before = client.reconnects
+            wait_for(lambda: client.reconnects >= before + 2)
             assert sub.receive(timeout=5).name == SETPOINT
             assert sub.interruptions >= 2
     finally:

@@ -53,10 +53,10 @@ def test_the_bomb_is_small_and_cbor2_alone_would_expand_it() -> None:
 
 def test_the_shared_reference_bomb_is_refused_at_once() -> None:
     data = shared_reference_bomb()
-    start = time.perf_counter()
+    start = time.thread_time()  # the decoder's own work, which a busy machine does not stretch
     with pytest.raises(ProtocolError) as info:
         decode_message(data)
-    assert time.perf_counter() - start < 0.05
+    assert time.thread_time() - start < 0.05
     assert str(info.value) == "CBOR tag 28 is not part of the Xentara protocol"
 
 

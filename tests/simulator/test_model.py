@@ -15,6 +15,7 @@ import pytest
 from xentara_sync.protocol import (
     NIL_UUID,
     Category,
+    DataChange,
     DataType,
     ErrorCode,
     Opcode,
@@ -239,17 +240,19 @@ def test_generated_model_of_10k_elements_loads_and_browses_fast() -> None:
         session = Session(Engine(model), None, lambda: None)
         session.handle(encode_message([Request(1, Opcode.CLIENT_HELLO, {0: 1, 1: 1})]))
         message = encode_message([Request(2, Opcode.BROWSE, {0: NIL_UUID})])
+        # The browse's own processor time: a busy machine stretches the wall-clock
+        # time, not this. Its bound catches a browse gone quadratic (10^8 steps).
         best = math.inf
         for _ in range(3):
-            started = time.perf_counter()
+            started = time.thread_time()
             answer, _ = session.handle(message)
-            best = min(best, time.perf_counter() - started)
+            best = min(best, time.thread_time() - started)
         assert answer is not None
         (success,) = decode_message(answer)
         assert len(success.result) == 10_000  # type: ignore[union-attr]
         return best
 
-    assert asyncio.run(browse()) < 0.2
+    assert asyncio.run(browse()) < 0.5
     assert generated_model(10_000) == document
     assert len(load_model(generated_model(1))) == 1
     with pytest.raises(ValueError, match="at least 1 element"):
@@ -324,6 +327,8 @@ def test_pulse_change_time_is_the_edge() -> None:
     pulse = model.by_key["Hardware.Fast Signals.Pulse"].point
     assert isinstance(pulse, Signal)
     time.sleep(0.025)
+    # The three reads at one instant: on a running clock a tick may come between them.
+    model.clock.frozen = model.clock.now_ns()
     value = pulse.get(11)
     change, update = pulse.get(7), pulse.get(6)
     assert isinstance(change, TimePoint) and isinstance(update, TimePoint)
@@ -428,12 +433,17 @@ def test_generated_signals_tick_together() -> None:
             assert len(signals) == 10
             await client.call(Opcode.SUBSCRIBE, {0: [{0: s, 1: [11]} for s in signals]})
             await client.wait_events(10)
-            start, messages = time.monotonic(), client.event_messages
-            sizes = []
-            while time.monotonic() - start < 0.3:
-                sizes.append(len(await client.receive(2)))
-            rate = (client.event_messages - messages) / (time.monotonic() - start)
-            assert rate > 200, rate
-            assert sum(sizes) / len(sizes) > 9  # all signals of a tick in one message
+            messages = [await client.receive(5) for _ in range(50)]
+            assert sum(map(len, messages)) / len(messages) > 9  # a tick in one message
+            # the messages follow the ticks of the 1 ms timer (not how many a second: a
+            # busy machine may send several ticks in one message, and a signal read
+            # just before its tick was processed comes again stamped with that tick)
+            ticks = [
+                max(e.timestamp.ns for e in message if isinstance(e, DataChange))
+                for message in messages
+            ]
+            assert ticks == sorted(ticks), ticks
+            assert len(set(ticks)) > len(ticks) // 2, ticks
+            assert all(ns % 1_000_000 == 0 for ns in ticks), ticks
 
         with_client(sim, scenario)

@@ -186,10 +186,16 @@ def test_throttle_sends_the_newest_value(sim: Simulator) -> None:
         counter = await client.lookup(COUNTER)
         await subscribe(client, [(counter, [11])], throttle=200)
         await client.wait_events(1)
+        started = time.monotonic()
         for n in range(1, 21):
             await client.call(Opcode.WRITE, {0: counter, 1: 11, 2: n})
-        events = await client.wait_events(2, timeout=2)
-        assert len(events) == 2 and events[1].attributes == {11: 20}
+        while client.events[-1].attributes != {11: 20}:  # the newest comes
+            await client.receive(5)
+        elapsed = time.monotonic() - started
+        values = [event.attributes[11] for event in client.events[1:]]
+        assert values == sorted(set(values)), values
+        # at most one event a 200 ms (the writes took longer than that on a busy machine)
+        assert len(values) <= elapsed / 0.2 + 1, (values, elapsed)
 
     with_client(sim, scenario)
 
@@ -409,8 +415,11 @@ def test_slow_subscriber_is_coalesced(sim: Simulator) -> None:
         server_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
         items = [(await client.lookup(key), [0, 1, 2, 3, 4, 11, 6, 7, 5, 9]) for key in FAST]
         await subscribe(client, items)
-        buffered, pending = 0, 0
-        for _ in range(10):  # not reading; the server ticks every millisecond
+        buffered, pending, samples = 0, 0, 0
+        # Not reading; the server ticks every millisecond. The bounds hold at every
+        # look, until the socket is full and for ten looks more (a busy machine
+        # takes longer to fill it).
+        while samples < 10:
             await asyncio.sleep(0.1)
             (session,) = sim._sessions
             (subscription,) = session.subscriptions.values()
@@ -418,10 +427,11 @@ def test_slow_subscriber_is_coalesced(sim: Simulator) -> None:
             buffered = max(buffered, connection.transport.get_write_buffer_size())
             assert len(subscription.pending) <= len(FAST)
             assert buffered < 2**16 + 4096
-        assert pending > 0 and buffered > 0, "the test did not fill the socket"
+            if pending > 0 and buffered > 0:
+                samples += 1
         await client.close()
 
-    run(main(), timeout=9)
+    run(main(), timeout=40)  # a timeout here: the test did not fill the socket
 
 
 def test_pending_changes_are_bounded_without_a_transport() -> None:

@@ -154,3 +154,58 @@ def test_progress_on_a_terminal(simulator: Simulator, tmp_path: Path) -> None:
     assert updates[-1].startswith("recording 1.0/1 s, ")
     assert updates[-1].rstrip().endswith(" events")
     assert text.count("\n") == 1
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "tdms"])
+def test_out_streams_to_the_file_its_suffix_names(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+) -> None:
+    pandas = pytest.importorskip("pandas")
+    path = tmp_path / f"run.{suffix}"
+    status, out, err = cli(
+        capsys, "record", simulator.url, SINE, PULSE, "--count", "12", "--out", str(path)
+    )
+    assert (status, out) == (0, "")
+    assert err == f"recorded 12 events to {path}\n"
+    if suffix == "csv":
+        frame = pandas.read_csv(path)
+        keys = list(frame["key"])
+        assert list(frame.columns) == ["seconds", "time", "timestamp", "key", "value", "error"]
+    elif suffix == "parquet":
+        table = pytest.importorskip("pyarrow.parquet").read_table(path)
+        keys = table.column("key").to_pylist()
+    else:
+        group = pytest.importorskip("nptdms").TdmsFile.read(path)["Recording"]
+        keys = [key for key in (SINE, PULSE) for _ in group[key][:]]
+        assert len(group[f"{SINE} time"]) == len(group[SINE])
+    assert len(keys) == 12 and set(keys) == {SINE, PULSE}
+
+
+def test_out_with_csv_keeps_both(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    streamed, kept = tmp_path / "streamed.csv", tmp_path / "kept.csv"
+    status, out, _ = cli(
+        capsys, "record", simulator.url, SINE, "--count", "5",
+        "--out", str(streamed), "--csv", str(kept),
+    )  # fmt: skip
+    assert (status, out) == (0, "")
+    with streamed.open(newline="") as a, kept.open(newline="") as b:
+        assert sorted(csv.reader(a)) == sorted(csv.reader(b))  # arrival vs time order
+
+
+def test_a_bad_out_is_refused_before_connecting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, err = cli(
+        capsys, "record", NOWHERE, SINE, "--seconds", "60", "--out", str(tmp_path / "r.xls")
+    )
+    assert (status, out) == (2, "")
+    assert err == (
+        "xentara-sync: error: --out takes a file ending in .csv, .parquet or .tdms, "
+        f"not '{tmp_path / 'r.xls'}'\n"
+    )
+    missing = tmp_path / "missing" / "r.csv"
+    status, out, err = cli(capsys, "record", NOWHERE, SINE, "--count", "1", "--out", str(missing))
+    assert (status, out) == (2, "")
+    assert "no directory" in err

@@ -61,6 +61,8 @@ class Plan(NamedTuple):
     """Snapshots of the generated 100,000-element model (each about 10 s)."""
     ceiling_events: int = 50_000
     """Events of each burst of the event ceiling's server (100 channels)."""
+    record_stream_seconds: float = 0.0
+    """Seconds of the recording of 100 fast signals streamed to a file (0: none)."""
 
     def scaled(self, *, rounds: int | None = None, reads: int | None = None) -> Plan:
         """This plan with *rounds* and *reads* replaced (a tiny run for the tests).
@@ -81,7 +83,7 @@ class Plan(NamedTuple):
         return plan
 
 
-#: The full run: about a minute on two cores.
+#: The full run: about two minutes on two cores (one of them recording to a file).
 FULL: Final = Plan(
     rounds=8,
     reads=2000,
@@ -92,6 +94,7 @@ FULL: Final = Plan(
     import_runs=15,
     snapshot_runs=2,
     ceiling_events=200_000,
+    record_stream_seconds=60.0,
 )
 #: ``--quick``: well under 30 seconds on two cores.
 QUICK: Final = Plan(

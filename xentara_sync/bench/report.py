@@ -54,6 +54,7 @@ FIGURES: Final = (
     "events_ceiling_over_floor",
     "browse10k_s",
     "snapshot100k_s",
+    "record_stream_rss_mb",
     "reconnect_ms",
     "import_ms",
 )
@@ -72,6 +73,7 @@ TARGETS: Final[dict[str, tuple[str, float]]] = {
     "events_ceiling_over_floor": ("<=", 2.0),
     "browse10k_s": ("<=", 1.0),
     "snapshot100k_s": ("<=", 5.0),
+    "record_stream_rss_mb": ("<=", 50.0),
     "import_ms": ("<=", 150.0),
 }
 
@@ -188,6 +190,8 @@ _ROWS: Final = (
     ("events_ceiling_over_floor", "  decode floor / firehose rate", "x", "{:.2f}"),
     ("browse10k_s", "connect + browse 10,000 elements", "s", "{:.3f}"),
     ("snapshot100k_s", "snapshot of 100,000 elements to a file", "s", "{:.2f}"),
+    ("record_stream_rss_mb", "RSS growth, 100 signals to a file 60 s", "MB", "{:.1f}"),
+    ("record_stream_events_per_s", "  events recorded to the file", "/s", "{:,.0f}"),
     ("reconnect_ms", "server back -> first event again", "ms", "{:,.0f}"),
     ("import_ms", "import xentara_sync (fresh process)", "ms", "{:.1f}"),
 )

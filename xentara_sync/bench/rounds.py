@@ -91,6 +91,19 @@ def measure(
                 skipped["snapshot100k_s"] = (
                     "needs the generated 100,000-element model (a full run without a URL)"
                 )
+            if url is None and plan.record_stream_seconds:
+                from .record_stream import RECORD_SIGNALS, measure_record_stream
+
+                seconds = plan.record_stream_seconds
+                say(f"recording {RECORD_SIGNALS} fast signals to a file ({seconds:g} s)")
+                try:
+                    measure_record_stream(Path(directory), servers, seconds, samples)
+                except BenchError as exc:
+                    skipped["record_stream_rss_mb"] = str(exc)
+            else:
+                skipped["record_stream_rss_mb"] = (
+                    "needs a simulator of its own and a minute (a full run without a URL)"
+                )
             if TERMINATED:
                 raise KeyboardInterrupt
     finally:

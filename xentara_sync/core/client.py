@@ -363,6 +363,7 @@ class ClientCore(Connection):
         seconds: float | None = None,
         count: int | None = None,
         max_events: int | None = None,
+        to: str | os.PathLike[str] | None = None,
     ) -> Recording:
         """Record every value change of *keys* for *seconds*, or until *count* events
         (whichever comes first; at least one is needed).
@@ -375,6 +376,14 @@ class ClientCore(Connection):
         are counted in ``dropped``). Ctrl-C raises
         :class:`~xentara_sync.RecordingInterrupted`, whose ``recording`` holds what
         was recorded.
+
+        *to* (a path ending in ``.csv``, ``.parquet`` or ``.tdms``) streams the
+        events to that file as they come, flushed at least every second, and keeps
+        none in memory unless *max_events* is given (see
+        :mod:`xentara_sync.toolkit.recordfile`)::
+
+            recording = await client.record(keys, seconds=600, to="run.parquet")
+            frame = recording.to_dataframe()    # read back from run.parquet
         """
         from ..toolkit.recording import (
             Limits,
@@ -385,7 +394,7 @@ class ClientCore(Connection):
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
-        recording = Recording(subscription.keys, max_events=max_events)
+        recording = Recording(subscription.keys, max_events=max_events, to=to)
         try:
             recording.begin()
             await subscription.start()
@@ -409,7 +418,11 @@ class ClientCore(Connection):
         return recording
 
     def recorder(
-        self, keys: str | Iterable[str], *, max_events: int | None = None
+        self,
+        keys: str | Iterable[str],
+        *,
+        max_events: int | None = None,
+        to: str | os.PathLike[str] | None = None,
     ) -> AsyncRecorder:
         """Record every value change of *keys* in the background while a block runs::
 
@@ -422,11 +435,12 @@ class ClientCore(Connection):
         (each key's current value first) and keeps what it got when the block ends,
         whether it ends normally, by an exception or by Ctrl-C. At most *max_events*
         are kept in memory (None: :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`;
-        the rest are counted in ``dropped``).
+        the rest are counted in ``dropped``). *to* streams the events to a file as
+        :meth:`record` does.
         """
         from .recorder import AsyncRecorder
 
-        return AsyncRecorder(self, subscription_keys(keys, "recorder"), max_events)
+        return AsyncRecorder(self, subscription_keys(keys, "recorder"), max_events, to)
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -7,6 +7,7 @@ recording holds and writes out is :mod:`xentara_sync.toolkit.recording`.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from ..toolkit.recording import Recording
@@ -73,10 +74,14 @@ class AsyncRecorder:
     """
 
     def __init__(
-        self, client: SubscriptionHost, keys: tuple[str, ...], max_events: int | None
+        self,
+        client: SubscriptionHost,
+        keys: tuple[str, ...],
+        max_events: int | None,
+        to: str | os.PathLike[str] | None = None,
     ) -> None:
         #: The recording this recorder fills.
-        self.recording = Recording(keys, max_events=max_events)
+        self.recording = Recording(keys, max_events=max_events, to=to)
         self._subscription = recorder_subscription(client, keys, self.recording)
 
     async def __aenter__(self) -> Recording:

@@ -585,6 +585,7 @@ class XentaraClient:
         seconds: float | None = None,
         count: int | None = None,
         max_events: int | None = None,
+        to: str | os.PathLike[str] | None = None,
     ) -> Recording:
         """Record every value change of *keys* for *seconds*, or until *count* events
         (whichever comes first; at least one is needed)::
@@ -600,6 +601,14 @@ class XentaraClient:
         :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`; the rest are counted in
         ``dropped``). Ctrl-C raises :class:`~xentara_sync.RecordingInterrupted` (a
         :class:`KeyboardInterrupt`), whose ``recording`` holds what was recorded.
+
+        *to* (a path ending in ``.csv``, ``.parquet`` or ``.tdms``) streams the
+        events to that file as they come, flushed at least every second, and keeps
+        none in memory unless *max_events* is given (see
+        :mod:`xentara_sync.toolkit.recordfile`)::
+
+            recording = client.record(keys, seconds=600, to="run.parquet")
+            frame = recording.to_dataframe()    # read back from run.parquet
         """
         from ..toolkit.recording import (
             Limits,
@@ -610,7 +619,7 @@ class XentaraClient:
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
         limits = Limits(subscription.keys, seconds, count, self.timeout)
-        recording = Recording(subscription.keys, max_events=max_events)
+        recording = Recording(subscription.keys, max_events=max_events, to=to)
         try:
             return collect(subscription, limits, recording=recording)
         except RecordingInterrupted:
@@ -618,7 +627,13 @@ class XentaraClient:
         except KeyboardInterrupt as exc:
             raise RecordingInterrupted(recording) from exc
 
-    def recorder(self, keys: str | Iterable[str], *, max_events: int | None = None) -> Recorder:
+    def recorder(
+        self,
+        keys: str | Iterable[str],
+        *,
+        max_events: int | None = None,
+        to: str | os.PathLike[str] | None = None,
+    ) -> Recorder:
         """Record every value change of *keys* in the background while a block runs::
 
             with client.recorder(["Hardware.Signals.Sine"]) as recording:
@@ -631,13 +646,14 @@ class XentaraClient:
         its own) and keeps what it got when the block ends, whether it ends
         normally, by an exception or by Ctrl-C. At most *max_events* are kept in
         memory (None: :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`; the rest
-        are counted in ``dropped``).
+        are counted in ``dropped``). *to* streams the events to a file as
+        :meth:`record` does: the file is written by a thread of its own.
         """
         from .recorder import Recorder
 
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
-        return Recorder(self._async, subscription_keys(keys, "recorder"), max_events, self._run)
+        return Recorder(self._async, subscription_keys(keys, "recorder"), max_events, self._run, to)
 
     # ------------------------------------------------------------------ snapshot
 

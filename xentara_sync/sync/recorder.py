@@ -5,6 +5,7 @@ and :class:`Recorder` records in the background while a block runs
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -84,10 +85,15 @@ class Recorder:
     """
 
     def __init__(
-        self, client: ClientCore, keys: tuple[str, ...], max_events: int | None, run: Runner
+        self,
+        client: ClientCore,
+        keys: tuple[str, ...],
+        max_events: int | None,
+        run: Runner,
+        to: str | os.PathLike[str] | None = None,
     ) -> None:
         #: The recording this recorder fills.
-        self.recording = Recording(keys, max_events=max_events)
+        self.recording = Recording(keys, max_events=max_events, to=to)
         self._subscription = recorder_subscription(client, keys, self.recording)
         self._run = run
         self._what = ", ".join(keys)

@@ -38,6 +38,14 @@ the recording's outputs end where it became full. A :class:`RecordingSink` plugg
 into a recording sees every event, kept or not (a way to stream a long recording to
 a file while memory holds its start).
 
+A recording made with ``to=FILE`` (``record(..., to="run.parquet")``) streams
+every event to FILE as it comes, in the format its suffix names (``.csv``,
+``.parquet``, ``.tdms``: see :mod:`xentara_sync.toolkit.recordfile`), and keeps none in
+memory unless ``max_events`` is given (then the first ``max_events``, as above):
+memory stays bounded however long it records. :attr:`Recording.path` names the
+file, :attr:`Recording.received` counts the events, :attr:`Recording.written`
+those on disk, and :meth:`Recording.to_dataframe` reads the file back.
+
 pandas (``pip install "xentara-sync[pandas]"``) and matplotlib
 (``pip install "xentara-sync[plot]"``) are imported only when :meth:`Recording.to_dataframe`
 or :meth:`Recording.plot` is called.
@@ -64,6 +72,7 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
+    from .recordfile import FileStream
 
 __all__ = [
     "CSV_COLUMNS",
@@ -153,7 +162,7 @@ class RecordingInterrupted(KeyboardInterrupt):
     """
 
     def __init__(self, recording: Recording) -> None:
-        super().__init__(f"recording interrupted after {len(recording)} events")
+        super().__init__(f"recording interrupted after {recording.received} events")
         self.recording = recording
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -234,9 +243,9 @@ class RecordingSink(Protocol):
         """The recording ended."""
 
 
-def _check_max_events(max_events: Any) -> int:
+def _check_max_events(max_events: Any, streaming: bool = False) -> int:
     if max_events is None:
-        return DEFAULT_MAX_EVENTS
+        return 0 if streaming else DEFAULT_MAX_EVENTS
     if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
         raise InvalidArgument(f"max_events must be a positive int, not {max_events!r}")
     return max_events
@@ -254,9 +263,11 @@ class Recording:
         ended: when it ended, or None while it runs (a recording made from events
             alone: the latest event's time stamp).
         max_events: how many events are kept in memory (None given:
-            :data:`DEFAULT_MAX_EVENTS`).
-        dropped: events recorded after :attr:`events` was full, not kept.
+            :data:`DEFAULT_MAX_EVENTS`; 0 for a recording streamed to a file).
+        dropped: events recorded after :attr:`events` was full, not kept (a
+            recording streamed to a file that keeps none in memory drops none).
         sink: a :class:`RecordingSink` that sees every event, or None.
+        path: the file the recording streams to (``to=``), or None.
         error: what ended a recorder's subscription early (a lost connection), or None.
 
     A value in error is an event too: its value is the
@@ -274,9 +285,15 @@ class Recording:
         ended: float | None = None,
         max_events: int | None = None,
         sink: RecordingSink | None = None,
+        to: str | os.PathLike[str] | None = None,
     ) -> None:
         self.keys: tuple[str, ...] = tuple(keys)
-        self.max_events = _check_max_events(max_events)
+        self.path: str | None = None
+        if to is not None:
+            from .recordfile import check_stream_path
+
+            self.path = check_stream_path(to)
+        self.max_events = _check_max_events(max_events, self.path is not None)
         self.events: list[Event] = []
         self.dropped = 0
         self.started = started
@@ -284,6 +301,9 @@ class Recording:
         self.sink = sink
         self.error: BaseException | None = None
         self._full_at: float | None = None
+        self._received = 0
+        self._stream: FileStream | None = None
+        self._streamed = 0
         for event in events:
             self.add(event)
 
@@ -292,38 +312,76 @@ class Recording:
 
     def __repr__(self) -> str:
         dropped = f", {self.dropped} dropped" if self.dropped else ""
+        if self.path is not None:
+            return (
+                f"<Recording of {', '.join(self.keys)} to {self.path}: "
+                f"{self.received} events, {len(self.events)} in memory{dropped}>"
+            )
         return f"<Recording of {', '.join(self.keys)}: {len(self.events)} events{dropped}>"
 
     # ------------------------------------------------------------------ filling
 
     @property
     def received(self) -> int:
-        """Events recorded: those kept and those dropped."""
-        return len(self.events) + self.dropped
+        """Events recorded: those kept, those dropped, those only in the file."""
+        return self._received
+
+    @property
+    def written(self) -> int:
+        """Events written to :attr:`path` so far (0 without ``to=``)."""
+        stream = self._stream
+        return self._streamed if stream is None else stream.written
 
     def begin(self) -> None:
-        """The recording starts now (before subscribing): its clock's 0 s."""
+        """The recording starts now (before subscribing): its clock's 0 s; a
+        recording made with ``to=`` opens its file."""
         if self.started is None:
             self.started = time.time()
         self.ended = None
+        if self.path is not None and self._stream is None:
+            self._open(self.started)
+
+    def _open(self, started: float) -> FileStream:
+        from .recordfile import FileStream
+
+        assert self.path is not None
+        self._stream = FileStream(self.path, self.keys, started)
+        return self._stream
 
     def add(self, event: Event) -> None:
-        """Record *event*: keep it if there is room, hand it to the sink."""
+        """Record *event*: keep it if there is room, hand it to the sink and to
+        the file (``to=``)."""
+        self._received += 1
         if len(self.events) < self.max_events:
             self.events.append(event)
-        else:
+        elif self.max_events:
             if self._full_at is None:
                 self._full_at = self.seconds_of(event)
             self.dropped += 1
         if self.sink is not None:
             self.sink.add(self, event)
+        if self.path is not None:
+            stream = self._stream
+            if stream is None:
+                stream = self._open(self.started if self.started is not None else event.timestamp)
+            stream.add(event)
 
     def finish(self) -> None:
-        """The recording ends now (if it had begun), and its sink is closed."""
+        """The recording ends now (if it had begun), its sink is closed, and its
+        file (``to=``) written to the end and closed: a write that failed (a full
+        disk) raises here."""
         if self.ended is None and self.started is not None:
             self.ended = time.time()
-        if self.sink is not None:
-            self.sink.close(self)
+        try:
+            if self.sink is not None:
+                self.sink.close(self)
+        finally:
+            stream, self._stream = self._stream, None
+            if stream is not None:
+                try:
+                    stream.close()
+                finally:
+                    self._streamed = stream.written
 
     # ------------------------------------------------------------------ the clock
 
@@ -432,7 +490,16 @@ class Recording:
         """The events as a :class:`pandas.DataFrame` with the CSV's columns, in time
         order; ``time`` is a timezone-aware UTC datetime, made from whole
         microseconds (what a float time stamp holds), so ``.7`` stays ``.700000``.
-        Needs pandas (``pip install "xentara-sync[pandas]"``)."""
+        Needs pandas (``pip install "xentara-sync[pandas]"``).
+
+        A recording streamed to a file (``to=``) reads the file back: every event
+        recorded, not only those kept in memory (see
+        :func:`xentara_sync.toolkit.recordfile.read_dataframe`).
+        """
+        if self.path is not None and self._stream is None and self.written:
+            from .recordfile import read_dataframe
+
+            return read_dataframe(self.path)
         try:
             import pandas
         except ImportError as exc:

@@ -7,8 +7,12 @@ a key's value at the start counting from 0; time in UTC, ISO 8601; timestamp; ke
 value; error, the fault of a value in error) to --csv FILE, and a plot of every key
 over the recording's seconds (values held between changes; strings as labelled
 steps) to --plot FILE (a PNG whatever FILE's name; needs matplotlib: pip install
-"xentara-sync[plot]"). Without --csv or --plot the CSV goes to stdout.
-Both files are checked before connecting (their directory must exist, and neither
+"xentara-sync[plot]"). --out FILE streams the events to FILE as they come
+(flushed at least every second, memory bounded however long the recording), in
+the format its suffix names: .csv, .parquet (needs pyarrow: pip install
+"xentara-sync[parquet]") or .tdms (needs npTDMS: pip install "xentara-sync[tdms]").
+Without --csv, --plot or --out the CSV goes to stdout.
+The files are checked before connecting (their directory must exist, and neither
 may be a directory); the CSV is written first and kept when the plot fails. While
 recording, stderr shows one line of progress when it is a terminal. Ctrl-C ends
 the recording early and keeps what was recorded.
@@ -39,6 +43,8 @@ EXAMPLES = """
       --csv sine.csv --plot sine.png
   xentara-sync record ws://127.0.0.1:8080/api/ws Hardware.Signals.Sine Hardware.Signals.Pulse \\
       --seconds 5 > signals.csv
+  xentara-sync record ws://127.0.0.1:8080/api/ws Hardware.Signals.Sine --seconds 600 \
+      --out run.parquet
 """
 
 
@@ -53,6 +59,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="stop after N events (with --seconds: whichever comes first)",
     )
     parser.add_argument("--csv", metavar="FILE", help="write the events to FILE as CSV")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="stream the events to FILE as they come: .csv, .parquet or .tdms",
+    )
     parser.add_argument(
         "--plot",
         metavar="FILE.png",
@@ -88,8 +99,10 @@ class ProgressLine:
 
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Check, before connecting, that --csv and --plot name files that can be
-    written; a :class:`CommandError` (status 2) otherwise."""
+    """Check, before connecting, that --csv, --plot and --out name files that can
+    be written; a :class:`CommandError` (status 2) otherwise."""
+    from ..exceptions import InvalidArgument
+    from ..toolkit.recordfile import check_stream_path
     from ..toolkit.recording import check_output
 
     if args.seconds is None and args.count is None:
@@ -100,6 +113,13 @@ def check_outputs(args: argparse.Namespace) -> None:
                 check_output(path, what)
             except OSError as exc:
                 raise CommandError(str(exc), 2) from None
+    if args.out:
+        try:
+            check_stream_path(args.out)
+        except InvalidArgument as exc:
+            raise CommandError(str(exc).replace("to= takes", "--out takes"), 2) from None
+        except (ImportError, OSError) as exc:
+            raise CommandError(str(exc), 2) from None
 
 
 def save(recording: Recording, args: argparse.Namespace) -> None:
@@ -107,8 +127,10 @@ def save(recording: Recording, args: argparse.Namespace) -> None:
     plot that fails leaves the CSV written and raises :class:`CommandError`."""
     if args.csv:
         recording.to_csv(args.csv)
-    elif not args.plot:
+    elif not args.plot and not args.out:
         recording.to_csv(sys.stdout)
+    if args.out:
+        print(f"recorded {recording.written} events to {args.out}", file=sys.stderr)
     if args.plot:
         kept = f" (the CSV was written to {args.csv})" if args.csv else ""
         try:
@@ -123,7 +145,7 @@ def save(recording: Recording, args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Record, then write the CSV and the plot; returns the exit status."""
     from ..sync.recorder import collect
-    from ..toolkit.recording import Limits, Recording
+    from ..toolkit.recording import DEFAULT_MAX_EVENTS, Limits, Recording
 
     try:
         check_outputs(args)
@@ -135,11 +157,13 @@ def run(args: argparse.Namespace) -> int:
     def record(client: XentaraClient) -> int:
         subscription = client.subscribe(keys, None, None)
         limits = Limits(keys, args.seconds, args.count, client.timeout)
-        recording = Recording(keys)
+        # Streamed to --out alone, nothing stays in memory; --csv and --plot need it.
+        memory = DEFAULT_MAX_EVENTS if args.csv or args.plot or not args.out else None
+        recording = Recording(keys, max_events=memory, to=args.out or None)
         try:
             collect(subscription, limits, recording=recording, progress=progress)
         except KeyboardInterrupt:
-            pass  # keep what came before
+            pass  # keep what came before (the file is closed)
         finally:
             if progress is not None:
                 progress.end()

@@ -144,15 +144,25 @@ def events_message(size: int, element: uuid.UUID = FLOOD_ELEMENT) -> bytes:
     stamp = TimePoint(1_700_000_000_000_000_000)
     one = len(encode_message([DataChange(stamp, element, {11: 1_000_000})]))
     count = max(1, size // (one - 1))
-    return encode_message([DataChange(stamp, element, {11: 1_000_000 + i}) for i in range(count)])
+    return _changes_message(element, range(1_000_000, 1_000_000 + count))
 
 
 def flood_messages(count: int = 3, events: int = 300_000) -> list[bytes]:
     """*count* messages of *events* value changes each (about 13 MB a message with
     the defaults), for ``FaultyServer("flood", flood_messages())``."""
+    message = _changes_message(FLOOD_ELEMENT, range(events))
+    return [message] * count
+
+
+def _changes_message(element: uuid.UUID, values: range) -> bytes:
+    """The bytes ``encode_message`` gives for value changes of *element* to *values*
+    (whole numbers, 0 or more), put together from one encoded change: encoding them
+    one by one takes seconds for a flood, a minute on a busy machine."""
     from ...protocol import DataChange, TimePoint, encode_message
 
-    stamp = TimePoint(1_700_000_000_000_000_000)
-    changes = [DataChange(stamp, FLOOD_ELEMENT, {11: i}) for i in range(events)]
-    message = encode_message(changes)
-    return [message] * count
+    marker = 0xFEDCBA98  # a value whose encoding comes once in the change
+    change = encode_message(
+        [DataChange(TimePoint(1_700_000_000_000_000_000), element, {11: marker})]
+    )
+    before, after = change[1:].split(_head(0, marker))  # without the array's head
+    return _head(4, len(values)) + b"".join(before + _head(0, value) + after for value in values)
