@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from tests.client.flavours import FLAVOURS, Flavour
-from tests.client.test_sync_process import finish, python
 from tests.conftest import FAST_SINE
+from tests.flavours import FLAVOURS, Flavour
+from tests.sync.test_sync_process import finish, python
 from xentara_sync import InvalidArgument, XentaraClient
-from xentara_sync.toolkit.conditions import utc_text
 from xentara_sync.protocol.index import Event
-from xentara_sync.toolkit.recording import Recording, csv_error, csv_value
 from xentara_sync.simulator import Simulator
+from xentara_sync.toolkit.conditions import utc_text
+from xentara_sync.toolkit.recording import Recording, csv_error, csv_value
 
 pandas = pytest.importorskip("pandas")
 pyarrow_parquet = pytest.importorskip("pyarrow.parquet")

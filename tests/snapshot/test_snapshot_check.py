@@ -11,19 +11,14 @@ from typing import Any
 import pytest
 
 from xentara_sync.aio.backend import AsyncioBackend
-from xentara_sync.protocol.index import ElementInfo
+from xentara_sync.core.pipeline import _Batch
 from xentara_sync.protocol import Access, Category, DataType, Success, wrap
+from xentara_sync.protocol.index import ElementInfo
 from xentara_sync.simulator import load_model
 from xentara_sync.simulator.model import ModelError, register_refusal
+from xentara_sync.snapshot.checks import refuse_unfit, split_plain_registers
 from xentara_sync.snapshot.driver import twin_model
-from xentara_sync.core.pipeline import _Batch
-from xentara_sync.snapshot.twin import (
-    REGISTER_TYPE,
-    TwinBuilder,
-    refuse_unfit,
-    register_list,
-    split_plain_registers,
-)
+from xentara_sync.snapshot.twin import REGISTER_TYPE, TwinBuilder, register_list
 
 _UUID = "00000000-0000-0000-0000-00000000000a"
 

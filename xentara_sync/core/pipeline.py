@@ -14,12 +14,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from ..protocol.packets import Failure, Success
-from ..protocol.plans import Plan, RequestSpec
+from ..protocol.plan import Plan
 from ..protocol.session import ClientSession
 from .interfaces import Waiter
 
-__all__ = ["StreamedPlan", "run_pipelined"]
+__all__ = ["run_pipelined"]
 
 _EMPTY: Any = object()
 #: What :func:`run_pipelined` keeps of a plan sent: operation, element, finish.
@@ -38,7 +37,8 @@ class _Batch:
         self, waiter: Waiter, count: int, take: Callable[[int, Any], object] | None = None
     ) -> None:
         self.waiter = waiter
-        #: Takes each answer as it comes (see :class:`StreamedPlan`), or None.
+        #: Takes each answer as it comes (see
+        #: :class:`~xentara_sync.protocol.plan.StreamedPlan`), or None.
         self.take = take
         self.results: list[Any] = [_EMPTY] * count
         self.missing = count
@@ -76,31 +76,6 @@ class _Batch:
 
     async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not waited for
         raise TypeError("a batch is waited for through its waiter")
-
-
-class StreamedPlan(Plan):
-    """A :class:`Plan` whose answers are each taken as they come in: ``take(index,
-    packet)`` for the request at *index*; ``finish`` then gets a list of None.
-
-    A snapshot's message of a thousand answers is so taken while the message is
-    being received, so its decoded objects are freed with it, instead of living
-    until the messages sent before it are answered (and being promoted to the
-    garbage collector's oldest generation, whose collections traverse every
-    object of the process). An exception of *take* fails the plan.
-    """
-
-    __slots__ = ("take",)
-
-    def __init__(
-        self,
-        operation: str,
-        element: str | None,
-        requests: list[RequestSpec],
-        take: Callable[[int, Success | Failure], object],
-        finish: Callable[[list[Any]], Any],
-    ) -> None:
-        super().__init__(operation, element, requests, finish)
-        self.take = take
 
 
 async def run_pipelined(

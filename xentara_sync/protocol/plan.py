@@ -19,7 +19,7 @@ from typing import Any
 
 from .packets import Failure, Success
 
-__all__ = ["Plan", "RequestSpec"]
+__all__ = ["Plan", "RequestSpec", "StreamedPlan"]
 
 #: A request as it is queued: opcode and parameters.
 RequestSpec = tuple[int, Mapping[int, Any] | None]
@@ -53,3 +53,28 @@ class Plan:
     def __repr__(self) -> str:
         target = f" {self.element!r}" if self.element else ""
         return f"<Plan {self.operation}{target}: {len(self.requests)} request(s)>"
+
+
+class StreamedPlan(Plan):
+    """A :class:`Plan` whose answers are each taken as they come in: ``take(index,
+    packet)`` for the request at *index*; ``finish`` then gets a list of None.
+
+    A snapshot's message of a thousand answers is so taken while the message is
+    being received, so its decoded objects are freed with it, instead of living
+    until the messages sent before it are answered (and being promoted to the
+    garbage collector's oldest generation, whose collections traverse every
+    object of the process). An exception of *take* fails the plan.
+    """
+
+    __slots__ = ("take",)
+
+    def __init__(
+        self,
+        operation: str,
+        element: str | None,
+        requests: list[RequestSpec],
+        take: Callable[[int, Success | Failure], object],
+        finish: Callable[[list[Any]], Any],
+    ) -> None:
+        super().__init__(operation, element, requests, finish)
+        self.take = take

@@ -41,8 +41,8 @@ from ..protocol import (
     Success,
 )
 from ..protocol.index import ElementInfo
+from ..protocol.plan import StreamedPlan
 from ..protocol.plans import Plan, RequestSpec
-from .pipeline import StreamedPlan
 from .twin import TwinBuilder
 
 __all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk", "plan_more"]

@@ -3,7 +3,7 @@
 The file's suffix names its format:
 
 ``.csv``
-    Built in. The columns of :data:`~xentara_sync.toolkit.recording.CSV_COLUMNS`
+    Built in. The columns of :data:`~xentara_sync.toolkit.cells.CSV_COLUMNS`
     (``seconds,time,timestamp,key,value,error``), one line per event.
 ``.parquet``
     Needs pyarrow (``pip install "xentara-sync[parquet]"``). The same columns,
@@ -58,10 +58,10 @@ import threading
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from .toolkit.conditions import utc_text
-from .exceptions import InvalidArgument
-from .protocol.index import Event
-from .protocol import AttributeFault
+from ..exceptions import InvalidArgument
+from ..protocol import AttributeFault
+from ..protocol.index import Event
+from .conditions import utc_text
 
 if TYPE_CHECKING:
     import pandas
@@ -107,7 +107,7 @@ def check_stream_path(path: Any) -> str:
     ...     print(exc)
     to= takes a file ending in .csv, .parquet or .tdms, not 'run.xlsx'
     """
-    from .toolkit.recording import check_output
+    from .cells import check_output
 
     if not isinstance(path, (str, os.PathLike)):
         raise InvalidArgument(f"to= takes a file path (str or os.PathLike), not {path!r}")
@@ -141,7 +141,7 @@ def _number(value: Any) -> float | None:
 
 def _text(value: Any) -> str | None:
     """*value* as text when it is not a number (nor a fault)."""
-    from .toolkit.recording import csv_value
+    from .cells import csv_value
 
     if value is None or isinstance(value, (bool, int, float, enum.IntEnum, AttributeFault)):
         return None
@@ -211,7 +211,7 @@ class _Format:
 
 class _Csv(_Format):
     def __init__(self, path: str, keys: Sequence[str], started: float) -> None:
-        from .toolkit.recording import CSV_COLUMNS
+        from .cells import CSV_COLUMNS
 
         super().__init__(path, keys, started)
         self.file: IO[str] = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -221,7 +221,7 @@ class _Csv(_Format):
         self.utc_text = _UtcText()
 
     def write(self, events: list[Event]) -> None:
-        from .toolkit.recording import csv_value
+        from .cells import csv_value
 
         timestamps, names, _, values = zip(*events, strict=True)
         errors = _errors(values) or [None] * len(values)

@@ -54,18 +54,16 @@ or :meth:`Recording.plot` is called.
 from __future__ import annotations
 
 import csv
-import enum
 import math
 import os
 import sys
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..exceptions import InvalidArgument, RequestTimeout
-from ..protocol import AttributeFault, TimePoint
 from ..protocol.index import Event
+from .cells import CSV_COLUMNS, check_output, csv_error, csv_value
 from .conditions import utc_text
 
 if TYPE_CHECKING:
@@ -87,63 +85,9 @@ __all__ = [
     "interrupted_by_ctrl_c",
 ]
 
-#: The columns of :meth:`Recording.to_csv` (and :meth:`Recording.to_dataframe`):
-#: seconds since the recording started (the recording's clock), then the value's
-#: own time stamp (UTC text and seconds since the epoch), key, value, error.
-CSV_COLUMNS = ("seconds", "time", "timestamp", "key", "value", "error")
-
 #: Events a recording keeps in memory unless told otherwise (about 150 MB of
 #: numbers at most; strings take what they take).
 DEFAULT_MAX_EVENTS = 1_000_000
-
-
-def csv_value(value: Any) -> Any:
-    """*value* as a CSV cell: numbers and booleans as they are, enums as their
-    number, time points as RFC 3339 UTC text to the nanosecond, a value in error
-    as None (an empty cell: see :func:`csv_error`), anything else as its text.
-
-    >>> csv_value(True), csv_value(2.5), csv_value(TimePoint(1_500_000_001))
-    (True, 2.5, '1970-01-01T00:00:01.500000001Z')
-    """
-    if isinstance(value, enum.IntEnum):
-        return int(value)
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
-    if isinstance(value, TimePoint):
-        return value.isoformat()
-    if isinstance(value, AttributeFault):
-        return None
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return str(value)
-
-
-def csv_error(value: Any) -> str | None:
-    """The ``error`` cell of *value*: the fault's text and code for a value in
-    error, else None (empty).
-
-    >>> csv_error(AttributeFault(-32104, "value is write only")), csv_error(1)
-    ('value is write only (-32104)', None)
-    """
-    return str(value) if isinstance(value, AttributeFault) else None
-
-
-def check_output(path: str | os.PathLike[str], what: str) -> None:
-    """Check, before recording, that the *what* (``"CSV"``, ``"plot"``) can be
-    written to *path*: :class:`FileNotFoundError` if its directory does not exist,
-    :class:`IsADirectoryError` if *path* is a directory.
-
-    >>> check_output("/nonexistent/run.csv", "CSV")
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: cannot write the CSV to /nonexistent/run.csv: no directory /nonexistent
-    """
-    text = os.fspath(path)
-    if os.path.isdir(text):
-        raise IsADirectoryError(f"cannot write the {what} to {text}: it is a directory")
-    folder = os.path.dirname(os.path.abspath(text))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot write the {what} to {text}: no directory {folder}")
 
 
 class RecordingInterrupted(KeyboardInterrupt):
