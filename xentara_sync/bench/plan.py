@@ -61,6 +61,8 @@ class Plan(NamedTuple):
     """Snapshots of the generated 100,000-element model (each about 10 s)."""
     ceiling_events: int = 50_000
     """Events of each burst of the event ceiling's server (100 channels)."""
+    large_message_bytes: int = 15_000_000
+    """Size of the large event message taken once a round (``large_message_*``)."""
 
     def scaled(self, *, rounds: int | None = None, reads: int | None = None) -> Plan:
         """This plan with *rounds* and *reads* replaced (a tiny run for the tests).
@@ -77,6 +79,7 @@ class Plan(NamedTuple):
                 reads=reads,
                 warmup=min(plan.warmup, reads),
                 ceiling_events=min(plan.ceiling_events, reads * 100),
+                large_message_bytes=min(plan.large_message_bytes, reads * 5600),
             )
         return plan
 
