@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import io
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any, Final
@@ -36,6 +35,7 @@ from typing import Any, Final
 import cbor2
 
 from ..exceptions import ProtocolError
+from .cbor import _decoders as _thread_local
 from .packets import DataChange
 from .tags import TAG_DECIMAL_FRACTION, TAG_FAULT, TAG_TIME, TAG_UUID, TAG_VALUE, TimeKey
 from .timepoint import _INT64_MAX, _INT64_MIN, TimePoint
@@ -135,8 +135,8 @@ class _FastTags(dict[int, Any]):
         raise _GiveUp
 
 
-#: One reusable decoder per thread.
-_local = threading.local()
+#: One reusable decoder per thread, kept beside the careful decoder's.
+_local = _thread_local
 
 
 def decode_items(data: bytes) -> list[Any]:
@@ -147,16 +147,16 @@ def decode_items(data: bytes) -> list[Any]:
     the message carefully (:func:`~xentara_sync.protocol.session.parse_message`).
     """
     stream = io.BytesIO(data)
-    decoder = getattr(_local, "decoder", None)
+    decoder = getattr(_local, "fast", None)
     if decoder is None:
         decoder = cbor2.CBORDecoder(stream, semantic_decoders=_FastTags())
-        _local.decoder = decoder
+        _local.fast = decoder
     else:
         decoder.fp = stream
     try:
         items = decoder.decode()
     except Exception as exc:  # cbor2 raises several types; any of them means: careful path
-        _local.decoder = None  # a decoder that failed half-way is not reused
+        _local.fast = None  # a decoder that failed half-way is not reused
         raise ProtocolError("the message needs careful decoding") from exc
     if type(items) is not list or stream.tell() != len(data):
         raise ProtocolError("the message needs careful decoding")
@@ -182,10 +182,10 @@ def each_item(data: bytes) -> Iterator[Any]:
     count = int.from_bytes(data[1 : 1 + width], "big") if width else head & 31
     stream = io.BytesIO(data)
     stream.seek(1 + width)
-    decoder = getattr(_local, "decoder", None)
+    decoder = getattr(_local, "fast", None)
     if decoder is None:
         decoder = cbor2.CBORDecoder(stream, semantic_decoders=_FastTags())
-        _local.decoder = decoder
+        _local.fast = decoder
     else:
         decoder.fp = stream
     read = decoder.decode
@@ -193,7 +193,7 @@ def each_item(data: bytes) -> Iterator[Any]:
         for _ in range(count):
             yield read()
     except Exception as exc:  # cbor2 raises several types; any of them means: careful path
-        _local.decoder = None
+        _local.fast = None
         raise ProtocolError("the message needs careful decoding") from exc
     if stream.tell() != len(data):
         raise ProtocolError("the message needs careful decoding")
