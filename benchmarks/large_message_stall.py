@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import xentara_sync.receiving as receiving
-from tests.client.faulty import FaultyServer, flood_messages
 from xentara_sync import XentaraClient
 from xentara_sync.simulator import Simulator
+from xentara_sync.simulator.faults import FaultyServer, flood_messages
 
 KEY = "Hardware.EtherCAT Bus.EL2624.Output 1"
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from tests.client.oddserver import Proxy
 from xentara_sync import XentaraClient
 from xentara_sync.cli import main
 from xentara_sync.protocol import decode, encode
 from xentara_sync.simulator import Simulator
+from xentara_sync.simulator.faults import Proxy
 
 LABEL = "Hardware.Registers.Label"
 #: Clears the screen, sets a window title, rings the bell, reverses the text after it.

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.client.oddserver import Proxy
 from tests.test_cli_hostile_server import hostile_names
 from xentara_sync import XentaraClient
 from xentara_sync.model import ElementInfo
 from xentara_sync.protocol import Category, Success, decode, encode, wrap
 from xentara_sync.simulator import Simulator
+from xentara_sync.simulator.faults import Proxy
 from xentara_sync.simulator.model import load_model
 from xentara_sync.snapshot import SnapshotWarning
 from xentara_sync.snapshot.driver import twin_model

@@ -9,13 +9,10 @@ server going away may.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from types import TracebackType
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import Server, ServerConnection, serve
+from websockets.sync.server import ServerConnection
 
 from xentara_sync.protocol import (
     ErrorCode,
@@ -27,9 +24,10 @@ from xentara_sync.protocol import (
     decode_message,
     encode_message,
 )
+from xentara_sync.simulator.faults import ScriptedServer
 
 
-class StageServer:
+class StageServer(ScriptedServer):
     """Answers hello, server information, browse, get_stage and the stage commands."""
 
     def __init__(self, *, suspended: int = 7, steps: int = 2, close_on_shutdown: bool = True):
@@ -41,13 +39,7 @@ class StageServer:
         self._next: tuple[int, int] | None = None
         #: The opcodes of the stage commands received, in order.
         self.commands: list[int] = []
-        self._server: Server = serve(self._handle, "127.0.0.1", 0, compression=None)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        port = self._server.socket.getsockname()[1]
-        return f"ws://127.0.0.1:{port}/api/ws"
+        super().__init__()
 
     def _get_stage(self) -> int:
         if self._next is not None:
@@ -92,33 +84,17 @@ class StageServer:
                 return Failure(request.message_id, code, "invalid stage change request")
         return Success(request.message_id, result)
 
-    def _handle(self, connection: ServerConnection) -> None:
-        try:
-            for message in connection:
-                assert isinstance(message, bytes)
-                answers = []
-                for request in decode_message(message):
-                    assert isinstance(request, Request)
-                    answer = self._answer(request)
-                    if answer is None:  # shutdown
-                        if self.close_on_shutdown:
-                            connection.close()
-                            return
-                        answer = Success(request.message_id, None)
-                    answers.append(answer)
-                connection.send(encode_message(answers))
-        except ConnectionClosed:
-            pass
-
-    def __enter__(self) -> StageServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._thread.join(5)
+    def handle(self, connection: ServerConnection, number: int) -> None:
+        for message in connection:
+            assert isinstance(message, bytes)
+            answers = []
+            for request in decode_message(message):
+                assert isinstance(request, Request)
+                answer = self._answer(request)
+                if answer is None:  # shutdown
+                    if self.close_on_shutdown:
+                        connection.close()
+                        return
+                    answer = Success(request.message_id, None)
+                answers.append(answer)
+            connection.send(encode_message(answers))

@@ -8,11 +8,11 @@ import cbor2
 import pytest
 
 from tests.client.flavours import FLAVOURS, Flavour
-from tests.client.oddserver import Proxy
 from tests.conftest import OUTPUTS
 from xentara_sync.exceptions import ProtocolError
 from xentara_sync.protocol import decode, encode
 from xentara_sync.simulator import Simulator
+from xentara_sync.simulator.faults import Proxy
 
 #: Values no Xentara answer may hold, and what the error must name.
 BAD_VALUES: dict[str, tuple[Any, str]] = {

@@ -1,14 +1,17 @@
 """The asyncio flavour's shortcuts through websockets' internals, and their fallback.
 
 :mod:`xentara_sync.aio.fastpath` relies on undocumented parts of websockets. These
-tests fail loudly when an installed release breaks an assumption, and check that the
-public-API fallback gives the same results.
+tests fail loudly when a tested release breaks an assumption, and check that the
+public-API fallback gives the same results and is taken on any other release (older,
+as CI's run on the oldest release allowed, or newer: websockets has no upper bound).
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -20,36 +23,39 @@ from tests.conftest import OUTPUTS
 from xentara_sync.aio import XentaraClient, backend, fastpath
 from xentara_sync.simulator import Simulator
 
-#: The oldest websockets release allowed, on Python 3.10 only (websockets 17 needs 3.11):
-#: the shortcuts stay gated to TESTED, so it takes the public path.
-OLDEST_ON_PY310: Final = (16, 1)
+#: The oldest websockets release allowed (``setup.cfg``; ``.ci/run`` runs the suite on
+#: it): 14.x has no ``proxy=`` argument to ``connect``, which the client passes so that
+#: no system proxy stands between it and Xentara. It takes the public path.
+OLDEST: Final = (15, 0)
+
+#: The oldest release with ``websockets.trio`` (on Python 3.11+), which the trio extra needs.
+OLDEST_WITH_TRIO: Final = (17, 0)
 
 
-def public_path_only() -> bool:
-    """Whether this interpreter has websockets older than TESTED, as Python 3.10 does."""
+def shortcuts_tested() -> bool:
+    """Whether the installed websockets is a release the shortcuts were tested with."""
     release = fastpath._release(version)
-    return sys.version_info < (3, 11) and release is not None and release < fastpath.TESTED[0]
+    return release is not None and fastpath.TESTED[0] <= release <= fastpath.TESTED[1]
 
 
-def test_the_installed_websockets_is_a_tested_release() -> None:
-    # A release outside TESTED silently falls back to the slower public path;
-    # this says so, so that the shortcuts are tested again before TESTED grows.
-    if public_path_only():
+def test_the_installed_websockets_is_a_tested_release_or_takes_the_public_path() -> None:
+    if not shortcuts_tested():
+        # Another release (older, as CI's run on OLDEST, or newer than TESTED): the
+        # shortcuts stay off and the public path runs (the whole suite tests it). The
+        # skip says so, so that the shortcuts are tested again before TESTED grows.
         assert not fastpath.available()
         assert not backend.FAST_PATH
         pytest.skip(
-            f"websockets {version} on Python 3.10: the asyncio shortcuts are gated to "
-            f"{fastpath.TESTED}, the public path runs (and the whole suite tests it)"
+            f"websockets {version} is outside the releases the asyncio shortcuts were "
+            f"tested with ({fastpath.TESTED}): the public path runs; to use the shortcuts "
+            "with it, check xentara_sync/aio/fastpath.py against it and widen TESTED"
         )
-    assert fastpath.available(), (
-        f"websockets {version} is outside the releases the asyncio shortcuts were "
-        f"tested with ({fastpath.TESTED}): check xentara_sync/aio/fastpath.py against it"
-    )
+    assert fastpath.available()
     assert backend.FAST_PATH
 
 
 def test_the_internals_the_shortcuts_use_are_there() -> None:
-    if public_path_only():
+    if not shortcuts_tested():
         pytest.skip(f"websockets {version}: the shortcuts are not used with it")
     assert callable(ClientConnection.process_event)
     assert callable(ClientConnection.send_data)
@@ -59,6 +65,7 @@ def test_the_internals_the_shortcuts_use_are_there() -> None:
 
 def test_other_releases_take_the_public_path() -> None:
     assert not fastpath.available("18.0")
+    assert not fastpath.available(f"{fastpath.TESTED[1][0]}.{fastpath.TESTED[1][1] + 1}")
     assert not fastpath.available("16.1")
     assert not fastpath.available("garbage")
 
@@ -94,8 +101,12 @@ def exchange(url: str) -> tuple[list[Any], type, int]:
 def test_shortcuts_and_public_path_give_the_same_answers(
     simulator: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if public_path_only():
-        pytest.skip(f"websockets {version}: the shortcuts are not used with it")
+    if not shortcuts_tested():
+        public, public_type, _ = exchange(simulator.url)
+        assert public_type is backend.PublicTransport
+        assert public[0] is True
+        assert public[1] == dict(zip(OUTPUTS, public[2:], strict=True))  # read_many, then each read
+        return
     fast, fast_type, direct = exchange(simulator.url)
     assert fast_type is backend.FastTransport
     assert direct >= 4  # every answer came through the receiver, none through recv()
@@ -106,19 +117,53 @@ def test_shortcuts_and_public_path_give_the_same_answers(
     assert fast[0] is True
 
 
-def test_the_dependency_pin_matches_the_tested_releases() -> None:
-    from pathlib import Path
+#: Connects with the installed websockets seen as an untested release.
+UNTESTED_RELEASE_SCRIPT = """
+import asyncio, sys
+import websockets.version
 
+websockets.version.version = sys.argv[2]
+
+from xentara_sync.aio import XentaraClient, backend
+
+async def main():
+    async with XentaraClient(sys.argv[1]) as client:
+        await client.write("Hardware.EtherCAT Bus.EL2624.Output 2", True)
+        value = await client.read("Hardware.EtherCAT Bus.EL2624.Output 2")
+        print(backend.FAST_PATH, type(client._transport).__name__, value)
+
+asyncio.run(asyncio.wait_for(main(), 30))
+"""
+
+
+@pytest.mark.parametrize("release", ["99.0", "{}.{}".format(*OLDEST)])
+def test_an_untested_release_takes_the_public_path(
+    fresh_simulator: Simulator, release: str
+) -> None:
+    # In a process of its own: the choice is made when xentara_sync.aio is imported.
+    done = subprocess.run(
+        [sys.executable, "-c", UNTESTED_RELEASE_SCRIPT, fresh_simulator.url, release],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "PublicTransport", "True"]
+
+
+def test_the_dependency_has_a_lower_bound_and_no_upper_one() -> None:
     setup = (Path(__file__).resolve().parents[2] / "setup.cfg").read_text()
-    (low_major, low_minor), (high_major, high_minor) = fastpath.TESTED
-    upper = f"<{high_major}.{high_minor + 1}"
-    old_major, old_minor = OLDEST_ON_PY310
     pins = [line.strip() for line in setup.splitlines() if line.strip().startswith("websockets")]
     assert pins == [
-        f'websockets>={low_major}.{low_minor},{upper}; python_version >= "3.11"',
-        f'websockets>={old_major}.{old_minor},{upper}; python_version < "3.11"',
+        "websockets>={}.{}".format(*OLDEST),
+        'websockets>={}.{}; python_version >= "3.11"'.format(*OLDEST_WITH_TRIO),
     ]
+    release = fastpath._release(version)
+    assert release is not None
+    assert release >= OLDEST
 
 
 def test_the_oldest_release_allowed_takes_the_public_path() -> None:
-    assert not fastpath.available("{}.{}".format(*OLDEST_ON_PY310))
+    assert not fastpath.available("{}.{}".format(*OLDEST))
+    assert fastpath.TESTED[0] > OLDEST

@@ -10,13 +10,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.client.faulty import FaultyServer, flood_messages
 from tests.client.flavours import FLAVOURS
-from tests.client.relay import Relay
 from tests.conftest import OUTPUTS
 from xentara_sync import ConnectionClosed, ProtocolError, RequestTimeout, XentaraClient
 from xentara_sync.connection import DEFAULT_KEEPALIVE
 from xentara_sync.simulator import Simulator
+from xentara_sync.simulator.faults import FaultyServer, Relay, flood_messages
 
 #: Each client below connects with this timeout: a fault must be reported long before.
 CONNECT_TIMEOUT = 10.0

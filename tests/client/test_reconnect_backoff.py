@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from websockets.sync.server import ServerConnection
 
-from tests.client.faulty import answer_connect
 from tests.client.flavours import FLAVOURS, Flavour
-from tests.client.oddserver import ScriptedServer
 from xentara_sync.protocol import Failure, Opcode, decode_message, encode_message
+from xentara_sync.simulator.faults import ScriptedServer
+from xentara_sync.simulator.faults import connect_answers as answer_connect
 
 
 def handshake(connection: ServerConnection) -> None:

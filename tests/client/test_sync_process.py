@@ -357,7 +357,7 @@ def test_exit_while_the_server_is_frozen_takes_at_most_half_a_second() -> None:
     proc = python(
         """
         from urllib.parse import urlsplit
-        from tests.client.relay import Relay
+        from xentara_sync.simulator.faults import Relay
         from xentara_sync import XentaraClient
         from xentara_sync.simulator import Simulator
         sim = Simulator()

@@ -12,6 +12,7 @@ import pytest
 from xentara_sync.exceptions import ProtocolError
 from xentara_sync.protocol import Tag, TimePoint, decode, decode_message, parse_packet, unwrap
 from xentara_sync.protocol.quoting import QUOTE_LIMIT
+from xentara_sync.simulator.faults import shared_reference_bomb
 
 POINT = uuid.UUID("e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8")
 LEVELS = 24
@@ -29,18 +30,6 @@ def head(major: int, value: int) -> bytes:
 
 def tagged(number: int, content: bytes) -> bytes:
     return head(6, number) + content
-
-
-def shared_reference_bomb(levels: int = LEVELS) -> bytes:
-    """``28([28([... 28(["lol", "lol"]) ..., 29(levels - 1)]), 29(1)])``, as a message.
-
-    Level *i* (shareable index *i*) is an array of level *i + 1* and a reference to
-    it, so the innermost pair of strings is reachable along 2**levels paths.
-    """
-    item = tagged(28, head(4, 2) + b"\x63lol\x63lol")
-    for index in range(levels - 1, 0, -1):
-        item = tagged(28, head(4, 2) + item + tagged(29, head(0, index)))
-    return head(4, 1) + head(4, 3) + b"\x01\x07" + item  # [[1, 7, bomb]]: a success
 
 
 def leaves(value: Any, seen: dict[int, int]) -> int:

@@ -13,9 +13,11 @@ Two shortcuts save a loop turn and a coroutine per message on the hot path:
 Both are used only when :func:`available` says that the installed websockets has
 what they need, in a release this package was tested with; otherwise the client
 takes websockets' public API alone (:class:`~xentara_sync.aio.backend.PublicTransport`),
-which is slower but equally correct. ``tests/client/test_fastpath.py`` fails loudly
-when a websockets release breaks these assumptions. The figures that justify the
-shortcuts are on the Architecture page of the documentation.
+which is slower but equally correct; ``setup.cfg`` sets no upper bound on websockets,
+so a release newer than ``TESTED`` takes that path until it is tested.
+``tests/client/test_fastpath.py`` fails loudly when a tested release breaks these
+assumptions, and checks that any other release takes the public path. The figures
+that justify the shortcuts are on the Architecture page of the documentation.
 """
 
 from __future__ import annotations

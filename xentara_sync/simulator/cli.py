@@ -78,7 +78,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=_positive_seconds,
         metavar="SECONDS",
         help="drop every client connection this often (no closing handshake): a soak "
-        "test of a script's reconnection",
+        "test of a script's reconnection (xentara_sync.simulator.faults.drop_every)",
     )
     parser.add_argument(
         "--allow-shutdown",
@@ -158,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     import signal
     import sys
 
+    from .faults import drop_every
     from .model import ModelError
     from .server import Simulator
 
@@ -205,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"listening on {simulator.url}", flush=True)
             dropping = None
             if args.drop_every is not None:
-                dropping = asyncio.ensure_future(drop_every(args.drop_every))
+                dropping = asyncio.ensure_future(drop_every(simulator, args.drop_every, dropped))
             stopping = asyncio.ensure_future(stop.wait())
             shut = asyncio.ensure_future(simulator.wait_shutdown())
             await asyncio.wait({stopping, shut}, return_when=asyncio.FIRST_COMPLETED)
@@ -214,12 +215,8 @@ def run(args: argparse.Namespace) -> int:
             if dropping is not None:
                 dropping.cancel()
 
-    async def drop_every(seconds: float) -> None:
-        while True:
-            await asyncio.sleep(seconds)
-            count = simulator.connection_count
-            simulator.disconnect_all()
-            print(f"dropped {count} connection(s)", file=sys.stderr, flush=True)
+    def dropped(count: int) -> None:
+        print(f"dropped {count} connection(s)", file=sys.stderr, flush=True)
 
     try:
         asyncio.run(serve())
