@@ -24,7 +24,7 @@ from ..protocol import NIL_UUID, AttributeFault, Category
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more
-from .twin import TwinBuilder, refuse_mismatched_values, refuse_unfit
+from .twin import TwinBuilder, refuse_mismatched_values, refuse_unfit, split_plain_registers
 
 __all__ = [
     "Link",
@@ -194,14 +194,28 @@ def twin_model(twin: TwinBuilder) -> dict[str, Any]:
     Values that do not match their metadata are left out first; then an element the
     simulator still refuses is left out (in ``twin.skipped``, with the simulator's
     reason) and the model built again, so that the twin written always loads.
+
+    The plain registers of groups (most of a big twin) are checked one by one with
+    the loader's own checks (:func:`~xentara_sync.simulator.model.register_refusal`;
+    :func:`.twin.refuse_unfit` has checked their keys and UUIDs), the rest of the
+    model by loading it (:func:`~.twin.split_plain_registers`).
     """
-    from ..simulator.model import ModelError, load_model
+    from ..simulator.model import ModelError, load_model, register_refusal
 
     refuse_mismatched_values(twin)
     for _ in range(_VERIFY_TRIES):
         model = twin.model()
+        rest, plain = split_plain_registers(model)
+        refused = False
+        for plain_key, settings in plain:
+            problem = register_refusal(plain_key, settings)
+            if problem is not None:
+                twin.skipped[plain_key] = f"the simulator would refuse it: {problem}"
+                refused = True
+        if refused:
+            continue
         try:
-            load_model(model)
+            load_model(rest)
         except ModelError as exc:
             key = _refused_key(twin, str(exc))
             if key is None or key in twin.skipped:

@@ -1,8 +1,9 @@
 """Plans sent a few messages ahead of their answers, one waiter per message.
 
 A snapshot sends thousands of requests per message. :func:`run_pipelined` gives
-each message one backend waiter (a future) and each request a :class:`_Slot` that
-files its answer into the message's list, instead of a future per request; and it
+each message one backend waiter (a future) and one :class:`_Batch`, the waiter of
+each of its requests, that files each answer into the message's list, instead of
+a future (or any object) per request; and it
 sends the next message while the server answers the last, so that the client's
 work and the server's overlap.
 """
@@ -14,57 +15,92 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from ..interfaces import Waiter
-from ..protocol.plans import Plan
+from ..protocol.packets import Failure, Success
+from ..protocol.plans import Plan, RequestSpec
 from ..protocol.session import ClientSession
 
-__all__ = ["run_pipelined"]
+__all__ = ["StreamedPlan", "run_pipelined"]
 
 _EMPTY: Any = object()
+#: What :func:`run_pipelined` keeps of a plan sent: operation, element, finish.
+_Sent = tuple[str, "str | None", Callable[[list[Any]], Any]]
 
 
 class _Batch:
-    """The answers to one message, filled in by its slots; *waiter* is resolved with
+    """The answers to one message: the waiter of each of its requests in the
+    session's pending table (one object for the message, not one per request),
+    filing each answer in its place by its message id; *waiter* is resolved with
     the full list once the last one is in."""
 
-    __slots__ = ("missing", "results", "waiter")
+    __slots__ = ("missing", "places", "results", "take", "waiter")
 
-    def __init__(self, waiter: Waiter, count: int) -> None:
+    def __init__(
+        self, waiter: Waiter, count: int, take: Callable[[int, Any], object] | None = None
+    ) -> None:
         self.waiter = waiter
+        #: Takes each answer as it comes (see :class:`StreamedPlan`), or None.
+        self.take = take
         self.results: list[Any] = [_EMPTY] * count
         self.missing = count
+        #: Message id -> place in :attr:`results` (set once the requests are queued).
+        self.places: dict[int, int] = {}
         if count == 0:
             waiter.set_result(self.results)
 
-    def fill(self, index: int, value: Any) -> None:
-        if self.results[index] is not _EMPTY or self.waiter.done():
+    def set_result(self, packet: Any) -> None:
+        """An answer (a :class:`~xentara_sync.protocol.Success` or ``Failure``)."""
+        index = self.places.get(packet.message_id)
+        if index is None or self.results[index] is not _EMPTY or self.waiter.done():
             return
-        self.results[index] = value
+        take = self.take
+        if take is not None:
+            try:
+                take(index, packet)
+            except Exception as exc:  # the snapshot fails with it, not the connection
+                self.waiter.set_exception(exc)
+                return
+            packet = None  # taken: its objects are freed with the message
+        self.results[index] = packet
         self.missing -= 1
         if self.missing == 0:
             self.waiter.set_result(self.results)
 
-
-class _Slot:
-    """One request's place in a :class:`_Batch` (what the session's pending table holds)."""
-
-    __slots__ = ("batch", "index")
-
-    def __init__(self, batch: _Batch, index: int) -> None:
-        self.batch = batch
-        self.index = index
-
-    def set_result(self, value: Any) -> None:
-        self.batch.fill(self.index, value)
-
     def set_exception(self, exc: BaseException) -> None:
-        if not self.batch.waiter.done():
-            self.batch.waiter.set_exception(exc)
+        """A request failed as a whole (it could not be sent, a broken answer, the
+        connection lost): so does the message."""
+        if not self.waiter.done():
+            self.waiter.set_exception(exc)
 
     def done(self) -> bool:
-        return self.batch.results[self.index] is not _EMPTY or self.batch.waiter.done()
+        return self.waiter.done()
 
     async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not waited for
-        raise TypeError("a slot is waited for through its batch")
+        raise TypeError("a batch is waited for through its waiter")
+
+
+class StreamedPlan(Plan):
+    """A :class:`Plan` whose answers are each taken as they come in: ``take(index,
+    packet)`` for the request at *index*; ``finish`` then gets a list of None.
+
+    A snapshot's message of a thousand answers is so taken while the message is
+    being received, so its decoded objects are freed with it, instead of living
+    until the messages sent before it are answered (and being promoted to the
+    garbage collector's oldest generation, whose collections traverse every
+    object of the process). An exception of *take* fails the plan.
+    """
+
+    __slots__ = ("take",)
+
+    def __init__(
+        self,
+        operation: str,
+        element: str | None,
+        requests: list[RequestSpec],
+        take: Callable[[int, Success | Failure], object],
+        finish: Callable[[list[Any]], Any],
+    ) -> None:
+        super().__init__(operation, element, requests, finish)
+        self.take = take
 
 
 async def run_pipelined(
@@ -75,12 +111,13 @@ async def run_pipelined(
     create_waiter: Callable[[], Waiter],
     checkpoint: Callable[[], Awaitable[None]],
     timeout: float,
-    window: int = 8,
+    window: int = 16,
 ) -> None:
     """Send *plans* on *session*, up to *window* messages ahead of the answers, and
     call ``done(plan.finish(answers))`` for each in order. Each answer must come
     within *timeout* seconds of waiting for it (else the session's timeout error)."""
-    pending: deque[tuple[Plan, Waiter, list[int]]] = deque()
+    # What is kept of each plan sent: not its requests, which are freed once sent.
+    pending: deque[tuple[_Sent, Waiter, list[int]]] = deque()
     source = iter(plans)
     try:
         while True:
@@ -89,20 +126,23 @@ async def run_pipelined(
                 if plan is None:
                     break
                 waiter = create_waiter()
-                batch = _Batch(waiter, len(plan.requests))
-                slots = [_Slot(batch, index) for index in range(len(plan.requests))]
-                pending.append((plan, waiter, session.send(plan.requests, slots)))
+                count = len(plan.requests)
+                batch = _Batch(waiter, count, getattr(plan, "take", None))
+                ids = session.send(plan.requests, [batch] * count)
+                batch.places = {message_id: index for index, message_id in enumerate(ids)}
+                pending.append(((plan.operation, plan.element, plan.finish), waiter, ids))
+                plan = None
                 await checkpoint()  # the batch leaves as a message of its own
             if not pending:
                 return
-            plan, waiter, ids = pending[0]
+            (operation, element, finish), waiter, ids = pending[0]
             try:
                 answers = await waiter.wait(timeout)
             except TimeoutError:
-                raise session.timeout_error(plan.operation, plan.element, timeout) from None
+                raise session.timeout_error(operation, element, timeout) from None
             pending.popleft()
             session.forget(ids)
-            done(plan.finish(answers))
+            done(finish(answers))
     finally:
         for _, _, ids in pending:
             session.forget(ids)

@@ -74,6 +74,7 @@ __all__ = [
     "model_value",
     "refuse_mismatched_values",
     "refuse_unfit",
+    "split_plain_registers",
 ]
 
 #: The model type of data points in a twin.
@@ -617,6 +618,9 @@ class TwinBuilder:
 
     def model(self) -> dict[str, Any]:
         """The twin: ``{"children": [...]}``, in model order."""
+        from ..simulator.rules import NAME_PATTERN
+
+        named = NAME_PATTERN.match
         top: list[dict[str, Any]] = []
         stack: list[_Node] = []
         for element in self.elements:
@@ -628,6 +632,9 @@ class TwinBuilder:
             made = None
             if parent is not None and not parent.ok:
                 self.skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
+            elif named(name) is None and key not in self.skipped:
+                # As "Bus.[Slot" under "Bus": no name of a model file is so.
+                self.skipped[key] = f"its name {name!r} is no name of a model file"
             else:
                 made = self._body(element, name)
             node = _Node(element, made[1] if made is not None else {})
@@ -678,6 +685,8 @@ def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
             reason = "an empty name"
         elif key in keys:
             reason = "its primary key is listed twice"
+        elif not element.uuid.int:
+            reason = "the nil UUID, which stands for the model root"
         elif element.uuid.int in uuids:
             reason = f"its UUID {element.uuid} is {uuids[element.uuid.int]!r}'s as well"
         elif root and key != root and key not in above and not key.startswith(root + "."):
@@ -706,3 +715,65 @@ def refuse_mismatched_values(twin: TwinBuilder) -> None:
             check_value(found[0], value)
         except Exception as exc:  # ValueRejected, and anything a check may raise
             twin.skipped[key] = f"its value does not match its metadata: {exc}"
+
+
+#: The settings of a register that the loader's checks of one register cover
+#: (:data:`xentara_sync.simulator.model.PLAIN_REGISTER_KEYS`).
+_PLAIN_KEYS: Final = frozenset({"name", "UUID", "defaultValue", "access"})
+
+
+def split_plain_registers(
+    model: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[tuple[str, Mapping[str, Any]]]]:
+    """*model* (a twin's) without the plain registers of its groups, and those
+    registers with their primary keys.
+
+    A plain register has no children and no settings besides ``name``, ``UUID``,
+    ``defaultValue`` and ``access``; its parent is a ``@Group`` or the model. The
+    loader treats such an element alone (nothing else in the model depends on
+    it), so it can be checked alone; the rest, copied where registers were taken
+    out (*model* is not changed), is loaded as it is.
+
+    >>> plain = {"name": "P", "UUID": "00000000-0000-0000-0000-000000000002",
+    ...          "defaultValue": ["bool", True]}
+    >>> group = {"name": "G", "UUID": "00000000-0000-0000-0000-000000000001",
+    ...          "children": [{REGISTER_TYPE: plain}]}
+    >>> rest, registers = split_plain_registers({"children": [{"@Group": group}]})
+    >>> rest, [key for key, _ in registers]
+    ({'children': [{'@Group': {'name': 'G', 'UUID': '00000000-0000-0000-0000-000000000001', \
+'children': []}}]}, ['G.P'])
+    """
+    plain: list[tuple[str, Mapping[str, Any]]] = []
+    keys = _PLAIN_KEYS
+    register = REGISTER_TYPE
+
+    def kept(children: list[Any], prefix: str) -> list[Any]:
+        """*children* of a group (or of the model) without its plain registers."""
+        rest = []
+        for item in children:
+            settings = item.get(register) if type(item) is dict and len(item) == 1 else None
+            if type(settings) is dict and all(key in keys for key in settings):
+                name = settings.get("name")
+                if type(name) is str:
+                    plain.append((prefix + name, settings))
+                    continue
+            rest.append(item)
+        return rest
+
+    top = kept(list(model.get("children", [])), "")
+    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
+    pending: list[tuple[list[Any], str]] = [(top, "")]
+    while pending:
+        children, prefix = pending.pop()
+        for index, item in enumerate(children):
+            if type(item) is not dict or len(item) != 1:
+                continue
+            ((element_type, settings),) = item.items()
+            below = settings.get("children") if type(settings) is dict else None
+            if type(below) is not list or not below:
+                continue
+            key = prefix + str(settings.get("name"))
+            below = kept(below, key + ".") if element_type == "@Group" else list(below)
+            children[index] = {element_type: {**settings, "children": below}}
+            pending.append((below, key + "."))
+    return {**model, "children": top}, plain
