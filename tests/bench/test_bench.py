@@ -233,3 +233,15 @@ def test_the_decode_floor_counts_attribute_changes() -> None:
     messages = event_messages([uuid.uuid4() for _ in range(5)], variants=3)
     assert len(messages) == 3
     assert decode_per_second(messages, 0.05) > 0
+
+
+def test_large_message_figure_takes_every_event_and_leaves_the_collector_alone() -> None:
+    import gc
+
+    from xentara_sync.bench.measurements import large_message
+
+    before = gc.isenabled()
+    rate, cpu = large_message(200_000, rounds=2)
+    assert rate > 0
+    assert cpu > 0
+    assert gc.isenabled() is before

@@ -63,6 +63,8 @@ class Plan(NamedTuple):
     """Events of each burst of the event ceiling's server (100 channels)."""
     record_stream_seconds: float = 0.0
     """Seconds of the recording of 100 fast signals streamed to a file (0: none)."""
+    large_message_bytes: int = 15_000_000
+    """Size of the large event message taken once a round (``large_message_*``)."""
 
     def scaled(self, *, rounds: int | None = None, reads: int | None = None) -> Plan:
         """This plan with *rounds* and *reads* replaced (a tiny run for the tests).
@@ -79,6 +81,7 @@ class Plan(NamedTuple):
                 reads=reads,
                 warmup=min(plan.warmup, reads),
                 ceiling_events=min(plan.ceiling_events, reads * 100),
+                large_message_bytes=min(plan.large_message_bytes, reads * 5600),
             )
         return plan
 

@@ -281,6 +281,11 @@ def _measure_rounds(
             if targets.browse is not None:
                 samples.add("browse10k_s", browse_seconds(targets.browse, verify_ssl))
 
+    # After the rounds, with every connection closed: a large message keeps this
+    # thread busy for seconds, longer than an idle raw contender may go unserviced.
+    for number in range(max(2, plan.rounds // 2)):
+        say(f"large message {number + 1}")
+        _large_round(plan, samples)
     return c.read_key, f"{len(c.event_keys)} signals"
 
 
@@ -390,3 +395,13 @@ def _ceiling_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
     samples.add("events_decode_floor_per_s", floor)
     # How many times slower the whole path is than decoding alone.
     samples.add("events_ceiling_over_floor", floor / rate)
+
+
+def _large_round(plan: Plan, samples: Samples) -> None:
+    """How fast the client takes one large event message (see
+    :func:`~.measurements.large_message`), with the garbage collector left alone."""
+    from .measurements import large_message
+
+    rate, cpu = large_message(plan.large_message_bytes)
+    samples.add("large_message_mb_per_s", rate)
+    samples.add("large_message_cpu_s", cpu)

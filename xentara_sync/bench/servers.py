@@ -184,10 +184,12 @@ def start_firehose(directory: Path, servers: list[SimulatorProcess], events: int
 
     The process is appended to *servers* as soon as it is started.
     """
-    from .firehose import channel_model
+    from .firehose import CHANNELS, channel_model
 
     path = directory / "channels.json"
     path.write_text(json.dumps(channel_model()), encoding="utf-8")
-    server = SimulatorProcess("firehose", path, directory, program=("xentara_sync.bench.firehose",))
+    burst = str(max(1, events // CHANNELS))
+    program = ("xentara_sync.bench.firehose", "--burst", burst)
+    server = SimulatorProcess("firehose", path, directory, program=program)
     servers.append(server)
     return server.url(START_TIMEOUT)

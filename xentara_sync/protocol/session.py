@@ -44,12 +44,14 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
 from . import replies
+from .bulk import data_change, decode_items, each_item
 from .cbor import decode, decode_each, item_end
 from .framing import encode_request, join_packets
 from .ids import Attribute, Opcode, PacketType
-from .index import Event, convert_value
+from .index import _CONVERTERS, Event, convert_value
 from .packets import DataChange, Failure, Packet, Success, parse_packet
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
+from .timepoint import TimePoint
 
 #: Logs each request and received packet, decoded, at DEBUG level (never credentials:
 #: they travel in the HTTP handshake, not in messages).
@@ -78,10 +80,13 @@ __all__ = [
 
 #: An answer: the response packet, or the error that stands for it.
 Outcome = Success | Failure | BaseException
+#: Messages from this size on are decoded packet by packet rather than in one call.
+_BULK_LIMIT: Final = 1 << 16
 #: The most the outer array's head adds to the packets of a message (CBOR, bytes).
 _ARRAY_HEADER: Final = 9
 #: No waiter (any object may be one, None included).
 _NONE: Any = object()
+_new_event = tuple.__new__
 
 
 class EventSink(Protocol):
@@ -130,12 +135,27 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
     >>> parse_message(b"\\x01")
     [ProtocolError('a message must be an array of packets')]
     """
+    packets: list[Packet | ProtocolError] = []
+    append = packets.append
+    try:
+        # In one call of the decoder; a large message packet by packet, so that
+        # each packet's raw structure is freed before the next is decoded.
+        for item in decode_items(data) if len(data) < _BULK_LIMIT else each_item(data):
+            change = data_change(item)
+            if change is not None:
+                append(change)
+                continue
+            try:
+                append(parse_packet(item))
+            except ProtocolError as exc:
+                append(exc)
+        return packets
+    except ProtocolError:  # not in the usual form: decoded carefully below
+        packets.clear()
     head = data[0] if data else 0
     if head >> 5 == 4 and head & 31 < 28:  # an array of known length: packet by packet
         width = _ARGUMENT_WIDTH.get(head & 31, 0)
         count = int.from_bytes(data[1 : 1 + width], "big") if width else head & 31
-        packets: list[Packet | ProtocolError] = []
-        append = packets.append
         try:
             for item in decode_each(data, 1 + width, count):
                 try:
@@ -453,19 +473,25 @@ class ClientSession(Operations):
         routes = self._routes
         if not routes:
             return
-        element = change.element
+        stamp, element, attributes = change
         info = self.index.by_uuid(element)
         name = info.key if info is not None else str(element)
-        seconds = replies.event_seconds(change.timestamp)
-        for key, value in change.attributes.items():
+        seconds = stamp.ns / 1e9 if type(stamp) is TimePoint else replies.event_seconds(stamp)
+        for key, value in attributes.items():
             if type(key) is uuid.UUID:
                 well_known = Attribute.from_key(key)
                 if well_known is not None:
                     key = int(well_known)
             sinks = routes.get((element, key))
             if sinks:
-                event = Event(seconds, name, element, convert_value(key, value))
-                events.extend((sink, event) for sink in sinks)
+                if key in _CONVERTERS:
+                    value = convert_value(key, value)
+                # tuple.__new__ builds the Event without running Python code
+                event = _new_event(Event, (seconds, name, element, value))
+                if len(sinks) == 1:
+                    events.append((sinks[0], event))
+                else:
+                    events.extend((sink, event) for sink in sinks)
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -35,10 +35,12 @@ log = logging.getLogger("xentara_sync")
 T = TypeVar("T")
 
 #: Seconds the loop may take beyond a call's own timeout before the caller gives up:
-#: the coroutine's own timeout, which names what got no answer, fires first on a loop
-#: that is not busy; on a busy one (a huge message being decoded, say) the caller
-#: gives up this much later, whatever the loop is doing.
-GRACE = 0.05
+#: the coroutine's own timeout, which names what got no answer ("ConnectionLost: not
+#: back within 0.5 s"), fires first unless the loop thread is held up (a huge message
+#: being decoded, say, or a busy machine that has not run it); then the caller gives
+#: up this much later, whatever the loop is doing. 50 ms let a busy machine's
+#: scheduling turn the specific error into a generic one.
+GRACE = 0.5
 #: The same for connecting, whose steps (handshake, hello, root, browse) the core
 #: bounds by ``connect_timeout`` in all: the core's timeout names the step that got
 #: no answer, and the caller's only catches a loop that does not answer at all.

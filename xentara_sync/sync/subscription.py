@@ -69,9 +69,12 @@ class ThreadEventQueue:
         self.on_put: Callable[[], None] | None = None
 
     def _ring(self) -> None:
+        bell = self._bell
+        if not bell.locked():  # already rung and not yet heard (the usual case in a stream)
+            return
         try:
-            self._bell.release()
-        except RuntimeError:  # already rung and not yet heard
+            bell.release()
+        except RuntimeError:  # rung by another thread meanwhile
             pass
 
     def put(self, event: Event) -> None:
