@@ -14,4 +14,4 @@ if (
 ):
     collect_ignore_glob.append("xentara_sync/trio/*.py")
 if importlib.util.find_spec("textual") is None:  # the tui needs Textual
-    collect_ignore_glob.append("xentara_sync/tui/app.py")
+    collect_ignore_glob += ["xentara_sync/tui/app.py", "xentara_sync/tui/screens.py"]

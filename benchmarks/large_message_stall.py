@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import xentara_sync.receiving as receiving
+import xentara_sync.core.receiving as receiving
 from xentara_sync import XentaraClient
 from xentara_sync.simulator import Simulator
 from xentara_sync.simulator.faults import FaultyServer, flood_messages

@@ -44,7 +44,6 @@ napoleon_numpy_docstring = False
 doctest_global_setup = """
 from xentara_sync.exceptions import *
 from xentara_sync.protocol import *
-from xentara_sync.protocol.codec import *
 from xentara_sync.protocol.ids import *
 """
 

@@ -1,5 +1,6 @@
 """Bearer tokens on the command line (the client commands and ``simulate``) and in
-the flat API; the clients' own tests are in ``tests/client/test_whole_protocol*.py``."""
+the flat API; the clients' own tests are in ``tests/core/test_whole_protocol.py``
+and ``tests/sync/test_whole_protocol_sync.py``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from xentara_sync.simulator import Simulator, User
 from xentara_sync.simulator import cli as simulate_cli
 
 from .conftest import INPUT
-from .test_cli_client import cli, one_error_line
+from .tools.test_cli_client import cli, one_error_line
 
 TOKEN = "tok-9d2f-never-shown"
 

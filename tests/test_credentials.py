@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.conftest import with_credentials
-from tests.client.flavours import FLAVOURS, Flavour
 from tests.conftest import OUTPUTS
+from tests.core.conftest import with_credentials
+from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import AuthenticationFailed, InvalidURL, XentaraClient, XentaraError, flat
-from xentara_sync.endpoint import Endpoint
+from xentara_sync.core.endpoint import Endpoint
 from xentara_sync.simulator import Simulator
 
 USER = "operator"

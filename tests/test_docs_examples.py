@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.flavours import TRIO_MISSING
+from tests.flavours import TRIO_MISSING
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.conftest import with_credentials
-from tests.client.flavours import FLAVOURS
 from tests.conftest import OUTPUTS
+from tests.core.conftest import with_credentials
+from tests.flavours import FLAVOURS
 from xentara_sync import XentaraClient
 from xentara_sync.simulator import Simulator, User
 

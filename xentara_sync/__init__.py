@@ -31,44 +31,46 @@ from .exceptions import __all__ as _exception_names
 logging.getLogger("xentara_sync").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
-    from .element import Element as Element
-    from .model import (
-        AttributeInfo as AttributeInfo,
-    )
-    from .model import (
-        ElementInfo as ElementInfo,
-    )
-    from .model import (
-        ElementMetadata as ElementMetadata,
-    )
-    from .model import (
-        Event as Event,
-    )
-    from .model import (
-        ServerInfo as ServerInfo,
-    )
+    from .core.element import Element as Element
     from .protocol import Category as Category
     from .protocol import Quality as Quality
     from .protocol import Stage as Stage
     from .protocol import TimePoint as TimePoint
+    from .protocol.index import (
+        AttributeInfo as AttributeInfo,
+    )
+    from .protocol.index import (
+        ElementInfo as ElementInfo,
+    )
+    from .protocol.index import (
+        ElementMetadata as ElementMetadata,
+    )
+    from .protocol.index import (
+        Event as Event,
+    )
+    from .protocol.index import (
+        ServerInfo as ServerInfo,
+    )
     from .sync import Subscription as Subscription
     from .sync import SubSession as SubSession
     from .sync import XentaraClient as XentaraClient
+    from .toolkit.recording import RecordingInterrupted as RecordingInterrupted
 
 _LAZY = {
     "XentaraClient": "xentara_sync.sync",
     "Subscription": "xentara_sync.sync",
     "SubSession": "xentara_sync.sync",
-    "Element": "xentara_sync.element",
-    "Event": "xentara_sync.model",
-    "AttributeInfo": "xentara_sync.model",
-    "ElementInfo": "xentara_sync.model",
-    "ElementMetadata": "xentara_sync.model",
-    "ServerInfo": "xentara_sync.model",
+    "Element": "xentara_sync.core.element",
+    "Event": "xentara_sync.protocol.index",
+    "AttributeInfo": "xentara_sync.protocol.index",
+    "ElementInfo": "xentara_sync.protocol.index",
+    "ElementMetadata": "xentara_sync.protocol.index",
+    "ServerInfo": "xentara_sync.protocol.index",
     "Category": "xentara_sync.protocol",
     "Quality": "xentara_sync.protocol",
     "Stage": "xentara_sync.protocol",
     "TimePoint": "xentara_sync.protocol",
+    "RecordingInterrupted": "xentara_sync.toolkit.recording",
 }
 
 __all__ = ["__version__", *_LAZY, *_exception_names]

@@ -40,6 +40,7 @@ standard exception means the same thing, the class derives from it too, so that
 
     KeyboardInterrupt
     └── RecordingInterrupted                    Ctrl-C ended record(); .recording keeps the data
+                                                (in xentara_sync.toolkit.recording)
 
 Messages name the operation and the element, never credentials:
 
@@ -54,10 +55,8 @@ Messages name the operation and the element, never credentials:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
-
-if TYPE_CHECKING:
-    from .recording import Recording
+from enum import IntEnum
+from typing import ClassVar, Final
 
 __all__ = [
     "AccessDenied",
@@ -79,7 +78,6 @@ __all__ = [
     "ProtocolError",
     "ReadError",
     "ReadOnly",
-    "RecordingInterrupted",
     "RequestTimeout",
     "ServerError",
     "SubSessionClosed",
@@ -94,6 +92,66 @@ __all__ = [
     "WriteOnly",
     "XentaraError",
 ]
+
+
+class ErrorCode(IntEnum):
+    """Error codes of error responses and of ``122`` attribute errors."""
+
+    NO_ERROR = 0
+    PARSE_ERROR = -32700
+    INVALID_REQUEST = -32600
+    COMMAND_NOT_FOUND = -32601
+    INVALID_PARAMETER = -32602
+    INTERNAL_ERROR = -32603
+    MISSING_CLIENT_HELLO = -32000
+    DUPLICATE_CLIENT_HELLO = -32001
+    UNKNOWN_ELEMENT = -32100
+    MISSING_ATTRIBUTE = -32101
+    ACCESS_DENIED = -32102
+    READ_ONLY = -32103
+    WRITE_ONLY = -32104
+    OUT_OF_RANGE = -32105
+    TYPE_MISMATCH = -32106
+    ILLEGAL_VALUE = -32107
+    READ_ERROR = -32108
+    WRITE_ERROR = -32109
+    UNKNOWN_SUBSCRIPTION = -32110
+    UNKNOWN_SESSION = -32111
+    INVALID_STAGE_CHANGE = -32112
+
+    @property
+    def text(self) -> str:
+        """The text Xentara's official client shows for this code.
+
+        >>> ErrorCode.READ_ONLY.text
+        'value is read only'
+        """
+        return _ERROR_TEXTS[self]
+
+
+_ERROR_TEXTS: Final = {
+    ErrorCode.NO_ERROR: "no error",
+    ErrorCode.PARSE_ERROR: "payload not well formed",
+    ErrorCode.INVALID_REQUEST: "invalid request",
+    ErrorCode.COMMAND_NOT_FOUND: "command not found",
+    ErrorCode.INVALID_PARAMETER: "invalid parameter",
+    ErrorCode.INTERNAL_ERROR: "internal server error",
+    ErrorCode.MISSING_CLIENT_HELLO: "missing client hello request",
+    ErrorCode.DUPLICATE_CLIENT_HELLO: "duplicate client hello request",
+    ErrorCode.UNKNOWN_ELEMENT: "unknown element",
+    ErrorCode.MISSING_ATTRIBUTE: "missing attribute",
+    ErrorCode.ACCESS_DENIED: "access denied",
+    ErrorCode.READ_ONLY: "value is read only",
+    ErrorCode.WRITE_ONLY: "value is write only",
+    ErrorCode.OUT_OF_RANGE: "value is out of range",
+    ErrorCode.TYPE_MISMATCH: "value cannot be converted to requested type",
+    ErrorCode.ILLEGAL_VALUE: "value supplied is not valid",
+    ErrorCode.READ_ERROR: "read error",
+    ErrorCode.WRITE_ERROR: "write error",
+    ErrorCode.UNKNOWN_SUBSCRIPTION: "unknown subscription Id",
+    ErrorCode.UNKNOWN_SESSION: "unknown session Id",
+    ErrorCode.INVALID_STAGE_CHANGE: "invalid stage change request",
+}
 
 
 class XentaraError(Exception):
@@ -268,29 +326,6 @@ class SubscriptionEnded(XentaraError):
     """The subscription was stopped (or never started) and has no more events."""
 
 
-class RecordingInterrupted(KeyboardInterrupt):
-    """Ctrl-C ended ``record()`` early; :attr:`recording` holds what was recorded.
-
-    A :class:`KeyboardInterrupt`, so a program that does not catch it still stops
-    as after any Ctrl-C::
-
-        try:
-            recording = client.record(keys, seconds=30)
-        except RecordingInterrupted as interrupted:
-            recording = interrupted.recording   # the events up to the Ctrl-C
-
-    Attributes:
-        recording: the :class:`~xentara_sync.recording.Recording` so far.
-    """
-
-    def __init__(self, recording: Recording) -> None:
-        super().__init__(f"recording interrupted after {recording.received} events")
-        self.recording = recording
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.recording,))
-
-
 class ServerError(XentaraError):
     """The server answered a request with an error.
 
@@ -315,7 +350,7 @@ class ServerError(XentaraError):
         if code is None:
             if not self.codes:
                 raise TypeError(f"{type(self).__name__} needs an error code")
-            code = self.codes[0]
+            code = int(self.codes[0])
         self.code = code
         self.text = text if text is not None else _default_text(code)
         self.operation = operation
@@ -354,9 +389,7 @@ class ServerError(XentaraError):
 
 
 def _default_text(code: int) -> str:
-    """The protocol's text for *code* (the ids module is imported late: it imports us)."""
-    from .protocol.ids import ErrorCode
-
+    """The protocol's text for *code*."""
     try:
         return ErrorCode(code).text
     except ValueError:
@@ -372,7 +405,7 @@ def _rebuild_server_error(
 class UnknownElement(ServerError, KeyError):
     """No element has this name or UUID. ``suggestions`` holds close matches."""
 
-    codes = (-32100,)
+    codes = (ErrorCode.UNKNOWN_ELEMENT,)
 
     def __init__(
         self,
@@ -408,49 +441,49 @@ def _rebuild_unknown_element(
 class MissingAttribute(ServerError, KeyError):
     """The element has no such attribute."""
 
-    codes = (-32101,)
+    codes = (ErrorCode.MISSING_ATTRIBUTE,)
 
 
 class AccessDenied(ServerError, PermissionError):
     """The user may not do this."""
 
-    codes = (-32102,)
+    codes = (ErrorCode.ACCESS_DENIED,)
 
 
 class ReadOnly(ServerError, PermissionError):
     """The attribute cannot be written."""
 
-    codes = (-32103,)
+    codes = (ErrorCode.READ_ONLY,)
 
 
 class WriteOnly(ServerError, PermissionError):
     """The attribute cannot be read."""
 
-    codes = (-32104,)
+    codes = (ErrorCode.WRITE_ONLY,)
 
 
 class OutOfRange(ServerError, ValueError):
     """The value lies outside the range of the attribute's data type."""
 
-    codes = (-32105,)
+    codes = (ErrorCode.OUT_OF_RANGE,)
 
 
 class TypeMismatch(ServerError, TypeError):
     """The value does not convert to the attribute's data type."""
 
-    codes = (-32106,)
+    codes = (ErrorCode.TYPE_MISMATCH,)
 
 
 class IllegalValue(ServerError, ValueError):
     """The value is not valid for the attribute."""
 
-    codes = (-32107,)
+    codes = (ErrorCode.ILLEGAL_VALUE,)
 
 
 class ReadError(ServerError):
     """Reading failed on the server's side."""
 
-    codes = (-32108,)
+    codes = (ErrorCode.READ_ERROR,)
 
 
 class WriteError(ServerError):
@@ -460,7 +493,7 @@ class WriteError(ServerError):
     (the other keys were written).
     """
 
-    codes = (-32109,)
+    codes = (ErrorCode.WRITE_ERROR,)
 
     #: The error of each failed key, from ``write_many``; empty otherwise.
     errors: dict[str, ServerError]
@@ -481,33 +514,40 @@ class WriteError(ServerError):
 class UnknownSubscription(ServerError, KeyError):
     """No subscription has this id."""
 
-    codes = (-32110,)
+    codes = (ErrorCode.UNKNOWN_SUBSCRIPTION,)
 
 
 class UnknownSession(ServerError, KeyError):
     """No sub-session has this id."""
 
-    codes = (-32111,)
+    codes = (ErrorCode.UNKNOWN_SESSION,)
 
 
 class InvalidStageChange(ServerError):
     """The requested stage change is not possible in the current stage."""
 
-    codes = (-32112,)
+    codes = (ErrorCode.INVALID_STAGE_CHANGE,)
 
 
 class InvalidRequest(ServerError):
     """The server could not understand the request (parse error, bad parameter,
     unknown command, missing or duplicate client hello)."""
 
-    codes = (-32700, -32600, -32601, -32602, -32000, -32001)
+    codes = (
+        ErrorCode.PARSE_ERROR,
+        ErrorCode.INVALID_REQUEST,
+        ErrorCode.COMMAND_NOT_FOUND,
+        ErrorCode.INVALID_PARAMETER,
+        ErrorCode.MISSING_CLIENT_HELLO,
+        ErrorCode.DUPLICATE_CLIENT_HELLO,
+    )
 
 
 class InternalError(ServerError):
     """The server failed while answering (-32603): not the request's fault; retrying
     may help."""
 
-    codes = (-32603,)
+    codes = (ErrorCode.INTERNAL_ERROR,)
 
 
 _CLASSES_BY_CODE: dict[int, type[ServerError]] = {

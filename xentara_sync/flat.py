@@ -379,7 +379,7 @@ def record_csv(handle: int, keys: list[str] | str, seconds: float, path: str) ->
     a value in error has an empty value and its fault in error); returns the number of events
     recorded. A path whose directory does not exist, or that is a directory,
     raises :class:`OSError` (5012) at once, before recording."""
-    from .recording import check_output
+    from .toolkit.recording import check_output
 
     client = _session(handle)
     check_output(path, "CSV")  # before recording: a bad path fails at once

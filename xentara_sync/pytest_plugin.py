@@ -295,7 +295,7 @@ def _settings(config: pytest.Config) -> _Settings:
 
 
 def _shown(url: str) -> str:
-    from .endpoint import Endpoint
+    from .core.endpoint import Endpoint
     from .exceptions import InvalidURL
 
     try:

@@ -41,11 +41,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from .conditions import Condition
-    from .model import Event
+    from .protocol.index import Event
     from .simulator import Simulator
     from .sync import XentaraClient
     from .testrecorder import SignalRecorder
+    from .toolkit.conditions import Condition
 
 __all__ = ["RECORD_DIR_VARIABLE", "URL_VARIABLE", "XentaraTestCase"]
 

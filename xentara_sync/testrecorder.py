@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import xentara_sync
 
-    from .recording import Recording
+    from .toolkit.recording import Recording
 
 __all__ = ["SignalRecorder", "file_stem"]
 
@@ -115,7 +115,7 @@ class SignalRecorder:
 
     def _joined(self) -> Recording:
         """One recording of every part (the part itself when there is one)."""
-        from .recording import Recording
+        from .toolkit.recording import Recording
 
         recordings = [recording for recording, _ in self._parts]
         if len(recordings) == 1:

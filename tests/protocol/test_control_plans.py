@@ -21,7 +21,6 @@ from xentara_sync.exceptions import (
     UnknownElement,
     UnknownSession,
 )
-from xentara_sync.model import AttributeInfo, ElementInfo, ElementMetadata
 from xentara_sync.protocol import (
     NIL_UUID,
     Access,
@@ -35,6 +34,7 @@ from xentara_sync.protocol import (
     wrap,
 )
 from xentara_sync.protocol.framing import encode_request
+from xentara_sync.protocol.index import AttributeInfo, ElementInfo, ElementMetadata
 from xentara_sync.protocol.plans import Operations, Plan
 
 GROUP = uuid.UUID("5b8a3c1e-0f2d-4e6a-9c7b-1d2e3f405162")
@@ -129,9 +129,9 @@ def test_browse_refuses_bad_arguments(
 
 @pytest.mark.parametrize("opcode", [Opcode.SUSPEND, Opcode.RESUME, Opcode.SHUTDOWN])
 def test_stage_changes(operations: Operations, opcode: Opcode) -> None:
-    assert wire(operations.plan_stage_change(opcode)) == [[0, 0, opcode]]
+    assert wire(operations.control.plan_stage_change(opcode)) == [[0, 0, opcode]]
     # [D] [0, 65, 10, {0: 37('E3EE...')}]: a sub-session in key 0
-    plan = operations.plan_stage_change(opcode, sub_session=SESSION)
+    plan = operations.control.plan_stage_change(opcode, sub_session=SESSION)
     assert wire(plan) == [[0, 0, opcode, {0: SESSION}]]
     assert plan.finish([Success(0, None)]) is None
     with pytest.raises(InvalidStageChange, match=f"{opcode.name.lower()} failed"):
@@ -140,14 +140,14 @@ def test_stage_changes(operations: Operations, opcode: Opcode) -> None:
 
 def test_only_stage_changes_are_stage_changes(operations: Operations) -> None:
     with pytest.raises(ValueError, match="not a stage change"):
-        operations.plan_stage_change(Opcode.READ)
+        operations.control.plan_stage_change(Opcode.READ)
 
 
 # --------------------------------------------------------------------------- sub-sessions
 
 
 def test_create_sub_session_sends_the_password_alternative(operations: Operations) -> None:
-    plan = operations.plan_create_sub_session("operator", "s3cret", SESSION)
+    plan = operations.control.plan_create_sub_session("operator", "s3cret", SESSION)
     ((packet_type, _, opcode, params),) = wire(plan)
     assert (packet_type, opcode) == (0, Opcode.CREATE_SUB_SESSION)
     assert params == {0: cbor2.CBORTag(123, {0: "operator", 1: "s3cret"}), 1: SESSION}
@@ -161,11 +161,11 @@ def test_create_sub_session_sends_the_password_alternative(operations: Operation
 
 
 def test_close_and_check_access(operations: Operations) -> None:
-    close = operations.plan_close_sub_session(SESSION, "operator")
+    close = operations.control.plan_close_sub_session(SESSION, "operator")
     assert wire(close) == [[0, 0, Opcode.CLOSE_SUB_SESSION, {0: SESSION}]]
     with pytest.raises(UnknownSession):
         close.finish([Failure(0, ErrorCode.UNKNOWN_SESSION, "unknown session Id")])
-    check = operations.plan_check_access(SESSION, "operator")
+    check = operations.control.plan_check_access(SESSION, "operator")
     assert wire(check) == [[0, 0, Opcode.CHECK_ACCESS, {0: SESSION}]]
     assert check.finish([Success(0, {0: False, 1: True})]) == (False, True)
     with pytest.raises(ProtocolError, match="check_access"):
@@ -189,7 +189,7 @@ def test_a_read_as_a_sub_session_checks_access_in_the_same_message(
 ) -> None:
     read = operations.plan_read("Group 1.Data Point 1")
     assert read is not None
-    plan = operations.plan_checked_read(read, SESSION, "'viewer'")
+    plan = operations.control.plan_checked_read(read, SESSION, "'viewer'")
     assert wire(plan) == [
         [0, 0, Opcode.CHECK_ACCESS, {0: SESSION}],
         [0, 1, Opcode.READ, {0: POINT, 1: [11]}],

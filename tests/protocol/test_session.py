@@ -18,12 +18,6 @@ from xentara_sync.exceptions import (
     UnknownElement,
     WriteOnly,
 )
-from xentara_sync.model import (
-    AttributeInfo,
-    ElementInfo,
-    ElementMetadata,
-    Event,
-)
 from xentara_sync.protocol import (
     Access,
     Attribute,
@@ -42,6 +36,12 @@ from xentara_sync.protocol import (
     encode_message,
     fault,
     wrap,
+)
+from xentara_sync.protocol.index import (
+    AttributeInfo,
+    ElementInfo,
+    ElementMetadata,
+    Event,
 )
 from xentara_sync.protocol.session import ClientSession, Plan
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 
-from ..endpoint import Endpoint
-from ..exceptions import ConnectionClosed
-from ..handshake import connect_error
-from ..interfaces import TaskHandle, Transport
-from ..logs import redacting
+from ..core.endpoint import Endpoint
+from ..core.interfaces import Opening, TaskHandle, Transport
+from ..core.websocket import WebSocketTransport, closed_error, connect_error, connect_options
 from . import fastpath
 
 __all__ = ["FAST_PATH", "AsyncioBackend", "FastTransport", "PublicTransport"]
@@ -23,9 +21,6 @@ __all__ = ["FAST_PATH", "AsyncioBackend", "FastTransport", "PublicTransport"]
 log = logging.getLogger("xentara_sync")
 
 T = TypeVar("T")
-
-#: Seconds the closing handshake may take before the TCP connection is dropped.
-CLOSE_TIMEOUT = 0.5
 
 
 def _expire(future: asyncio.Future[Any]) -> None:
@@ -63,33 +58,11 @@ class _Waiter:
             handle.cancel()
 
 
-def _closed_error(exc: WebSocketClosed) -> ConnectionClosed:
-    frame = exc.rcvd or exc.sent
-    if frame is None:
-        return ConnectionClosed("the connection closed without a closing handshake")
-    reason = f" ({frame.reason})" if frame.reason else ""
-    return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
-
-
-class PublicTransport:
+class PublicTransport(WebSocketTransport):
     """A ``websockets.asyncio`` connection used through its public API alone."""
 
-    __slots__ = ("_ws",)
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self._ws = ws
-
-    async def send(self, data: bytes) -> None:
-        try:
-            await self._ws.send(data)
-        except WebSocketClosed as exc:
-            raise _closed_error(exc) from None
-
-    async def recv(self) -> bytes:
-        try:
-            return await self._ws.recv(decode=False)
-        except WebSocketClosed as exc:
-            raise _closed_error(exc) from None
+    __slots__ = ()
+    _ws: ClientConnection
 
     async def close(self) -> None:
         try:
@@ -104,7 +77,7 @@ class PublicTransport:
         except asyncio.TimeoutError:  # not the built-in TimeoutError on Python 3.10
             return False
         except WebSocketClosed as exc:
-            raise _closed_error(exc) from None
+            raise closed_error(exc) from None
         return True
 
 
@@ -176,41 +149,23 @@ class AsyncioBackend:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def connect(
-        self,
-        endpoint: Endpoint,
-        *,
-        headers: Mapping[str, str],
-        ssl: Any,
-        timeout: float,
-        max_size: int | None,
-        keepalive: float | None,
-    ) -> Transport:
+    async def connect(self, endpoint: Endpoint, opening: Opening) -> Transport:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         fast = FAST_PATH
         try:
             ws = await connect(
                 endpoint.url,
-                additional_headers=headers,
-                ssl=ssl,
-                open_timeout=timeout,
-                close_timeout=CLOSE_TIMEOUT,
-                max_size=max_size,
-                ping_interval=None,  # the client core pings (see Connection._keep_alive)
-                ping_timeout=None,
-                logger=redacting("websockets.client"),
-                compression=None,
-                proxy=None,
+                **connect_options(opening),
                 create_connection=fastpath.DirectConnection if fast else ClientConnection,
             )
         except asyncio.TimeoutError as exc:  # not the built-in TimeoutError on Python 3.10
             error = TimeoutError(str(exc))
-            raise connect_error(error, endpoint, timeout) from exc.with_traceback(
+            raise connect_error(error, endpoint, opening.timeout) from exc.with_traceback(
                 None
             )  # its frames held the headers
         except Exception as exc:
-            raise connect_error(exc, endpoint, timeout) from exc.with_traceback(
+            raise connect_error(exc, endpoint, opening.timeout) from exc.with_traceback(
                 None
             )  # its frames held the headers
         return FastTransport(ws) if fast else PublicTransport(ws)

@@ -15,7 +15,7 @@ what they need, in a release this package was tested with; otherwise the client
 takes websockets' public API alone (:class:`~xentara_sync.aio.backend.PublicTransport`),
 which is slower but equally correct; ``setup.cfg`` sets no upper bound on websockets,
 so a release newer than ``TESTED`` takes that path until it is tested.
-``tests/client/test_fastpath.py`` fails loudly when a tested release breaks these
+``tests/aio/test_fastpath.py`` fails loudly when a tested release breaks these
 assumptions, and checks that any other release takes the public path. The figures
 that justify the shortcuts are on the Architecture page of the documentation.
 """

@@ -38,7 +38,7 @@ side, with the change of each figure.
 from __future__ import annotations
 
 from .command import configure, run
-from .plan import FULL, QUICK, BenchError, Plan
+from .plan import FULL, QUICK, BenchError, Workload
 from .report import FIGURES, TARGETS, compare, format_comparison, format_table
 from .rounds import measure
 from .servers import fast_model
@@ -50,7 +50,7 @@ __all__ = [
     "QUICK",
     "TARGETS",
     "BenchError",
-    "Plan",
+    "Workload",
     "compare",
     "configure",
     "fast_model",

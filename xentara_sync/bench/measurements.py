@@ -190,10 +190,10 @@ def large_message(size: int, rounds: int = 1) -> tuple[float, float]:
     """
     import uuid
 
-    from ..model import ElementInfo
+    from ..core.receiving import PACKETS_PER_SLICE
     from ..protocol import Category, DataChange, TimePoint, encode_message
+    from ..protocol.index import ElementInfo
     from ..protocol.session import ClientSession, parse_message
-    from ..receiving import PACKETS_PER_SLICE
 
     elements = [uuid.UUID(int=number + 1) for number in range(100)]
     start = TimePoint.now().ns

@@ -15,7 +15,7 @@ __all__ = [
     "TERMINATED",
     "THREADS",
     "BenchError",
-    "Plan",
+    "Workload",
 ]
 
 #: Element count of the generated model that is browsed.
@@ -40,7 +40,7 @@ class BenchError(Exception):
     """The benchmark cannot run (a simulator did not start, no readable element...)."""
 
 
-class Plan(NamedTuple):
+class Workload(NamedTuple):
     """How much to measure."""
 
     rounds: int
@@ -66,7 +66,7 @@ class Plan(NamedTuple):
     large_message_bytes: int = 15_000_000
     """Size of the large event message taken once a round (``large_message_*``)."""
 
-    def scaled(self, *, rounds: int | None = None, reads: int | None = None) -> Plan:
+    def scaled(self, *, rounds: int | None = None, reads: int | None = None) -> Workload:
         """This plan with *rounds* and *reads* replaced (a tiny run for the tests).
 
         >>> QUICK.scaled(rounds=0, reads=20)[:3]
@@ -87,7 +87,7 @@ class Plan(NamedTuple):
 
 
 #: The full run: about two minutes on two cores (one of them recording to a file).
-FULL: Final = Plan(
+FULL: Final = Workload(
     rounds=8,
     reads=2000,
     warmup=300,
@@ -100,7 +100,7 @@ FULL: Final = Plan(
     record_stream_seconds=60.0,
 )
 #: ``--quick``: well under 30 seconds on two cores.
-QUICK: Final = Plan(
+QUICK: Final = Workload(
     rounds=4,
     reads=800,
     warmup=100,

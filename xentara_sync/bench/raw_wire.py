@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import cbor2
 
-from ..endpoint import Endpoint, make_ssl_context
+from ..core.endpoint import Endpoint, make_ssl_context
 from ..protocol import PROTOCOL_VERSION
 from ..protocol.ids import (
     Attribute,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .plan import Plan
+from .plan import Workload
 from .stats import Samples
 
 __all__ = [
@@ -89,7 +89,7 @@ RATIOS: Final = {
 
 def result(
     url: str | None,
-    plan: Plan,
+    plan: Workload,
     samples: Samples,
     skipped: dict[str, str],
     read_key: str,
@@ -149,7 +149,7 @@ def _safe(url: str) -> str:
     >>> _safe("ws://user:secret@xentara:8080/api/ws")
     'ws://xentara:8080/api/ws'
     """
-    from ..endpoint import Endpoint
+    from ..core.endpoint import Endpoint
 
     try:
         return Endpoint.parse(url).url

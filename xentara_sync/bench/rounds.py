@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .plan import BATCH, FULL, SNAPSHOT_COUNT, TERMINATED, THREADS, BenchError, Plan
+from .plan import BATCH, FULL, SNAPSHOT_COUNT, TERMINATED, THREADS, BenchError, Workload
 from .report import CPU_FIGURES, RATIOS
 from .stats import Samples, median, rotate
 
@@ -34,7 +34,7 @@ def measure(
     *,
     root: str = "Hardware",
     key: str | None = None,
-    plan: Plan = FULL,
+    plan: Workload = FULL,
     verify_ssl: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -242,7 +242,7 @@ def _measure_rounds(
     targets: Targets,
     root: str,
     key: str | None,
-    plan: Plan,
+    plan: Workload,
     verify_ssl: bool,
     samples: Samples,
     say: Callable[[str], None],
@@ -292,7 +292,7 @@ def _measure_rounds(
 def _latency_round(
     runner: Runner,
     c: _Contenders,
-    plan: Plan,
+    plan: Workload,
     number: int,
     samples: Samples,
     suffix: str = "",
@@ -323,7 +323,9 @@ def _latency_round(
         samples.add(ratio + suffix, medians[top] / medians[bottom])
 
 
-def _busy_round(runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
+def _busy_round(
+    runner: Runner, c: _Contenders, plan: Workload, number: int, samples: Samples
+) -> None:
     """The latency round again, in a busy process (:mod:`.busy`)."""
     from .busy import busy_process
 
@@ -331,7 +333,7 @@ def _busy_round(runner: Runner, c: _Contenders, plan: Plan, number: int, samples
         _latency_round(runner, c, plan, number, samples, suffix="_busy")
 
 
-def _threads_round(c: _Contenders, plan: Plan, number: int, samples: Samples) -> None:
+def _threads_round(c: _Contenders, plan: Workload, number: int, samples: Samples) -> None:
     """One thread, then all threads, reading through the blocking client (or reversed)."""
     from .measurements import reads_per_second
 
@@ -343,7 +345,7 @@ def _threads_round(c: _Contenders, plan: Plan, number: int, samples: Samples) ->
     samples.add("threads8_speedup", rates[THREADS] / rates[1])
 
 
-def _batch_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
+def _batch_round(c: _Contenders, plan: Workload, samples: Samples) -> None:
     """Pairs of (sequential reads, one ``read_many``) of the batch keys."""
     sequential_ms: list[float] = []
     batched_ms: list[float] = []
@@ -359,7 +361,7 @@ def _batch_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
 
 
 def _events_round(
-    runner: Runner, c: _Contenders, plan: Plan, number: int, samples: Samples
+    runner: Runner, c: _Contenders, plan: Workload, number: int, samples: Samples
 ) -> None:
     """The raw subscriber's event rate and the blocking iterator's (or reversed)."""
     from .measurements import events_per_second
@@ -376,7 +378,7 @@ def _events_round(
             samples.add("events_dropped", dropped)
 
 
-def _ceiling_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
+def _ceiling_round(c: _Contenders, plan: Workload, samples: Samples) -> None:
     """Events a second through the blocking iterator from :mod:`.firehose`, and the
     rate of decoding the same messages alone (the floor), in the same round."""
     from .firehose import CHANNELS
@@ -397,7 +399,7 @@ def _ceiling_round(c: _Contenders, plan: Plan, samples: Samples) -> None:
     samples.add("events_ceiling_over_floor", floor / rate)
 
 
-def _large_round(plan: Plan, samples: Samples) -> None:
+def _large_round(plan: Workload, samples: Samples) -> None:
     """How fast the client takes one large event message (see
     :func:`~.measurements.large_message`), with the garbage collector left alone."""
     from .measurements import large_message

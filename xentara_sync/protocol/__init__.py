@@ -1,117 +1,63 @@
 """The Xentara WebSocket protocol, sans I/O: identifiers, CBOR codec and packets.
 
 Nothing here opens a socket, runs an event loop or starts a thread; the client
-flavours and the simulator drive I/O around it.
+flavours and the simulator drive I/O around it. Small modules, each with one job,
+whose public names are importable from here too:
+
+- :mod:`~xentara_sync.protocol.ids`: every number that travels on the wire;
+- :mod:`~xentara_sync.protocol.tags`: the CBOR tags of the protocol;
+- :mod:`~xentara_sync.protocol.timepoint`: :class:`TimePoint`, nanosecond instants;
+- :mod:`~xentara_sync.protocol.values`: ``121``/``122`` wrapped values
+  (:func:`wrap`, :func:`unwrap`, :func:`fault`, :class:`AttributeFault`);
+- :mod:`~xentara_sync.protocol.cbor`: :func:`encode` and :func:`decode`, which
+  refuses every tag the protocol does not use;
+- :mod:`~xentara_sync.protocol.packets`: typed packets, :func:`parse_packet`,
+  :func:`encode_message` and :func:`decode_message`;
+- :mod:`~xentara_sync.protocol.framing`: hand-framed fast encoding
+  (:func:`encode_read`, :func:`encode_request`, :func:`join_packets`);
+- :mod:`~xentara_sync.protocol.quoting`: input quoted in error messages, capped.
+
+Above them, the client's side of a connection: :mod:`.index` (what a client knows
+of the elements), :mod:`.plan` and :mod:`.plans` (each operation's requests and
+how its answers become its result), :mod:`.control`, :mod:`.replies`,
+:mod:`.session` (one connection's state); :mod:`.arguments` and
+:mod:`.valuecheck` hold the checks of arguments and written values.
 
 >>> from xentara_sync.protocol import Request, Opcode, encode_message
 >>> encode_message([Request(1, Opcode.CLIENT_HELLO, {0: 1, 1: 1})]).hex()
 '818400010ea200010101'
 """
 
-from .codec import (
-    AttributeFault,
+from . import ids
+from .cbor import decode, encode
+from .framing import encode_read, encode_request, join_packets
+from .ids import *  # noqa: F403  (every identifier table)
+from .packets import (
     DataChange,
     Failure,
     Packet,
     Request,
     Success,
-    TimePoint,
-    decode,
     decode_message,
-    encode,
     encode_message,
     encode_packet,
-    encode_read,
-    encode_request,
-    fault,
-    join_packets,
     parse_packet,
-    unwrap,
-    unwrap_attributes,
-    wrap,
-)
-from .ids import (
-    NIL_UUID,
-    Access,
-    Attribute,
-    AttributeMetadataKey,
-    BrowseEntryKey,
-    BrowseParam,
-    Category,
-    CheckAccessResult,
-    ClientHelloParam,
-    ClientHelloResult,
-    DataType,
-    ErrorCode,
-    ErrorKey,
-    EventKey,
-    EventType,
-    LookupParam,
-    MetaData,
-    MetaDataParam,
-    Opcode,
-    PacketType,
-    PasswordKey,
-    Quality,
-    ReadParam,
-    ServerInformation,
-    ServerInformationParam,
-    SessionParam,
-    Stage,
-    SubscribeItemKey,
-    SubscribeParam,
-    SubSessionParam,
-    UnsubscribeParam,
-    WriteParam,
 )
 from .tags import Tag, TimeKey
-
-#: The protocol version this package speaks.
-PROTOCOL_VERSION = 1
+from .timepoint import TimePoint
+from .values import AttributeFault, fault, unwrap, unwrap_attributes, wrap
 
 __all__ = [
-    "NIL_UUID",
-    "PROTOCOL_VERSION",
-    "Access",
-    "Attribute",
+    *ids.__all__,
     "AttributeFault",
-    "AttributeMetadataKey",
-    "BrowseEntryKey",
-    "BrowseParam",
-    "Category",
-    "CheckAccessResult",
-    "ClientHelloParam",
-    "ClientHelloResult",
     "DataChange",
-    "DataType",
-    "ErrorCode",
-    "ErrorKey",
-    "EventKey",
-    "EventType",
     "Failure",
-    "LookupParam",
-    "MetaData",
-    "MetaDataParam",
-    "Opcode",
     "Packet",
-    "PacketType",
-    "PasswordKey",
-    "Quality",
-    "ReadParam",
     "Request",
-    "ServerInformation",
-    "ServerInformationParam",
-    "SessionParam",
-    "Stage",
-    "SubSessionParam",
-    "SubscribeItemKey",
-    "SubscribeParam",
     "Success",
     "Tag",
     "TimeKey",
     "TimePoint",
-    "UnsubscribeParam",
-    "WriteParam",
     "decode",
     "decode_message",
     "encode",

@@ -3,7 +3,7 @@
 Every setting of a client and every argument of a call that is not a primary key
 or a value to write is checked here, before anything is sent: the settings once
 when a client is made (for every flavour, since they all build the same
-:class:`~xentara_sync.connection.Connection`), the arguments of a call by the plan
+:class:`~xentara_sync.core.connection.Connection`), the arguments of a call by the plan
 or the method that takes them. A wrong type or value raises
 :class:`~xentara_sync.exceptions.InvalidArgument` (a :class:`ValueError` and a
 :class:`TypeError`) that names the argument and says what it accepts:
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 from ..exceptions import InvalidArgument
@@ -46,9 +46,12 @@ __all__ = [
     "flag",
     "header_map",
     "interval",
+    "key_list",
     "protocol_integer",
     "seconds",
+    "subscription_keys",
     "text",
+    "write_many_values",
 ]
 
 #: The largest update interval (ms) and integer attribute identifier sent.
@@ -257,3 +260,69 @@ def header_map(value: Any, name: str) -> dict[str, str]:
     ):
         return dict(value)
     raise _refuse(name, "None or a mapping of str to str", value)
+
+
+def subscription_keys(key: str | Iterable[str], operation: str = "subscribe") -> tuple[str, ...]:
+    """The keys of a subscription: one primary key or a non-empty list of them;
+    the error names *operation* (``subscribe``, ``record``).
+
+    >>> try:
+    ...     subscription_keys([], "record")
+    ... except InvalidArgument as exc:
+    ...     print(exc)
+    record takes a primary key or a non-empty list of them, not []
+    """
+    if isinstance(key, str):
+        return (key,)
+    try:
+        keys = tuple(key)
+    except TypeError:
+        keys = ()
+    if not keys or not all(isinstance(k, str) for k in keys):
+        raise InvalidArgument(
+            f"{operation} takes a primary key or a non-empty list of them, not {quote(key)}"
+        )
+    return keys
+
+
+def key_list(keys: Iterable[str], operation: str) -> list[str]:
+    """The primary keys of *operation* (``read_many``): a list (or other iterable) of
+    str, not one str.
+
+    >>> key_list("Hardware.Speed", "read_many")
+    Traceback (most recent call last):
+    ...
+    xentara_sync.exceptions.InvalidArgument: read_many takes a list of primary keys, not one str
+    """
+    if isinstance(keys, str):
+        raise InvalidArgument(f"{operation} takes a list of primary keys, not one str")
+    try:
+        found = list(keys)
+    except TypeError:
+        raise InvalidArgument(
+            f"{operation} takes a list of primary keys, not {type(keys).__name__} {quote(keys)}"
+        ) from None
+    for key in found:
+        if not isinstance(key, str) or not key:
+            raise InvalidArgument(
+                f"{operation}: a key must be a primary key, a non-empty str, not "
+                f"{type(key).__name__} {quote(key)}"
+            )
+    return found
+
+
+def write_many_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``{key: value}`` of a ``write_many``, checked to be a mapping.
+
+    >>> try:
+    ...     write_many_values(None)
+    ... except InvalidArgument as exc:
+    ...     print(exc)
+    write_many takes a mapping of primary keys to values ({key: value, ...}), not None
+    """
+    if not isinstance(values, Mapping):
+        raise InvalidArgument(
+            "write_many takes a mapping of primary keys to values ({key: value, ...}), "
+            f"not {quote(values)}"
+        )
+    return dict(values)

@@ -8,7 +8,7 @@ sub-sessions, and ``check_access``: the part of
 >>> from xentara_sync.protocol import Success
 >>> from xentara_sync.protocol.plans import Operations
 >>> session = uuid.UUID(int=7)
->>> plan = Operations().plan_check_access(session, "operator")
+>>> plan = Operations().control.plan_check_access(session, "operator")
 >>> opcode, params = plan.requests[0]
 >>> opcode.name, {int(key): value for key, value in params.items()}
 ('CHECK_ACCESS', {0: UUID('00000000-0000-0000-0000-000000000007')})
@@ -19,16 +19,15 @@ sub-sessions, and ``check_access``: the part of
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable
+from typing import Any, Final
 
 from ..exceptions import AccessDenied
 from . import replies
 from .authentication import password_authentication
-from .codec import Failure, Success
 from .ids import Opcode, SessionParam, SubSessionParam
-
-if TYPE_CHECKING:
-    from .plans import Plan
+from .packets import Failure, Success
+from .plan import Plan
 
 __all__ = ["ControlPlans"]
 
@@ -36,12 +35,20 @@ __all__ = ["ControlPlans"]
 _STAGE_CHANGES: Final = frozenset({Opcode.SUSPEND, Opcode.RESUME, Opcode.SHUTDOWN})
 
 
-class ControlPlans:
-    """Plans of stage changes, sub-sessions and access checks (a base of
-    :class:`~xentara_sync.protocol.plans.Operations`)."""
+#: Turns an answer into its result, or raises the error a failure stands for,
+#: naming the operation and the element.
+Result = Callable[[Success | Failure, str, str | None], Any]
 
-    def _result(self, packet: Success | Failure, operation: str, element: str | None) -> Any:
-        raise NotImplementedError
+
+class ControlPlans:
+    """Plans of stage changes, sub-sessions and access checks
+    (:attr:`Operations.control <xentara_sync.protocol.plans.Operations.control>`).
+
+    *result* turns an answer into its result (the session's, which knows the
+    elements that errors name)."""
+
+    def __init__(self, result: Result) -> None:
+        self._result = result
 
     def plan_stage_change(self, opcode: Opcode, *, sub_session: uuid.UUID | None = None) -> Plan:
         """``suspend``, ``resume`` or ``shutdown`` (*opcode*), as the connection's user,
@@ -49,12 +56,14 @@ class ControlPlans:
         if opcode not in _STAGE_CHANGES:
             raise ValueError(f"not a stage change: {opcode!r}")
         name = Opcode(opcode).name.lower()
-        params = None if sub_session is None else {SessionParam.SESSION: sub_session}
+        params: dict[int, Any] | None = None
+        if sub_session is not None:
+            params = {SessionParam.SESSION: sub_session}
 
         def finish(packets: list[Success | Failure]) -> None:
             self._result(packets[0], name, None)
 
-        return _plan(name, None, [(opcode, params)], finish)
+        return Plan(name, None, [(opcode, params)], finish)
 
     def plan_create_sub_session(self, username: str, password: str, session_id: uuid.UUID) -> Plan:
         """Open a sub-session of *username* under *session_id* (the client always
@@ -75,7 +84,7 @@ class ControlPlans:
             result = self._result(packets[0], "create_sub_session", who)
             return replies.expect_uuid(result, "create_sub_session")
 
-        return _plan("create_sub_session", who, [(Opcode.CREATE_SUB_SESSION, params)], finish)
+        return Plan("create_sub_session", who, [(Opcode.CREATE_SUB_SESSION, params)], finish)
 
     def plan_close_sub_session(self, session_id: uuid.UUID, username: str | None = None) -> Plan:
         """Close the sub-session *session_id*."""
@@ -84,7 +93,7 @@ class ControlPlans:
             self._result(packets[0], "close_sub_session", username)
 
         params: dict[int, Any] = {SessionParam.SESSION: session_id}
-        return _plan("close_sub_session", username, [(Opcode.CLOSE_SUB_SESSION, params)], finish)
+        return Plan("close_sub_session", username, [(Opcode.CLOSE_SUB_SESSION, params)], finish)
 
     def plan_check_access(self, session_id: uuid.UUID, username: str | None = None) -> Plan:
         """``(read, write)``: the rights of the sub-session *session_id* (with the
@@ -94,7 +103,7 @@ class ControlPlans:
             return replies.access(self._result(packets[0], "check_access", username))
 
         params: dict[int, Any] = {SessionParam.SESSION: session_id}
-        return _plan("check_access", username, [(Opcode.CHECK_ACCESS, params)], finish)
+        return Plan("check_access", username, [(Opcode.CHECK_ACCESS, params)], finish)
 
     def plan_checked_read(self, plan: Plan, session_id: uuid.UUID, username: str) -> Plan:
         """*plan* (a read) preceded, in the same message, by ``check_access`` of the
@@ -114,11 +123,4 @@ class ControlPlans:
                 )
             return plan.finish(packets[1:])
 
-        return _plan(plan.operation, plan.element, [*check.requests, *plan.requests], finish)
-
-
-def _plan(*args: Any) -> Plan:
-    """A :class:`~xentara_sync.protocol.plans.Plan` (imported here: plans imports us)."""
-    from .plans import Plan
-
-    return Plan(*args)
+        return Plan(plan.operation, plan.element, [*check.requests, *plan.requests], finish)

@@ -18,10 +18,14 @@ import uuid as _uuid
 from enum import IntEnum
 from typing import Final
 
-from ..exceptions import InvalidArgument
+from ..exceptions import ErrorCode, InvalidArgument
+
+#: The protocol version this package speaks.
+PROTOCOL_VERSION: Final = 1
 
 __all__ = [
     "NIL_UUID",
+    "PROTOCOL_VERSION",
     "Access",
     "Attribute",
     "AttributeMetadataKey",
@@ -279,66 +283,6 @@ class Stage(NamedIntEnum):
     OPERATIONAL = 2
     POST_OPERATIONAL = 3
     SUSPENDED = 4
-
-
-class ErrorCode(IntEnum):
-    """Error codes of error responses and of ``122`` attribute errors."""
-
-    NO_ERROR = 0
-    PARSE_ERROR = -32700
-    INVALID_REQUEST = -32600
-    COMMAND_NOT_FOUND = -32601
-    INVALID_PARAMETER = -32602
-    INTERNAL_ERROR = -32603
-    MISSING_CLIENT_HELLO = -32000
-    DUPLICATE_CLIENT_HELLO = -32001
-    UNKNOWN_ELEMENT = -32100
-    MISSING_ATTRIBUTE = -32101
-    ACCESS_DENIED = -32102
-    READ_ONLY = -32103
-    WRITE_ONLY = -32104
-    OUT_OF_RANGE = -32105
-    TYPE_MISMATCH = -32106
-    ILLEGAL_VALUE = -32107
-    READ_ERROR = -32108
-    WRITE_ERROR = -32109
-    UNKNOWN_SUBSCRIPTION = -32110
-    UNKNOWN_SESSION = -32111
-    INVALID_STAGE_CHANGE = -32112
-
-    @property
-    def text(self) -> str:
-        """The text Xentara's official client shows for this code.
-
-        >>> ErrorCode.READ_ONLY.text
-        'value is read only'
-        """
-        return _ERROR_TEXTS[self]
-
-
-_ERROR_TEXTS: Final = {
-    ErrorCode.NO_ERROR: "no error",
-    ErrorCode.PARSE_ERROR: "payload not well formed",
-    ErrorCode.INVALID_REQUEST: "invalid request",
-    ErrorCode.COMMAND_NOT_FOUND: "command not found",
-    ErrorCode.INVALID_PARAMETER: "invalid parameter",
-    ErrorCode.INTERNAL_ERROR: "internal server error",
-    ErrorCode.MISSING_CLIENT_HELLO: "missing client hello request",
-    ErrorCode.DUPLICATE_CLIENT_HELLO: "duplicate client hello request",
-    ErrorCode.UNKNOWN_ELEMENT: "unknown element",
-    ErrorCode.MISSING_ATTRIBUTE: "missing attribute",
-    ErrorCode.ACCESS_DENIED: "access denied",
-    ErrorCode.READ_ONLY: "value is read only",
-    ErrorCode.WRITE_ONLY: "value is write only",
-    ErrorCode.OUT_OF_RANGE: "value is out of range",
-    ErrorCode.TYPE_MISMATCH: "value cannot be converted to requested type",
-    ErrorCode.ILLEGAL_VALUE: "value supplied is not valid",
-    ErrorCode.READ_ERROR: "read error",
-    ErrorCode.WRITE_ERROR: "write error",
-    ErrorCode.UNKNOWN_SUBSCRIPTION: "unknown subscription Id",
-    ErrorCode.UNKNOWN_SESSION: "unknown session Id",
-    ErrorCode.INVALID_STAGE_CHANGE: "invalid stage change request",
-}
 
 
 class Attribute(IntEnum):

@@ -9,7 +9,7 @@ sends them. Any flavour can run a plan: the async core awaits it, the blocking
 client waits for it from the calling thread.
 
 >>> import uuid
->>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol.index import ElementInfo
 >>> from xentara_sync.protocol import Category, Success, wrap
 >>> operations = Operations()
 >>> operations.set_index([ElementInfo("Hardware.Speed", uuid.UUID(int=1), Category.DATA_POINT)])
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from ..exceptions import (
@@ -36,22 +36,12 @@ from ..exceptions import (
     UnknownElement,
     WriteError,
 )
-from ..model import (
-    _KEYS_BY_NAME,
-    AttributeInfo,
-    ElementIndex,
-    ElementInfo,
-    ElementMetadata,
-    ServerInfo,
-    attribute_key,
-    check_write,
-)
 from . import arguments as check
 from . import replies
-from .codec import Failure, Success
 from .control import ControlPlans
 from .ids import (
     NIL_UUID,
+    PROTOCOL_VERSION,
     Attribute,
     BrowseParam,
     Category,
@@ -66,15 +56,22 @@ from .ids import (
     UnsubscribeParam,
     WriteParam,
 )
+from .index import (
+    _KEYS_BY_NAME,
+    AttributeInfo,
+    ElementIndex,
+    ElementInfo,
+    ElementMetadata,
+    ServerInfo,
+    attribute_key,
+    check_write,
+)
+from .packets import Failure, Success
+from .plan import Plan, RequestSpec
 from .quoting import quote
 
 __all__ = ["PROTOCOL_VERSION", "Operations", "Plan", "RequestSpec", "attribute_list"]
 
-#: The protocol version this package speaks.
-PROTOCOL_VERSION: Final = 1
-
-#: A request as it is queued: opcode and parameters.
-RequestSpec = tuple[int, Mapping[int, Any] | None]
 
 _READ: Final = Opcode.READ
 _ELEMENT: Final = ReadParam.ELEMENT
@@ -101,37 +98,7 @@ def missing_attribute(
     )
 
 
-class Plan:
-    """The requests of one operation and how its answers become its result.
-
-    ``finish(packets)`` takes the response packets in request order and returns the
-    operation's result, or raises the error a failure stands for.
-    """
-
-    __slots__ = ("element", "finish", "operation", "requests")
-
-    def __init__(
-        self,
-        operation: str,
-        element: str | None,
-        requests: list[RequestSpec],
-        finish: Callable[[list[Success | Failure]], Any],
-    ) -> None:
-        #: What the operation is called in messages (``"read"``, ``"write"``...).
-        self.operation = operation
-        #: The element it concerns, if one.
-        self.element = element
-        #: Its requests, sent in one message.
-        self.requests = requests
-        #: Turns the answers into the result.
-        self.finish = finish
-
-    def __repr__(self) -> str:
-        target = f" {self.element!r}" if self.element else ""
-        return f"<Plan {self.operation}{target}: {len(self.requests)} request(s)>"
-
-
-class Operations(ControlPlans):
+class Operations:
     """What a connection knows of the element tree, and the plans of every operation.
 
     The base of :class:`~xentara_sync.protocol.session.ClientSession`; usable alone
@@ -145,6 +112,8 @@ class Operations(ControlPlans):
         self.root: ElementInfo | None = None
         #: What the server said of itself when connecting.
         self.server_info: ServerInfo | None = None
+        #: The plans of stage changes, sub-sessions and access checks.
+        self.control = ControlPlans(self._result)
         self._outside: dict[str, ElementInfo] = {}
         self._metadata: dict[uuid.UUID, ElementMetadata] = {}
         self._attribute_keys: dict[str, tuple[ElementInfo, int | uuid.UUID]] = {}

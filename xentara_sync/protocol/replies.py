@@ -21,14 +21,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from ..exceptions import ProtocolError, ServerError
-from ..model import (
-    AttributeInfo,
-    ElementInfo,
-    ElementMetadata,
-    ServerInfo,
-    convert_value,
-)
-from .codec import AttributeFault, TimePoint, unwrap
 from .ids import (
     Access,
     AttributeMetadataKey,
@@ -40,7 +32,16 @@ from .ids import (
     ServerInformation,
     Stage,
 )
+from .index import (
+    AttributeInfo,
+    ElementInfo,
+    ElementMetadata,
+    ServerInfo,
+    convert_value,
+)
 from .quoting import quote
+from .timepoint import TimePoint
+from .values import AttributeFault, unwrap
 
 __all__ = [
     "access",

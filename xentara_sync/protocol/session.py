@@ -9,7 +9,7 @@ event loop and starts no thread: the flavours drive it, the way each I/O flavour
 ``websockets`` drives its ``Protocol``.
 
 >>> import uuid
->>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol.index import ElementInfo
 >>> from xentara_sync.protocol import Category, Opcode, Request, Success, encode_message, wrap
 >>> session = ClientSession("ws://127.0.0.1:8080/api/ws")
 >>> output = ElementInfo("Hardware.Output 1", uuid.UUID(int=1), Category.DATA_POINT)
@@ -43,21 +43,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
-from ..model import _CONVERTERS, Event, convert_value
 from . import replies
 from .bulk import data_change, decode_items, each_item
-from .cbor import decode_each, item_end
-from .codec import (
-    DataChange,
-    Failure,
-    Packet,
-    Success,
-    decode,
-    encode_request,
-    join_packets,
-    parse_packet,
-)
+from .cbor import decode, decode_each, item_end
+from .framing import encode_request, join_packets
 from .ids import Attribute, Opcode, PacketType
+from .index import _CONVERTERS, Event, convert_value
+from .packets import DataChange, Failure, Packet, Success, parse_packet
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 from .timepoint import TimePoint
 

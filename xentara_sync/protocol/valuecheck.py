@@ -4,7 +4,7 @@
 :class:`~xentara_sync.protocol.DataType` and returns the value to send (or to
 store), or raises :class:`ValueRejected` with the error code of the write page of
 the reference (§4.7) and a text that says what was wrong. The client runs it
-before a write leaves (:func:`xentara_sync.model.check_write` turns the code into
+before a write leaves (:func:`xentara_sync.protocol.index.check_write` turns the code into
 its exception class, naming the element); the simulator runs it on every write it
 receives and on every default value of a model file. So the two never disagree.
 
@@ -67,7 +67,14 @@ from typing import Any, Final
 from .ids import DataType, ErrorCode
 from .timepoint import TimePoint
 
-__all__ = ["TYPE_NAMES", "ValueRejected", "check_value", "float32", "type_name"]
+__all__ = [
+    "TYPE_NAMES",
+    "ValueRejected",
+    "check_value",
+    "float32",
+    "type_name",
+    "zero_value",
+]
 
 _FLOAT32_MAX: Final = 3.4028234663852886e38
 _F32: Final = struct.Struct("<f")
@@ -291,3 +298,23 @@ def _out_of_range(
     name = type_name(data_type)
     where = f"{name} ({bounds[0]}..{bounds[1]})" if bounds else f"the range of {name}"
     return ValueRejected(ErrorCode.OUT_OF_RANGE, f"{_shown(value)} is outside {where}")
+
+
+def zero_value(data_type: DataType) -> Any:
+    """The value a point of *data_type* holds when nothing says otherwise: false,
+    0, 0.0, empty text, the epoch, the nil UUID.
+
+    >>> zero_value(DataType.TIME_POINT) == TimePoint(0), zero_value(DataType.FLOAT32)
+    (True, 0.0)
+    """
+    if data_type is DataType.BOOLEAN:
+        return False
+    if data_type.is_float:
+        return 0.0
+    if data_type.is_string:
+        return ""
+    if data_type is DataType.TIME_POINT:
+        return TimePoint(0)
+    if data_type is DataType.UUID:
+        return uuid.UUID(int=0)
+    return 0

@@ -61,8 +61,9 @@ from .datatypes import parse_default, zero
 from .extensions import ExtensionError, value_access
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .elements import Element
-    from .model import Model
 
 __all__ = ["DISPLAY_NAME", "UNITS", "apply_attribute_lists"]
 
@@ -111,15 +112,16 @@ def _shared(entries: list[Entry]) -> AttrTable:
     return table
 
 
-def apply_attribute_lists(model: Model) -> None:
-    """Give every element of *model* its documented (or copied) attribute list.
+def apply_attribute_lists(elements: Sequence[Element]) -> None:
+    """Give every element of a model (*elements*) its documented (or copied)
+    attribute list.
 
     Raises :class:`~.extensions.ExtensionError` for a malformed ``"attributeList"`` or
     ``"attributeValues"`` key.
     """
     without_errors: dict[int, AttrTable] = {}
     # Registers first: a data point showing one shares its table.
-    for element in model.elements:
+    for element in elements:
         if element.type.lower() == _REGISTER and element.point is not None:
             table = element.table
             found = without_errors.get(id(table))
@@ -127,7 +129,7 @@ def apply_attribute_lists(model: Model) -> None:
                 entries = [e for e in table.entries() if e[2] not in _ERRORS]
                 found = without_errors[id(table)] = _shared(entries)
             element.table = found
-    for element in model.elements:
+    for element in elements:
         kind = element.type.lower()
         if kind == _DATA_POINT and element.point is not None:
             table = without_errors.get(id(element.table), element.table)

@@ -29,7 +29,7 @@ import uuid
 from typing import Any, Final
 
 from ..protocol import NIL_UUID, DataType, ErrorCode, TimePoint
-from ..protocol.valuecheck import ValueRejected, check_value, float32
+from ..protocol.valuecheck import ValueRejected, check_value, float32, zero_value
 
 __all__ = [
     "Rejected",
@@ -126,17 +126,7 @@ def known_data_type(name: object) -> DataType | None:
 
 def zero(data_type: DataType) -> Any:
     """The start value of a point of *data_type* that names none."""
-    if data_type is DataType.BOOLEAN:
-        return False
-    if data_type.is_float:
-        return 0.0
-    if data_type.is_string:
-        return ""
-    if data_type is DataType.TIME_POINT:
-        return _EPOCH
-    if data_type is DataType.UUID:
-        return NIL_UUID
-    return 0
+    return zero_value(data_type)
 
 
 def parse_default(data_type: DataType, value: object) -> Any:

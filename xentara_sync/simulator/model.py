@@ -63,7 +63,6 @@ it (``"@Group"``).
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -86,7 +85,7 @@ from .extensions import (
 )
 from .iopoint import IoPoint
 from .rules import NAME_PATTERN, TOP_LEVEL, broken_rule, setting
-from .signals import Clock, Signal, Timer
+from .signals import Clock, Signal, Timer, parse_duration
 
 __all__ = [
     "AttrTable",
@@ -152,45 +151,6 @@ class Model:
         if self._full_browse is None:
             self._full_browse = [e.entry for e in self.elements]
         return self._full_browse
-
-
-_DURATION = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(ns|us|µs|ms|s|min|m|h|d)?\s*", re.IGNORECASE)
-_UNITS: Final = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "": 1_000_000_000,
-    "m": 60_000_000_000,
-    "min": 60_000_000_000,
-    "h": 3_600_000_000_000,
-    "d": 86_400_000_000_000,
-}
-
-
-def parse_duration(text: object, default: int) -> int:
-    """Nanoseconds of a model duration (``"5s"``, ``"500ms"``, ``"1min 30s"``; a bare
-    number is seconds); *default* when absent or unreadable.
-
-    >>> parse_duration("500ms", 0), parse_duration("1min 30s", 0), parse_duration(None, 7)
-    (500000000, 90000000000, 7)
-    """
-    if isinstance(text, bool) or text is None:
-        return default
-    if isinstance(text, (int, float)):
-        return int(text * 1_000_000_000)
-    if not isinstance(text, str):
-        return default
-    total, position = 0, 0
-    for match in _DURATION.finditer(text):
-        if match.start() != position:
-            return default
-        position = match.end()
-        total += int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
-    if position != len(text) or not text.strip():
-        return default
-    return total
 
 
 def _number(value: object, default: float) -> float:
@@ -317,7 +277,7 @@ file (it holds '$schema', 'ACL', 'children'): is this a model file?
     model = Model(path)
     try:
         _Builder(model).build(document)
-        apply_attribute_lists(model)
+        apply_attribute_lists(model.elements)
     except ExtensionError as exc:
         raise _refusal("the model", str(exc)) from None
     return model

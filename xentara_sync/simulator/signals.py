@@ -12,6 +12,7 @@ suspended.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any, Final
@@ -20,13 +21,52 @@ from ..protocol import DataType, TimePoint
 from .datatypes import convert
 from .elements import CHANGE_BIT, SOURCE_BIT, UPDATE_BIT, VALUE_BIT, Point, Watch
 
-__all__ = ["Clock", "Signal", "Timer"]
+__all__ = ["Clock", "Signal", "Timer", "parse_duration"]
 
 #: The shortest timer period (1 µs).
 _MINIMUM_PERIOD_NS: Final = 1_000
 #: How far back :meth:`Signal.refresh` looks for the first tick of a value.
 _LOOK_BACK: Final = 64
 _MASK64: Final = 0xFFFFFFFFFFFFFFFF
+
+
+_DURATION = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(ns|us|µs|ms|s|min|m|h|d)?\s*", re.IGNORECASE)
+_UNITS: Final = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "": 1_000_000_000,
+    "m": 60_000_000_000,
+    "min": 60_000_000_000,
+    "h": 3_600_000_000_000,
+    "d": 86_400_000_000_000,
+}
+
+
+def parse_duration(text: object, default: int) -> int:
+    """Nanoseconds of a model duration (``"5s"``, ``"500ms"``, ``"1min 30s"``; a bare
+    number is seconds); *default* when absent or unreadable.
+
+    >>> parse_duration("500ms", 0), parse_duration("1min 30s", 0), parse_duration(None, 7)
+    (500000000, 90000000000, 7)
+    """
+    if isinstance(text, bool) or text is None:
+        return default
+    if isinstance(text, (int, float)):
+        return int(text * 1_000_000_000)
+    if not isinstance(text, str):
+        return default
+    total, position = 0, 0
+    for match in _DURATION.finditer(text):
+        if match.start() != position:
+            return default
+        position = match.end()
+        total += int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
+    if position != len(text) or not text.strip():
+        return default
+    return total
 
 
 class Clock:

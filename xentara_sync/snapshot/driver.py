@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, UnknownElement
-from ..model import ElementInfo, Event
 from ..protocol import NIL_UUID, AttributeFault, Category
+from ..protocol.index import ElementInfo, Event
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
+from .checks import refuse_unfit, split_plain_registers
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more
-from .twin import TwinBuilder, refuse_mismatched_values, refuse_unfit, split_plain_registers
+from .twin import TwinBuilder, refuse_mismatched_values
 
 __all__ = [
     "Link",
@@ -197,8 +198,8 @@ def twin_model(twin: TwinBuilder) -> dict[str, Any]:
 
     The plain registers of groups (most of a big twin) are checked one by one with
     the loader's own checks (:func:`~xentara_sync.simulator.model.register_refusal`;
-    :func:`.twin.refuse_unfit` has checked their keys and UUIDs), the rest of the
-    model by loading it (:func:`~.twin.split_plain_registers`).
+    :func:`.checks.refuse_unfit` has checked their keys and UUIDs), the rest of the
+    model by loading it (:func:`~.checks.split_plain_registers`).
     """
     from ..simulator.model import ModelError, load_model, register_refusal
 

@@ -14,7 +14,7 @@ do not fail a chunk: they are handed to the :class:`~.twin.TwinBuilder`, which
 leaves those elements out.
 
 >>> import uuid
->>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol.index import ElementInfo
 >>> from xentara_sync.protocol import Category
 >>> from xentara_sync.snapshot.twin import TwinBuilder
 >>> point = ElementInfo("Plant.Speed", uuid.UUID(int=2), Category.DATA_POINT)
@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from ..exceptions import ServerError, UnknownElement
-from ..model import ElementInfo
 from ..protocol import (
     Attribute,
     Category,
@@ -41,8 +40,9 @@ from ..protocol import (
     ReadParam,
     Success,
 )
+from ..protocol.index import ElementInfo
+from ..protocol.plan import StreamedPlan
 from ..protocol.plans import Plan, RequestSpec
-from .pipeline import StreamedPlan
 from .twin import TwinBuilder
 
 __all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk", "plan_more"]

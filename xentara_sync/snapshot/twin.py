@@ -24,7 +24,7 @@ An element whose ``meta_data`` or value the server refuses is left out, with its
 descendants (their primary keys need it); :attr:`TwinBuilder.skipped` says why.
 
 >>> import uuid
->>> from xentara_sync.model import ElementInfo
+>>> from xentara_sync.protocol.index import ElementInfo
 >>> from xentara_sync.protocol import Category, Success, wrap
 >>> group = ElementInfo("Plant", uuid.UUID(int=1), Category.ELEMENT_GROUP)
 >>> speed = ElementInfo("Plant.Speed", uuid.UUID(int=2), Category.DATA_POINT)
@@ -48,7 +48,6 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from ..model import ElementInfo
 from ..protocol import (
     Access,
     Attribute,
@@ -63,7 +62,9 @@ from ..protocol import (
     TimePoint,
     unwrap,
 )
+from ..protocol.index import ElementInfo
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
+from ..protocol.valuecheck import zero_value
 
 __all__ = [
     "CATEGORY_TYPES",
@@ -73,8 +74,6 @@ __all__ = [
     "TwinBuilder",
     "model_value",
     "refuse_mismatched_values",
-    "refuse_unfit",
-    "split_plain_registers",
 ]
 
 #: The model type of data points in a twin.
@@ -303,20 +302,6 @@ def _duration(seconds: float) -> tuple[str, float]:
         nanoseconds = max(round(seconds * 1e9), 1)
         return f"{nanoseconds}ns", nanoseconds / 1e9
     return f"{text}s", float(text)
-
-
-def _zero(data_type: DataType) -> Any:
-    if data_type is DataType.BOOLEAN:
-        return False
-    if data_type.is_float:
-        return 0.0
-    if data_type.is_string:
-        return ""
-    if data_type is DataType.TIME_POINT:
-        return TimePoint(0).isoformat()
-    if data_type is DataType.UUID:
-        return str(uuid.UUID(int=0))
-    return 0
 
 
 def _access(number: int) -> str | int:
@@ -605,7 +590,7 @@ class TwinBuilder:
                     self.skipped[key] = f"cannot write {exc}"
                     return None
         else:
-            value = _zero(data_type)
+            value = model_value(data_type, zero_value(data_type))
         body["defaultValue"] = [type_name, value]
         access_key = _ACCESS_KEYS.get(access)
         if access_key is not None:
@@ -650,54 +635,6 @@ class TwinBuilder:
         return {"children": top}
 
 
-# --------------------------------------------------------------------------- verification
-
-
-def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
-    """Leave out (in :attr:`TwinBuilder.skipped`, with why) the elements that a twin
-    cannot hold, as an odd server may list them: a name with a NUL character or an
-    empty name, a UUID or primary key listed before, a key outside *root* (the
-    snapshot's root; None: the whole model). Their descendants follow them out.
-
-    >>> import uuid
-    >>> from xentara_sync.model import ElementInfo
-    >>> twin = TwinBuilder([ElementInfo("A", uuid.UUID(int=1), Category.ELEMENT_GROUP),
-    ...                     ElementInfo("A.B", uuid.UUID(int=1), Category.ELEMENT_GROUP),
-    ...                     ElementInfo("Z", uuid.UUID(int=3), Category.ELEMENT_GROUP)])
-    >>> refuse_unfit(twin, "A")
-    >>> for key, reason in twin.skipped.items():
-    ...     print(key, "-", reason)
-    A.B - its UUID 00000000-0000-0000-0000-000000000001 is 'A''s as well
-    Z - it is not below the root 'A'
-    """
-    uuids: dict[int, str] = {}  # by the UUID's integer: a UUID hashes in Python code
-    keys: set[str] = set()
-    above = set()
-    if root:
-        parts = root.split(".")
-        above = {".".join(parts[:n]) for n in range(1, len(parts))}
-    for element in twin.elements:
-        key = element.key
-        reason = None
-        if "\x00" in key:
-            reason = f"a NUL character in its key {key!r}"
-        elif not key or any(not part for part in key.split(".")):
-            reason = "an empty name"
-        elif key in keys:
-            reason = "its primary key is listed twice"
-        elif not element.uuid.int:
-            reason = "the nil UUID, which stands for the model root"
-        elif element.uuid.int in uuids:
-            reason = f"its UUID {element.uuid} is {uuids[element.uuid.int]!r}'s as well"
-        elif root and key != root and key not in above and not key.startswith(root + "."):
-            reason = f"it is not below the root {root!r}"
-        keys.add(key)
-        if reason is not None:
-            twin.skipped.setdefault(key, reason)
-            continue
-        uuids[element.uuid.int] = key
-
-
 def refuse_mismatched_values(twin: TwinBuilder) -> None:
     """Leave out the data points whose value read is not of the data type their
     metadata gives (a twin holds the value as that type)."""
@@ -715,65 +652,3 @@ def refuse_mismatched_values(twin: TwinBuilder) -> None:
             check_value(found[0], value)
         except Exception as exc:  # ValueRejected, and anything a check may raise
             twin.skipped[key] = f"its value does not match its metadata: {exc}"
-
-
-#: The settings of a register that the loader's checks of one register cover
-#: (:data:`xentara_sync.simulator.model.PLAIN_REGISTER_KEYS`).
-_PLAIN_KEYS: Final = frozenset({"name", "UUID", "defaultValue", "access"})
-
-
-def split_plain_registers(
-    model: Mapping[str, Any],
-) -> tuple[dict[str, Any], list[tuple[str, Mapping[str, Any]]]]:
-    """*model* (a twin's) without the plain registers of its groups, and those
-    registers with their primary keys.
-
-    A plain register has no children and no settings besides ``name``, ``UUID``,
-    ``defaultValue`` and ``access``; its parent is a ``@Group`` or the model. The
-    loader treats such an element alone (nothing else in the model depends on
-    it), so it can be checked alone; the rest, copied where registers were taken
-    out (*model* is not changed), is loaded as it is.
-
-    >>> plain = {"name": "P", "UUID": "00000000-0000-0000-0000-000000000002",
-    ...          "defaultValue": ["bool", True]}
-    >>> group = {"name": "G", "UUID": "00000000-0000-0000-0000-000000000001",
-    ...          "children": [{REGISTER_TYPE: plain}]}
-    >>> rest, registers = split_plain_registers({"children": [{"@Group": group}]})
-    >>> rest, [key for key, _ in registers]
-    ({'children': [{'@Group': {'name': 'G', 'UUID': '00000000-0000-0000-0000-000000000001', \
-'children': []}}]}, ['G.P'])
-    """
-    plain: list[tuple[str, Mapping[str, Any]]] = []
-    keys = _PLAIN_KEYS
-    register = REGISTER_TYPE
-
-    def kept(children: list[Any], prefix: str) -> list[Any]:
-        """*children* of a group (or of the model) without its plain registers."""
-        rest = []
-        for item in children:
-            settings = item.get(register) if type(item) is dict and len(item) == 1 else None
-            if type(settings) is dict and all(key in keys for key in settings):
-                name = settings.get("name")
-                if type(name) is str:
-                    plain.append((prefix + name, settings))
-                    continue
-            rest.append(item)
-        return rest
-
-    top = kept(list(model.get("children", [])), "")
-    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
-    pending: list[tuple[list[Any], str]] = [(top, "")]
-    while pending:
-        children, prefix = pending.pop()
-        for index, item in enumerate(children):
-            if type(item) is not dict or len(item) != 1:
-                continue
-            ((element_type, settings),) = item.items()
-            below = settings.get("children") if type(settings) is dict else None
-            if type(below) is not list or not below:
-                continue
-            key = prefix + str(settings.get("name"))
-            below = kept(below, key + ".") if element_type == "@Group" else list(below)
-            children[index] = {element_type: {**settings, "children": below}}
-            pending.append((below, key + "."))
-    return {**model, "children": top}, plain

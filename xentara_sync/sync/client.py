@@ -9,37 +9,28 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..aio import XentaraClient as AsyncClient
-from ..conditions import Condition, Hold, Wait
-from ..connection import (
-    DEFAULT_KEEPALIVE,
-    DEFAULT_MAX_MESSAGE_SIZE,
-    DEFAULT_MAX_RECONNECT_DELAY,
-    DEFAULT_MAX_SEND_SIZE,
-)
-from ..core import (
-    DEFAULT_MAX_QUEUE,
-    DEFAULT_TIMEOUT,
-    key_list,
-    subscription_keys,
-    write_many_values,
-)
-from ..describe import safe_repr
-from ..element import Element
-from ..exceptions import ClientClosed, InvalidArgument, RecordingInterrupted
-from ..model import ElementInfo, ElementMetadata, ServerInfo
+from ..core.describe import safe_repr
+from ..core.element import Element
+from ..core.settings import Settings, takes_settings
+from ..core.subsession import Certificate
+from ..exceptions import ClientClosed
 from ..protocol import Category, Stage
 from ..protocol import arguments as check
+from ..protocol.arguments import key_list, subscription_keys, write_many_values
+from ..protocol.index import ElementInfo, ElementMetadata, ServerInfo
 from ..protocol.session import ClientSession, Plan
 from ..secret import hide
-from ..subsession import Certificate
+from ..toolkit.conditions import Condition, Hold, Wait
 from . import loop as _loop
 from .bridge import execute
-from .subscription import Callback, Dispatcher, Subscription
+from .subscription import Callback, ConnectionCallbacks, Dispatcher, Subscription, watch
 from .subsession import SubSession
 
 if TYPE_CHECKING:
-    from ..model import Event
-    from ..recording import Recording
+    from typing import Unpack
+
+    from ..protocol.index import Event
+    from ..toolkit.recording import Recording
     from .recorder import Recorder
 
 if TYPE_CHECKING:
@@ -50,6 +41,7 @@ __all__ = ["XentaraClient"]
 T = TypeVar("T")
 
 
+@takes_settings
 class XentaraClient:
     """A blocking client of one Xentara WebSocket server.
 
@@ -64,37 +56,6 @@ class XentaraClient:
     ...     client.write("Hardware.EtherCAT Bus.EL2624.Output 1", True)
     ...     client["Hardware.EtherCAT Bus.EL2624.Output 1"].read()
     True
-
-    Args:
-        url: ``ws://host:port/api/ws`` or ``wss://user:password@host:port/api/ws``.
-        root_element: primary key of the element whose descendants the client
-            indexes (``None``: the whole model).
-        verify_ssl: ``False`` accepts any TLS certificate (self-signed ones).
-        timeout: seconds any call waits unless told otherwise.
-        connect_timeout: seconds connecting may take in all, handshake, hello,
-            root and browse together (default: *timeout*).
-        ssl: an :class:`ssl.SSLContext` to use as is for ``wss://``.
-        cafile: a CA bundle to trust for ``wss://``.
-        headers: extra HTTP headers for the handshake.
-        max_queue: events a subscription keeps before dropping the oldest.
-        max_message_size: the largest message accepted from the server (bytes).
-        max_send_size: the largest message sent (bytes; default 16 MiB, the
-            simulator's limit; None: no limit). A write too large for one message
-            raises :class:`InvalidArgument` before sending, and the connection
-            stays up; requests that only fit apart leave in several messages.
-        keepalive: seconds between pings; a server that answers none for as long
-            again counts as lost (a frozen server is noticed within twice this).
-            ``None``: no pings.
-        reconnect: re-establish a lost connection (with backoff), look the keys up
-            again and renew the subscriptions; ``False``: a loss ends the client.
-        max_reconnect_delay: the longest pause between two tries to reconnect (s).
-        username: the user name for HTTP Basic authentication, instead of
-            ``user@`` in the URL.
-        password: the password, as it is (no percent-encoding), instead of
-            ``:password@`` in the URL. It appears in no message, log or repr.
-        token: an OAuth 2.0 access token, sent as ``Authorization: Bearer <token>``
-            instead of a user name and password (giving both raises
-            :class:`InvalidArgument`). It appears in no message, log or repr.
     """
 
     def __init__(
@@ -102,44 +63,17 @@ class XentaraClient:
         url: str,
         root_element: str | None = "Hardware",
         verify_ssl: bool = True,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = None,
-        ssl: Any = None,
-        cafile: str | None = None,
-        headers: dict[str, str] | None = None,
-        max_queue: int = DEFAULT_MAX_QUEUE,
-        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
-        max_send_size: int | None = DEFAULT_MAX_SEND_SIZE,
-        keepalive: float | None = DEFAULT_KEEPALIVE,
-        reconnect: bool = True,
-        max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
+        **settings: Unpack[Settings],
     ) -> None:
-        hidden_url, hidden_password, hidden_token = hide(url), hide(password), hide(token)
-        del url, password, token  # a traceback with locals shows only the wrappers
+        # The client takes a Secret for any str that it hides; a traceback with
+        # locals shows only the wrappers.
+        hidden_url = cast(str, hide(url))
+        del url
+        for secret in ("password", "token"):
+            if secret in settings:
+                settings[secret] = cast("str | None", hide(settings[secret]))
         # Parse the settings here, in the caller's thread: a bad URL raises at once.
-        client = AsyncClient(
-            cast(str, hidden_url),  # the client takes a Secret for any str that it hides
-            root_element,
-            verify_ssl,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            ssl=ssl,
-            cafile=cafile,
-            headers=headers,
-            max_queue=max_queue,
-            max_message_size=max_message_size,
-            max_send_size=max_send_size,
-            keepalive=keepalive,
-            reconnect=reconnect,
-            max_reconnect_delay=max_reconnect_delay,
-            username=username,
-            password=cast("str | None", hidden_password),
-            token=cast("str | None", hidden_token),
-        )
+        client = AsyncClient(hidden_url, root_element, verify_ssl, **settings)
         self._attach(
             lambda thread: thread.run(
                 client.__aenter__,
@@ -152,7 +86,6 @@ class XentaraClient:
     def _attach(self, connect: Callable[[_loop.LoopThread], AsyncClient]) -> None:
         """Take a user of the loop thread and connect there with *connect*."""
         self._lock = threading.Lock()
-        self._relays: list[tuple[Callable[[bool], object], Callable[[bool], None]]] = []
         self._dispatcher_thread: Dispatcher | None = None
         self._closed = False
         self._thread = _loop.loop_thread()
@@ -162,6 +95,7 @@ class XentaraClient:
             self._closed = True
             _loop.release(self._thread)
             raise
+        self._callbacks = ConnectionCallbacks(self._async, self._dispatcher)
         self._undo_exit_hook = _loop.on_exit(self._close_at_exit)
 
     @classmethod
@@ -307,25 +241,11 @@ class XentaraClient:
     def add_connection_callback(self, callback: Callable[[bool], object]) -> None:
         """Call ``callback(connected)`` on the dispatcher thread when the connection is
         lost (False) and when it is back (True)."""
-        if not callable(callback):
-            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
-        dispatcher = self._dispatcher()
-
-        def relay(connected: bool) -> None:  # on the loop thread: hand it on
-            dispatcher.call(lambda: callback(connected))
-
-        with self._lock:
-            self._relays.append((callback, relay))
-        self._async.add_connection_callback(relay)
+        self._callbacks.add(callback)
 
     def remove_connection_callback(self, callback: Callable[[bool], object]) -> None:
         """Stop calling *callback*; raises :class:`ValueError` if it was not added."""
-        with self._lock:
-            found = [pair for pair in self._relays if pair[0] is callback]
-            if not found:
-                raise ValueError(f"{callback!r} is not a connection callback of this client")
-            self._relays.remove(found[0])
-        self._async.remove_connection_callback(found[0][1])
+        self._callbacks.remove(callback)
 
     @property
     def session(self) -> ClientSession | None:
@@ -499,25 +419,19 @@ class XentaraClient:
             )
         return self._execute(planned, timeout)  # type: ignore[no-any-return]
 
-    def _stage_change(
-        self, coroutine: Callable[[], Coroutine[Any, Any, None]], what: str, timeout: float | None
-    ) -> None:
-        # Not a hot path, and it waits for the stage: the coroutine does it all.
-        self._run(coroutine, timeout, what)
-
     def suspend(self, *, timeout: float | None = None) -> None:
         """Suspend the server: operational to suspended (``suspend``); returns once
         it is suspended."""
-        self._stage_change(lambda: self._async.suspend(timeout=timeout), "suspend", timeout)
+        self._run(lambda: self._async.suspend(timeout=timeout), timeout, "suspend")
 
     def resume(self, *, timeout: float | None = None) -> None:
         """Resume a suspended server (``resume``); returns once it is operational."""
-        self._stage_change(lambda: self._async.resume(timeout=timeout), "resume", timeout)
+        self._run(lambda: self._async.resume(timeout=timeout), timeout, "resume")
 
     def shutdown(self, *, timeout: float | None = None) -> None:
         """Stop the server (``shutdown``); it closes the connection then, so close
         the client when you are done."""
-        self._stage_change(lambda: self._async.shutdown(timeout=timeout), "shutdown", timeout)
+        self._run(lambda: self._async.shutdown(timeout=timeout), timeout, "shutdown")
 
     def sub_session(
         self,
@@ -610,23 +524,7 @@ class XentaraClient:
         """
         __tracebackhide__ = True  # pytest: a failure shows the caller's line
         wait = Wait(key, condition, self.timeout if timeout is None else timeout, self.timeout)
-        # Every change, unthrottled and without heartbeats. The current value is the
-        # event the server sends right after the subscribe succeeds (the protocol
-        # decision "Initial event" of docs/protocol.rst; the reference, §11 and
-        # §13.2, leaves it open for a real Xentara).
-        subscription = self.subscribe(key, None, None, attribute=attribute)
-        subscription.start(timeout=wait.remaining())
-        try:
-            while True:
-                try:
-                    event = subscription.receive(wait.remaining())
-                except TimeoutError:  # RequestTimeout: no event in the time left
-                    raise wait.failure() from None
-                if wait.check(event):
-                    return event
-        finally:
-            if subscription.active:
-                subscription.stop()
+        return watch(self.subscribe(key, None, None, attribute=attribute), wait)
 
     def write_many(self, values: Mapping[str, Any], *, timeout: float | None = None) -> None:
         """Write ``{key: value, ...}`` in one message, every value checked first.
@@ -676,27 +574,9 @@ class XentaraClient:
         """
         __tracebackhide__ = True  # pytest: a failure shows the caller's line
         hold = Hold(
-            key,
-            condition,
-            seconds,
-            self.timeout if timeout is None else timeout,
-            self.timeout,
+            key, condition, seconds, self.timeout if timeout is None else timeout, self.timeout
         )
-        subscription = self.subscribe(key, None, None, attribute=attribute)
-        subscription.start(timeout=hold.remaining())
-        try:
-            while (wait := hold.remaining()) is not None:
-                try:
-                    event = subscription.receive(wait)
-                except TimeoutError:  # hold.remaining() decides: over, or no value
-                    continue
-                if not hold.check(event):
-                    raise hold.broken(event)
-            assert hold.last is not None
-            return hold.last
-        finally:
-            if subscription.active:
-                subscription.stop()
+        return watch(self.subscribe(key, None, None, attribute=attribute), hold)
 
     def record(
         self,
@@ -714,23 +594,27 @@ class XentaraClient:
             recording.to_csv("sine.csv")
             recording.plot("sine.png")
 
-        The :class:`~xentara_sync.recording.Recording` starts with each key's current
+        The :class:`~xentara_sync.toolkit.recording.Recording` starts with each key's current
         value; its outputs are in time order. With *count* alone, each event must
         come within the client's timeout of the one before (:class:`RequestTimeout`
         otherwise). At most *max_events* are kept in memory (None:
-        :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest are counted in
+        :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`; the rest are counted in
         ``dropped``). Ctrl-C raises :class:`~xentara_sync.RecordingInterrupted` (a
         :class:`KeyboardInterrupt`), whose ``recording`` holds what was recorded.
 
         *to* (a path ending in ``.csv``, ``.parquet`` or ``.tdms``) streams the
         events to that file as they come, flushed at least every second, and keeps
         none in memory unless *max_events* is given (see
-        :mod:`xentara_sync.recordfile`)::
+        :mod:`xentara_sync.toolkit.recordfile`)::
 
             recording = client.record(keys, seconds=600, to="run.parquet")
             frame = recording.to_dataframe()    # read back from run.parquet
         """
-        from ..recording import Limits, Recording  # csv and all: only when used
+        from ..toolkit.recording import (
+            Limits,
+            Recording,
+            RecordingInterrupted,
+        )  # csv and all: only when used
         from .recorder import collect
 
         subscription = self.subscribe(subscription_keys(keys, "record"), None, None)
@@ -757,11 +641,11 @@ class XentaraClient:
                 time.sleep(1)
             recording.plot("run.png")
 
-        The :class:`~xentara_sync.recording.Recording` fills as the events come
+        The :class:`~xentara_sync.toolkit.recording.Recording` fills as the events come
         (each key's current value first; on the client's event loop, no thread of
         its own) and keeps what it got when the block ends, whether it ends
         normally, by an exception or by Ctrl-C. At most *max_events* are kept in
-        memory (None: :data:`~xentara_sync.recording.DEFAULT_MAX_EVENTS`; the rest
+        memory (None: :data:`~xentara_sync.toolkit.recording.DEFAULT_MAX_EVENTS`; the rest
         are counted in ``dropped``). *to* streams the events to a file as
         :meth:`record` does: the file is written by a thread of its own.
         """
@@ -795,13 +679,10 @@ class XentaraClient:
         from ..snapshot.driver import check_arguments
 
         check_arguments(path, root, record, progress)
-        relay: Callable[[int, int], object] | None = None
-        if progress is not None:
+        dispatcher = relay = None
+        if progress is not None:  # called on the loop thread: handed on
             dispatcher = self._dispatcher()
-
-            def relay(done: int, total: int) -> None:  # on the loop thread: hand it on
-                dispatcher.call(lambda: progress(done, total))
-
+            relay = dispatcher.relay(progress)
         if self._closed:
             raise ClientClosed(f"the client for {self.url} is closed")
         try:
@@ -813,7 +694,5 @@ class XentaraClient:
                 f"snapshot of {self.url}",
             )
         finally:
-            if progress is not None:  # every progress call made before returning
-                drained = threading.Event()
-                dispatcher.call(drained.set)
-                drained.wait(self._async.timeout)
+            if dispatcher is not None:  # every progress call made before returning
+                dispatcher.drain(self._async.timeout)

@@ -10,12 +10,13 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from ..core.recorder import recorder_subscription
 from ..exceptions import RequestTimeout
-from ..recording import Limits, Recording, recorder_subscription
+from ..toolkit.recording import Limits, Recording
 from .subscription import Subscription
 
 if TYPE_CHECKING:
-    from ..core import ClientCore
+    from ..core.client import ClientCore
 
 __all__ = ["Progress", "Recorder", "collect"]
 
@@ -70,7 +71,7 @@ def collect(
 
 class Recorder:
     """``client.recorder(keys)``: a context manager whose value is a
-    :class:`~xentara_sync.recording.Recording` that fills in the background (on
+    :class:`~xentara_sync.toolkit.recording.Recording` that fills in the background (on
     the client's event loop, with no thread of its own) while the block runs, and
     keeps what it got when the block ends, by an exception or Ctrl-C too::
 

@@ -10,21 +10,32 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..describe import safe_repr
+from ..core.describe import safe_repr
+from ..core.subscription import Subscription as CoreSubscription
+from ..core.subscription import SubscriptionHost
 from ..exceptions import InvalidArgument, RequestTimeout, SubscriptionEnded
-from ..model import Event
 from ..protocol import arguments as check
-from ..subscription import Subscription as CoreSubscription
-from ..subscription import SubscriptionHost
+from ..protocol.index import Event
 from .loop import park_if_exiting, wait_lock
+
+if TYPE_CHECKING:
+    from ..core.client import ClientCore as AsyncClient
+    from ..toolkit.conditions import Wait
 
 #: Runs a coroutine on the loop thread and waits for it (the client's ``_run``), with
 #: a timeout and the name of the call for the timeout's message.
 Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], float | None, str], Any]
 
-__all__ = ["Callback", "Dispatcher", "Subscription", "ThreadEventQueue"]
+__all__ = [
+    "Callback",
+    "ConnectionCallbacks",
+    "Dispatcher",
+    "Subscription",
+    "ThreadEventQueue",
+    "watch",
+]
 
 log = logging.getLogger("xentara_sync")
 
@@ -153,6 +164,17 @@ class Dispatcher:
     def call(self, fn: Callable[[], object]) -> None:
         """Run ``fn()`` on the dispatcher thread (after what is queued)."""
         self._queue.put(fn)
+
+    def relay(self, fn: Callable[..., object]) -> Callable[..., None]:
+        """A function that, called on any thread, runs ``fn`` with its arguments on the
+        dispatcher thread."""
+        return lambda *args: self.call(lambda: fn(*args))
+
+    def drain(self, timeout: float) -> None:
+        """Wait (at most *timeout* seconds) until what is queued now has run."""
+        drained = threading.Event()
+        self.call(drained.set)
+        drained.wait(timeout)
 
     def _run(self) -> None:
         while True:
@@ -350,3 +372,56 @@ class Subscription:
     @safe_repr
     def __repr__(self) -> str:
         return repr(self._core).replace("<Subscription", "<xentara_sync.Subscription", 1)
+
+
+class ConnectionCallbacks:
+    """The blocking client's connection callbacks: each runs on the client's
+    dispatcher thread, never on the loop thread, in the order of the events."""
+
+    def __init__(self, client: AsyncClient, dispatcher: Callable[[], Dispatcher]) -> None:
+        self._client = client
+        self._dispatcher = dispatcher
+        self._lock = threading.Lock()
+        self._relays: list[tuple[Callable[[bool], object], Callable[[bool], None]]] = []
+
+    def add(self, callback: Callable[[bool], object]) -> None:
+        """Call ``callback(connected)`` on the dispatcher thread."""
+        if not callable(callback):
+            raise InvalidArgument(f"callback must be a callable, not {callback!r:.80}")
+        dispatcher = self._dispatcher()
+
+        def relay(connected: bool) -> None:  # on the loop thread: hand it on
+            dispatcher.call(lambda: callback(connected))
+
+        with self._lock:
+            self._relays.append((callback, relay))
+        self._client.add_connection_callback(relay)
+
+    def remove(self, callback: Callable[[bool], object]) -> None:
+        """Stop calling *callback*; raises :class:`ValueError` if it was not added."""
+        with self._lock:
+            found = [pair for pair in self._relays if pair[0] is callback]
+            if not found:
+                raise ValueError(f"{callback!r} is not a connection callback of this client")
+            self._relays.remove(found[0])
+        self._client.remove_connection_callback(found[0][1])
+
+
+def watch(subscription: Subscription, watch: Wait) -> Event:
+    """Start *subscription* (of every change of one key) and show *watch* (a
+    :class:`~xentara_sync.toolkit.conditions.Wait` or ``Hold``) its events, in this
+    thread, until it is over; returns its result, and stops the subscription
+    (see :meth:`xentara_sync.core.client.ClientCore._watch`)."""
+    __tracebackhide__ = True  # pytest: a failure shows the caller's line
+    subscription.start(timeout=watch.next_wait())
+    try:
+        while (left := watch.next_wait()) is not None:
+            try:
+                event: Event | None = subscription.receive(left)
+            except TimeoutError:  # RequestTimeout: no event in the time left
+                event = None
+            watch.take(event)
+        return watch.result()
+    finally:
+        if subscription.active:
+            subscription.stop()

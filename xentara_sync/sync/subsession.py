@@ -1,4 +1,4 @@
-"""The blocking sub-session: :class:`xentara_sync.subsession.SubSession` without ``await``.
+"""The blocking sub-session: :class:`xentara_sync.core.subsession.SubSession` without ``await``.
 
 ``client.sub_session(username, password)`` opens it before it returns; ``with``
 closes it at the end of the block. Each call runs the async sub-session's
@@ -20,8 +20,8 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from ..describe import safe_repr
-from ..subsession import SubSession as AsyncSubSession
+from ..core.describe import safe_repr
+from ..core.subsession import SubSession as AsyncSubSession
 
 __all__ = ["SubSession"]
 
@@ -32,7 +32,7 @@ Runner = Callable[[Callable[[], Coroutine[Any, Any, Any]], "float | None", str],
 
 class SubSession:
     """A user's sub-session within a blocking client's connection (see
-    :class:`xentara_sync.subsession.SubSession`); safe from any thread."""
+    :class:`xentara_sync.core.subsession.SubSession`); safe from any thread."""
 
     def __init__(self, sub_session: AsyncSubSession, run: Runner) -> None:
         self._async = sub_session
@@ -95,7 +95,7 @@ class SubSession:
         timeout: float | None = None,
     ) -> Any:
         """The value of *key*, if this user may read (sent with a ``check_access``;
-        see :meth:`xentara_sync.subsession.SubSession.read`)."""
+        see :meth:`xentara_sync.core.subsession.SubSession.read`)."""
         return self._call(
             lambda: self._async.read(key, attribute=attribute, timeout=timeout),
             timeout,

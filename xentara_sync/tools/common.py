@@ -111,6 +111,25 @@ def add_connection_arguments(
 
 
 #: The environment variable that holds the password of --user.
+def add_keys(
+    parser: argparse.ArgumentParser, nargs: str = "+", help: str = "primary key of an element"
+) -> None:
+    """Add the connection's arguments and the elements' keys (``KEY ...``) to *parser*."""
+    add_connection_arguments(parser)
+    parser.add_argument("keys", metavar="KEY", nargs=nargs, help=help)
+
+
+def add_interval(parser: argparse.ArgumentParser, default: int, per: str) -> None:
+    """Add ``--interval MS`` (the throttle of a subscription) to *parser*."""
+    parser.add_argument(
+        "--interval",
+        metavar="MS",
+        type=non_negative_int,
+        default=default,
+        help=f"at most one {per} every MS milliseconds; 0: every change (default: %(default)s)",
+    )
+
+
 PASSWORD_VARIABLE = "XENTARA_PASSWORD"
 #: The environment variable that holds a Bearer token (used without a user name).
 TOKEN_VARIABLE = "XENTARA_TOKEN"
@@ -255,14 +274,29 @@ def set_examples(parser: argparse.ArgumentParser, examples: str) -> None:
     parser.epilog = "examples:\n" + examples.strip("\n")
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
-    return value
+def _number(
+    convert: Callable[[str], float], kind: str, smallest: float, above: bool, must: str
+) -> Callable[[str], Any]:
+    """An ``argparse`` type: *text* converted, finite, and at least *smallest* (or
+    *above* it); *must* says what it must be."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {kind}: {text!r}") from None
+        if (value <= smallest if above else value < smallest) or not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must {must}: {text!r}")
+        return value
+
+    return parse
+
+
+# ``argparse`` types of numbers (seconds, counts, intervals).
+positive_float = _number(float, "a number", 0, True, "be a positive number")
+non_negative_float = _number(float, "a number", 0, False, "be a number of 0 or more")
+non_negative_int = _number(int, "an integer", 0, False, "not be negative")
+positive_int = _number(int, "an integer", 1, False, "be a positive integer")
 
 
 def readable_file(text: str) -> str:
@@ -273,43 +307,6 @@ def readable_file(text: str) -> str:
     except OSError as exc:
         raise argparse.ArgumentTypeError(f"cannot read {text!r}: {exc.strerror}") from None
     return text
-
-
-def non_negative_float(text: str) -> float:
-    """An ``argparse`` type: a finite number of 0 or more (seconds, say).
-
-    >>> non_negative_float("0"), non_negative_float("2.5")
-    (0.0, 2.5)
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a number of 0 or more: {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """An ``argparse`` type: an integer of 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """An ``argparse`` type: an integer of 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer: {text!r}")
-    return value
 
 
 def parse_attribute(text: str) -> str:

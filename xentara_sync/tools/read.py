@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .common import (
-    add_connection_arguments,
+    add_keys,
     display,
     jsonable,
     parse_attribute,
@@ -35,8 +35,7 @@ EXAMPLES = """
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``read`` arguments to *parser*."""
-    add_connection_arguments(parser)
-    parser.add_argument("keys", metavar="KEY", nargs="+", help="primary key of an element")
+    add_keys(parser)
     parser.add_argument(
         "--attribute",
         metavar="NAME",

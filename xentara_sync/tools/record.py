@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .common import (
     CommandError,
-    add_connection_arguments,
+    add_keys,
     error,
     positive_float,
     positive_int,
@@ -35,8 +35,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..recording import Recording
     from ..sync import XentaraClient
+    from ..toolkit.recording import Recording
 
 EXAMPLES = """
   xentara-sync record ws://127.0.0.1:8080/api/ws Hardware.Signals.Sine --seconds 10 \\
@@ -50,8 +50,7 @@ EXAMPLES = """
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``record`` arguments to *parser*."""
-    add_connection_arguments(parser)
-    parser.add_argument("keys", metavar="KEY", nargs="+", help="primary key of an element")
+    add_keys(parser)
     parser.add_argument("--seconds", metavar="S", type=positive_float, help="record S seconds")
     parser.add_argument(
         "--count",
@@ -103,8 +102,8 @@ def check_outputs(args: argparse.Namespace) -> None:
     """Check, before connecting, that --csv, --plot and --out name files that can
     be written; a :class:`CommandError` (status 2) otherwise."""
     from ..exceptions import InvalidArgument
-    from ..recordfile import check_stream_path
-    from ..recording import check_output
+    from ..toolkit.recordfile import check_stream_path
+    from ..toolkit.recording import check_output
 
     if args.seconds is None and args.count is None:
         raise CommandError("record needs --seconds S or --count N (or both)", 2)
@@ -145,8 +144,8 @@ def save(recording: Recording, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Record, then write the CSV and the plot; returns the exit status."""
-    from ..recording import DEFAULT_MAX_EVENTS, Limits, Recording
     from ..sync.recorder import collect
+    from ..toolkit.recording import DEFAULT_MAX_EVENTS, Limits, Recording
 
     try:
         check_outputs(args)

@@ -15,7 +15,8 @@ import time
 from typing import TYPE_CHECKING
 
 from .common import (
-    add_connection_arguments,
+    add_interval,
+    add_keys,
     display,
     jsonable,
     non_negative_int,
@@ -26,7 +27,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..model import Event
+    from ..protocol.index import Event
     from ..sync import XentaraClient
 
 EXAMPLES = """
@@ -40,16 +41,8 @@ EXAMPLES = """
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``watch`` arguments to *parser*."""
-    add_connection_arguments(parser)
-    parser.add_argument("keys", metavar="KEY", nargs="+", help="primary key of an element")
-    parser.add_argument(
-        "--interval",
-        metavar="MS",
-        type=non_negative_int,
-        default=500,
-        help="at most one event per element every MS milliseconds; 0: every change "
-        "(default: %(default)s)",
-    )
+    add_keys(parser)
+    add_interval(parser, 500, "event per element")
     parser.add_argument(
         "--heartbeat",
         metavar="MS",
@@ -68,7 +61,7 @@ def format_event(event: Event, as_json: bool = False) -> str:
     """One printed line for *event*.
 
     >>> import uuid
-    >>> from xentara_sync.model import Event
+    >>> from xentara_sync.protocol.index import Event
     >>> event = Event(1704107471.25, "Hardware.Registers.Enable", uuid.UUID(int=1), True)
     >>> format_event(event, as_json=True)  # doctest: +NORMALIZE_WHITESPACE
     '{"time": "2024-01-01T11:11:11.250000Z", "timestamp": 1704107471.25,
@@ -77,7 +70,7 @@ def format_event(event: Event, as_json: bool = False) -> str:
     True
     """
     if as_json:
-        from ..conditions import utc_text
+        from ..toolkit.conditions import utc_text
 
         return json.dumps(
             {

@@ -26,61 +26,29 @@ cleanly when its main task returns.
 
 from __future__ import annotations
 
-from ..core import ClientCore
-from ..element import Element
-from ..model import Event
-from ..subscription import Subscription
-from ..subsession import SubSession
+from ..core.client import ClientCore
+from ..core.element import Element
+from ..core.settings import takes_settings
+from ..core.subscription import Subscription
+from ..core.subsession import SubSession
+from ..protocol.index import Event
 from . import _requirements  # noqa: F401  (before .backend: a clear ImportError)
 from .backend import TrioBackend
 
 __all__ = ["Element", "Event", "SubSession", "Subscription", "XentaraClient"]
 
 
+@takes_settings
 class XentaraClient(ClientCore):
-    """A client of one Xentara WebSocket server, on trio.
-
-    Connect with ``client = await XentaraClient(url, root_element="Hardware")``,
-    ``await XentaraClient.create(...)`` or ``async with XentaraClient(...) as client``.
-    Connecting sends the client hello, resolves *root_element* and browses every
-    element under it. Requests started together (from tasks of one nursery) leave in
+    """A client of one Xentara WebSocket server, on trio: the API of
+    :class:`xentara_sync.aio.XentaraClient` (``await XentaraClient(url)``,
+    ``XentaraClient.create``, ``async with``), the same connecting and the same
+    settings. Requests started together (from tasks of one nursery) leave in
     one WebSocket message::
 
         async with XentaraClient(url) as client, trio.open_nursery() as nursery:
             for key in keys:
                 nursery.start_soon(client.read, key)
-
-    Args:
-        url: ``ws://host:port/api/ws`` or ``wss://user:password@host:port/api/ws``;
-            credentials become HTTP Basic authentication.
-        root_element: primary key of the element whose descendants the client
-            indexes (``None``: the whole model).
-        verify_ssl: ``False`` accepts any TLS certificate (self-signed ones).
-        timeout: seconds any request waits for its answer unless told otherwise.
-        connect_timeout: seconds connecting may take in all, handshake, hello,
-            root and browse together (default: *timeout*).
-        ssl: an :class:`ssl.SSLContext` to use as is for ``wss://``.
-        cafile: a CA bundle to trust for ``wss://``.
-        headers: extra HTTP headers for the handshake.
-        max_queue: events a subscription keeps before dropping the oldest.
-        max_message_size: the largest message accepted from the server (bytes).
-        max_send_size: the largest message sent (bytes; default 16 MiB, the
-            simulator's limit; None: no limit). A write too large for one message
-            raises :class:`InvalidArgument` before sending, and the connection
-            stays up; requests that only fit apart leave in several messages.
-        keepalive: seconds between pings; a server that answers none for as long
-            again counts as lost (a frozen server is noticed within twice this).
-            ``None``: no pings.
-        reconnect: re-establish a lost connection (with backoff), look the keys up
-            again and renew the subscriptions; ``False``: a loss ends the client.
-        max_reconnect_delay: the longest pause between two tries to reconnect (s).
-        username: the user name for HTTP Basic authentication, instead of
-            ``user@`` in the URL.
-        password: the password, as it is (no percent-encoding), instead of
-            ``:password@`` in the URL. It appears in no message, log or repr.
-        token: an OAuth 2.0 access token, sent as ``Authorization: Bearer <token>``
-            instead of a user name and password (giving both raises
-            :class:`InvalidArgument`). It appears in no message, log or repr.
     """
 
     _backend_factory = TrioBackend

@@ -26,18 +26,22 @@ import collections
 import logging
 import ssl
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 import trio
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 from websockets.trio.client import ClientConnection, connect
 
-from ..endpoint import Endpoint
-from ..exceptions import ConnectionClosed
-from ..handshake import connect_error
-from ..interfaces import TaskHandle, Transport
-from ..logs import redacting
+from ..core.endpoint import Endpoint
+from ..core.interfaces import Opening, TaskHandle, Transport
+from ..core.websocket import (
+    CLOSE_TIMEOUT,
+    WebSocketTransport,
+    closed_error,
+    connect_error,
+    connect_options,
+)
 
 __all__ = ["TrioBackend"]
 
@@ -45,8 +49,6 @@ log = logging.getLogger("xentara_sync")
 
 T = TypeVar("T")
 
-#: Seconds the closing handshake may take before the TCP connection is dropped.
-CLOSE_TIMEOUT = 0.5
 #: Seconds ``close()`` waits for the connection's tasks to end once cancelled.
 FINISH_TIMEOUT = 1.0
 
@@ -196,14 +198,6 @@ async def _run_guarded(fn: Callable[[], Awaitable[None]], task: _Task) -> None:
             log.exception("a background task of the trio client failed")
 
 
-def _closed_error(exc: WebSocketClosed) -> ConnectionClosed:
-    frame = exc.rcvd or exc.sent
-    if frame is None:
-        return ConnectionClosed("the connection closed without a closing handshake")
-    reason = f" ({frame.reason})" if frame.reason else ""
-    return ConnectionClosed(f"the connection closed with code {frame.code}{reason}")
-
-
 class _Sender:
     """The connection's task that runs the core's flushes and writes their messages.
 
@@ -253,13 +247,14 @@ class _Sender:
                     return
 
 
-class _Transport:
+class _Transport(WebSocketTransport):
     """A ``websockets.trio`` connection, the host of its tasks and its sender."""
 
-    __slots__ = ("_host", "_sender", "_ws")
+    __slots__ = ("_host", "_sender")
+    _ws: ClientConnection
 
     def __init__(self, ws: ClientConnection, host: _Host, sender: _Sender) -> None:
-        self._ws = ws
+        super().__init__(ws)
         self._host = host
         self._sender = sender
 
@@ -267,23 +262,11 @@ class _Transport:
         """Queue *data* for the connection's sender task."""
         self._sender.send_nowait(data)
 
-    async def send(self, data: bytes) -> None:
-        try:
-            await self._ws.send(data)
-        except WebSocketClosed as exc:
-            raise _closed_error(exc) from None
-
-    async def recv(self) -> bytes:
-        try:
-            return await self._ws.recv(decode=False)
-        except WebSocketClosed as exc:
-            raise _closed_error(exc) from None
-
     async def ping(self, timeout: float) -> bool:
         try:
             pong = await self._ws.ping()
         except WebSocketClosed as exc:
-            raise _closed_error(exc) from None
+            raise closed_error(exc) from None
         with trio.move_on_after(timeout):
             await pong.wait()
         return pong.is_set()
@@ -359,16 +342,7 @@ class TrioBackend:
             trio.lowlevel.spawn_system_task(_run_guarded, fn, task, name=fn)
         return task
 
-    async def connect(
-        self,
-        endpoint: Endpoint,
-        *,
-        headers: Mapping[str, str],
-        ssl: Any,
-        timeout: float,
-        max_size: int | None,
-        keepalive: float | None,
-    ) -> Transport:
+    async def connect(self, endpoint: Endpoint, opening: Opening) -> Transport:
         self._token = trio.lowlevel.current_trio_token()
         host = await _Host.open()
         nursery = host.nursery
@@ -376,20 +350,11 @@ class TrioBackend:
         try:
             ws = await connect(
                 endpoint.url,
-                additional_headers=headers,
-                ssl=ssl,
-                open_timeout=timeout,
-                close_timeout=CLOSE_TIMEOUT,
-                max_size=max_size,
-                ping_interval=None,  # the client core pings (see Connection._keep_alive)
-                ping_timeout=None,
-                logger=redacting("websockets.client"),
-                compression=None,
-                proxy=None,
+                **connect_options(opening),
             ).connect(nursery)
         except Exception as exc:
             await host.aclose()
-            raise connect_error(_cause(exc), endpoint, timeout) from exc.with_traceback(
+            raise connect_error(_cause(exc), endpoint, opening.timeout) from exc.with_traceback(
                 None
             )  # its frames held the headers
         except BaseException:

@@ -17,8 +17,8 @@ import time
 from collections.abc import Iterable
 from typing import Any, Final
 
-from ..model import AttributeInfo, Event
 from ..protocol import AttributeFault, Quality
+from ..protocol.index import AttributeInfo, Event
 from ..tools.common import display
 
 __all__ = [

@@ -1,0 +1,181 @@
+"""Ctrl-C during record() and inside recorder() keeps what was recorded, in every
+flavour: a child program, sent SIGINT once it has recorded."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.flavours import TRIO_MISSING
+from tests.sync.test_sync_process import finish, python
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+
+#: record() prints "recording" once it holds three events (it adds them in the
+#: caller's thread or task); a recorder's block prints it, then the test sends SIGINT.
+PRELUDE = """
+from xentara_sync import RecordingInterrupted
+from xentara_sync.toolkit.recording import Recording
+from xentara_sync.simulator import Simulator
+
+KEYS = ["Hardware.Fast Signals.Sine", "Hardware.Registers.Counter"]
+QUIET = False  # a recorder's block says when
+_add = Recording.add
+
+
+def add(self, event):
+    _add(self, event)
+    if len(self) == 3 and not QUIET:
+        print("recording", flush=True)
+
+
+Recording.add = add
+"""
+
+PROGRAMS = {
+    "blocking record": """
+        from xentara_sync import XentaraClient
+        with Simulator() as sim, XentaraClient(sim.url) as client:
+            try:
+                client.record(KEYS, seconds=60)
+            except RecordingInterrupted as interrupted:
+                recording = interrupted.recording
+                print("interrupted", len(recording) >= 3, recording.ended is not None)
+    """,
+    "blocking recorder": """
+        import time
+        from xentara_sync import XentaraClient
+        QUIET = True
+        with Simulator() as sim, XentaraClient(sim.url) as client:
+            try:
+                with client.recorder(KEYS) as recording:
+                    while len(recording) < 3:
+                        time.sleep(0.01)
+                    print("recording", flush=True)
+                    time.sleep(60)
+            except KeyboardInterrupt:
+                print("interrupted", len(recording) >= 3, recording.ended is not None)
+    """,
+    "asyncio record": """
+        import asyncio
+        from xentara_sync.aio import XentaraClient
+
+        async def main(url):
+            client = await XentaraClient(url)
+            await client.record(KEYS, seconds=60)
+
+        with Simulator() as sim:
+            try:
+                asyncio.run(main(sim.url))
+            except RecordingInterrupted as interrupted:
+                recording = interrupted.recording
+                print("interrupted", len(recording) >= 3, recording.ended is not None)
+    """,
+    "asyncio recorder": """
+        import asyncio
+        from xentara_sync.aio import XentaraClient
+        kept = []
+        QUIET = True
+
+        async def main(url):
+            async with XentaraClient(url) as client:
+                async with client.recorder(KEYS) as recording:
+                    kept.append(recording)
+                    while len(recording) < 3:
+                        await asyncio.sleep(0.01)
+                    print("recording", flush=True)
+                    await asyncio.sleep(60)
+
+        with Simulator() as sim:
+            try:
+                asyncio.run(main(sim.url))
+            except KeyboardInterrupt:
+                print("interrupted", len(kept[0]) >= 3, kept[0].ended is not None)
+    """,
+    "trio record": """
+        import trio
+        from xentara_sync.trio import XentaraClient
+
+        async def main(url):
+            async with XentaraClient(url) as client:
+                await client.record(KEYS, seconds=60)
+
+        with Simulator() as sim:
+            try:
+                trio.run(main, sim.url)
+            except RecordingInterrupted as interrupted:
+                recording = interrupted.recording
+                print("interrupted", len(recording) >= 3, recording.ended is not None)
+    """,
+    "trio recorder": """
+        import trio
+        from xentara_sync.trio import XentaraClient
+        kept = []
+        QUIET = True
+
+        async def main(url):
+            async with XentaraClient(url) as client:
+                async with client.recorder(KEYS) as recording:
+                    kept.append(recording)
+                    while len(recording) < 3:
+                        await trio.sleep(0.01)
+                    print("recording", flush=True)
+                    await trio.sleep(60)
+
+        with Simulator() as sim:
+            try:
+                trio.run(main, sim.url)
+            except KeyboardInterrupt:
+                print("interrupted", len(kept[0]) >= 3, kept[0].ended is not None)
+    """,
+}
+
+
+@pytest.mark.parametrize("program", list(PROGRAMS))
+def test_ctrl_c_keeps_what_was_recorded(program: str) -> None:
+    if program.startswith("trio") and TRIO_MISSING:
+        pytest.skip(TRIO_MISSING)
+    proc = python(PRELUDE + textwrap.dedent(PROGRAMS[program]))
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if line != "recording":
+        code, out, err = finish(proc)
+        pytest.fail(f"no recording: {line!r} {out!r} {err}")
+    proc.send_signal(signal.SIGINT)
+    code, out, err = finish(proc)
+    assert out.split() == ["interrupted", "True", "True"], err
+    assert code == 0, err
+
+
+def test_ctrl_c_in_the_record_command_writes_what_was_recorded(tmp_path: Path) -> None:
+    out_csv = tmp_path / "run.csv"
+    proc = python(
+        PRELUDE
+        + textwrap.dedent(
+            f"""
+            from xentara_sync.tools.cli import main
+            with Simulator() as sim:
+                args = ["record", sim.url, *KEYS, "--seconds", "60"]
+                status = main([*args, "--csv", {str(out_csv)!r}])
+            print("status", status)
+            """
+        )
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if line != "recording":
+        code, out, err = finish(proc)
+        pytest.fail(f"no recording: {line!r} {out!r} {err}")
+    proc.send_signal(signal.SIGINT)
+    code, out, err = finish(proc)
+    assert (code, out.split(), err) == (0, ["status", "0"], "")
+    with out_csv.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) >= 3
+    seconds = [float(row["seconds"]) for row in rows]
+    assert seconds == sorted(seconds)

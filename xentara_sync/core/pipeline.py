@@ -1,0 +1,123 @@
+"""Plans sent a few messages ahead of their answers, one waiter per message.
+
+A snapshot sends thousands of requests per message. :func:`run_pipelined` gives
+each message one backend waiter (a future) and one :class:`_Batch`, the waiter of
+each of its requests, that files each answer into the message's list, instead of
+a future (or any object) per request; and it
+sends the next message while the server answers the last, so that the client's
+work and the server's overlap.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from ..protocol.plan import Plan
+from ..protocol.session import ClientSession
+from .interfaces import Waiter
+
+__all__ = ["run_pipelined"]
+
+_EMPTY: Any = object()
+#: What :func:`run_pipelined` keeps of a plan sent: operation, element, finish.
+_Sent = tuple[str, "str | None", Callable[[list[Any]], Any]]
+
+
+class _Batch:
+    """The answers to one message: the waiter of each of its requests in the
+    session's pending table (one object for the message, not one per request),
+    filing each answer in its place by its message id; *waiter* is resolved with
+    the full list once the last one is in."""
+
+    __slots__ = ("missing", "places", "results", "take", "waiter")
+
+    def __init__(
+        self, waiter: Waiter, count: int, take: Callable[[int, Any], object] | None = None
+    ) -> None:
+        self.waiter = waiter
+        #: Takes each answer as it comes (see
+        #: :class:`~xentara_sync.protocol.plan.StreamedPlan`), or None.
+        self.take = take
+        self.results: list[Any] = [_EMPTY] * count
+        self.missing = count
+        #: Message id -> place in :attr:`results` (set once the requests are queued).
+        self.places: dict[int, int] = {}
+        if count == 0:
+            waiter.set_result(self.results)
+
+    def set_result(self, packet: Any) -> None:
+        """An answer (a :class:`~xentara_sync.protocol.Success` or ``Failure``)."""
+        index = self.places.get(packet.message_id)
+        if index is None or self.results[index] is not _EMPTY or self.waiter.done():
+            return
+        take = self.take
+        if take is not None:
+            try:
+                take(index, packet)
+            except Exception as exc:  # the snapshot fails with it, not the connection
+                self.waiter.set_exception(exc)
+                return
+            packet = None  # taken: its objects are freed with the message
+        self.results[index] = packet
+        self.missing -= 1
+        if self.missing == 0:
+            self.waiter.set_result(self.results)
+
+    def set_exception(self, exc: BaseException) -> None:
+        """A request failed as a whole (it could not be sent, a broken answer, the
+        connection lost): so does the message."""
+        if not self.waiter.done():
+            self.waiter.set_exception(exc)
+
+    def done(self) -> bool:
+        return self.waiter.done()
+
+    async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not waited for
+        raise TypeError("a batch is waited for through its waiter")
+
+
+async def run_pipelined(
+    session: ClientSession,
+    plans: Iterable[Plan],
+    done: Callable[[Any], object],
+    *,
+    create_waiter: Callable[[], Waiter],
+    checkpoint: Callable[[], Awaitable[None]],
+    timeout: float,
+    window: int = 16,
+) -> None:
+    """Send *plans* on *session*, up to *window* messages ahead of the answers, and
+    call ``done(plan.finish(answers))`` for each in order. Each answer must come
+    within *timeout* seconds of waiting for it (else the session's timeout error)."""
+    # What is kept of each plan sent: not its requests, which are freed once sent.
+    pending: deque[tuple[_Sent, Waiter, list[int]]] = deque()
+    source = iter(plans)
+    try:
+        while True:
+            while len(pending) < window:
+                plan = next(source, None)
+                if plan is None:
+                    break
+                waiter = create_waiter()
+                count = len(plan.requests)
+                batch = _Batch(waiter, count, getattr(plan, "take", None))
+                ids = session.send(plan.requests, [batch] * count)
+                batch.places = {message_id: index for index, message_id in enumerate(ids)}
+                pending.append(((plan.operation, plan.element, plan.finish), waiter, ids))
+                plan = None
+                await checkpoint()  # the batch leaves as a message of its own
+            if not pending:
+                return
+            (operation, element, finish), waiter, ids = pending[0]
+            try:
+                answers = await waiter.wait(timeout)
+            except TimeoutError:
+                raise session.timeout_error(operation, element, timeout) from None
+            pending.popleft()
+            session.forget(ids)
+            done(finish(answers))
+    finally:
+        for _, _, ids in pending:
+            session.forget(ids)

@@ -1,0 +1,121 @@
+"""The checks of a twin before it is written: elements a twin cannot hold are left
+out (:func:`refuse_unfit`; values that do not match their metadata:
+:func:`.twin.refuse_mismatched_values`), and the plain registers are split from
+the rest so that each is checked alone (:func:`split_plain_registers`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from .twin import REGISTER_TYPE, TwinBuilder
+
+__all__ = ["refuse_unfit", "split_plain_registers"]
+
+
+def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
+    """Leave out (in :attr:`TwinBuilder.skipped`, with why) the elements that a twin
+    cannot hold, as an odd server may list them: a name with a NUL character or an
+    empty name, a UUID or primary key listed before, a key outside *root* (the
+    snapshot's root; None: the whole model). Their descendants follow them out.
+
+    >>> import uuid
+    >>> from xentara_sync.protocol import Category
+    >>> from xentara_sync.protocol.index import ElementInfo
+    >>> twin = TwinBuilder([ElementInfo("A", uuid.UUID(int=1), Category.ELEMENT_GROUP),
+    ...                     ElementInfo("A.B", uuid.UUID(int=1), Category.ELEMENT_GROUP),
+    ...                     ElementInfo("Z", uuid.UUID(int=3), Category.ELEMENT_GROUP)])
+    >>> refuse_unfit(twin, "A")
+    >>> for key, reason in twin.skipped.items():
+    ...     print(key, "-", reason)
+    A.B - its UUID 00000000-0000-0000-0000-000000000001 is 'A''s as well
+    Z - it is not below the root 'A'
+    """
+    uuids: dict[int, str] = {}  # by the UUID's integer: a UUID hashes in Python code
+    keys: set[str] = set()
+    above = set()
+    if root:
+        parts = root.split(".")
+        above = {".".join(parts[:n]) for n in range(1, len(parts))}
+    for element in twin.elements:
+        key = element.key
+        reason = None
+        if "\x00" in key:
+            reason = f"a NUL character in its key {key!r}"
+        elif not key or any(not part for part in key.split(".")):
+            reason = "an empty name"
+        elif key in keys:
+            reason = "its primary key is listed twice"
+        elif not element.uuid.int:
+            reason = "the nil UUID, which stands for the model root"
+        elif element.uuid.int in uuids:
+            reason = f"its UUID {element.uuid} is {uuids[element.uuid.int]!r}'s as well"
+        elif root and key != root and key not in above and not key.startswith(root + "."):
+            reason = f"it is not below the root {root!r}"
+        keys.add(key)
+        if reason is not None:
+            twin.skipped.setdefault(key, reason)
+            continue
+        uuids[element.uuid.int] = key
+
+
+#: The settings of a register that the loader's checks of one register cover
+#: (:data:`xentara_sync.simulator.model.PLAIN_REGISTER_KEYS`).
+_PLAIN_KEYS: Final = frozenset({"name", "UUID", "defaultValue", "access"})
+
+
+def split_plain_registers(
+    model: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[tuple[str, Mapping[str, Any]]]]:
+    """*model* (a twin's) without the plain registers of its groups, and those
+    registers with their primary keys.
+
+    A plain register has no children and no settings besides ``name``, ``UUID``,
+    ``defaultValue`` and ``access``; its parent is a ``@Group`` or the model. The
+    loader treats such an element alone (nothing else in the model depends on
+    it), so it can be checked alone; the rest, copied where registers were taken
+    out (*model* is not changed), is loaded as it is.
+
+    >>> plain = {"name": "P", "UUID": "00000000-0000-0000-0000-000000000002",
+    ...          "defaultValue": ["bool", True]}
+    >>> group = {"name": "G", "UUID": "00000000-0000-0000-0000-000000000001",
+    ...          "children": [{REGISTER_TYPE: plain}]}
+    >>> rest, registers = split_plain_registers({"children": [{"@Group": group}]})
+    >>> rest, [key for key, _ in registers]
+    ({'children': [{'@Group': {'name': 'G', 'UUID': '00000000-0000-0000-0000-000000000001', \
+'children': []}}]}, ['G.P'])
+    """
+    plain: list[tuple[str, Mapping[str, Any]]] = []
+    keys = _PLAIN_KEYS
+    register = REGISTER_TYPE
+
+    def kept(children: list[Any], prefix: str) -> list[Any]:
+        """*children* of a group (or of the model) without its plain registers."""
+        rest = []
+        for item in children:
+            settings = item.get(register) if type(item) is dict and len(item) == 1 else None
+            if type(settings) is dict and all(key in keys for key in settings):
+                name = settings.get("name")
+                if type(name) is str:
+                    plain.append((prefix + name, settings))
+                    continue
+            rest.append(item)
+        return rest
+
+    top = kept(list(model.get("children", [])), "")
+    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
+    pending: list[tuple[list[Any], str]] = [(top, "")]
+    while pending:
+        children, prefix = pending.pop()
+        for index, item in enumerate(children):
+            if type(item) is not dict or len(item) != 1:
+                continue
+            ((element_type, settings),) = item.items()
+            below = settings.get("children") if type(settings) is dict else None
+            if type(below) is not list or not below:
+                continue
+            key = prefix + str(settings.get("name"))
+            below = kept(below, key + ".") if element_type == "@Group" else list(below)
+            children[index] = {element_type: {**settings, "children": below}}
+            pending.append((below, key + "."))
+    return {**model, "children": top}, plain
