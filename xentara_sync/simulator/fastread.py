@@ -236,6 +236,11 @@ _ONE_MISSING: Final = [_MAP_HEADS[1] + key + _MISSING for key in _KEYS]
 
 def _success(message_id: bytes) -> bytes:
     """``[1, id, ...`` for the message id head *message_id* (made the shortest)."""
+    prefix = _SUCCESS.get(message_id)
+    if prefix is not None:
+        return prefix
+    if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
+        return _SUCCESS_HEAD + message_id
     if _canonical(message_id):
         return _SUCCESS_HEAD + message_id
     return _SUCCESS_HEAD + _head(_UINT, _argument(message_id))
@@ -270,7 +275,6 @@ def answer_reads(
     if not count:
         return None
     match = _READ.match
-    success = _SUCCESS.get
     encoders = _ENCODERS.get
     parts: list[bytes] = [_head(_ARRAY, count)]
     append = parts.append
@@ -284,12 +288,7 @@ def answer_reads(
             if element is None:
                 return None
             position = found.end()
-            prefix = success(message_id)
-            if prefix is None:
-                if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
-                    prefix = _SUCCESS_HEAD + message_id
-                else:
-                    prefix = _success(message_id)
+            prefix = _success(message_id)
             if one is not None:  # the usual: one attribute
                 key = one[0]
                 attribute = element.table.by_key.get(key)
