@@ -134,29 +134,26 @@ _UINT64: Final = _TAG_VALUE + bytes((_UINT | 27,))
 _NINT16: Final = _TAG_VALUE + bytes((_NINT | 25,))
 _NINT32: Final = _TAG_VALUE + bytes((_NINT | 26,))
 _NINT64: Final = _TAG_VALUE + bytes((_NINT | 27,))
+#: The four above for a non-negative integer, and for a negative one.
+_UINT_HEADS: Final = (_UINT8, _UINT16, _UINT32, _UINT64)
+_NINT_HEADS: Final = (_NINT8, _NINT16, _NINT32, _NINT64)
 
 
 def _int(value: int) -> bytes:
     if value >= 0:
-        if value < 0x100:
-            return _UINT8[value]
-        if value < 0x10000:
-            return _UINT16 + _U16(value)
-        if value < 0x100000000:
-            return _UINT32 + _U32(value)
-        if value < _INT_LIMIT:
-            return _UINT64 + _U64(value)
+        argument = value
+        small, head16, head32, head64 = _UINT_HEADS
     else:
-        value = -1 - value
-        if value < 0x100:
-            return _NINT8[value]
-        if value < 0x10000:
-            return _NINT16 + _U16(value)
-        if value < 0x100000000:
-            return _NINT32 + _U32(value)
-        if value < _INT_LIMIT:
-            return _NINT64 + _U64(value)
-        value = -1 - value
+        argument = -1 - value
+        small, head16, head32, head64 = _NINT_HEADS
+    if argument < 0x100:
+        return small[argument]
+    if argument < 0x10000:
+        return head16 + _U16(argument)
+    if argument < 0x100000000:
+        return head32 + _U32(argument)
+    if argument < _INT_LIMIT:
+        return head64 + _U64(argument)
     return _general(value)  # a bignum (tag 2 or 3)
 
 
