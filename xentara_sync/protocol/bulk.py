@@ -36,6 +36,7 @@ import cbor2
 
 from ..exceptions import ProtocolError
 from .cbor import _decoders as _thread_local
+from .cbor import _thread_decoder
 from .packets import DataChange
 from .tags import TAG_DECIMAL_FRACTION, TAG_FAULT, TAG_TIME, TAG_UUID, TAG_VALUE, TimeKey
 from .timepoint import _INT64_MAX, _INT64_MIN, TimePoint
@@ -147,12 +148,7 @@ def decode_items(data: bytes) -> list[Any]:
     the message carefully (:func:`~xentara_sync.protocol.session.parse_message`).
     """
     stream = io.BytesIO(data)
-    decoder = getattr(_local, "fast", None)
-    if decoder is None:
-        decoder = cbor2.CBORDecoder(stream, semantic_decoders=_FastTags())
-        _local.fast = decoder
-    else:
-        decoder.fp = stream
+    decoder = _thread_decoder(stream, "fast", _FastTags)
     try:
         items = decoder.decode()
     except Exception as exc:  # cbor2 raises several types; any of them means: careful path
@@ -182,12 +178,7 @@ def each_item(data: bytes) -> Iterator[Any]:
     count = int.from_bytes(data[1 : 1 + width], "big") if width else head & 31
     stream = io.BytesIO(data)
     stream.seek(1 + width)
-    decoder = getattr(_local, "fast", None)
-    if decoder is None:
-        decoder = cbor2.CBORDecoder(stream, semantic_decoders=_FastTags())
-        _local.fast = decoder
-    else:
-        decoder.fp = stream
+    decoder = _thread_decoder(stream, "fast", _FastTags)
     read = decoder.decode
     try:
         for _ in range(count):

@@ -29,7 +29,7 @@ import math
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, NoReturn
 
 import cbor2
 
@@ -243,6 +243,37 @@ class _TagDecoders(dict[int, Any]):
 _decoders = threading.local()
 
 
+def _thread_decoder(
+    stream: io.BytesIO, name: str, tags: Callable[[], dict[int, Any]]
+) -> cbor2.CBORDecoder:
+    """This thread's decoder called *name*, now reading *stream*.
+
+    The first one (and the first after a failure dropped it) is made with the tag
+    decoders ``tags()``.
+    """
+    decoder = getattr(_decoders, name, None)
+    if decoder is None:
+        decoder = cbor2.CBORDecoder(stream, semantic_decoders=tags())
+        setattr(_decoders, name, decoder)
+    else:
+        decoder.fp = stream
+    return decoder
+
+
+def _not_decoded(exc: Exception) -> NoReturn:
+    """Raise the :class:`ProtocolError` for *exc*, raised by the thread's decoder.
+
+    The decoder failed half-way, so it is not reused.
+    """
+    _decoders.decoder = None
+    if isinstance(exc, ProtocolError):
+        raise exc
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, ProtocolError):  # raised by one of the tag decoders
+        raise cause from None
+    raise ProtocolError(f"message is not well-formed CBOR: {clip(str(exc))}") from exc
+
+
 def decode(data: bytes) -> Any:
     """Decode one CBOR data item.
 
@@ -250,22 +281,11 @@ def decode(data: bytes) -> Any:
     the item raise :class:`~xentara_sync.exceptions.ProtocolError`.
     """
     stream = io.BytesIO(data)
-    local = _decoders
-    decoder = getattr(local, "decoder", None)
-    if decoder is None:
-        decoder = local.decoder = cbor2.CBORDecoder(stream, semantic_decoders=_TagDecoders())
-    else:
-        decoder.fp = stream
+    decoder = _thread_decoder(stream, "decoder", _TagDecoders)
     try:
         value = decoder.decode()
     except Exception as exc:  # cbor2 raises several types for broken input
-        local.decoder = None  # a decoder that failed half-way is not reused
-        if isinstance(exc, ProtocolError):
-            raise
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, ProtocolError):  # raised by one of the tag decoders
-            raise cause from None
-        raise ProtocolError(f"message is not well-formed CBOR: {clip(str(exc))}") from exc
+        _not_decoded(exc)
     if stream.tell() != len(data):
         raise ProtocolError(
             f"message has {len(data) - stream.tell()} bytes after its CBOR data item"
@@ -286,24 +306,13 @@ def decode_each(data: bytes, start: int, count: int) -> Iterator[Any]:
     """
     stream = io.BytesIO(data)
     stream.seek(start)
-    local = _decoders
-    decoder = getattr(local, "decoder", None)
-    if decoder is None:
-        decoder = local.decoder = cbor2.CBORDecoder(stream, semantic_decoders=_TagDecoders())
-    else:
-        decoder.fp = stream
+    decoder = _thread_decoder(stream, "decoder", _TagDecoders)
     read = decoder.decode
     for _ in range(count):
         try:
             item = read()
         except Exception as exc:  # cbor2 raises several types for broken input
-            local.decoder = None  # a decoder that failed half-way is not reused
-            if isinstance(exc, ProtocolError):
-                raise
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, ProtocolError):  # raised by one of the tag decoders
-                raise cause from None
-            raise ProtocolError(f"message is not well-formed CBOR: {clip(str(exc))}") from exc
+            _not_decoded(exc)
         yield item
     if stream.tell() != len(data):
         raise ProtocolError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from enum import IntEnum
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import cbor2
 
@@ -79,6 +79,18 @@ class _AuthTag(IntEnum):
 
 
 _AUTH_TAGS: Final = frozenset(_AuthTag)
+
+#: A credential of ``create_sub_session``: an access token or a certificate.
+_C = TypeVar("_C", str, bytes)
+
+
+def _credential(auth: cbor2.CBORTag, kind: type[_C], form: str) -> _C:
+    """The credential of *auth*, which must hold *form*: a non-empty *kind* under key 0."""
+    body = auth.value
+    if not isinstance(body, Mapping) or not isinstance(body.get(0), kind) or not body[0]:
+        raise invalid(f"tag {int(auth.tag)} must hold {form}")
+    credential: _C = body[0]
+    return credential
 
 
 class Commands:
@@ -371,34 +383,19 @@ class Commands:
         body = auth.value
         engine = self.engine
         if auth.tag == _AuthTag.OAUTH:
-            if not isinstance(body, Mapping) or not isinstance(body.get(0), str) or not body[0]:
-                raise invalid(
-                    f"tag {int(_AuthTag.OAUTH)} must hold {{0: access token}} as a text string"
-                )
-            if not engine.users:
-                return None
-            user = engine.authenticate_token(body[0])
-            if user is None:
-                raise Fail(E.ACCESS_DENIED, "access denied: unknown OAuth access token")
-            return user
+            token = _credential(auth, str, "{0: access token} as a text string")
+            return self._user(engine.authenticate_token, token, "unknown OAuth access token")
         if auth.tag == _AuthTag.CERTIFICATE:
-            if not isinstance(body, Mapping) or not isinstance(body.get(0), bytes) or not body[0]:
-                raise invalid(
-                    f"tag {int(_AuthTag.CERTIFICATE)} must hold {{0: certificate}} as a byte "
-                    "string (DER)"
-                )
+            certificate = _credential(auth, bytes, "{0: certificate} as a byte string (DER)")
             if not engine.tls:
                 raise Fail(
                     E.ACCESS_DENIED,
                     "access denied: certificate authentication needs a TLS connection "
                     "(serve wss://: Simulator(certfile=..., keyfile=...))",
                 )
-            if not engine.users:
-                return None
-            user = engine.authenticate_certificate(body[0])
-            if user is None:
-                raise Fail(E.ACCESS_DENIED, "access denied: no user has this certificate")
-            return user
+            return self._user(
+                engine.authenticate_certificate, certificate, "no user has this certificate"
+            )
         if (
             not isinstance(body, Mapping)
             or not isinstance(body.get(PasswordKey.USER), str)
@@ -413,6 +410,19 @@ class Commands:
         )
         if not accepted:
             raise Fail(E.ACCESS_DENIED, "access denied: wrong user name or password")
+        return user
+
+    def _user(
+        self, authenticate: Callable[[_C], User | None], credential: _C, unknown: str
+    ) -> User | None:
+        """The user ``authenticate(credential)`` finds (``None`` without configured
+        users); raises -32102 (access denied: *unknown*) if none.
+        """
+        if not self.engine.users:
+            return None
+        user = authenticate(credential)
+        if user is None:
+            raise Fail(E.ACCESS_DENIED, f"access denied: {unknown}")
         return user
 
     def close_sub_session(self, params: Params) -> Any:

@@ -26,7 +26,7 @@ from ..protocol.framing import _head
 from ..protocol.tags import TAG_UUID
 from .commands import _META_DATA
 from .elements import Element
-from .fastread import _SUCCESS, _SUCCESS_HEAD, _success
+from .fastread import _success
 
 __all__ = ["answer_meta_data"]
 
@@ -85,7 +85,6 @@ def answer_meta_data(
     if not count:
         return None
     match = _REQUEST.match
-    success = _SUCCESS.get
     parts: list[bytes] = [_head(0x80, count)]
     append = parts.append
     for _ in range(count):
@@ -98,12 +97,7 @@ def answer_meta_data(
         if element is None or size != array[0] - 0x80 or len(set(items)) != size:
             return None
         position = found.end()
-        prefix = success(message_id)
-        if prefix is None:
-            if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
-                prefix = _SUCCESS_HEAD + message_id
-            else:
-                prefix = _success(message_id)
+        prefix = _success(message_id)
         result = _result(element, items)
         limit -= len(result)
         if limit < 0:

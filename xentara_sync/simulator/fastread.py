@@ -134,29 +134,26 @@ _UINT64: Final = _TAG_VALUE + bytes((_UINT | 27,))
 _NINT16: Final = _TAG_VALUE + bytes((_NINT | 25,))
 _NINT32: Final = _TAG_VALUE + bytes((_NINT | 26,))
 _NINT64: Final = _TAG_VALUE + bytes((_NINT | 27,))
+#: The four above for a non-negative integer, and for a negative one.
+_UINT_HEADS: Final = (_UINT8, _UINT16, _UINT32, _UINT64)
+_NINT_HEADS: Final = (_NINT8, _NINT16, _NINT32, _NINT64)
 
 
 def _int(value: int) -> bytes:
     if value >= 0:
-        if value < 0x100:
-            return _UINT8[value]
-        if value < 0x10000:
-            return _UINT16 + _U16(value)
-        if value < 0x100000000:
-            return _UINT32 + _U32(value)
-        if value < _INT_LIMIT:
-            return _UINT64 + _U64(value)
+        argument = value
+        small, head16, head32, head64 = _UINT_HEADS
     else:
-        value = -1 - value
-        if value < 0x100:
-            return _NINT8[value]
-        if value < 0x10000:
-            return _NINT16 + _U16(value)
-        if value < 0x100000000:
-            return _NINT32 + _U32(value)
-        if value < _INT_LIMIT:
-            return _NINT64 + _U64(value)
-        value = -1 - value
+        argument = -1 - value
+        small, head16, head32, head64 = _NINT_HEADS
+    if argument < 0x100:
+        return small[argument]
+    if argument < 0x10000:
+        return head16 + _U16(argument)
+    if argument < 0x100000000:
+        return head32 + _U32(argument)
+    if argument < _INT_LIMIT:
+        return head64 + _U64(argument)
     return _general(value)  # a bignum (tag 2 or 3)
 
 
@@ -236,6 +233,11 @@ _ONE_MISSING: Final = [_MAP_HEADS[1] + key + _MISSING for key in _KEYS]
 
 def _success(message_id: bytes) -> bytes:
     """``[1, id, ...`` for the message id head *message_id* (made the shortest)."""
+    prefix = _SUCCESS.get(message_id)
+    if prefix is not None:
+        return prefix
+    if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
+        return _SUCCESS_HEAD + message_id
     if _canonical(message_id):
         return _SUCCESS_HEAD + message_id
     return _SUCCESS_HEAD + _head(_UINT, _argument(message_id))
@@ -270,7 +272,6 @@ def answer_reads(
     if not count:
         return None
     match = _READ.match
-    success = _SUCCESS.get
     encoders = _ENCODERS.get
     parts: list[bytes] = [_head(_ARRAY, count)]
     append = parts.append
@@ -284,12 +285,7 @@ def answer_reads(
             if element is None:
                 return None
             position = found.end()
-            prefix = success(message_id)
-            if prefix is None:
-                if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
-                    prefix = _SUCCESS_HEAD + message_id
-                else:
-                    prefix = _success(message_id)
+            prefix = _success(message_id)
             if one is not None:  # the usual: one attribute
                 key = one[0]
                 attribute = element.table.by_key.get(key)

@@ -57,6 +57,7 @@ from ..protocol import Attribute, ErrorCode, Stage
 from .datatypes import Rejected
 from .elements import Point
 from .engine import Session
+from .lifecycle import StartStop
 from .model import Model, load_model
 from .models import demo_model_path
 from .shared import Engine
@@ -112,7 +113,7 @@ def _defaults(model: Model) -> list[tuple[Point, Any, int]]:
     return result
 
 
-class Simulator:
+class Simulator(StartStop):
     """A simulated Xentara: a real WebSocket server speaking the Xentara protocol.
 
     *model* is ``None`` (the bundled demo model), a path to a ``model.json`` or the
@@ -403,18 +404,6 @@ class Simulator:
         finally:
             self._loop = None
             self._loop_thread = None
-
-    def __enter__(self) -> Simulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ----------------------------------------------------------------- hooks
 

@@ -8,15 +8,12 @@ import struct
 import sys
 import threading
 import time
-from types import TracebackType
-from typing import TYPE_CHECKING, Final
+from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
 from ...exceptions import InvalidArgument
+from ..lifecycle import StartStop
 from .servers import LOCALHOST, UPSTREAM_TIMEOUT, check_timeout
-
-if TYPE_CHECKING:  # typing.Self is new in Python 3.11
-    from typing import Self
 
 __all__ = ["Relay"]
 
@@ -51,7 +48,7 @@ class _Link:
             sock.close()
 
 
-class Relay:
+class Relay(StartStop):
     """A TCP relay on 127.0.0.1 in front of *upstream*: a server's ``ws://`` or
     ``wss://`` URL, or the port of a server on 127.0.0.1.
 
@@ -237,15 +234,3 @@ class Relay:
         for thread in self._threads:  # complete now: nothing accepts any more
             thread.join(max(0.0, deadline - time.monotonic()))
         self._listener.close()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -6,15 +6,13 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Final
 
 from ...exceptions import InvalidArgument
+from ..lifecycle import StartStop
 from .messages import MODES, answer, browses, connect_answers
 
-if TYPE_CHECKING:  # typing.Self is new in Python 3.11
-    from typing import Self
-
+if TYPE_CHECKING:
     from websockets.sync.server import Server, ServerConnection
 
 __all__ = ["LOCALHOST", "FaultyServer", "Proxy", "ScriptedServer", "check_timeout"]
@@ -31,7 +29,7 @@ def check_timeout(timeout: float) -> float:
     return float(timeout)
 
 
-class ScriptedServer:
+class ScriptedServer(StartStop):
     """A WebSocket server running ``script(connection, number)`` for each connection.
 
     *connection* is a :class:`websockets.sync.server.ServerConnection` (iterate it
@@ -125,18 +123,6 @@ class ScriptedServer:
         stopping.join(timeout)
         if self._thread.is_alive():
             self._thread.join(max(0.0, deadline - time.monotonic()))
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class FaultyServer(ScriptedServer):
