@@ -33,7 +33,7 @@ from ..toolkit.conditions import Condition, Hold, Wait
 from .connection import Connection
 from .element import Element
 from .interfaces import EventSink
-from .lookups import element_metadata, resolve
+from .lookups import element_metadata, resolve, writable_element
 from .settings import DEFAULT_MAX_QUEUE, DEFAULT_TIMEOUT
 from .snapshotlink import SnapshotLink
 from .stages import change_stage
@@ -242,11 +242,32 @@ class ClientCore(Connection):
         """A write on *session*, as the connection's user or a sub-session's."""
         plan = session.plan_write(key, value, attribute, sub_session=sub_session)
         if plan is None:  # the name or the metadata must be asked for first
-            element = await resolve(self._execute, session, key, timeout)
-            await element_metadata(self._execute, session, element[0], key, timeout)
+            element = await writable_element(self._execute, session, key, timeout)
             plan = session.plan_write(
                 key, value, attribute, element=element, sub_session=sub_session
             )
+        assert plan is not None
+        await self._execute(session, plan, timeout)
+
+    async def write_many(self, values: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        """Write ``{key: value, ...}`` in one message.
+
+        Every value is checked against its attribute's access and data type before
+        anything is sent: one bad value raises (:class:`TypeMismatch`,
+        :class:`OutOfRange`, :class:`ReadOnly`...) and nothing is written. If the
+        server refuses some writes, :class:`~xentara_sync.WriteError` names each
+        failed key (``errors``); the other keys were written.
+        """
+        values = write_many_values(values)
+        if not values:
+            return
+        session = await self._ready(timeout)
+        plan = session.plan_write_many(values)
+        if plan is None:  # names or metadata must be asked for first
+            elements = {
+                key: await writable_element(self._execute, session, key, timeout) for key in values
+            }
+            plan = session.plan_write_many(values, elements=elements)
         assert plan is not None
         await self._execute(session, plan, timeout)
 
@@ -300,30 +321,6 @@ class ClientCore(Connection):
             return watch.result()
         finally:
             await subscription.stop()
-
-    async def write_many(self, values: Mapping[str, Any], *, timeout: float | None = None) -> None:
-        """Write ``{key: value, ...}`` in one message.
-
-        Every value is checked against its attribute's access and data type before
-        anything is sent: one bad value raises (:class:`TypeMismatch`,
-        :class:`OutOfRange`, :class:`ReadOnly`...) and nothing is written. If the
-        server refuses some writes, :class:`~xentara_sync.WriteError` names each
-        failed key (``errors``); the other keys were written.
-        """
-        values = write_many_values(values)
-        if not values:
-            return
-        session = await self._ready(timeout)
-        plan = session.plan_write_many(values)
-        if plan is None:  # names or metadata must be asked for first
-            elements = {}
-            for key in values:
-                element = await resolve(self._execute, session, key, timeout)
-                await element_metadata(self._execute, session, element[0], key, timeout)
-                elements[key] = element
-            plan = session.plan_write_many(values, elements=elements)
-        assert plan is not None
-        await self._execute(session, plan, timeout)
 
     async def hold(
         self,

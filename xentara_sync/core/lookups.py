@@ -17,7 +17,7 @@ from ..protocol.index import ElementInfo, ElementMetadata
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
 
-__all__ = ["Execute", "attribute_wire", "element_metadata", "resolve"]
+__all__ = ["Execute", "attribute_wire", "element_metadata", "resolve", "writable_element"]
 
 #: Runs a plan on a session with a timeout, returns its result.
 Execute = Callable[[ClientSession, Plan, "float | None"], Awaitable[Any]]
@@ -79,3 +79,13 @@ async def element_metadata(
         return cached
     plan = session.plan_metadata(key, element)
     return await execute(session, plan, timeout)  # type: ignore[no-any-return]
+
+
+async def writable_element(
+    execute: Execute, session: ClientSession, key: str, timeout: float | None
+) -> tuple[ElementInfo, int | uuid.UUID | None]:
+    """What :func:`resolve` gives, with the element's metadata asked for too: a
+    write is checked against the attribute's access and data type before it leaves."""
+    element = await resolve(execute, session, key, timeout)
+    await element_metadata(execute, session, element[0], key, timeout)
+    return element

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..protocol.index import Event
     from .subscription import SubscriptionHost
 
-__all__ = ["AsyncRecorder", "RecordingFeed", "recorder_subscription"]
+__all__ = ["AsyncRecorder", "RecorderBase", "RecordingFeed", "recorder_subscription"]
 
 
 class RecordingFeed:
@@ -58,7 +58,33 @@ def recorder_subscription(
     )
 
 
-class AsyncRecorder:
+class RecorderBase:
+    """What the recorders of every flavour share: the :class:`Recording` a block
+    fills and the subscription that fills it."""
+
+    def __init__(
+        self,
+        client: SubscriptionHost,
+        keys: tuple[str, ...],
+        max_events: int | None,
+        to: str | os.PathLike[str] | None = None,
+    ) -> None:
+        #: The recording this recorder fills.
+        self.recording = Recording(keys, max_events=max_events, to=to)
+        #: The subscription that fills it, started and stopped by the block.
+        self.subscription = recorder_subscription(client, keys, self.recording)
+
+    def raise_lost(self, exc: object) -> None:
+        """At the block's end: raise the error that ended the recording, unless the
+        block raised *exc*."""
+        if exc is None and self.recording.error is not None:
+            raise self.recording.error
+
+    def __repr__(self) -> str:
+        return f"<recorder: {self.recording!r}>"
+
+
+class AsyncRecorder(RecorderBase):
     """``client.recorder(keys)`` of the async flavours: an async context manager
     whose value is a :class:`Recording` that fills in the background while the
     block runs, and keeps what it got when the block ends (by an exception, a
@@ -73,21 +99,10 @@ class AsyncRecorder:
     the error (unless the block raised one of its own).
     """
 
-    def __init__(
-        self,
-        client: SubscriptionHost,
-        keys: tuple[str, ...],
-        max_events: int | None,
-        to: str | os.PathLike[str] | None = None,
-    ) -> None:
-        #: The recording this recorder fills.
-        self.recording = Recording(keys, max_events=max_events, to=to)
-        self._subscription = recorder_subscription(client, keys, self.recording)
-
     async def __aenter__(self) -> Recording:
         self.recording.begin()
         try:
-            await self._subscription.start()
+            await self.subscription.start()
         except BaseException:
             self.recording.finish()
             raise
@@ -95,12 +110,8 @@ class AsyncRecorder:
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            if self._subscription.active:
-                await self._subscription.stop()
+            if self.subscription.active:
+                await self.subscription.stop()
         finally:
             self.recording.finish()
-        if exc is None and self.recording.error is not None:
-            raise self.recording.error
-
-    def __repr__(self) -> str:
-        return f"<recorder: {self.recording!r}>"
+        self.raise_lost(exc)

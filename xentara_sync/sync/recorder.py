@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from ..core.recorder import recorder_subscription
+from ..core.recorder import RecorderBase
 from ..exceptions import RequestTimeout
 from ..toolkit.recording import Limits, Recording
 from .subscription import Subscription
@@ -69,7 +69,7 @@ def collect(
     return recording
 
 
-class Recorder:
+class Recorder(RecorderBase):
     """``client.recorder(keys)``: a context manager whose value is a
     :class:`~xentara_sync.toolkit.recording.Recording` that fills in the background (on
     the client's event loop, with no thread of its own) while the block runs, and
@@ -92,16 +92,14 @@ class Recorder:
         run: Runner,
         to: str | os.PathLike[str] | None = None,
     ) -> None:
-        #: The recording this recorder fills.
-        self.recording = Recording(keys, max_events=max_events, to=to)
-        self._subscription = recorder_subscription(client, keys, self.recording)
+        super().__init__(client, keys, max_events, to)
         self._run = run
         self._what = ", ".join(keys)
 
     def __enter__(self) -> Recording:
         self.recording.begin()
         try:
-            self._run(self._subscription.start, None, f"record {self._what}")
+            self._run(self.subscription.start, None, f"record {self._what}")
         except BaseException:
             self.recording.finish()
             raise
@@ -109,12 +107,8 @@ class Recorder:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            if self._subscription.active:
-                self._run(self._subscription.stop, None, f"stop recording {self._what}")
+            if self.subscription.active:
+                self._run(self.subscription.stop, None, f"stop recording {self._what}")
         finally:
             self.recording.finish()
-        if exc is None and self.recording.error is not None:
-            raise self.recording.error
-
-    def __repr__(self) -> str:
-        return f"<recorder: {self.recording!r}>"
+        self.raise_lost(exc)
