@@ -36,54 +36,80 @@ class _Usage(Exception):
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``simulate`` arguments to *parser*."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
-    parser.add_argument(
-        "--port", type=int, default=8080, help="port to listen on; 0 picks a free one (%(default)s)"
-    )
-    parser.add_argument(
-        "--model", metavar="PATH", help="model.json to serve (default: the bundled demo model)"
-    )
-    parser.add_argument("--user", metavar="NAME", help="require HTTP Basic auth as this user")
-    parser.add_argument(
-        "--password-file",
-        metavar="PATH",
-        help="read the password of --user from the first line of this file",
-    )
-    parser.add_argument(
-        "--password",
-        metavar="PW",
-        help=(
-            "the password of --user; it shows in the process list (ps): prefer "
-            f"--password-file or the environment variable {PASSWORD_VARIABLE}"
+    for flag, options in _options():
+        parser.add_argument(flag, **options)
+
+
+def _options() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The options of ``simulate``: (flag, add_argument's keywords)."""
+    return (
+        ("--host", {"default": "127.0.0.1", "help": "address to listen on (%(default)s)"}),
+        (
+            "--port",
+            {
+                "type": int,
+                "default": 8080,
+                "help": "port to listen on; 0 picks a free one (%(default)s)",
+            },
         ),
-    )
-    parser.add_argument(
-        "--token-file",
-        metavar="PATH",
-        help="accept the Bearer token on the first line of this file (for --user, or a "
-        f"user called {TOKEN_USER})",
-    )
-    parser.add_argument(
-        "--token",
-        metavar="TOKEN",
-        help=(
-            "accept this Bearer token; it shows in the process list (ps): prefer "
-            f"--token-file or the environment variable {TOKEN_VARIABLE}"
+        (
+            "--model",
+            {
+                "metavar": "PATH",
+                "help": "model.json to serve (default: the bundled demo model)",
+            },
         ),
-    )
-    parser.add_argument("--certfile", metavar="F", help="TLS certificate (PEM): serve wss://")
-    parser.add_argument("--keyfile", metavar="F", help="TLS private key (PEM) of --certfile")
-    parser.add_argument(
-        "--drop-every",
-        type=_positive_seconds,
-        metavar="SECONDS",
-        help="drop every client connection this often (no closing handshake): a soak "
-        "test of a script's reconnection (xentara_sync.simulator.faults.drop_every)",
-    )
-    parser.add_argument(
-        "--allow-shutdown",
-        action="store_true",
-        help="let any client stop the simulator with the shutdown command (off: access denied)",
+        ("--user", {"metavar": "NAME", "help": "require HTTP Basic auth as this user"}),
+        (
+            "--password-file",
+            {
+                "metavar": "PATH",
+                "help": "read the password of --user from the first line of this file",
+            },
+        ),
+        (
+            "--password",
+            {
+                "metavar": "PW",
+                "help": "the password of --user; it shows in the process list (ps): prefer "
+                f"--password-file or the environment variable {PASSWORD_VARIABLE}",
+            },
+        ),
+        (
+            "--token-file",
+            {
+                "metavar": "PATH",
+                "help": "accept the Bearer token on the first line of this file (for --user, "
+                f"or a user called {TOKEN_USER})",
+            },
+        ),
+        (
+            "--token",
+            {
+                "metavar": "TOKEN",
+                "help": "accept this Bearer token; it shows in the process list (ps): prefer "
+                f"--token-file or the environment variable {TOKEN_VARIABLE}",
+            },
+        ),
+        ("--certfile", {"metavar": "F", "help": "TLS certificate (PEM): serve wss://"}),
+        ("--keyfile", {"metavar": "F", "help": "TLS private key (PEM) of --certfile"}),
+        (
+            "--drop-every",
+            {
+                "type": _positive_seconds,
+                "metavar": "SECONDS",
+                "help": "drop every client connection this often (no closing handshake): a "
+                "soak test of a script's reconnection (xentara_sync.simulator.faults.drop_every)",
+            },
+        ),
+        (
+            "--allow-shutdown",
+            {
+                "action": "store_true",
+                "help": "let any client stop the simulator with the shutdown command (off: "
+                "access denied)",
+            },
+        ),
     )
 
 

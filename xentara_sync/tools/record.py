@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .common import (
     CommandError,
@@ -48,27 +48,37 @@ EXAMPLES = """
 """
 
 
+#: The options of ``record``, after its keys: (flag, add_argument's keywords).
+OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--seconds", {"metavar": "S", "type": positive_float, "help": "record S seconds"}),
+    (
+        "--count",
+        {
+            "metavar": "N",
+            "type": positive_int,
+            "help": "stop after N events (with --seconds: whichever comes first)",
+        },
+    ),
+    ("--csv", {"metavar": "FILE", "help": "write the events to FILE as CSV"}),
+    (
+        "--out",
+        {
+            "metavar": "FILE",
+            "help": "stream the events to FILE as they come: .csv, .parquet or .tdms",
+        },
+    ),
+    (
+        "--plot",
+        {"metavar": "FILE.png", "help": "plot every key to FILE.png (a PNG, whatever the name)"},
+    ),
+)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``record`` arguments to *parser*."""
     add_keys(parser)
-    parser.add_argument("--seconds", metavar="S", type=positive_float, help="record S seconds")
-    parser.add_argument(
-        "--count",
-        metavar="N",
-        type=positive_int,
-        help="stop after N events (with --seconds: whichever comes first)",
-    )
-    parser.add_argument("--csv", metavar="FILE", help="write the events to FILE as CSV")
-    parser.add_argument(
-        "--out",
-        metavar="FILE",
-        help="stream the events to FILE as they come: .csv, .parquet or .tdms",
-    )
-    parser.add_argument(
-        "--plot",
-        metavar="FILE.png",
-        help="plot every key to FILE.png (a PNG, whatever the name)",
-    )
+    for flag, options in OPTIONS:
+        parser.add_argument(flag, **options)
     set_examples(parser, EXAMPLES)
 
 
