@@ -140,6 +140,12 @@ PROGRAMS = {
 def test_ctrl_c_keeps_what_was_recorded(program: str) -> None:
     if program.startswith("trio") and TRIO_MISSING:
         pytest.skip(TRIO_MISSING)
+    if program == "asyncio record" and sys.version_info < (3, 11):
+        pytest.skip(
+            "Python 3.10's asyncio.run raises Ctrl-C's KeyboardInterrupt wherever the loop "
+            "is, mostly outside the task, where record() cannot catch it (documented; "
+            "recorder() keeps its recording there too)"
+        )
     proc = python(PRELUDE + textwrap.dedent(PROGRAMS[program]))
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
