@@ -137,7 +137,7 @@ PROGRAMS = {
 
 
 @pytest.mark.parametrize("program", list(PROGRAMS))
-def test_ctrl_c_keeps_what_was_recorded(program: str, request: pytest.FixtureRequest) -> None:
+def test_ctrl_c_keeps_what_was_recorded(program: str) -> None:
     if program.startswith("trio") and TRIO_MISSING:
         pytest.skip(TRIO_MISSING)
     if program == "asyncio record" and sys.version_info < (3, 11):
@@ -146,12 +146,6 @@ def test_ctrl_c_keeps_what_was_recorded(program: str, request: pytest.FixtureReq
             "is, mostly outside the task, where record() cannot catch it (documented; "
             "recorder() keeps its recording there too)"
         )
-    if program == "trio record":
-        # A known race, 1 run in 6 here: when the Ctrl-C lands in one of websockets'
-        # tasks, the connection's tasks are cancelled and the subscription ends with
-        # ConnectionLost ("its event loop stopped") before the Ctrl-C, raised again for
-        # the main task, reaches record(); the recording is then lost. Not yet fixed.
-        request.applymarker(pytest.mark.xfail(reason="Ctrl-C race in trio record()", strict=False))
     proc = python(PRELUDE + textwrap.dedent(PROGRAMS[program]))
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
@@ -162,6 +156,43 @@ def test_ctrl_c_keeps_what_was_recorded(program: str, request: pytest.FixtureReq
     code, out, err = finish(proc)
     assert out.split() == ["interrupted", "True", "True"], err
     assert code == 0, err
+
+
+@pytest.mark.parametrize("program", ["trio record", "trio recorder"])
+def test_ctrl_c_inside_the_websocket_reader_reaches_the_users_task(program: str) -> None:
+    """A Ctrl-C that comes while ``websockets`` parses a message (in its reader task,
+    in the connection's nursery) goes to the user's task like any other: it used to
+    kill the parser, whose clean-up raised RuntimeError in its place, so the Ctrl-C
+    was lost: the program slept on (recorder) or lost the recording to
+    ConnectionLost (record)."""
+    if TRIO_MISSING:
+        pytest.skip(TRIO_MISSING)
+    inside_the_reader = """
+        import signal
+        from websockets.streams import StreamReader
+        _read_exact = StreamReader.read_exact
+        armed = []
+
+        def read_exact(self, n):  # inside the protocol's parser, a generator
+            if armed and armed.pop():
+                signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came right here
+            return (yield from _read_exact(self, n))
+
+        StreamReader.read_exact = read_exact
+        _add2 = Recording.add
+
+        def add2(self, event):
+            _add2(self, event)
+            if len(self) == 3:
+                armed.append(True)
+
+        Recording.add = add2
+    """
+    code = PRELUDE + textwrap.dedent(inside_the_reader) + textwrap.dedent(PROGRAMS[program])
+    proc = python(code.replace('print("recording", flush=True)', "pass"))
+    code_, out, err = finish(proc)
+    assert out.split() == ["interrupted", "True", "True"], err
+    assert code_ == 0, err
 
 
 def test_ctrl_c_in_the_record_command_writes_what_was_recorded(tmp_path: Path) -> None:

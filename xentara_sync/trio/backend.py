@@ -190,6 +190,36 @@ def _pass_on_interrupt(exc: BaseException) -> None:
 
 
 @trio.lowlevel.enable_ki_protection  # Ctrl-C goes to the user's task, never in here
+async def _run_protected(fn: Callable[..., Awaitable[object]], *args: object) -> None:
+    await fn(*args)
+
+
+class _ProtectedNursery:
+    """The host's nursery as ``websockets`` sees it: its tasks are protected from Ctrl-C.
+
+    ``websockets`` starts its socket reader and keepalive tasks here. A Ctrl-C that
+    trio raised inside one of them would be lost: it kills the protocol's parser
+    mid-message, and the reader's own clean-up then raises ``RuntimeError`` in its
+    place, so the user's task sleeps on and the program hangs. Protected, those tasks
+    leave the Ctrl-C to trio, which gives it to the main task as it does for its own
+    system tasks.
+    """
+
+    __slots__ = ("_nursery",)
+
+    def __init__(self, nursery: trio.Nursery) -> None:
+        self._nursery = nursery
+
+    def start_soon(
+        self, fn: Callable[..., Awaitable[object]], *args: object, name: object = None
+    ) -> None:
+        self._nursery.start_soon(_run_protected, fn, *args, name=fn if name is None else name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._nursery, name)
+
+
+@trio.lowlevel.enable_ki_protection  # Ctrl-C goes to the user's task, never in here
 async def _run_guarded(fn: Callable[[], Awaitable[None]], task: _Task) -> None:
     with task.scope:
         try:
@@ -351,7 +381,7 @@ class TrioBackend:
             ws = await connect(
                 endpoint.url,
                 **connect_options(opening),
-            ).connect(nursery)
+            ).connect(cast(trio.Nursery, _ProtectedNursery(nursery)))
         except Exception as exc:
             await host.aclose()
             raise connect_error(_cause(exc), endpoint, opening.timeout) from exc.with_traceback(
