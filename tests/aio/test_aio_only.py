@@ -12,6 +12,7 @@ So does the request sent at once, which rests on asyncio's queue of ready callba
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_an_awaited_read_leaves_at_once_and_requests_started_together_share_a_me
     async def main() -> None:
         async with XentaraClient(simulator.url) as client:
             selector = asyncio.get_running_loop()._selector  # type: ignore[attr-defined]
-            transport = type(client._transport)  # type: ignore[attr-defined]
+            transport: Any = type(client._transport)
             turns = 0
             sent: list[bytes] = []
             select, send_nowait = selector.select, transport.send_nowait
