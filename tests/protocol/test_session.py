@@ -304,6 +304,26 @@ def test_events_go_to_the_sinks_of_their_routes() -> None:
     session.remove_routes([(OUTPUT.uuid, 11)], first)
     _, events, _ = answer(session, change)
     assert [sink for sink, _ in events] == [second]
+    session.remove_routes([(OUTPUT.uuid, 11)], second)
+    assert answer(session, change)[1] == []
+    _, events, _ = answer(session, DataChange(TimePoint(0), SPEED.uuid, {11: 2.5}))
+    assert [(sink, event.name) for sink, event in events] == [(second, SPEED.key)]
+
+
+def test_events_take_the_names_of_the_index_they_come_under() -> None:
+    session = session_with_index()
+    sink = Sink()
+    stranger = uuid.UUID(int=99)  # not under the root: named by its UUID
+    session.add_routes([(OUTPUT.uuid, 11), (stranger, 11)], sink)
+    changes = (
+        DataChange(TimePoint(0), OUTPUT.uuid, {11: 1}),
+        DataChange(TimePoint(0), stranger, {11: 2}),
+    )
+    assert [e.name for _, e in answer(session, *changes)[1]] == [OUTPUT.key, str(stranger)]
+    renamed = ElementInfo("Hardware.Outputs.Output One", OUTPUT.uuid, Category.DATA_POINT)
+    session.set_index([renamed, ElementInfo("Hardware.Stranger", stranger, Category.DATA_POINT)])
+    names = [e.name for _, e in answer(session, *changes)[1]]
+    assert names == ["Hardware.Outputs.Output One", "Hardware.Stranger"]
 
 
 def test_the_end_of_the_connection_fails_everything_once() -> None:

@@ -140,6 +140,11 @@ class AsyncioBackend:
         else:
             loop.call_soon_threadsafe(callback)
 
+    def idle(self) -> bool:
+        # asyncio's queue of ready callbacks; a loop without one (not asyncio's own)
+        # is never taken for idle.
+        return threading.get_ident() == self._thread and not getattr(self._loop, "_ready", True)
+
     def spawn(self, fn: Callable[[], Awaitable[None]], *, detached: bool = False) -> TaskHandle:
         async def run() -> None:
             await fn()

@@ -123,3 +123,8 @@ class Backend(Protocol):
     def call_soon(self, callback: Callable[[], object]) -> None:
         """Run ``callback()`` on the loop soon; callable from any thread once connected."""
         ...
+
+    def idle(self) -> bool:
+        """Whether this is the loop's thread and nothing else is ready to run on it,
+        so that a callback queued now would run next, before any other task."""
+        ...

@@ -48,7 +48,7 @@ from .bulk import data_change, decode_items, each_item
 from .cbor import decode, decode_each, item_end
 from .framing import encode_request, join_packets
 from .ids import Attribute, Opcode, PacketType
-from .index import _CONVERTERS, Event, convert_value
+from .index import _CONVERTERS, ElementInfo, Event, convert_value
 from .packets import DataChange, Failure, Packet, Success, parse_packet
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 from .timepoint import TimePoint
@@ -242,6 +242,16 @@ def _message_id(packet: bytes) -> int | None:
     return message_id if type(message_id) is int else None
 
 
+class _ElementRoutes:
+    """The sinks of one element's subscribed attributes, and the name its events carry."""
+
+    __slots__ = ("name", "sinks")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sinks: dict[Any, list[EventSink]] = {}
+
+
 class ClientSession(Operations):
     """The state of one client connection, driven by an I/O flavour.
 
@@ -275,7 +285,8 @@ class ClientSession(Operations):
         self._flush_due = False
         #: The error every call raises once the connection has ended.
         self.error: XentaraError | None = None
-        self._routes: dict[tuple[uuid.UUID, Any], list[EventSink]] = {}
+        #: Subscribed changes by element: one look-up of the element per event.
+        self._routes: dict[uuid.UUID, _ElementRoutes] = {}
 
     # ------------------------------------------------------------------ state
 
@@ -306,7 +317,14 @@ class ClientSession(Operations):
         self.error = error
         pending, self._pending = self._pending, {}
         self._outbox.clear()
-        sinks = list({id(s): s for subs in self._routes.values() for s in subs}.values())
+        sinks = list(
+            {
+                id(sink): sink
+                for entry in self._routes.values()
+                for subs in entry.sinks.values()
+                for sink in subs
+            }.values()
+        )
         self._routes.clear()
         return list(pending.values()), sinks
 
@@ -470,19 +488,19 @@ class ClientSession(Operations):
         return Received(answers, events, errors)
 
     def _route(self, change: DataChange, events: list[tuple[EventSink, Event]]) -> None:
-        routes = self._routes
-        if not routes:
-            return
         stamp, element, attributes = change
-        info = self.index.by_uuid(element)
-        name = info.key if info is not None else str(element)
+        entry = self._routes.get(element)
+        if entry is None:
+            return
+        name = entry.name
+        by_attribute = entry.sinks
         seconds = stamp.ns / 1e9 if type(stamp) is TimePoint else replies.event_seconds(stamp)
         for key, value in attributes.items():
             if type(key) is uuid.UUID:
                 well_known = Attribute.from_key(key)
                 if well_known is not None:
                     key = int(well_known)
-            sinks = routes.get((element, key))
+            sinks = by_attribute.get(key)
             if sinks:
                 if key in _CONVERTERS:
                     value = convert_value(key, value)
@@ -495,20 +513,38 @@ class ClientSession(Operations):
 
     # ------------------------------------------------------------------ subscriptions
 
+    def _event_name(self, element: uuid.UUID) -> str:
+        """The name events of *element* carry: its primary key, else its UUID."""
+        info = self.index.by_uuid(element)
+        return info.key if info is not None else str(element)
+
+    def set_index(self, elements: Iterable[ElementInfo]) -> None:
+        """Replace the element index; subscribed events take the names it gives."""
+        super().set_index(elements)
+        for element, entry in self._routes.items():
+            entry.name = self._event_name(element)
+
     def add_routes(self, routes: Iterable[tuple[uuid.UUID, Any]], sink: EventSink) -> None:
         """Deliver changes of these (element, attribute) pairs to *sink*."""
-        for route in routes:
-            self._routes.setdefault(route, []).append(sink)
+        for element, attribute in routes:
+            entry = self._routes.get(element)
+            if entry is None:
+                entry = self._routes[element] = _ElementRoutes(self._event_name(element))
+            entry.sinks.setdefault(attribute, []).append(sink)
 
     def remove_routes(self, routes: Iterable[tuple[uuid.UUID, Any]], sink: EventSink) -> None:
         """Stop delivering these pairs to *sink*."""
-        for route in routes:
-            sinks = self._routes.get(route)
-            if sinks is not None:
-                if sink in sinks:
-                    sinks.remove(sink)
-                if not sinks:
-                    del self._routes[route]
+        for element, attribute in routes:
+            entry = self._routes.get(element)
+            sinks = entry.sinks.get(attribute) if entry is not None else None
+            if entry is None or sinks is None:
+                continue
+            if sink in sinks:
+                sinks.remove(sink)
+            if not sinks:
+                del entry.sinks[attribute]
+                if not entry.sinks:
+                    del self._routes[element]
 
     def timeout_error(self, operation: str, element: str | None, wait: float) -> RequestTimeout:
         """:class:`RequestTimeout` for an operation that got no answer in *wait* s."""

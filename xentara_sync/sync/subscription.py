@@ -87,7 +87,8 @@ class ThreadEventQueue:
                 pass
             else:
                 self.dropped += 1
-        self._ring()
+        if self._bell.locked():  # else rung and not yet heard: the usual case in a stream
+            self._ring()
         on_put = self.on_put
         if on_put is not None:
             on_put()
@@ -119,7 +120,7 @@ class ThreadEventQueue:
             except IndexError:
                 pass
             else:
-                if items:  # more for another reader
+                if items and self._bell.locked():  # more for another reader
                     self._ring()
                 return event
             if self._closed:
@@ -319,13 +320,24 @@ class Subscription:
             ) from None
 
     def __iter__(self) -> Iterator[Event]:
-        if not self._core.active and not self._queue.closed:
+        queue = self._queue
+        if not self._core.active and not queue.closed:
             self.start()
+        # What get() does first, without its call while events are queued (a stream).
+        items = queue._items
+        bell = queue._bell
         while True:
             try:
-                yield self._queue.get(None)
-            except SubscriptionEnded:
-                return
+                event = items.popleft()
+            except IndexError:
+                try:
+                    event = queue.get(None)
+                except SubscriptionEnded:
+                    return
+            else:
+                if items and bell.locked():  # more for another reader
+                    queue._ring()
+            yield event
 
     def __enter__(self) -> Subscription:
         self.start()

@@ -364,6 +364,9 @@ class TrioBackend:
         else:
             token.run_sync_soon(sender.call_soon, callback)
 
+    def idle(self) -> bool:
+        return False  # a message is sent by awaiting, in the sender task
+
     def spawn(self, fn: Callable[[], Awaitable[None]], *, detached: bool = False) -> TaskHandle:
         task = _Task()
         host = None if detached else self._host
