@@ -167,3 +167,43 @@ def test_the_dependency_has_a_lower_bound_and_no_upper_one() -> None:
 def test_the_oldest_release_allowed_takes_the_public_path() -> None:
     assert not fastpath.available("{}.{}".format(*OLDEST))
     assert fastpath.TESTED[0] > OLDEST
+
+
+def test_an_awaited_read_leaves_at_once_and_requests_started_together_share_a_message(
+    simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read awaited after another is sent without waiting for a turn of the loop
+    (two ``select`` calls per read: the answer, then the task resumed; three when the
+    request waited for the next turn), while reads started together still leave in
+    one message. The public path sends from a task of its own, a turn later anyway."""
+    if not backend.FAST_PATH:
+        pytest.skip(f"websockets {version}: the shortcuts are not used with it")
+
+    async def main() -> None:
+        async with XentaraClient(simulator.url) as client:
+            selector = asyncio.get_running_loop()._selector  # type: ignore[attr-defined]
+            transport: Any = type(client._transport)
+            turns = 0
+            sent: list[bytes] = []
+            select, send_nowait = selector.select, transport.send_nowait
+
+            def counting(timeout: float | None = None) -> object:
+                nonlocal turns
+                turns += 1
+                return select(timeout)
+
+            def sending(self: object, data: bytes) -> None:
+                sent.append(data)
+                send_nowait(self, data)
+
+            monkeypatch.setattr(selector, "select", counting)  # this loop's only
+            monkeypatch.setattr(transport, "send_nowait", sending)
+            for _ in range(50):
+                await client.read(OUTPUTS[0])
+            reads = turns
+            sent.clear()
+            await asyncio.gather(*(client.read(key) for key in OUTPUTS))
+            assert reads <= 50 * 2.4, reads  # three turns a read: 150
+            assert len(sent) == 1, sent
+
+    asyncio.run(asyncio.wait_for(main(), 30))
