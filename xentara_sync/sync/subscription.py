@@ -137,6 +137,25 @@ class ThreadEventQueue:
                 raise TimeoutError
             wait_lock(self._bell, remaining)
 
+    def events(self) -> Iterator[Event]:
+        """Each event, as :meth:`get` without a timeout gives them, until the queue is
+        closed and empty (then the connection's error is raised, or the iteration
+        ends). Queued events are taken without a call of :meth:`get` each: a stream."""
+        items = self._items
+        bell = self._bell
+        while True:
+            try:
+                event = items.popleft()
+            except IndexError:
+                try:
+                    event = self.get(None)
+                except SubscriptionEnded:
+                    return
+            else:
+                if items and bell.locked():  # more for another reader
+                    self._ring()
+            yield event
+
     def drain(self) -> list[Event]:
         """Every queued event, at once."""
         items = self._items
@@ -320,24 +339,9 @@ class Subscription:
             ) from None
 
     def __iter__(self) -> Iterator[Event]:
-        queue = self._queue
-        if not self._core.active and not queue.closed:
+        if not self._core.active and not self._queue.closed:
             self.start()
-        # What get() does first, without its call while events are queued (a stream).
-        items = queue._items
-        bell = queue._bell
-        while True:
-            try:
-                event = items.popleft()
-            except IndexError:
-                try:
-                    event = queue.get(None)
-                except SubscriptionEnded:
-                    return
-            else:
-                if items and bell.locked():  # more for another reader
-                    queue._ring()
-            yield event
+        yield from self._queue.events()
 
     def __enter__(self) -> Subscription:
         self.start()
