@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import FAST_SINE
 from tests.flavours import FLAVOURS, Flavour
 from tests.sync.test_sync_process import finish, python
-from xentara_sync import InvalidArgument, XentaraClient
+from xentara_sync import InvalidArgument, UsageError, XentaraClient
 from xentara_sync.protocol.index import Event
 from xentara_sync.simulator import Simulator
 from xentara_sync.toolkit.conditions import utc_text
@@ -157,6 +157,20 @@ def test_a_streamed_recording_keeps_nothing_in_memory(simulator: Simulator, tmp_
     assert "run.csv: 20 events, 0 in memory" in repr(recording)
     frame = pandas.read_csv(path)
     assert len(frame) == 20 and set(frame["key"]) == {FAST_SINE}
+    # What lives only in the file is not reported as nothing: an empty plot, CSV
+    # or list of values would be a false result.
+    for read in (
+        lambda: recording.values(FAST_SINE),
+        lambda: recording.times(FAST_SINE),
+        lambda: recording.seconds(FAST_SINE),
+        lambda: recording.rows(),
+        lambda: recording.to_csv(tmp_path / "again.csv"),
+        lambda: recording.plot(tmp_path / "run.png"),
+    ):
+        with pytest.raises(UsageError, match=r"streamed 20 events to .*run.csv and kept 0"):
+            read()
+    assert not (tmp_path / "again.csv").exists() and not (tmp_path / "run.png").exists()
+    assert len(recording.to_dataframe()) == 20  # from the file
 
 
 # --------------------------------------------------------------------------- asyncio, trio

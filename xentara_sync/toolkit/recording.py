@@ -44,7 +44,9 @@ every event to FILE as it comes, in the format its suffix names (``.csv``,
 memory unless ``max_events`` is given (then the first ``max_events``, as above):
 memory stays bounded however long it records. :attr:`Recording.path` names the
 file, :attr:`Recording.received` counts the events, :attr:`Recording.written`
-those on disk, and :meth:`Recording.to_dataframe` reads the file back.
+those on disk, and :meth:`Recording.to_dataframe` reads the file back. The readers
+of the events in memory (values, rows, CSV, plot) raise
+:class:`~xentara_sync.exceptions.UsageError` when events went only to the file.
 
 pandas (``pip install "xentara-sync[pandas]"``) and matplotlib
 (``pip install "xentara-sync[plot]"``) are imported only when :meth:`Recording.to_dataframe`
@@ -61,7 +63,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from ..exceptions import InvalidArgument, RequestTimeout
+from ..exceptions import InvalidArgument, RequestTimeout, UsageError
 from ..protocol.index import Event
 from .cells import CSV_COLUMNS, check_output, csv_error, csv_value
 from .conditions import utc_text
@@ -368,7 +370,22 @@ class Recording:
 
     def in_time_order(self) -> list[Event]:
         """The events sorted by :meth:`seconds_of` (in the order they came when equal)."""
-        return sorted(self.events, key=self.seconds_of)
+        return sorted(self._kept(), key=self.seconds_of)
+
+    def _kept(self) -> list[Event]:
+        """:attr:`events`, for the readers that take them from memory; raises
+        :class:`UsageError` when some events went only to the file (``to=`` keeps none
+        in memory unless ``max_events`` is given): their values, plot or CSV would be
+        false, not short. Events left out by a full memory are counted in
+        :attr:`dropped`, and their readers say so."""
+        events = self.events
+        if self.path is not None and len(events) + self.dropped < self._received:
+            raise UsageError(
+                f"this recording streamed {self._received} events to {self.path} and kept "
+                f"{len(events)} in memory: read them from the file with to_dataframe(), or "
+                "give max_events= to keep them in memory too"
+            )
+        return events
 
     # ------------------------------------------------------------------ reading
 
@@ -380,18 +397,18 @@ class Recording:
         """The values of *key*, in the order they came; :class:`KeyError` if *key*
         was not recorded."""
         self._check_key(key)
-        return [event.value for event in self.events if event.name == key]
+        return [event.value for event in self._kept() if event.name == key]
 
     def times(self, key: str) -> list[float]:
         """The time stamps of *key*'s values (seconds since the epoch, the source's)."""
         self._check_key(key)
-        return [event.timestamp for event in self.events if event.name == key]
+        return [event.timestamp for event in self._kept() if event.name == key]
 
     def seconds(self, key: str) -> list[float]:
         """The times of *key*'s values on the recording's clock (seconds since the
         start; its value at the start: 0)."""
         self._check_key(key)
-        return [self.seconds_of(event) for event in self.events if event.name == key]
+        return [self.seconds_of(event) for event in self._kept() if event.name == key]
 
     def rows(self) -> list[tuple[float, str, float, str, Any, str | None]]:
         """One row per event, in time order: seconds since the start (to the
@@ -419,16 +436,12 @@ class Recording:
 
         *path_or_file* is a path (the file is replaced, UTF-8) or an open text file.
         """
+        rows = self.rows()  # before the file is opened: it is not replaced in vain
         if isinstance(path_or_file, (str, os.PathLike)):
             with open(path_or_file, "w", encoding="utf-8", newline="") as file:
-                self._write_csv(file)
+                _write_csv(file, rows)
         else:
-            self._write_csv(path_or_file)
-
-    def _write_csv(self, file: IO[str]) -> None:
-        writer = csv.writer(file)
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(self.rows())
+            _write_csv(path_or_file, rows)
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The events as a :class:`pandas.DataFrame` with the CSV's columns, in time
@@ -488,6 +501,12 @@ class Recording:
         from .plotting import plot_recording
 
         return plot_recording(self, path, title=title)
+
+
+def _write_csv(file: IO[str], rows: Iterable[Sequence[Any]]) -> None:
+    writer = csv.writer(file)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(rows)
 
 
 def interrupted_by_ctrl_c(error: BaseException) -> bool:
