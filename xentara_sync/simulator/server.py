@@ -54,6 +54,7 @@ from websockets.http11 import Request, Response
 
 from ..logs import redacting
 from ..protocol import Attribute, ErrorCode, Stage
+from ..threads import start as start_thread
 from .datatypes import Rejected
 from .elements import Point
 from .engine import Session
@@ -363,7 +364,7 @@ class Simulator(StartStop):
             target=self._thread_main, args=(ready, errors), name="xentara-simulator", daemon=True
         )
         self._thread = thread
-        thread.start()
+        start_thread(thread)
         if not ready.wait(timeout):
             raise TimeoutError("the simulator did not start in time")
         if errors:

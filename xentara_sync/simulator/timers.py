@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterable
 
+from ..threads import start as start_thread
 from .signals import Timer
 
 __all__ = ["TimerThreads"]
@@ -63,7 +64,7 @@ class TimerThreads:
             daemon=True,
         )
         self._threads[timer] = thread
-        thread.start()
+        start_thread(thread)
 
     def _run(self, timer: Timer) -> None:
         # The timer's thread: wait for each tick, hand it to the loop.

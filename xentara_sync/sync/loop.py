@@ -27,6 +27,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from ..exceptions import RequestTimeout, UsageError
+from ..threads import start as start_thread
 
 __all__ = ["LoopThread", "loop_thread"]
 
@@ -80,7 +81,7 @@ class LoopThread:
         self.error: BaseException | None = None
         self._ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name="xentara-sync-loop", daemon=True)
-        self.thread.start()
+        start_thread(self.thread)
         if not self._ready.wait(START_TIMEOUT):
             raise UsageError("the xentara-sync event loop thread did not start")
 

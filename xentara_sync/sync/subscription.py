@@ -18,6 +18,7 @@ from ..core.subscription import SubscriptionHost
 from ..exceptions import InvalidArgument, RequestTimeout, SubscriptionEnded
 from ..protocol import arguments as check
 from ..protocol.index import Event
+from ..threads import start as start_thread
 from .loop import park_if_exiting, wait_lock
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ class Dispatcher:
             queue.SimpleQueue()
         )
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        start_thread(self._thread)
 
     def notify(self, subscription: Subscription) -> None:
         self._queue.put(subscription)

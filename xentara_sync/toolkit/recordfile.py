@@ -61,6 +61,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..exceptions import InvalidArgument
 from ..protocol import AttributeFault
 from ..protocol.index import Event
+from ..threads import start as start_thread
 from .conditions import utc_text
 
 if TYPE_CHECKING:
@@ -406,7 +407,7 @@ class FileStream:
         self._thread = threading.Thread(
             target=self._run, name=f"xentara-sync recording to {self.path}", daemon=True
         )
-        self._thread.start()
+        start_thread(self._thread)
         atexit.register(self.close)
 
     def __repr__(self) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from ...exceptions import InvalidArgument
+from ...threads import start as start_thread
 
 __all__ = ["Droppable", "drop_every", "dropping_every"]
 
@@ -76,7 +77,7 @@ def dropping_every(
             _drop(target, on_drop)
 
     thread = threading.Thread(target=run, name="xentara-sync dropping", daemon=True)
-    thread.start()
+    start_thread(thread)
     try:
         yield
     finally:

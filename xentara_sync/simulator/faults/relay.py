@@ -12,6 +12,7 @@ from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
 from ...exceptions import InvalidArgument
+from ...threads import start as start_thread
 from ..lifecycle import StartStop
 from .servers import LOCALHOST, UPSTREAM_TIMEOUT, check_timeout
 
@@ -182,7 +183,7 @@ class Relay(StartStop):
                     target=self._pump, args=(link, source, target), daemon=True
                 )
                 self._threads.append(thread)
-                thread.start()
+                start_thread(thread)
 
     def _pump(self, link: _Link, source: socket.socket, target: socket.socket) -> None:
         try:
@@ -223,7 +224,7 @@ class Relay(StartStop):
 
     def start(self) -> None:
         """Start relaying (from daemon threads)."""
-        self._acceptor.start()
+        start_thread(self._acceptor)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop relaying and close every connection; waits *timeout* seconds at most."""

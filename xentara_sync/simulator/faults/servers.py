@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final
 
 from ...exceptions import InvalidArgument
+from ...threads import start as start_thread
 from ..lifecycle import StartStop
 from .messages import MODES, answer, browses, connect_answers
 
@@ -113,13 +114,13 @@ class ScriptedServer(StartStop):
 
     def start(self) -> None:
         """Start serving (from a daemon thread)."""
-        self._thread.start()
+        start_thread(self._thread)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving and close every connection; waits *timeout* seconds at most."""
         deadline = time.monotonic() + check_timeout(timeout)
         stopping = threading.Thread(target=self._server.shutdown, daemon=True)
-        stopping.start()
+        start_thread(stopping)
         stopping.join(timeout)
         if self._thread.is_alive():
             self._thread.join(max(0.0, deadline - time.monotonic()))
@@ -240,7 +241,7 @@ class Proxy(ScriptedServer):
                     connection.close()
 
             thread = threading.Thread(target=back, name="xentara-sync proxy", daemon=True)
-            thread.start()
+            start_thread(thread)
             for message in connection:
                 upstream.send(message)
         thread.join(5)
