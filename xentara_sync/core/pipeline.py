@@ -14,6 +14,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from ..exceptions import ProtocolError
+from ..protocol.bulk import answers
+from ..protocol.packets import Packet, Success, parse_packet
 from ..protocol.plan import Plan
 from ..protocol.session import ClientSession
 from .interfaces import Waiter
@@ -21,6 +24,8 @@ from .interfaces import Waiter
 __all__ = ["run_pipelined"]
 
 _EMPTY: Any = object()
+#: Builds a :class:`Success` without running Python code.
+_new_success = tuple.__new__
 #: What :func:`run_pipelined` keeps of a plan sent: operation, element, finish.
 _Sent = tuple[str, "str | None", Callable[[list[Any]], Any]]
 
@@ -31,15 +36,22 @@ class _Batch:
     filing each answer in its place by its message id; *waiter* is resolved with
     the full list once the last one is in."""
 
-    __slots__ = ("missing", "places", "results", "take", "waiter")
+    __slots__ = ("alike", "missing", "places", "results", "take", "waiter")
 
     def __init__(
-        self, waiter: Waiter, count: int, take: Callable[[int, Any], object] | None = None
+        self,
+        waiter: Waiter,
+        count: int,
+        take: Callable[[int, Any], object] | None = None,
+        alike: dict[bytes, Any] | None = None,
     ) -> None:
         self.waiter = waiter
         #: Takes each answer as it comes (see
         #: :class:`~xentara_sync.protocol.plan.StreamedPlan`), or None.
         self.take = take
+        #: The cache of alike answers, if they are (see
+        #: :func:`~xentara_sync.protocol.bulk.answers`).
+        self.alike = alike
         self.results: list[Any] = [_EMPTY] * count
         self.missing = count
         #: Message id -> place in :attr:`results` (set once the requests are queued).
@@ -64,6 +76,48 @@ class _Batch:
         self.missing -= 1
         if self.missing == 0:
             self.waiter.set_result(self.results)
+
+    def take_message(self, data: bytes) -> list[Packet | ProtocolError] | None:
+        """Take the answers of a whole message (see
+        :meth:`~xentara_sync.protocol.session.ClientSession.receive_data`) in one
+        decoding, without a packet object or a call of :meth:`set_result` each:
+        those this batch waits for go to :attr:`take`; the rest (other requests'
+        answers, failures, events) is returned, typed, for the session to take.
+        None (nothing taken) if the message is not in the usual form."""
+        take = self.take
+        if take is None or self.waiter.done():
+            return None
+        try:
+            taken, others = answers(data, alike=self.alike)
+        except ProtocolError:
+            return None
+        rest: list[Packet | ProtocolError] = []
+        places, results, empty = self.places, self.results, _EMPTY
+        done = 0
+        try:
+            for message_id, result in taken:
+                index = places.get(message_id)
+                if index is None:
+                    rest.append(_new_success(Success, (message_id, result)))
+                    continue
+                if results[index] is not empty:
+                    continue  # answered twice: the first answer counts
+                take(index, _new_success(Success, (message_id, result)))
+                results[index] = None
+                done += 1
+        except Exception as exc:  # the snapshot fails with it, not the connection
+            self.waiter.set_exception(exc)
+            return rest
+        finally:
+            self.missing -= done
+        for item in others:
+            try:
+                rest.append(parse_packet(item))
+            except ProtocolError as exc:
+                rest.append(exc)
+        if self.missing == 0 and not self.waiter.done():
+            self.waiter.set_result(results)
+        return rest
 
     def set_exception(self, exc: BaseException) -> None:
         """A request failed as a whole (it could not be sent, a broken answer, the
@@ -94,6 +148,7 @@ async def run_pipelined(
     # What is kept of each plan sent: not its requests, which are freed once sent.
     pending: deque[tuple[_Sent, Waiter, list[int]]] = deque()
     source = iter(plans)
+    session.message_takers += 1  # a _Batch takes a whole message if it can
     try:
         while True:
             while len(pending) < window:
@@ -102,8 +157,14 @@ async def run_pipelined(
                     break
                 waiter = create_waiter()
                 count = len(plan.requests)
-                batch = _Batch(waiter, count, getattr(plan, "take", None))
-                ids = session.send(plan.requests, [batch] * count)
+                batch = _Batch(
+                    waiter, count, getattr(plan, "take", None), getattr(plan, "alike", None)
+                )
+                frame = getattr(plan, "frame", None)
+                if frame is not None:  # encoded at once by the plan
+                    ids = session.send_framed(plan.requests, batch, frame)
+                else:
+                    ids = session.send(plan.requests, [batch] * count)
                 batch.places = {message_id: index for index, message_id in enumerate(ids)}
                 pending.append(((plan.operation, plan.element, plan.finish), waiter, ids))
                 plan = None
@@ -119,5 +180,6 @@ async def run_pipelined(
             session.forget(ids)
             done(finish(answers))
     finally:
+        session.message_takers -= 1
         for _, _, ids in pending:
             session.forget(ids)

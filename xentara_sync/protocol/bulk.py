@@ -41,7 +41,7 @@ from .packets import DataChange
 from .tags import TAG_DECIMAL_FRACTION, TAG_FAULT, TAG_TIME, TAG_UUID, TAG_VALUE, TimeKey
 from .timepoint import _INT64_MAX, _INT64_MIN, TimePoint
 
-__all__ = ["data_change", "decode_items", "each_item"]
+__all__ = ["answers", "data_change", "decode_items", "each_item"]
 
 #: The most UUIDs the cache holds before it starts afresh (a server that sends ever
 #: new UUIDs must not grow it without bound).
@@ -211,3 +211,125 @@ def data_change(item: Any) -> DataChange | None:
             return None  # a fault, or not wrapped: parse_packet says what it is
         attributes[key] = wrapped.value
     return _tuple_new(DataChange, (stamp, element, attributes))
+
+
+#: The heads of an answer packet with a result: an array of 3, packet type 1 (success).
+_SUCCESS_HEAD: Final = 0x83
+_SUCCESS: Final = 0x01
+#: The most results an *alike* cache of :func:`answers` holds before it starts afresh.
+MAX_ALIKE: Final = 256
+
+
+def answers(
+    data: bytes, *, alike: dict[bytes, Any] | None = None
+) -> tuple[list[tuple[int, Any]], list[Any]]:
+    """The successful answers of the message *data* as ``(message id, result)``, and
+    its other packets (failures, events...) decoded but not typed, each list in
+    the message's order.
+
+    With an *alike* cache, most answers are expected to be equal to earlier ones
+    (the ``meta_data`` of the elements of a model): a result whose bytes are in the
+    cache is not decoded again but is the object decoded before, which must then
+    be treated as read-only. The cache (result bytes -> result) is filled here; it
+    may serve many messages.
+
+    Only the common, well-formed case: anything else raises
+    :class:`~xentara_sync.exceptions.ProtocolError` (nothing is taken; the caller
+    takes the careful path, :func:`~xentara_sync.protocol.session.parse_message`).
+
+    >>> from xentara_sync.protocol import Failure, Success, encode_message
+    >>> message = encode_message([Success(7, {2: [1]}), Failure(8, -32100, "no"),
+    ...                           Success(9, {2: [1]})])
+    >>> taken, others = answers(message, alike={})
+    >>> taken, others, taken[0][1] is taken[1][1]
+    ([(7, {2: [1]}), (9, {2: [1]})], [[2, 8, {0: -32100, 1: 'no'}]], True)
+    """
+    if alike is None:
+        taken: list[tuple[int, Any]] = []
+        others: list[Any] = []
+        for item in decode_items(data):
+            if (
+                type(item) is list
+                and len(item) == 3
+                and item[0] == _SUCCESS
+                and type(item[0]) is int
+                and type(item[1]) is int
+            ):
+                taken.append((item[1], item[2]))
+            else:
+                others.append(item)
+        return taken, others
+    try:
+        return _alike_answers(data, alike)
+    except (_GiveUp, IndexError) as exc:
+        raise ProtocolError("the message needs careful decoding") from exc
+
+
+def _alike_answers(data: bytes, cache: dict[bytes, Any]) -> tuple[list[tuple[int, Any]], list[Any]]:
+    head = data[0] if data else 0
+    if head >> 5 != 4 or head & 31 >= 28:
+        raise _GiveUp
+    width = _ARGUMENT_WIDTH.get(head & 31, 0)
+    count = int.from_bytes(data[1 : 1 + width], "big") if width else head & 31
+    position = 1 + width
+    stream = io.BytesIO(data)
+    decoder = _thread_decoder(stream, "fast", _FastTags)
+    read = decoder.decode
+    seek = stream.seek
+    # The lengths of the results in the cache: a result is in it if the bytes of one
+    # of these lengths are (a CBOR item ends where its bytes say).
+    lengths = sorted({len(raw) for raw in cache})
+    get = cache.get
+    missing = _MISSING_RESULT
+    taken: list[tuple[int, Any]] = []
+    others: list[Any] = []
+    try:
+        for _ in range(count):
+            message_id = -1
+            if data[position] == _SUCCESS_HEAD and data[position + 1] == _SUCCESS:
+                # 83 01 <id>: the id in the head's argument (a whole number below 2**32).
+                low = data[position + 2]
+                if low < 24:
+                    message_id, start = low, position + 3
+                elif low == 24:
+                    message_id, start = data[position + 3], position + 4
+                elif low == 25:
+                    message_id = int.from_bytes(data[position + 3 : position + 5], "big")
+                    start = position + 5
+                elif low == 26:
+                    message_id = int.from_bytes(data[position + 3 : position + 7], "big")
+                    start = position + 7
+            if message_id < 0:
+                seek(position)
+                others.append(read())
+                position = stream.tell()
+                continue
+            result = missing
+            for length in lengths:
+                result = get(data[start : start + length], missing)
+                if result is not missing:
+                    position = start + length
+                    break
+            if result is missing:
+                seek(start)
+                result = read()
+                position = stream.tell()
+                if len(cache) >= MAX_ALIKE:
+                    cache.clear()
+                    lengths = []
+                raw = data[start:position]
+                if len(raw) not in lengths:
+                    lengths = sorted({*lengths, len(raw)})
+                cache[raw] = result
+            taken.append((message_id, result))
+    except _GiveUp:
+        raise
+    except Exception as exc:  # cbor2 raises several types; any of them means: careful path
+        _local.fast = None
+        raise _GiveUp from exc
+    if position != len(data):
+        raise _GiveUp
+    return taken, others
+
+
+_MISSING_RESULT: Final[Any] = object()

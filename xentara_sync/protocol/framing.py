@@ -19,7 +19,7 @@ from typing import Any, Final
 from .ids import Opcode, ReadParam
 from .packets import Request, encode_packet
 
-__all__ = ["encode_read", "encode_request", "join_packets"]
+__all__ = ["encode_read", "encode_request", "frame_requests", "join_packets"]
 
 _READ: Final = int(Opcode.READ)
 #: meta_data's parameters have the shape of read's ({0: element, 1: [numbers]}).
@@ -133,3 +133,58 @@ def join_packets(parts: Sequence[bytes]) -> bytes:
     count = len(parts)
     head = _ARRAY_HEADS[count] if count < 24 else _head(0x80, count)
     return head + b"".join(parts)
+
+
+#: Per attribute list (by identity, the list kept alive beside): the bytes of a
+#: request after its element's 16 bytes. Bounded: a caller with ever new lists
+#: starts it afresh.
+_TAILS: dict[int, tuple[Sequence[int], bytes]] = {}
+
+
+def frame_requests(
+    message_ids: Sequence[int],
+    opcode: int,
+    elements: Sequence[uuid.UUID],
+    attributes: Sequence[Sequence[int]],
+) -> bytes:
+    """The packets of ``meta_data`` or ``read`` requests (*opcode*) of *elements*,
+    one each, asking for *attributes* (one list per element, usually the same few
+    list objects), joined without the message's outer array: the bytes of
+    :func:`encode_request` of each, made from a template of each attribute list.
+
+    >>> ids, element = [7, 300], uuid.UUID("e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8")
+    >>> frame_requests(ids, 4, [element] * 2, [[11, 9]] * 2) == b"".join(
+    ...     encode_request(n, 4, {0: element, 1: [11, 9]}) for n in ids)
+    True
+    """
+    if opcode not in (_READ, _META_DATA) or (message_ids and max(message_ids) >= 0x100000000):
+        return b"".join(
+            encode_request(message_id, opcode, {_ELEMENT: element, _ATTRIBUTES: list(wanted)})
+            for message_id, element, wanted in zip(message_ids, elements, attributes, strict=True)
+        )
+    head = _META_DATA_ELEMENT if opcode == _META_DATA else _READ_ELEMENT
+    tails = _TAILS
+    parts: list[bytes] = []
+    append = parts.append
+    for message_id, element, wanted in zip(message_ids, elements, attributes, strict=True):
+        found = tails.get(id(wanted))
+        if found is None or found[0] is not wanted:
+            if len(tails) >= 64:
+                tails.clear()
+            packet = encode_request(0, opcode, {_ELEMENT: _NIL, _ATTRIBUTES: list(wanted)})
+            found = tails[id(wanted)] = (wanted, packet[_TAIL_START:])
+        if message_id < 0x100:
+            append(_MESSAGE_IDS[message_id])
+        elif message_id < 0x10000:
+            append(b"\x84\x00\x19" + _U16(message_id))
+        else:
+            append(b"\x84\x00\x1a" + _U32(message_id))
+        append(head)
+        append(element.bytes)
+        append(found[1])
+    return b"".join(parts)
+
+
+_NIL: Final = uuid.UUID(int=0)
+#: Where a request's bytes after its element begin (message id 0).
+_TAIL_START: Final = 3 + len(_READ_ELEMENT) + 16

@@ -66,7 +66,7 @@ class StreamedPlan(Plan):
     object of the process). An exception of *take* fails the plan.
     """
 
-    __slots__ = ("take",)
+    __slots__ = ("alike", "frame", "take")
 
     def __init__(
         self,
@@ -75,6 +75,17 @@ class StreamedPlan(Plan):
         requests: list[RequestSpec],
         take: Callable[[int, Success | Failure], object],
         finish: Callable[[list[Any]], Any],
+        *,
+        alike: dict[bytes, Any] | None = None,
+        frame: Callable[[list[int]], bytes] | None = None,
     ) -> None:
         super().__init__(operation, element, requests, finish)
         self.take = take
+        #: Encodes the requests at once, given their message ids (see
+        #: :meth:`~xentara_sync.protocol.session.ClientSession.send_framed`), or None.
+        self.frame = frame
+        #: If most answers are expected to equal earlier ones, a cache of them
+        #: (result bytes -> result) that plans of the same kind share: a client
+        #: may then hand *take* the same (read-only) result object for equal
+        #: answers (:func:`~xentara_sync.protocol.bulk.answers`).
+        self.alike = alike

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import functools
 import itertools
 import logging
 import uuid
@@ -46,7 +47,7 @@ from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, Xentara
 from . import replies
 from .bulk import data_change, decode_items, each_item
 from .cbor import decode, decode_each, item_end
-from .framing import encode_request, join_packets
+from .framing import _head, encode_request, join_packets
 from .ids import Attribute, Opcode, PacketType
 from .index import _CONVERTERS, ElementInfo, Event, convert_value
 from .packets import DataChange, Failure, Packet, Success, parse_packet
@@ -84,6 +85,8 @@ Outcome = Success | Failure | BaseException
 _BULK_LIMIT: Final = 1 << 16
 #: The most the outer array's head adds to the packets of a message (CBOR, bytes).
 _ARRAY_HEADER: Final = 9
+#: The head of an outer array of *n* packets.
+_array_head = functools.partial(_head, 0x80)
 #: No waiter (any object may be one, None included).
 _NONE: Any = object()
 _new_event = tuple.__new__
@@ -98,6 +101,18 @@ class EventSink(Protocol):
     def put(self, event: Event) -> None: ...
 
     def close(self, error: BaseException | None) -> None: ...
+
+
+#: The opcode of an outbox entry that holds requests framed by the caller.
+_FRAMED: Final = -1
+
+
+class _Framed(NamedTuple):
+    """Requests queued by :meth:`ClientSession.send_framed`."""
+
+    ids: list[int]
+    requests: Sequence[RequestSpec]
+    data: bytes
 
 
 class Outgoing(NamedTuple):
@@ -227,6 +242,28 @@ def _parse_separately(data: bytes, error: ProtocolError) -> list[Packet | Protoc
 _ARGUMENT_WIDTH: Final = {24: 1, 25: 2, 26: 4, 27: 8}
 
 
+def _first_answer_id(data: bytes) -> int:
+    """The message id of the message's first packet if it is an answer with a small
+    id, as a server frames it (``[[1 or 2, id, ...], ...]``); else -1.
+
+    >>> from xentara_sync.protocol import Success, encode_message
+    >>> _first_answer_id(encode_message([Success(300, 1)])), _first_answer_id(b"\\x80")
+    (300, -1)
+    """
+    position = 1 + _ARGUMENT_WIDTH.get(data[0] & 31, 0) if data else 0
+    if len(data) < position + 3 or data[0] >> 5 != 4:
+        return -1
+    if data[position] != 0x83 or data[position + 1] not in (1, 2):
+        return -1
+    low = data[position + 2]
+    if low < 24:
+        return low
+    width = _ARGUMENT_WIDTH.get(low, 0)
+    if not width or width > 4:
+        return -1
+    return int.from_bytes(data[position + 3 : position + 3 + width], "big")
+
+
 def _message_id(packet: bytes) -> int | None:
     """The message id of an undecodable packet (its second element), if it is readable."""
     try:
@@ -279,10 +316,12 @@ class ClientSession(Operations):
         self.max_send_size = max_send_size
         self._ids = itertools.count(1)
         self._pending: dict[int, Any] = {}
-        self._outbox: collections.deque[tuple[int, int, Mapping[int, Any] | None]] = (
-            collections.deque()
-        )
+        # (message id, opcode, parameters), or (first id, _FRAMED, _Framed)
+        self._outbox: collections.deque[tuple[int, int, Any]] = collections.deque()
         self._flush_due = False
+        #: How many senders may give waiters that take a whole message (see
+        #: :meth:`receive_data`); while none, messages are not looked into for them.
+        self.message_takers = 0
         #: The error every call raises once the connection has ended.
         self.error: XentaraError | None = None
         #: Subscribed changes by element: one look-up of the element per event.
@@ -367,6 +406,44 @@ class ClientSession(Operations):
                     raise
         return ids
 
+    def send_framed(
+        self,
+        requests: Sequence[RequestSpec],
+        waiter: Any,
+        frame: Callable[[list[int]], bytes],
+    ) -> list[int]:
+        """Queue *requests*, all answered to one *waiter*, framed by the caller:
+        ``frame(message_ids)`` gives their packets, encoded and joined (as
+        :func:`~.framing.frame_requests` does), one message id each in order.
+
+        As :meth:`send`, but the requests are encoded at once, in one call, and
+        leave together in the next message (if all fit within
+        :attr:`max_send_size`: else they fail, as one request too large does).
+        """
+        if self.error is not None:
+            self.check_open()
+        pending = self._pending
+        ids = [next(self._ids) for _ in requests]
+        data = frame(ids)
+        for message_id in ids:
+            pending[message_id] = waiter
+        if ids:
+            self._outbox.append((ids[0], _FRAMED, _Framed(ids, requests, data)))
+        if self.error is not None:  # ended meanwhile, after its waiters were taken
+            self.forget(ids)
+            self.check_open()
+        if not self._flush_due:
+            self._flush_due = True
+            hook = self.on_flush_due
+            if hook is not None:
+                try:
+                    hook()
+                except BaseException:  # Ctrl-C in there: the next call arranges a flush
+                    self._flush_due = False
+                    self.forget(ids)
+                    raise
+        return ids
+
     def forget(self, message_ids: Iterable[int]) -> None:
         """The caller gave up on these requests: a late answer is ignored."""
         pending = self._pending
@@ -392,9 +469,27 @@ class ClientSession(Operations):
         limit = self.max_send_size
         room = None if limit is None else limit - _ARRAY_HEADER
         size = 0
+        extra = 0  # packets beyond one per part (framed parts hold many)
         while outbox:
             entry = outbox.popleft()
             message_id, opcode, params = entry
+            if opcode == _FRAMED:
+                part = self._framed_part(params, failed, debug)
+                if part is None:
+                    continue
+                if room is not None:
+                    if size + len(part) > room and parts:  # the rest in the next message
+                        outbox.appendleft(entry)
+                        self._flush_due = True
+                        hook = self.on_flush_due
+                        if hook is not None:
+                            hook()
+                        break
+                    size += len(part)
+                parts.append(part)
+                ids.extend(params.ids)
+                extra += len(params.ids) - 1
+                continue
             if message_id not in pending:
                 continue
             if debug:
@@ -422,7 +517,33 @@ class ClientSession(Operations):
                 size += len(part)
             parts.append(part)
             ids.append(message_id)
-        return Outgoing(join_packets(parts) if parts else None, ids, failed)
+        if not parts:
+            return Outgoing(None, ids, failed)
+        if extra:
+            return Outgoing(_array_head(len(parts) + extra) + b"".join(parts), ids, failed)
+        return Outgoing(join_packets(parts), ids, failed)
+
+    def _framed_part(
+        self, framed: _Framed, failed: list[tuple[Any, BaseException]], debug: bool
+    ) -> bytes | None:
+        """The packets of *framed* to send; None if its callers gave up on them all,
+        or if they are too large for one message (each waiter then in *failed*)."""
+        pending = self._pending
+        if not any(message_id in pending for message_id in framed.ids):
+            return None
+        if debug:
+            for message_id, (opcode, params) in zip(framed.ids, framed.requests, strict=True):
+                log.debug("%s: request %d %s %r", self.url, message_id, _name(opcode), params)
+        limit = self.max_send_size
+        if limit is not None and len(framed.data) > limit - _ARRAY_HEADER:
+            opcode, params = framed.requests[0]
+            error = self._too_large(opcode, params, len(framed.data))
+            for message_id in framed.ids:
+                waiter = pending.pop(message_id, _NONE)
+                if waiter is not _NONE:
+                    failed.append((waiter, error))
+            return None
+        return framed.data
 
     def _too_large(
         self, opcode: int, params: Mapping[int, Any] | None, size: int
@@ -451,7 +572,21 @@ class ClientSession(Operations):
     # ------------------------------------------------------------------ receiving
 
     def receive_data(self, data: bytes) -> Received:
-        """Take one received message: the answers and events it holds."""
+        """Take one received message: the answers and events it holds.
+
+        While :attr:`message_takers` is not 0, the waiter of the message's first
+        answer may take the message as a whole: if it has a ``take_message(data)``
+        method, that takes the answers it waits for and returns the message's other
+        packets (typed, as :func:`parse_message` gives them), which are then taken
+        here; or it returns None, and the message is taken here as any other.
+        """
+        if self.message_takers:
+            waiter = self._pending.get(_first_answer_id(data), _NONE)
+            take = getattr(waiter, "take_message", None)
+            if take is not None:
+                rest = take(data)
+                if rest is not None:
+                    return self.receive_packets(rest)
         packets = parse_message(data)
         return self.receive_packets(packets)
 

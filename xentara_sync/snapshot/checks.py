@@ -1,16 +1,18 @@
 """The checks of a twin before it is written: elements a twin cannot hold are left
 out (:func:`refuse_unfit`; values that do not match their metadata:
-:func:`.twin.refuse_mismatched_values`), and the plain registers are split from
-the rest so that each is checked alone (:func:`split_plain_registers`)."""
+:func:`refuse_mismatched_values`, which also notes the values proven valid for
+the loader), and the plain registers are split from the rest so that each is
+checked alone (:func:`split_plain_registers`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .twin import REGISTER_TYPE, TwinBuilder
+from ..protocol import AttributeFault, DataType, TimePoint
+from .twin import _INF, _MISSING, REGISTER_TYPE, TYPE_NAMES, TwinBuilder
 
-__all__ = ["refuse_unfit", "split_plain_registers"]
+__all__ = ["refuse_mismatched_values", "refuse_unfit", "split_plain_registers"]
 
 
 def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
@@ -94,7 +96,7 @@ def split_plain_registers(
         rest = []
         for item in children:
             settings = item.get(register) if type(item) is dict and len(item) == 1 else None
-            if type(settings) is dict and all(key in keys for key in settings):
+            if type(settings) is dict and keys.issuperset(settings):
                 name = settings.get("name")
                 if type(name) is str:
                     plain.append((prefix + name, settings))
@@ -119,3 +121,66 @@ def split_plain_registers(
             children[index] = {element_type: {**settings, "children": below}}
             pending.append((below, key + "."))
     return {**model, "children": top}, plain
+
+
+def refuse_mismatched_values(twin: TwinBuilder) -> None:
+    """Leave out the data points whose value read is not of the data type their
+    metadata gives (a twin holds the value as that type).
+
+    Notes in ``twin.proven`` the keys of those whose value the simulator's loader
+    takes as the twin writes it: a bool, int, str or finite float, written as it
+    is, that passed the check the loader runs on it
+    (:func:`~xentara_sync.protocol.valuecheck.check_value` of the same type).
+    """
+    from ..protocol.valuecheck import check_value
+
+    proven = twin.proven
+    proven.clear()
+    same = _same_check()
+    for element in twin.elements:
+        key = element.key
+        found = twin._types.get(element.uuid.int)
+        value = twin._values.get(element.uuid.int, _MISSING)
+        if key in twin.skipped or found is None or value is _MISSING:
+            continue
+        if isinstance(value, (TimePoint, AttributeFault)):
+            continue  # times and faults have their own forms in a twin
+        try:
+            check_value(found[0], value)
+        except Exception as exc:  # ValueRejected, and anything a check may raise
+            twin.skipped[key] = f"its value does not match its metadata: {exc}"
+            continue
+        if (
+            type(value) in _PROVABLE
+            and found[0] in same
+            and (type(value) is not float or -_INF < value < _INF)
+        ):
+            proven.add(key)
+
+
+#: Values written as they are read (:meth:`TwinBuilder._body`; NaN aside): the
+#: loader's check of such a default value is :func:`~.valuecheck.check_value` of the
+#: same value (:func:`xentara_sync.simulator.datatypes.parse_default`).
+_PROVABLE: Final = frozenset({bool, int, float, str})
+
+
+_SAME_CHECK: list[frozenset[DataType]] = []
+
+
+def _same_check() -> frozenset[DataType]:
+    """The wire data types whose register type name the loader reads back as a
+    type that :func:`~.valuecheck.check_value` checks the same way (every kind of
+    string a ``string``)."""
+    if _SAME_CHECK:
+        return _SAME_CHECK[0]
+    from ..simulator.datatypes import known_data_type
+
+    same = set()
+    for data_type, name in TYPE_NAMES.items():
+        loaded = known_data_type(name)
+        if loaded is data_type or (
+            loaded is DataType.STRING and data_type.is_string and loaded.is_string
+        ):
+            same.add(data_type)
+    _SAME_CHECK.append(frozenset(same))
+    return _SAME_CHECK[0]

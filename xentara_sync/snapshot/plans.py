@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Final
 
 from ..exceptions import ServerError, UnknownElement
@@ -40,6 +41,7 @@ from ..protocol import (
     ReadParam,
     Success,
 )
+from ..protocol.framing import frame_requests
 from ..protocol.index import ElementInfo
 from ..protocol.plan import StreamedPlan
 from ..protocol.plans import Plan, RequestSpec
@@ -148,9 +150,33 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
     def finish_values(packets: list[Any]) -> int:
         return 0
 
-    plans: list[Plan] = [StreamedPlan("snapshot", None, requests, take_metadata, finish_metadata)]
+    uuids = [element.uuid for element in elements]
+    # Most elements of a model share a few attribute lists: alike answers.
+    plans: list[Plan] = [
+        StreamedPlan(
+            "snapshot",
+            None,
+            requests,
+            take_metadata,
+            finish_metadata,
+            alike=twin.alike_answers,
+            frame=partial(
+                frame_requests, opcode=meta, elements=uuids, attributes=[_ITEMS] * len(uuids)
+            ),
+        )
+    ]
     if read_requests:
-        plans.append(StreamedPlan("snapshot", None, read_requests, take_value, finish_values))
+        wanted = [params[read_attributes] for _, params in read_requests]  # type: ignore[index]
+        plans.append(
+            StreamedPlan(
+                "snapshot",
+                None,
+                read_requests,
+                take_value,
+                finish_values,
+                frame=partial(frame_requests, opcode=read, elements=uuids, attributes=wanted),
+            )
+        )
     return plans
 
 

@@ -48,6 +48,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from cbor2 import CBORTag as _CBORTag
+
 from ..protocol import (
     Access,
     Attribute,
@@ -63,6 +65,7 @@ from ..protocol import (
     unwrap,
 )
 from ..protocol.index import ElementInfo
+from ..protocol.tags import TAG_VALUE
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
 from ..protocol.valuecheck import zero_value
 
@@ -73,7 +76,6 @@ __all__ = [
     "TYPE_NAMES",
     "TwinBuilder",
     "model_value",
-    "refuse_mismatched_values",
 ]
 
 #: The model type of data points in a twin.
@@ -331,7 +333,14 @@ def _refusal(answer: Success | Failure | AttributeFault, what: str) -> str:
     return f"{what}: an answer of the wrong kind"
 
 
+#: The most ``meta_data`` results :meth:`TwinBuilder.add_metadata` remembers.
+_MADE_KEPT: Final = 256
 _NO_VALUES: Final[Mapping[Any, Any]] = {}
+#: The keys of the first read that the twin keeps (besides the value).
+_FIRST_KEYS: Final = (_TYPE, _QUALITY)
+_DATA_POINT: Final = Category.DATA_POINT
+#: Accesses whose value can be read.
+_READABLE: Final = frozenset(access for access in Access if access.readable)
 #: Category -> the values of the first read its twin type gives by itself
 #: (:meth:`TwinBuilder._copied` leaves those out of ``"attributeValues"``).
 _NATIVE_VALUES: dict[Any, Mapping[Any, Any]] = {}
@@ -352,13 +361,15 @@ def _native_values(category: Category) -> Mapping[Any, Any]:
 class _Node:
     """One element of the twin: its model object and where its children go."""
 
-    __slots__ = ("body", "children", "info", "ok")
+    __slots__ = ("body", "children", "info", "ok", "prefix")
 
     def __init__(self, info: ElementInfo, body: dict[str, Any]) -> None:
         self.info = info
         self.body = body
         self.children: list[dict[str, Any]] = []
         self.ok = True
+        #: What the keys of its descendants start with.
+        self.prefix = info.key + "."
 
 
 class TwinBuilder:
@@ -380,6 +391,16 @@ class TwinBuilder:
         self._listed: dict[bytes | str, _Listed] = {}
         #: Values of attributes besides the value, by element and attribute key.
         self._read: dict[int, dict[Any, Any]] = {}
+        #: Primary keys of the data points whose value
+        #: :func:`~.checks.refuse_mismatched_values` found valid for the loader as
+        #: the twin writes it.
+        self.proven: set[str] = set()
+        #: The ``meta_data`` answers met, by their bytes, for a client that hands
+        #: equal answers over as one object (:func:`~xentara_sync.protocol.bulk.answers`).
+        self.alike_answers: dict[bytes, Any] = {}
+        #: What was made of a ``meta_data`` result object, by its ``id()`` (the
+        #: object kept with it, so that its ``id()`` is not reused).
+        self._made: dict[int, tuple[Any, _Listed | None, tuple[DataType, Access] | None]] = {}
 
     def needs_value(self, element: ElementInfo) -> bool:
         """Whether *element*'s value is read (a data point)."""
@@ -392,28 +413,39 @@ class TwinBuilder:
                 self.skipped[element.key] = _refusal(packet, "meta_data")
             return  # a group or device keeps its place: browse told its category
         result = packet.result
+        number = element.uuid.int
+        made = self._made.get(id(result))
+        if made is not None and made[0] is result:  # an answer object met before
+            if made[1] is not None:
+                self._lists[number] = made[1]
+            self._types[number] = made[2]
+            return
         attributes = result.get(_ATTRIBUTES) if type(result) is dict else None
         kind = None
+        listed = None
         if type(attributes) is not list:
             attributes = ()
         else:
-            self._lists[element.uuid.int] = self._parsed(attributes)
+            listed = self._lists[number] = self._parsed(attributes)
         if (
             len(attributes) > _USUAL
             and type(usual := attributes[_USUAL]) is dict
             and usual.get(_ID_KEY) == _VALUE  # where Xentara and the simulator list it
         ):
             raw = (usual.get(_TYPE_KEY), usual.get(_ACCESS_KEY))
-            self._types[element.uuid.int] = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
-            return
-        for entry in attributes:
-            if type(entry) is dict and (
-                entry.get(_ID_KEY) in _VALUE_KEYS or entry.get(_NAME_KEY) == "value"
-            ):
-                raw = (entry.get(_TYPE_KEY), entry.get(_ACCESS_KEY))
-                kind = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
-                break
-        self._types[element.uuid.int] = kind
+            kind = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
+        else:
+            for entry in attributes:
+                if type(entry) is dict and (
+                    entry.get(_ID_KEY) in _VALUE_KEYS or entry.get(_NAME_KEY) == "value"
+                ):
+                    raw = (entry.get(_TYPE_KEY), entry.get(_ACCESS_KEY))
+                    kind = _KINDS.get(raw) or _kind(raw)  # type: ignore[arg-type]
+                    break
+        self._types[number] = kind
+        if len(self._made) >= _MADE_KEPT:
+            self._made.clear()
+        self._made[id(result)] = (result, listed, kind)
 
     def _parsed(self, attributes: list[Any]) -> _Listed:
         """*attributes* parsed, shared with every element whose list is the same,
@@ -441,11 +473,16 @@ class TwinBuilder:
                 self.skipped.setdefault(element.key, _refusal(packet, "read"))
             return
         result = packet.result
-        if isinstance(result, Mapping):
-            self._keep(element, result, (_TYPE, _QUALITY), _native_values(element.category))
-        if not self.needs_value(element):
+        if type(result) is not dict and not isinstance(result, Mapping):
+            result = None
+        else:
+            self._keep(element, result, _FIRST_KEYS, _native_values(element.category))
+        if element.category != _DATA_POINT:
             return
-        raw = result.get(_VALUE) if isinstance(result, Mapping) else None
+        raw = result.get(_VALUE) if result is not None else None
+        if type(raw) is _CBORTag and raw.tag == TAG_VALUE:  # the usual case: a value
+            self._values[element.uuid.int] = raw.value
+            return
         value = unwrap(raw) if raw is not None else AttributeFault(0, "no value in the answer")
         if isinstance(value, AttributeFault):
             if value.code == ErrorCode.WRITE_ONLY:
@@ -469,9 +506,12 @@ class TwinBuilder:
             raw = result.get(key)
             if raw is None:
                 continue
-            value = unwrap(raw)
-            if isinstance(value, AttributeFault):
-                continue
+            if type(raw) is _CBORTag and raw.tag == TAG_VALUE:  # the usual case: a value
+                value = raw.value
+            else:
+                value = unwrap(raw)
+                if isinstance(value, AttributeFault):
+                    continue
             if key in native and value == native[key]:
                 continue
             if kept is None:
@@ -578,7 +618,7 @@ class TwinBuilder:
         if type_name is None:
             self.skipped[key] = f"its value's data type {data_type.name} has no register"
             return None
-        if access.readable:
+        if access in _READABLE:
             value = self._values.get(element.uuid.int, _MISSING)
             if value is _MISSING:
                 self.skipped.setdefault(key, "its value was not read")
@@ -606,22 +646,24 @@ class TwinBuilder:
         from ..simulator.rules import NAME_PATTERN
 
         named = NAME_PATTERN.match
+        skipped = self.skipped
+        body_of = self._body
         top: list[dict[str, Any]] = []
         stack: list[_Node] = []
         for element in self.elements:
             key = element.key
-            while stack and not key.startswith(stack[-1].info.key + "."):
+            while stack and not key.startswith(stack[-1].prefix):
                 stack.pop()
             parent = stack[-1] if stack else None
-            name = key[len(parent.info.key) + 1 :] if parent is not None else key
+            name = key[len(parent.prefix) :] if parent is not None else key
             made = None
             if parent is not None and not parent.ok:
-                self.skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
-            elif named(name) is None and key not in self.skipped:
+                skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
+            elif named(name) is None and key not in skipped:
                 # As "Bus.[Slot" under "Bus": no name of a model file is so.
-                self.skipped[key] = f"its name {name!r} is no name of a model file"
+                skipped[key] = f"its name {name!r} is no name of a model file"
             else:
-                made = self._body(element, name)
+                made = body_of(element, name)
             node = _Node(element, made[1] if made is not None else {})
             if made is None:
                 node.ok = False
@@ -633,22 +675,3 @@ class TwinBuilder:
                 parent.children.append({made[0]: node.body})
             stack.append(node)
         return {"children": top}
-
-
-def refuse_mismatched_values(twin: TwinBuilder) -> None:
-    """Leave out the data points whose value read is not of the data type their
-    metadata gives (a twin holds the value as that type)."""
-    from ..protocol.valuecheck import check_value
-
-    for element in twin.elements:
-        key = element.key
-        found = twin._types.get(element.uuid.int)
-        value = twin._values.get(element.uuid.int, _MISSING)
-        if key in twin.skipped or found is None or value is _MISSING:
-            continue
-        if isinstance(value, (TimePoint, AttributeFault)):
-            continue  # times and faults have their own forms in a twin
-        try:
-            check_value(found[0], value)
-        except Exception as exc:  # ValueRejected, and anything a check may raise
-            twin.skipped[key] = f"its value does not match its metadata: {exc}"
