@@ -194,3 +194,39 @@ def test_a_batch_takes_each_answer_in_its_place_and_fails_with_its_taker() -> No
             await failing.wait(1.0)
 
     asyncio.run(scenario())
+
+
+def test_proven_registers_are_checked_once_per_kind_until_one_surprises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A register whose value passed the loader's value check is not checked again,
+    but for one of each data type and access; if that one is refused all are."""
+    import xentara_sync.simulator.model as loader
+
+    group = info("G", 1, Category.ELEMENT_GROUP)
+    points = [info(f"G.P{n}", n + 2) for n in range(4)]
+    twin = TwinBuilder([group, *points])
+    for number, element in enumerate(points):
+        twin.add_metadata(element, metadata(DataType.INT16))
+        twin.add_value(element, Success(2, {11: wrap(number)}))
+    checked: list[str] = []
+    refusal = loader.register_refusal
+
+    def counting(key: str, settings: Any) -> Any:
+        checked.append(key)
+        return refusal(key, settings)
+
+    monkeypatch.setattr(loader, "register_refusal", counting)
+    twin_model(twin)
+    assert checked == ["G.P0"] and twin.proven == {e.key for e in points}
+
+    def surprising(key: str, settings: Any) -> Any:
+        checked.append(key)
+        return ModelError(f"{key}: surprise") if key in ("G.P0", "G.P2") else None
+
+    checked.clear()
+    monkeypatch.setattr(loader, "register_refusal", surprising)
+    loaded = load_model(twin_model(twin))
+    assert set(twin.skipped) == {"G.P0", "G.P2"}
+    assert sorted(loaded.by_key) == ["G", "G.P1", "G.P3"]
+    assert checked[:4] == ["G.P0", "G.P1", "G.P2", "G.P3"]

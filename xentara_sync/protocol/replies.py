@@ -143,16 +143,27 @@ def browse_entries(result: Any) -> Iterator[ElementInfo]:
     """The elements of a browse result, in the server's order."""
     if not isinstance(result, list):
         raise ProtocolError(f"browse: expected an array of entries, got {type(result).__name__}")
+    # Plain ints and a dictionary look-up per category: a browse may list 100,000.
+    key_at, element_at, category_at = _BROWSE_KEYS
+    known = Category._value2member_map_
     for entry in result:
         try:
-            key = entry[BrowseEntryKey.PRIMARY_KEY]
-            element = entry[BrowseEntryKey.ELEMENT]
-            category = entry[BrowseEntryKey.CATEGORY]
+            key = entry[key_at]
+            element = entry[element_at]
+            category = entry[category_at]
         except (KeyError, TypeError, IndexError):
             raise ProtocolError(f"browse: malformed entry {quote(entry)}") from None
         if not isinstance(key, str) or not isinstance(element, uuid.UUID):
             raise ProtocolError(f"browse: malformed entry {quote(entry)}")
-        yield ElementInfo(key, element, _category(category))
+        found = known.get(category) if type(category) is int else None
+        yield ElementInfo(key, element, found if found is not None else _category(category))  # type: ignore[arg-type]
+
+
+_BROWSE_KEYS: Final = (
+    int(BrowseEntryKey.PRIMARY_KEY),
+    int(BrowseEntryKey.ELEMENT),
+    int(BrowseEntryKey.CATEGORY),
+)
 
 
 def metadata(result: Any, key: str) -> ElementMetadata:

@@ -39,26 +39,28 @@ def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
     if root:
         parts = root.split(".")
         above = {".".join(parts[:n]) for n in range(1, len(parts))}
+    below = f"{root}."
     for element in twin.elements:
         key = element.key
+        number = element.uuid.int
         reason = None
         if "\x00" in key:
             reason = f"a NUL character in its key {key!r}"
-        elif not key or any(not part for part in key.split(".")):
+        elif not key or "" in key.split("."):
             reason = "an empty name"
         elif key in keys:
             reason = "its primary key is listed twice"
-        elif not element.uuid.int:
+        elif not number:
             reason = "the nil UUID, which stands for the model root"
-        elif element.uuid.int in uuids:
-            reason = f"its UUID {element.uuid} is {uuids[element.uuid.int]!r}'s as well"
-        elif root and key != root and key not in above and not key.startswith(root + "."):
+        elif number in uuids:
+            reason = f"its UUID {element.uuid} is {uuids[number]!r}'s as well"
+        elif root and key != root and key not in above and not key.startswith(below):
             reason = f"it is not below the root {root!r}"
         keys.add(key)
         if reason is not None:
             twin.skipped.setdefault(key, reason)
             continue
-        uuids[element.uuid.int] = key
+        uuids[number] = key
 
 
 #: The settings of a register that the loader's checks of one register cover

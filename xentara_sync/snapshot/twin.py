@@ -339,8 +339,16 @@ _NO_VALUES: Final[Mapping[Any, Any]] = {}
 #: The keys of the first read that the twin keeps (besides the value).
 _FIRST_KEYS: Final = (_TYPE, _QUALITY)
 _DATA_POINT: Final = Category.DATA_POINT
-#: Accesses whose value can be read.
-_READABLE: Final = frozenset(access for access in Access if access.readable)
+#: (data type, access) of a value -> its register's type name (None: it has none),
+#: ``"access"`` key (None: none) and whether it is read (filled as met).
+_FORMS: dict[tuple[DataType, Access], tuple[str | None, str | None, bool]] = {}
+
+
+def _form(kind: tuple[DataType, Access]) -> tuple[str | None, str | None, bool]:
+    form = _FORMS[kind] = (TYPE_NAMES.get(kind[0]), _ACCESS_KEYS.get(kind[1]), kind[1].readable)
+    return form
+
+
 #: Category -> the values of the first read its twin type gives by itself
 #: (:meth:`TwinBuilder._copied` leaves those out of ``"attributeValues"``).
 _NATIVE_VALUES: dict[Any, Mapping[Any, Any]] = {}
@@ -593,11 +601,11 @@ class TwinBuilder:
         return True
 
     def _body(self, element: ElementInfo, name: str) -> tuple[str, dict[str, Any]] | None:
-        if element.category != Category.DATA_POINT and element.key in self.skipped:
-            return None  # refused by refuse_unfit
-        body: dict[str, Any] = {"name": name, "UUID": str(element.uuid)}
         category = element.category
-        if category != Category.DATA_POINT:
+        if category != _DATA_POINT:
+            if element.key in self.skipped:
+                return None  # refused by refuse_unfit
+            body: dict[str, Any] = {"name": name, "UUID": str(element.uuid)}
             element_type = CATEGORY_TYPES.get(category)
             if element_type is None:
                 element_type = ELEMENT_TYPE
@@ -607,38 +615,42 @@ class TwinBuilder:
             self._copied(element, element_type, body)
             return element_type, body
         key = element.key
-        if key in self.skipped:
+        skipped = self.skipped
+        if key in skipped:
             return None
-        found = self._types.get(element.uuid.int)
+        number = element.uuid.int
+        found = self._types.get(number)
         if found is None:
-            self.skipped[key] = "a data point without a value attribute"
+            skipped[key] = "a data point without a value attribute"
             return None
-        data_type, access = found
-        type_name = TYPE_NAMES.get(data_type)
+        form = _FORMS.get(found) or _form(found)
+        type_name, access_key, readable = form
         if type_name is None:
-            self.skipped[key] = f"its value's data type {data_type.name} has no register"
+            skipped[key] = f"its value's data type {found[0].name} has no register"
             return None
-        if access in _READABLE:
-            value = self._values.get(element.uuid.int, _MISSING)
+        data_type = found[0]
+        if readable:
+            value = self._values.get(number, _MISSING)
             if value is _MISSING:
-                self.skipped.setdefault(key, "its value was not read")
+                skipped.setdefault(key, "its value was not read")
                 return None
             if type(value) not in _PLAIN or (type(value) is float and not -_INF < value < _INF):
                 try:
                     value = model_value(data_type, value)
                 except ValueError as exc:
-                    self.skipped[key] = f"cannot write {exc}"
+                    skipped[key] = f"cannot write {exc}"
                     return None
         else:
             value = model_value(data_type, zero_value(data_type))
-        body["defaultValue"] = [type_name, value]
-        access_key = _ACCESS_KEYS.get(access)
+        body = {"name": name, "UUID": str(element.uuid), "defaultValue": [type_name, value]}
         if access_key is not None:
             body["access"] = access_key
-        replay = self._replays.get(element.uuid.int)
-        if replay is not None:
-            body["replay"] = replay
-        self._copied(element, REGISTER_TYPE, body)
+        if self._replays:
+            replay = self._replays.get(number)
+            if replay is not None:
+                body["replay"] = replay
+        if number in self._lists:
+            self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
     def model(self) -> dict[str, Any]:
