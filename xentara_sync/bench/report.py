@@ -74,7 +74,7 @@ TARGETS: Final[dict[str, tuple[str, float]]] = {
     "events_ceiling_per_s": (">=", 100_000.0),
     "events_ceiling_over_floor": ("<=", 2.0),
     "browse10k_s": ("<=", 1.0),
-    "snapshot100k_s": ("<=", 5.0),
+    "snapshot100k_s": ("<=", 2.5),
     "record_stream_rss_mb": ("<=", 50.0),
     "import_ms": ("<=", 150.0),
 }

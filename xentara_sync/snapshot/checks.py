@@ -12,7 +12,7 @@ from typing import Any, Final
 from ..protocol import AttributeFault, DataType, TimePoint
 from .twin import _INF, _MISSING, REGISTER_TYPE, TYPE_NAMES, TwinBuilder
 
-__all__ = ["refuse_mismatched_values", "refuse_unfit", "split_plain_registers"]
+__all__ = ["refuse_mismatched_values", "refuse_unfit", "split_plain", "split_plain_registers"]
 
 
 def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
@@ -89,7 +89,19 @@ def split_plain_registers(
     ({'children': [{'@Group': {'name': 'G', 'UUID': '00000000-0000-0000-0000-000000000001', \
 'children': []}}]}, ['G.P'])
     """
-    plain: list[tuple[str, Mapping[str, Any]]] = []
+    rest, keys, settings = split_plain(model)
+    return rest, list(zip(keys, settings, strict=True))
+
+
+def split_plain(
+    model: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[str], list[Mapping[str, Any]]]:
+    """:func:`split_plain_registers`, with the plain registers' keys and settings
+    in two lists (no pair for each of 100,000 registers, which the garbage
+    collector would walk)."""
+    plain_keys: list[str] = []
+    plain: list[Mapping[str, Any]] = []
+    add_key, add = plain_keys.append, plain.append
     keys = _PLAIN_KEYS
     register = REGISTER_TYPE
 
@@ -101,7 +113,8 @@ def split_plain_registers(
             if type(settings) is dict and keys.issuperset(settings):
                 name = settings.get("name")
                 if type(name) is str:
-                    plain.append((prefix + name, settings))
+                    add_key(prefix + name)
+                    add(settings)
                     continue
             rest.append(item)
         return rest
@@ -122,7 +135,7 @@ def split_plain_registers(
             below = kept(below, key + ".") if element_type == "@Group" else list(below)
             children[index] = {element_type: {**settings, "children": below}}
             pending.append((below, key + "."))
-    return {**model, "children": top}, plain
+    return {**model, "children": top}, plain_keys, plain
 
 
 def refuse_mismatched_values(twin: TwinBuilder) -> None:

@@ -24,7 +24,7 @@ from ..protocol import NIL_UUID, AttributeFault, Category
 from ..protocol.index import ElementInfo, Event
 from ..protocol.plans import Plan
 from ..protocol.session import ClientSession
-from .checks import refuse_mismatched_values, refuse_unfit, split_plain_registers
+from .checks import refuse_mismatched_values, refuse_unfit, split_plain
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more
 from .twin import TwinBuilder
 
@@ -210,10 +210,10 @@ def twin_model(twin: TwinBuilder) -> dict[str, Any]:
     proven = twin.proven
     for _ in range(_VERIFY_TRIES):
         model = twin.model()
-        rest, plain = split_plain_registers(model)
+        rest, plain_keys, plain = split_plain(model)
         refused = False
         kinds = set()
-        for plain_key, settings in plain:
+        for plain_key, settings in zip(plain_keys, plain, strict=True):
             if plain_key in proven:
                 # Its name passed NAME_PATTERN in twin.model(), its UUID is a UUID's
                 # text, its value passed the loader's value check: what is left

@@ -661,8 +661,13 @@ class TwinBuilder:
         skipped = self.skipped
         body_of = self._body
         top: list[dict[str, Any]] = []
+        # The elements whose descendants are still to come. In model order an
+        # element's first descendant follows it at once: an element without one
+        # next is a leaf, and needs no node (most of a big twin).
         stack: list[_Node] = []
-        for element in self.elements:
+        elements = self.elements
+        after = [*elements[1:], None]
+        for element, following in zip(elements, after, strict=True):
             key = element.key
             while stack and not key.startswith(stack[-1].prefix):
                 stack.pop()
@@ -676,14 +681,15 @@ class TwinBuilder:
                 skipped[key] = f"its name {name!r} is no name of a model file"
             else:
                 made = body_of(element, name)
-            node = _Node(element, made[1] if made is not None else {})
-            if made is None:
-                node.ok = False
-            elif parent is None:
-                top.append({made[0]: node.body})
-            else:
-                if not parent.children:
-                    parent.body["children"] = parent.children
-                parent.children.append({made[0]: node.body})
-            stack.append(node)
+            if made is not None:
+                if parent is None:
+                    top.append({made[0]: made[1]})
+                else:
+                    if not parent.children:
+                        parent.body["children"] = parent.children
+                    parent.children.append({made[0]: made[1]})
+            if following is not None and following.key.startswith(f"{key}."):
+                node = _Node(element, made[1] if made is not None else {})
+                node.ok = made is not None
+                stack.append(node)
         return {"children": top}
