@@ -6,6 +6,11 @@ each of its requests, that files each answer into the message's list, instead of
 a future (or any object) per request; and it
 sends the next message while the server answers the last, so that the client's
 work and the server's overlap.
+
+A plan that can frame its requests at once (``plan.frame``) is sent with
+:meth:`~xentara_sync.protocol.session.ClientSession.send_framed`; a batch whose
+answers are each taken as they come takes a whole answer message in one decoding
+(:meth:`_Batch.take_message`), handing the session what is not its own.
 """
 
 from __future__ import annotations
