@@ -1,4 +1,5 @@
-"""The one place where the asyncio flavour relies on websockets' internals.
+"""The one place where the asyncio flavour relies on websockets' internals (and, for
+writes from other threads, on the socket of asyncio's selector transport).
 
 Two shortcuts save a loop turn and a coroutine per message on the hot path:
 
@@ -8,7 +9,10 @@ Two shortcuts save a loop turn and a coroutine per message on the hot path:
   queueing it for ``recv()`` and a reading task;
 * **sending**: :meth:`FastTransport.send_nowait` writes a message from a plain
   callback, with the public sans-I/O ``protocol.send_binary()`` and the
-  undocumented ``send_data()``, instead of awaiting ``send()`` in a task.
+  undocumented ``send_data()``, instead of awaiting ``send()`` in a task;
+* **sending from another thread**: :meth:`DirectConnection.write_from_thread`
+  lets the blocking client's calling thread write its request itself, instead of
+  waking the loop thread to write it (see the method).
 
 Both are used only when :func:`available` says that the installed websockets has
 what they need, in a release this package was tested with; otherwise the client
@@ -22,8 +26,10 @@ that justify the shortcuts are on the Architecture page of the documentation.
 
 from __future__ import annotations
 
+import asyncio.selector_events
 import inspect
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -34,7 +40,14 @@ from websockets.version import version as _installed
 
 from ..exceptions import ConnectionClosed
 
-__all__ = ["TESTED", "DirectConnection", "available", "install_receiver", "send_nowait"]
+__all__ = [
+    "TESTED",
+    "DirectConnection",
+    "available",
+    "install_receiver",
+    "send_nowait",
+    "write_from_thread",
+]
 
 log = logging.getLogger("xentara_sync")
 
@@ -68,6 +81,20 @@ def available(version: str = _installed) -> bool:
     )
 
 
+#: The transport of a plain TCP socket on asyncio's selector loops (not TLS, not
+#: the proactor loop of Windows, not uvloop): the one a thread may write to.
+_SOCKET_TRANSPORT: Final[type | None] = getattr(
+    asyncio.selector_events, "_SelectorSocketTransport", None
+)
+
+
+def _thread_socket(transport: Any) -> Any:
+    """The socket of *transport* if another thread may write it directly, else None."""
+    if _SOCKET_TRANSPORT is None or type(transport) is not _SOCKET_TRANSPORT:
+        return None
+    return getattr(transport, "_sock", None)
+
+
 class DirectConnection(ClientConnection):
     """A connection that hands each whole binary message to a receiver at once.
 
@@ -81,6 +108,84 @@ class DirectConnection(ClientConnection):
 
     receiver: Callable[[bytes], None] | None = None
     _fragmented = False
+    #: The socket a thread may write (None: only the loop writes).
+    _socket: Any = None
+    #: The end of a message a thread began to write, for the loop to write next.
+    _rest: bytes | None = None
+    #: The socket is closed, or no longer takes writes from threads.
+    _gone = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Held by every writer of the socket: the loop (``send_data``) and a
+        #: thread (``write_from_thread``); never while waiting for anything else.
+        self._write_lock = threading.RLock()
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._socket = _thread_socket(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        with self._write_lock:  # asyncio closes the socket after this returns
+            self._gone = True
+        super().connection_lost(exc)
+
+    def send_data(self) -> None:
+        with self._write_lock:
+            rest = self._rest
+            if rest is not None:  # a thread's message first: it began before these
+                self._rest = None
+                self.transport.write(rest)
+            super().send_data()
+
+    def write_from_thread(self, data: bytes) -> bool:
+        """Write *data* as one binary message, from a thread other than the loop's;
+        whether it was written (False: nothing of it was; then the loop must).
+
+        The blocking client's calling thread writes its request itself when
+        nothing else waits to be written (the transport's buffer is empty): that
+        saves waking the loop thread, which in a process with other busy threads
+        is a wait for the GIL per request. The socket is non-blocking: what it does
+        not take now, the loop writes, before anything else. A Ctrl-C as the
+        socket's ``send`` returns cannot lose the count of what went out, so the
+        rest of a message is always written, and the byte stream stays whole.
+        """
+        sock = self._socket
+        if sock is None:
+            return False
+        frame = Frame(Opcode.BINARY, data).serialize(mask=True)
+        size = len(frame)
+        with self._write_lock:
+            transport = self.transport
+            if (
+                self._gone
+                or self._rest is not None
+                or self.protocol.extensions
+                or self.protocol.state is not OPEN
+                or transport.is_closing()
+                or transport.get_write_buffer_size()
+            ):
+                return False
+            # ``extend(map(send, ...))`` stores the count in C, in the same call:
+            # a Ctrl-C (raised only between bytecodes) cannot come between the
+            # send and knowing how much of the message went out.
+            sent: list[int] = []
+            try:
+                sent.extend(map(sock.send, (frame,)))
+                if sent[0] != size:
+                    self._rest = frame[sent[0] :]
+                    self.loop.call_soon_threadsafe(self.send_data)
+            except OSError:
+                if not sent:  # nothing written (the loop finds the socket's error)
+                    return False
+                raise
+            except BaseException:
+                if sent and sent[0] != size and self._rest is None:
+                    self._rest = frame[sent[0] :]
+                if self._rest is not None:  # the loop writes the rest, Ctrl-C or not
+                    self.loop.call_soon_threadsafe(self.send_data)
+                raise
+            return True
 
     def process_event(self, event: Any) -> None:
         receiver = self.receiver
@@ -106,6 +211,12 @@ def install_receiver(ws: ClientConnection, receiver: Callable[[bytes], None]) ->
     """Receive whole binary messages of *ws* through *receiver*, as they arrive."""
     if isinstance(ws, DirectConnection):
         ws.receiver = receiver
+
+
+def write_from_thread(ws: ClientConnection, data: bytes) -> bool:
+    """Write *data* from a thread other than the loop's, if *ws* can now (see
+    :meth:`DirectConnection.write_from_thread`); whether it did."""
+    return isinstance(ws, DirectConnection) and ws.write_from_thread(data)
 
 
 def send_nowait(ws: ClientConnection, data: bytes) -> None:

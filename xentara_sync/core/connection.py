@@ -271,6 +271,8 @@ class Connection:
             on_flush_due=self._flush_due,
             max_send_size=self.max_send_size,
         )
+        # The blocking client's threads may write their reads themselves.
+        session.write_now = getattr(transport, "write_from_thread", None)
         self._session = session
         self._transport = transport
         set_receiver = getattr(transport, "set_receiver", None)

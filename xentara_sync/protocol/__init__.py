@@ -14,8 +14,8 @@ whose public names are importable from here too:
 - :mod:`~xentara_sync.protocol.packets`: typed packets, :func:`parse_packet`,
   :func:`encode_message` and :func:`decode_message`;
 - :mod:`~xentara_sync.protocol.framing`: hand-framed fast encoding
-  (:func:`encode_read`, :func:`encode_request`, :func:`frame_requests`,
-  :func:`join_packets`);
+  (:func:`encode_read`, :func:`encode_request`, :func:`encode_hand_framed`,
+  :func:`frame_requests`, :func:`join_packets`);
 - :mod:`~xentara_sync.protocol.quoting`: input quoted in error messages, capped.
 
 Above them, the client's side of a connection: :mod:`.index` (what a client knows
@@ -31,7 +31,13 @@ how its answers become its result), :mod:`.control`, :mod:`.replies`,
 
 from . import ids
 from .cbor import decode, encode
-from .framing import encode_read, encode_request, frame_requests, join_packets
+from .framing import (
+    encode_hand_framed,
+    encode_read,
+    encode_request,
+    frame_requests,
+    join_packets,
+)
 from .ids import *  # noqa: F403  (every identifier table)
 from .packets import (
     DataChange,
@@ -64,6 +70,7 @@ __all__ = [
     "encode",
     "encode_message",
     "encode_packet",
+    "encode_hand_framed",
     "encode_read",
     "encode_request",
     "fault",

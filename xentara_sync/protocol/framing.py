@@ -19,7 +19,7 @@ from typing import Any, Final
 from .ids import Opcode, ReadParam
 from .packets import Request, encode_packet
 
-__all__ = ["encode_read", "encode_request", "frame_requests", "join_packets"]
+__all__ = ["encode_hand_framed", "encode_read", "encode_request", "frame_requests", "join_packets"]
 
 _READ: Final = int(Opcode.READ)
 #: meta_data's parameters have the shape of read's ({0: element, 1: [numbers]}).
@@ -111,16 +111,34 @@ def encode_request(message_id: int, opcode: int, params: Mapping[int, Any] | Non
     >>> encode_request(*meta_data) == encode_packet(meta_data)
     True
     """
+    framed = encode_hand_framed(message_id, opcode, params)
+    return encode_packet(Request(message_id, opcode, params)) if framed is None else framed
+
+
+def encode_hand_framed(
+    message_id: int, opcode: int, params: Mapping[int, Any] | None
+) -> bytes | None:
+    """The packet of a read or ``meta_data`` of numbered attributes, framed by hand
+    (:func:`encode_read`); None for any other request.
+
+    Pure Python, never cbor2: a KeyboardInterrupt cannot be lost inside it, so any
+    thread may encode these (see :meth:`~.session.ClientSession.send_now`).
+
+    >>> element = uuid.UUID("e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8")
+    >>> encode_hand_framed(6, 4, {0: element, 1: [9]}) == encode_read(6, element, [9])
+    True
+    >>> encode_hand_framed(6, 5, {0: element, 1: {9: 1.5}}) is None
+    True
+    """
     if opcode in (_READ, _META_DATA) and type(params) is dict and len(params) == 2:
         element = params.get(_ELEMENT)
         attributes = params.get(_ATTRIBUTES)
         if type(element) is uuid.UUID and type(attributes) is list and _small_int(message_id):
             for attribute in attributes:
                 if not _small_int(attribute):
-                    break
-            else:
-                return encode_read(message_id, element, attributes, meta_data=opcode == _META_DATA)
-    return encode_packet(Request(message_id, opcode, params))
+                    return None
+            return encode_read(message_id, element, attributes, meta_data=opcode == _META_DATA)
+    return None
 
 
 def join_packets(parts: Sequence[bytes]) -> bytes:

@@ -47,7 +47,7 @@ from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, Xentara
 from . import replies
 from .bulk import data_change, decode_items, each_item
 from .cbor import decode, decode_each, item_end
-from .framing import _head, encode_request, join_packets
+from .framing import _head, encode_hand_framed, encode_request, join_packets
 from .ids import Attribute, Opcode, PacketType
 from .index import _CONVERTERS, ElementInfo, Event, convert_value
 from .packets import DataChange, Failure, Packet, Success, parse_packet
@@ -314,6 +314,12 @@ class ClientSession(Operations):
         self.url = url
         self.on_flush_due = on_flush_due
         self.max_send_size = max_send_size
+        #: Writes one message at once from a thread other than the driver's, if
+        #: it can (see :meth:`send_now`); None: the driver offers no such write.
+        self.write_now: Callable[[bytes], bool] | None = None
+        #: The threads in a call of the driver's (their ids): with more than one,
+        #: :meth:`send_now` queues, so that concurrent calls share messages.
+        self.callers: set[int] = set()
         self._ids = itertools.count(1)
         self._pending: dict[int, Any] = {}
         # (message id, opcode, parameters), or (first id, _FRAMED, _Framed)
@@ -443,6 +449,55 @@ class ClientSession(Operations):
                     self.forget(ids)
                     raise
         return ids
+
+    def send_now(self, requests: Sequence[RequestSpec], waiters: Sequence[Any]) -> list[int]:
+        """Like :meth:`send`, for a thread other than the driver's: the requests are
+        written at once by :attr:`write_now`, as one message, when they are all
+        framed by hand (reads and ``meta_data``), no other thread is in a call
+        (:attr:`callers`) and no other request waits (else concurrent calls share
+        messages, as :meth:`send` makes them), and it can write now; else they are
+        queued as :meth:`send` queues them.
+
+        The waiters are registered before the message is written, so an answer
+        cannot come before them. ``write_now(message)`` returns whether it wrote
+        the message (False: nothing of it was written).
+        """
+        write = self.write_now
+        if (
+            write is None
+            or len(self.callers) > 1  # other threads call too: share their messages
+            or self._pending
+            or self._outbox
+            or self.error is not None
+            or log.isEnabledFor(logging.DEBUG)
+        ):
+            return self.send(requests, waiters)
+        ids = []
+        parts = []
+        for opcode, params in requests:
+            message_id = next(self._ids)
+            part = encode_hand_framed(message_id, opcode, params)
+            if part is None:
+                return self.send(requests, waiters)
+            parts.append(part)
+            ids.append(message_id)
+        message = join_packets(parts)
+        limit = self.max_send_size
+        if limit is not None and len(message) > limit:
+            return self.send(requests, waiters)  # split, or refused, there
+        pending = self._pending
+        for message_id, waiter in zip(ids, waiters, strict=True):
+            pending[message_id] = waiter
+        try:
+            self.check_open()  # ended meanwhile, after its waiters were taken?
+            written = write(message)
+        except BaseException:
+            self.forget(ids)
+            raise
+        if written:
+            return ids
+        self.forget(ids)
+        return self.send(requests, waiters)
 
     def forget(self, message_ids: Iterable[int]) -> None:
         """The caller gave up on these requests: a late answer is ignored."""

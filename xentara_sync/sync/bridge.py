@@ -6,13 +6,16 @@ and writes of elements the client already knows), the calling thread hands the
 operation's :class:`~xentara_sync.protocol.session.Plan` to the connection's
 session itself:
 
-1. :meth:`ClientSession.send <xentara_sync.protocol.session.ClientSession.send>`
+1. :meth:`ClientSession.send_now <xentara_sync.protocol.session.ClientSession.send_now>`
    registers one :class:`BatchWaiter` slot per request (one lock for the whole
-   operation) and queues the requests; the first request of a batch makes the
-   session ask the core to flush on the loop thread (``call_soon_threadsafe``),
-   so that concurrent threads share messages. Requests are encoded there, on the
-   loop thread: cbor2's C encoder ignores errors raised within it, and a
-   KeyboardInterrupt of the calling thread would be lost inside it;
+   operation). Reads from the only thread in a call (``session.callers``) are
+   written to the socket by the calling thread itself: no wake-up of the loop
+   thread, which in a busy process is a wait for the GIL. Anything else is queued,
+   and the first request of a batch makes the session ask the core to flush on the
+   loop thread (``call_soon_threadsafe``), so that concurrent threads share
+   messages. Queued requests are encoded there, on the loop thread: cbor2's C
+   encoder ignores errors raised within it, and a KeyboardInterrupt of the calling
+   thread would be lost inside it (reads are framed by hand, without cbor2);
 2. the loop's receive path releases the waiter's lock with the responses, and the
    calling thread turns them into the result with the plan's ``finish``.
 
@@ -113,12 +116,16 @@ def execute(session: ClientSession, thread: LoopThread, plan: Plan, timeout: flo
     count = len(plan.requests)
     batch = BatchWaiter(count)
     ids: list[int] = []
+    caller = _thread.get_ident()
+    callers = session.callers
+    callers.add(caller)  # a set: a Ctrl-C right after this leaves nothing to undo
     try:
-        ids = session.send(plan.requests, [batch.slot(index) for index in range(count)])
+        ids = session.send_now(plan.requests, [batch.slot(index) for index in range(count)])
         try:
             packets = batch.wait_blocking(timeout)
         except TimeoutError:
             raise session.timeout_error(plan.operation, plan.element, timeout) from None
     finally:
+        callers.discard(caller)
         session.forget(ids)
     return plan.finish(packets)
