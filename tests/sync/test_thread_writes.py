@@ -6,15 +6,18 @@ a socket that takes only part of a message, several threads, a Ctrl-C at any poi
 from __future__ import annotations
 
 import socket
+import ssl
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import trustme
 
 from tests.sync.test_sync_process import finish, python
-from xentara_sync import XentaraClient
+from xentara_sync import ConnectionClosed, RequestTimeout, XentaraClient
 from xentara_sync.aio import backend
 from xentara_sync.simulator import Simulator, generated_model
 
@@ -130,7 +133,7 @@ def test_ctrl_c_while_messages_leave_in_parts_keeps_the_stream_whole(
     proc = python(
         f"""
         import signal, socket
-        from xentara_sync import XentaraClient
+        from xentara_sync import ConnectionClosed, RequestTimeout, XentaraClient
         keys = {keys[:400]!r}
         armed = False
         def interrupt(*_):
@@ -206,3 +209,57 @@ def test_ctrl_c_just_as_the_socket_took_part_of_a_message_keeps_the_stream_whole
             assert client.read_many(keys) == expected
         assert client.reconnects == 0
         assert calls[-1] == (threading.get_ident(), True)  # and writes from the thread again
+
+
+def test_over_tls_the_loop_writes_every_request() -> None:
+    # A thread may not write a TLS connection's socket (the TLS records are the
+    # loop's): reads take the loop, at no cost of a write tried first.
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    with Simulator(ssl=context) as sim, XentaraClient(sim.url, verify_ssl=False) as client:
+        assert client.session is not None and client.session.write_now is None
+        client.write(SETPOINT, 2.5)
+        assert [client.read(SETPOINT) for _ in range(5)] == [2.5] * 5
+
+
+def test_reads_from_a_thread_across_lost_connections_fail_or_answer_never_hang() -> None:
+    # The server drops every connection while a thread reads without pause: each
+    # read answers or raises a connection error at once, and once the client is back
+    # its thread writes its reads again, on the new connection.
+    with Simulator() as sim, XentaraClient(sim.url, timeout=5) as client:
+        client.write(SETPOINT, 4.5)
+        outcomes: dict[str, int] = {}
+        stop = threading.Event()
+
+        def reader() -> None:
+            while not stop.is_set():
+                try:
+                    value = client.read(SETPOINT)
+                    kind = "answer" if value == 4.5 else f"wrong {value!r}"
+                except (ConnectionClosed, RequestTimeout) as exc:
+                    kind = type(exc).__name__
+                outcomes[kind] = outcomes.get(kind, 0) + 1
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        try:
+            for _ in range(3):
+                time.sleep(0.3)
+                before = client.reconnects
+                sim.disconnect_all()
+                deadline = time.monotonic() + 10
+                while client.reconnects == before and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert client.reconnects > before, "the client did not reconnect"
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+        assert not thread.is_alive()
+        assert outcomes.get("answer", 0) > 100, outcomes
+        assert not [k for k in outcomes if k.startswith("wrong")], outcomes
+        assert "RequestTimeout" not in outcomes, outcomes  # an answer lost on the way
+        calls = spy_on_writes(client)  # the session of the last connection
+        assert client.read(SETPOINT) == 4.5
+        assert calls == [(threading.get_ident(), True)]

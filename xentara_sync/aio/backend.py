@@ -94,10 +94,12 @@ class FastTransport(PublicTransport):
         """Send at once, from a callback on the loop thread."""
         fastpath.send_nowait(self._ws, data)
 
-    def write_from_thread(self, data: bytes) -> bool:
-        """Write one message from a thread other than the loop's, if the socket
-        takes it now (see :meth:`~.fastpath.DirectConnection.write_from_thread`)."""
-        return fastpath.write_from_thread(self._ws, data)
+    def thread_writer(self) -> Callable[[bytes], bool] | None:
+        """What writes one message from a thread other than the loop's, if the
+        socket takes it now (see :meth:`~.fastpath.DirectConnection.write_from_thread`);
+        None when no thread may write this connection's socket (TLS, Windows'
+        proactor loop)."""
+        return fastpath.thread_writer(self._ws)
 
     def pause_reading(self) -> None:
         """Stop reading the socket (messages come to the receiver as they arrive)."""

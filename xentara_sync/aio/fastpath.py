@@ -46,7 +46,7 @@ __all__ = [
     "available",
     "install_receiver",
     "send_nowait",
-    "write_from_thread",
+    "thread_writer",
 ]
 
 log = logging.getLogger("xentara_sync")
@@ -213,10 +213,12 @@ def install_receiver(ws: ClientConnection, receiver: Callable[[bytes], None]) ->
         ws.receiver = receiver
 
 
-def write_from_thread(ws: ClientConnection, data: bytes) -> bool:
-    """Write *data* from a thread other than the loop's, if *ws* can now (see
-    :meth:`DirectConnection.write_from_thread`); whether it did."""
-    return isinstance(ws, DirectConnection) and ws.write_from_thread(data)
+def thread_writer(ws: ClientConnection) -> Callable[[bytes], bool] | None:
+    """:meth:`DirectConnection.write_from_thread` of *ws*, if a thread may write its
+    socket (a plain TCP socket of asyncio's selector loop); else None."""
+    if isinstance(ws, DirectConnection) and ws._socket is not None:
+        return ws.write_from_thread
+    return None
 
 
 def send_nowait(ws: ClientConnection, data: bytes) -> None:

@@ -272,7 +272,8 @@ class Connection:
             max_send_size=self.max_send_size,
         )
         # The blocking client's threads may write their reads themselves.
-        session.write_now = getattr(transport, "write_from_thread", None)
+        thread_writer = getattr(transport, "thread_writer", None)
+        session.write_now = None if thread_writer is None else thread_writer()
         self._session = session
         self._transport = transport
         set_receiver = getattr(transport, "set_receiver", None)

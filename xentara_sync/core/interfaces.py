@@ -44,10 +44,12 @@ class Transport(Protocol):
     """One open WebSocket connection carrying binary messages.
 
     A transport may also offer ``send_nowait(data)`` (send from a callback on its
-    loop, without awaiting) and ``set_receiver(fn)`` (hand each received message to
+    loop, without awaiting), ``set_receiver(fn)`` (hand each received message to
     ``fn`` as it arrives), and then ``pause_reading()`` and ``resume_reading()``
-    (stop and resume reading the socket, for backpressure); the core uses them when
-    they are there.
+    (stop and resume reading the socket, for backpressure), and ``thread_writer()``
+    (what writes a message from another thread, or None: see
+    :attr:`ClientSession.write_now <xentara_sync.protocol.session.ClientSession.write_now>`);
+    the core uses them when they are there.
     """
 
     async def send(self, data: bytes) -> None:
