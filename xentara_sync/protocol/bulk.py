@@ -145,7 +145,7 @@ def decode_items(data: bytes) -> list[Any]:
 
     Raises :class:`~xentara_sync.exceptions.ProtocolError` for anything but a
     well-formed array with the protocol's usual tag forms; the caller then decodes
-    the message carefully (:func:`~xentara_sync.protocol.session.parse_message`).
+    the message carefully (:func:`~xentara_sync.protocol.messages.parse_message`).
     """
     stream = io.BytesIO(data)
     decoder = _thread_decoder(stream, "fast", _FastTags)
@@ -235,7 +235,7 @@ def answers(
 
     Only the common, well-formed case: anything else raises
     :class:`~xentara_sync.exceptions.ProtocolError` (nothing is taken; the caller
-    takes the careful path, :func:`~xentara_sync.protocol.session.parse_message`).
+    takes the careful path, :func:`~xentara_sync.protocol.messages.parse_message`).
 
     >>> from xentara_sync.protocol import Failure, Success, encode_message
     >>> message = encode_message([Success(7, {2: [1]}), Failure(8, -32100, "no"),

@@ -1,0 +1,163 @@
+"""Received messages parsed into packets: the one stateless step of receiving,
+which may run on any thread (a large message is parsed on a worker thread).
+
+A message is decoded in one call where it can be (:mod:`.bulk`), else packet by
+packet, and a packet that cannot be read fails alone, as its :class:`ProtocolError`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ..exceptions import ProtocolError
+from .bulk import data_change, decode_items, each_item
+from .cbor import decode, decode_each, item_end
+from .ids import PacketType
+from .packets import Packet, parse_packet
+
+__all__ = ["parse_message"]
+
+#: Messages from this size on are decoded packet by packet rather than in one call.
+_BULK_LIMIT: Final = 1 << 16
+
+
+def parse_message(data: bytes) -> list[Packet | ProtocolError]:
+    """The packets of one received message, or the errors that stand for them.
+
+    Keeps no state, so it may run on any thread: a broken message is one
+    :class:`ProtocolError`; a broken packet is its :class:`ProtocolError` (with the
+    packet's message id when it could be read), in its place.
+
+    >>> from xentara_sync.protocol import Success, encode_message
+    >>> parse_message(encode_message([Success(1)]))
+    [Success(message_id=1, result=None)]
+    >>> parse_message(b"\\x01")
+    [ProtocolError('a message must be an array of packets')]
+    """
+    packets: list[Packet | ProtocolError] = []
+    append = packets.append
+    try:
+        # In one call of the decoder; a large message packet by packet, so that
+        # each packet's raw structure is freed before the next is decoded.
+        for item in decode_items(data) if len(data) < _BULK_LIMIT else each_item(data):
+            change = data_change(item)
+            if change is not None:
+                append(change)
+                continue
+            try:
+                append(parse_packet(item))
+            except ProtocolError as exc:
+                append(exc)
+        return packets
+    except ProtocolError:  # not in the usual form: decoded carefully below
+        packets.clear()
+    head = data[0] if data else 0
+    if head >> 5 == 4 and head & 31 < 28:  # an array of known length: packet by packet
+        width = _ARGUMENT_WIDTH.get(head & 31, 0)
+        count = int.from_bytes(data[1 : 1 + width], "big") if width else head & 31
+        try:
+            for item in decode_each(data, 1 + width, count):
+                try:
+                    append(parse_packet(item))
+                except ProtocolError as exc:
+                    append(exc)
+        except ProtocolError as exc:
+            return _parse_separately(data, exc)
+        return packets
+    try:
+        items = decode(data)
+    except ProtocolError as exc:
+        return _parse_separately(data, exc)
+    if not isinstance(items, list):
+        return [ProtocolError("a message must be an array of packets")]
+    packets = []
+    append = packets.append
+    for item in items:
+        try:
+            append(parse_packet(item))
+        except ProtocolError as exc:
+            append(exc)
+    return packets
+
+
+def _parse_separately(data: bytes, error: ProtocolError) -> list[Packet | ProtocolError]:
+    """The packets of a message that does not decode as a whole, each decoded alone.
+
+    One undecodable value (a bignum, a broken UUID) fails only its own packet: the
+    packet's :class:`ProtocolError` names the value and carries the packet's message
+    id when it can be read; every other packet is delivered. A message that cannot
+    even be cut into packets is *error* alone.
+
+    >>> [type(p).__name__ for p in parse_message(bytes.fromhex("82820101830102c24101"))]
+    ['Success', 'ProtocolError']
+    """
+    if not data or data[0] >> 5 != 4:  # not an array: nothing to cut
+        return [error]
+    try:
+        ends: list[int] = []
+        position = 1 + _ARGUMENT_WIDTH.get(data[0] & 31, 0)
+        count = int.from_bytes(data[1:position], "big") if position > 1 else data[0] & 31
+        indefinite = data[0] == 0x9F
+        while (data[position] != 0xFF) if indefinite else (len(ends) < count):
+            position = item_end(data, position)
+            ends.append(position)
+        if item_end(data) != len(data):
+            return [error]
+    except (ProtocolError, IndexError):
+        return [error]
+    packets: list[Packet | ProtocolError] = []
+    start = 1 + _ARGUMENT_WIDTH.get(data[0] & 31, 0)
+    for number, end in enumerate(ends, 1):
+        part = data[start:end]
+        start = end
+        try:
+            packets.append(parse_packet(decode(part)))
+        except ProtocolError as exc:
+            message_id = exc.message_id if exc.message_id is not None else _message_id(part)
+            packets.append(
+                ProtocolError(
+                    f"packet {number} of a message cannot be read: {exc}", message_id=message_id
+                )
+            )
+    return packets
+
+
+#: Bytes of a CBOR head's argument after its initial byte, by the initial byte's low bits.
+_ARGUMENT_WIDTH: Final = {24: 1, 25: 2, 26: 4, 27: 8}
+
+
+def _first_answer_id(data: bytes) -> int:
+    """The message id of the message's first packet if it is an answer with a small
+    id, as a server frames it (``[[1 or 2, id, ...], ...]``); else -1.
+
+    >>> from xentara_sync.protocol import Success, encode_message
+    >>> _first_answer_id(encode_message([Success(300, 1)])), _first_answer_id(b"\\x80")
+    (300, -1)
+    """
+    position = 1 + _ARGUMENT_WIDTH.get(data[0] & 31, 0) if data else 0
+    if len(data) < position + 3 or data[0] >> 5 != 4:
+        return -1
+    if data[position] != 0x83 or data[position + 1] not in (1, 2):
+        return -1
+    low = data[position + 2]
+    if low < 24:
+        return low
+    width = _ARGUMENT_WIDTH.get(low, 0)
+    if not width or width > 4:
+        return -1
+    return int.from_bytes(data[position + 3 : position + 3 + width], "big")
+
+
+def _message_id(packet: bytes) -> int | None:
+    """The message id of an undecodable packet (its second element), if it is readable."""
+    try:
+        if packet[0] >> 5 != 4:
+            return None
+        position = 1 + _ARGUMENT_WIDTH.get(packet[0] & 31, 0)
+        kind_end = item_end(packet, position)
+        if decode(packet[position:kind_end]) not in (PacketType.SUCCESS, PacketType.ERROR):
+            return None
+        message_id = decode(packet[kind_end : item_end(packet, kind_end)])
+    except (ProtocolError, IndexError):
+        return None
+    return message_id if type(message_id) is int else None
