@@ -61,8 +61,14 @@ def test_close_in_a_cancelled_scope_has_closed_the_socket(simulator: Simulator) 
 
 
 CTRL_C_IN_A_CONNECTION_TASK = """
+import signal
 import trio
 from xentara_sync.trio.backend import _Host
+
+# Ctrl-C as an interactive program has it, even when the tests run in the background
+# of a shell without job control, whose children inherit SIGINT ignored (then trio
+# installs no handler, and the SIGINT raised again for the user's task is dropped).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 async def main():
     host = await _Host.open()
