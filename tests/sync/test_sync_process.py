@@ -23,10 +23,18 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+#: Put first in each program: on SIGUSR1 (POSIX), a traceback of every thread to
+#: stderr, which :func:`finish` asks for before it kills a program that hung.
+DUMP_ON_SIGUSR1 = (
+    "import faulthandler as _fh, signal as _sg\n"
+    "if hasattr(_sg, 'SIGUSR1'): _fh.register(_sg.SIGUSR1, all_threads=True)\n"
+)
+
+
 def python(code: str) -> subprocess.Popen[str]:
     """Start a Python program; the caller reads or waits for it."""
     return subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", DUMP_ON_SIGUSR1 + textwrap.dedent(code)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -39,6 +47,12 @@ def finish(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, 
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        if hasattr(signal, "SIGUSR1"):  # where each thread is, for the report
+            proc.send_signal(signal.SIGUSR1)
+            try:
+                out, err = proc.communicate(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
         proc.kill()
         out, err = proc.communicate()
         pytest.fail(f"the program hung:\nstdout: {out}\nstderr: {err}")
