@@ -150,9 +150,7 @@ class DirectConnection(ClientConnection):
         socket's ``send`` returns cannot lose the count of what went out, so the
         rest of a message is always written, and the byte stream stays whole.
         """
-        sock = self._socket
-        if sock is None:
-            return False
+        sock = self._socket  # set: thread_writer() offers this method only then
         frame = Frame(Opcode.BINARY, data).serialize(mask=True)
         size = len(frame)
         with self._write_lock:
@@ -172,19 +170,12 @@ class DirectConnection(ClientConnection):
             sent: list[int] = []
             try:
                 sent.extend(map(sock.send, (frame,)))
-                if sent[0] != size:
+            except OSError:  # nothing written (the loop finds the socket's error)
+                return False
+            finally:
+                if sent and sent[0] != size:  # in part: the loop writes the rest, Ctrl-C or not
                     self._rest = frame[sent[0] :]
                     self.loop.call_soon_threadsafe(self.send_data)
-            except OSError:
-                if not sent:  # nothing written (the loop finds the socket's error)
-                    return False
-                raise
-            except BaseException:
-                if sent and sent[0] != size and self._rest is None:
-                    self._rest = frame[sent[0] :]
-                if self._rest is not None:  # the loop writes the rest, Ctrl-C or not
-                    self.loop.call_soon_threadsafe(self.send_data)
-                raise
             return True
 
     def process_event(self, event: Any) -> None:

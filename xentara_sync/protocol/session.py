@@ -252,6 +252,11 @@ class ClientSession(Operations):
                 pending[message_id] = waiter
                 ids.append(message_id)
                 outbox.append((message_id, opcode, params))
+        return self._queued(ids)
+
+    def _queued(self, ids: list[int]) -> list[int]:
+        """*ids*, just queued: fail them if the connection ended meanwhile (after
+        their waiters were taken), else make sure a flush is due."""
         if self.error is not None:  # ended meanwhile, after its waiters were taken
             self.forget(ids)
             self.check_open()
@@ -290,20 +295,7 @@ class ClientSession(Operations):
             pending[message_id] = waiter
         if ids:
             self._outbox.append((ids[0], _FRAMED, _Framed(ids, requests, data)))
-        if self.error is not None:  # ended meanwhile, after its waiters were taken
-            self.forget(ids)
-            self.check_open()
-        if not self._flush_due:
-            self._flush_due = True
-            hook = self.on_flush_due
-            if hook is not None:
-                try:
-                    hook()
-                except BaseException:  # Ctrl-C in there: the next call arranges a flush
-                    self._flush_due = False
-                    self.forget(ids)
-                    raise
-        return ids
+        return self._queued(ids)
 
     def send_now(self, requests: Sequence[RequestSpec], waiters: Sequence[Any]) -> list[int]:
         """Like :meth:`send`, for a thread other than the driver's: the requests are
