@@ -366,6 +366,16 @@ def _native_values(category: Category) -> Mapping[Any, Any]:
     return found
 
 
+def _uuid_text(number: int) -> str:
+    """``str(uuid.UUID(int=number))``, without the UUID.
+
+    >>> _uuid_text(0xE3EE10714D884BA18E5D0F1E4CE25EE8)
+    'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8'
+    """
+    text = f"{number:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 class _Node:
     """One element of the twin: its model object and where its children go."""
 
@@ -397,6 +407,8 @@ class TwinBuilder:
         self._lists: dict[int, _Listed] = {}
         #: The distinct attribute lists met, by their text.
         self._listed: dict[bytes | str, _Listed] = {}
+        #: Those of elements other than data points, by their ``id()``.
+        self._other_lists: dict[int, _Listed] = {}
         #: Values of attributes besides the value, by element and attribute key.
         self._read: dict[int, dict[Any, Any]] = {}
         #: Primary keys of the data points whose value
@@ -426,6 +438,8 @@ class TwinBuilder:
         if made is not None and made[0] is result:  # an answer object met before
             if made[1] is not None:
                 self._lists[number] = made[1]
+                if element.category != _DATA_POINT:
+                    self._other_lists[id(made[1])] = made[1]
             self._types[number] = made[2]
             return
         attributes = result.get(_ATTRIBUTES) if type(result) is dict else None
@@ -435,6 +449,8 @@ class TwinBuilder:
             attributes = ()
         else:
             listed = self._lists[number] = self._parsed(attributes)
+            if element.category != _DATA_POINT:
+                self._other_lists[id(listed)] = listed
         if (
             len(attributes) > _USUAL
             and type(usual := attributes[_USUAL]) is dict
@@ -533,7 +549,11 @@ class TwinBuilder:
     def more_reads(self) -> list[tuple[ElementInfo, list[Any]]]:
         """The elements with attributes the twin neither computes nor has read yet
         (``units``, ``displayName``, a device state...), with their keys."""
-        wanted = []
+        wanted: list[tuple[ElementInfo, list[Any]]] = []
+        if not any(listed.more_keys(True) for listed in self._listed.values()) and not any(
+            listed.more_keys(False) for listed in self._other_lists.values()
+        ):
+            return wanted  # no element has such an attribute (most models)
         lists, skipped, point = self._lists, self.skipped, Category.DATA_POINT
         for element in self.elements:
             listed = lists.get(element.uuid.int)
@@ -605,7 +625,7 @@ class TwinBuilder:
         if category != _DATA_POINT:
             if element.key in self.skipped:
                 return None  # refused by refuse_unfit
-            body: dict[str, Any] = {"name": name, "UUID": str(element.uuid)}
+            body: dict[str, Any] = {"name": name, "UUID": _uuid_text(element.uuid.int)}
             element_type = CATEGORY_TYPES.get(category)
             if element_type is None:
                 element_type = ELEMENT_TYPE
@@ -642,14 +662,18 @@ class TwinBuilder:
                     return None
         else:
             value = model_value(data_type, zero_value(data_type))
-        body = {"name": name, "UUID": str(element.uuid), "defaultValue": [type_name, value]}
+        body = {"name": name, "UUID": _uuid_text(number), "defaultValue": [type_name, value]}
         if access_key is not None:
             body["access"] = access_key
         if self._replays:
             replay = self._replays.get(number)
             if replay is not None:
                 body["replay"] = replay
-        if number in self._lists:
+        listed = self._lists.get(number)
+        # Most registers: their own list, and no other attribute's value to copy.
+        if listed is not None and (
+            listed.copies.get((REGISTER_TYPE, found), _MISSING) is not None or number in self._read
+        ):
             self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
