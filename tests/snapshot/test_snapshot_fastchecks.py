@@ -12,7 +12,8 @@ from xentara_sync.protocol import Access, Category, DataType, Success, wrap
 from xentara_sync.protocol.index import ElementInfo
 from xentara_sync.snapshot import checks
 from xentara_sync.snapshot.checks import refuse_mismatched_values, refuse_unfit
-from xentara_sync.snapshot.twin import TwinBuilder, register_list
+from xentara_sync.snapshot.lists import register_list
+from xentara_sync.snapshot.twin import TwinBuilder
 
 GROUP = Category.ELEMENT_GROUP
 

@@ -68,6 +68,7 @@ from ..protocol.index import ElementInfo
 from ..protocol.tags import TAG_VALUE
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
 from ..protocol.valuecheck import zero_value
+from .lists import REGISTER_TYPE, Listed, entry
 
 __all__ = [
     "CATEGORY_TYPES",
@@ -78,8 +79,6 @@ __all__ = [
     "model_value",
 ]
 
-#: The model type of data points in a twin.
-REGISTER_TYPE: Final = "@Skill.SignalFlow.Register"
 #: The simulator's own element type for categories no model type stands for: its
 #: ``"category"`` key names the category (``"device_group"``).
 ELEMENT_TYPE: Final = "@Simulator.Element"
@@ -121,121 +120,10 @@ NATIVE_TYPE_NAMES: Final[Mapping[str, str]] = {
     "@Skill.Debugging.Inspector": "debugging inspector",
     ELEMENT_TYPE: "Simulator.Element",
 }
-_RO: Final = int(Access.READ_ONLY)
-_TIME: Final = int(DataType.TIME_POINT)
-#: The attributes every element of the simulator has: (name, id, access, data type).
-_BASE_LIST: Final = (
-    ("key", 0, _RO, int(DataType.STRING)),
-    ("name", 1, _RO, int(DataType.STRING)),
-    ("UUID", 2, _RO, int(DataType.UUID)),
-    ("type", 3, _RO, int(DataType.STRING)),
-    ("category", 4, _RO, int(DataType.ELEMENT_CATEGORY)),
-)
-#: Attributes a twin element computes itself: with a value, and without.
-_LIVE_POINT: Final = frozenset({0, 1, 2, 4, 5, 6, 7, 8, 11, 12, 13})
-_LIVE_OTHER: Final = frozenset({0, 1, 2, 4})
 #: What the first read of a data point asks for (value, type, quality), and of
 #: another element (type).
 POINT_READ: Final = [int(Attribute.VALUE), int(Attribute.TYPE), int(Attribute.QUALITY)]
 OTHER_READ: Final = [int(Attribute.TYPE)]
-
-
-def register_list(data_type: DataType, access: Access) -> tuple[tuple[Any, ...], ...]:
-    """The attribute list of a twin register of *data_type* and *access*, as the
-    simulator serves it: ``(name, id, access, data type)`` each."""
-    listed = [
-        *_BASE_LIST,
-        ("value", 11, int(access), int(data_type)),
-        ("quality", 9, _RO, int(DataType.QUALITY)),
-        ("changeTime", 7, _RO, _TIME),
-        ("updateTime", 6, _RO, _TIME),
-    ]
-    if access is Access.READ_ONLY:
-        listed.append(("sourceTime", 5, _RO, _TIME))
-    if access.writable:
-        listed.append(("writeTime", 8, _RO, _TIME))
-    return tuple(listed)
-
-
-def _entry(raw: object) -> tuple[Any, ...] | None:
-    """An attribute-metadata map as ``(name, id, access, data type)``; None if odd."""
-    if type(raw) is not dict:
-        return None
-    entry = (raw.get(_NAME_KEY), raw.get(_ID_KEY), raw.get(_ACCESS_KEY), raw.get(_TYPE_KEY))
-    if not isinstance(entry[0], str) or not isinstance(entry[1], (int, uuid.UUID)):
-        return None
-    if not isinstance(entry[2], int) or not isinstance(entry[3], int):
-        return None
-    return entry
-
-
-class _Listed:
-    """An attribute list as ``meta_data`` gave it, parsed once for every element
-    that has the same one (most elements of a model share a few): its entries,
-    and what the twin derives from them (the keys :meth:`TwinBuilder.more_reads`
-    asks for, the ``"attributeList"`` of each model type), computed once."""
-
-    __slots__ = ("_places", "copies", "entries", "more")
-
-    def __init__(self, entries: tuple[tuple[Any, ...], ...]) -> None:
-        self.entries = entries
-        #: Data point or not -> the keys to read besides the first read's.
-        self.more: dict[bool, list[Any]] = {}
-        #: (model type, value kind) -> the ``"attributeList"`` (None: the native one).
-        self.copies: dict[tuple[str, Any], list[list[Any]] | None] = {}
-        self._places: dict[Any, list[tuple[int, str, DataType]]] | None = None
-
-    def places(self) -> dict[Any, list[tuple[int, str, DataType]]]:
-        """Attribute key -> (its place in the list, its name, its data type) of each
-        entry with that key."""
-        if self._places is None:
-            places: dict[Any, list[tuple[int, str, DataType]]] = {}
-            for index, (name, wire, _, data_type) in enumerate(self.entries):
-                places.setdefault(wire, []).append((index, name, _known_type(data_type)))
-            self._places = places
-        return self._places
-
-    def more_keys(self, point: bool) -> list[Any]:
-        keys = self.more.get(point)
-        if keys is None:
-            live = _LIVE_POINT if point else _LIVE_OTHER
-            keys = self.more[point] = [
-                entry[1]
-                for entry in self.entries
-                if entry[1] not in live
-                and entry[1] not in (_TYPE, _QUALITY)
-                and entry[2] != Access.WRITE_ONLY
-            ]
-        return keys
-
-    def copy(self, model_type: str, kind: tuple[DataType, Access] | None) -> list[list[Any]] | None:
-        """The ``"attributeList"`` a twin element of *model_type* (a register: with a
-        value of *kind*) needs, or None if its own list is this one. A fresh list."""
-        key = (model_type, kind)
-        if key not in self.copies:
-            if model_type == REGISTER_TYPE:
-                if kind is None:
-                    native: tuple[tuple[Any, ...], ...] = ()
-                else:  # the register's type: every kind of string a string
-                    data_type = DataType.STRING if kind[0].is_string else kind[0]
-                    native = register_list(data_type, kind[1])
-            else:
-                native = _BASE_LIST
-            self.copies[key] = (
-                None
-                if self.entries == native
-                else [
-                    [
-                        name,
-                        str(wire) if isinstance(wire, uuid.UUID) else wire,
-                        _access(access),
-                        _data_type(data_type),
-                    ]
-                    for name, wire, access, data_type in self.entries
-                ]
-            )
-        copied = self.copies[key]
-        return None if copied is None else [list(entry) for entry in copied]
 
 
 #: Values the JSON file holds as they are.
@@ -304,27 +192,6 @@ def _duration(seconds: float) -> tuple[str, float]:
         nanoseconds = max(round(seconds * 1e9), 1)
         return f"{nanoseconds}ns", nanoseconds / 1e9
     return f"{text}s", float(text)
-
-
-def _access(number: int) -> str | int:
-    try:
-        return _ACCESS_NAMES[Access(number)]
-    except ValueError:
-        return number
-
-
-def _data_type(number: int) -> str | int:
-    try:
-        return DataType(number).name.lower()
-    except ValueError:
-        return number
-
-
-def _known_type(number: int) -> DataType:
-    try:
-        return DataType(number)
-    except ValueError:
-        return DataType.CUSTOM
 
 
 def _refusal(answer: Success | Failure | AttributeFault, what: str) -> str:
@@ -404,11 +271,11 @@ class TwinBuilder:
         self._values: dict[int, Any] = {}
         self._replays: dict[int, dict[str, Any]] = {}
         #: Each element's attribute list as its metadata gave it, parsed.
-        self._lists: dict[int, _Listed] = {}
+        self._lists: dict[int, Listed] = {}
         #: The distinct attribute lists met, by their text.
-        self._listed: dict[bytes | str, _Listed] = {}
+        self._listed: dict[bytes | str, Listed] = {}
         #: Those of elements other than data points, by their ``id()``.
-        self._other_lists: dict[int, _Listed] = {}
+        self._other_lists: dict[int, Listed] = {}
         #: Values of attributes besides the value, by element and attribute key.
         self._read: dict[int, dict[Any, Any]] = {}
         #: Primary keys of the data points whose value
@@ -420,7 +287,7 @@ class TwinBuilder:
         self.alike_answers: dict[bytes, Any] = {}
         #: What was made of a ``meta_data`` result object, by its ``id()`` (the
         #: object kept with it, so that its ``id()`` is not reused).
-        self._made: dict[int, tuple[Any, _Listed | None, tuple[DataType, Access] | None]] = {}
+        self._made: dict[int, tuple[Any, Listed | None, tuple[DataType, Access] | None]] = {}
 
     def needs_value(self, element: ElementInfo) -> bool:
         """Whether *element*'s value is read (a data point)."""
@@ -471,7 +338,7 @@ class TwinBuilder:
             self._made.clear()
         self._made[id(result)] = (result, listed, kind)
 
-    def _parsed(self, attributes: list[Any]) -> _Listed:
+    def _parsed(self, attributes: list[Any]) -> Listed:
         """*attributes* parsed, shared with every element whose list is the same,
         values and their types alike: the same serialization (``marshal``'s, for
         plain values: five times faster than the text; else the text)."""
@@ -481,8 +348,8 @@ class TwinBuilder:
             text = repr(attributes)
         listed = self._listed.get(text)
         if listed is None:
-            entries = tuple(e for raw in attributes if (e := _entry(raw)) is not None)
-            listed = self._listed[text] = _Listed(entries)
+            entries = tuple(e for raw in attributes if (e := entry(raw)) is not None)
+            listed = self._listed[text] = Listed(entries)
         return listed
 
     def value_type(self, element: ElementInfo) -> tuple[DataType, Access] | None:
@@ -691,29 +558,39 @@ class TwinBuilder:
         stack: list[_Node] = []
         elements = self.elements
         after = [*elements[1:], None]
+        # Names repeat from group to group: each distinct one is matched once.
+        valid: set[str] = set()
+        parent: _Node | None = None
+        siblings = top
         for element, following in zip(elements, after, strict=True):
             key = element.key
-            while stack and not key.startswith(stack[-1].prefix):
-                stack.pop()
-            parent = stack[-1] if stack else None
+            if stack and not key.startswith(stack[-1].prefix):
+                while stack and not key.startswith(stack[-1].prefix):
+                    stack.pop()
+                parent = stack[-1] if stack else None
+                siblings = top if parent is None else parent.children
             name = key[len(parent.prefix) :] if parent is not None else key
             made = None
             if parent is not None and not parent.ok:
                 skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
-            elif named(name) is None and key not in skipped:
+            elif name not in valid and named(name) is None and key not in skipped:
                 # As "Bus.[Slot" under "Bus": no name of a model file is so.
                 skipped[key] = f"its name {name!r} is no name of a model file"
             else:
+                if name not in valid and named(name) is not None:
+                    valid.add(name)
                 made = body_of(element, name)
             if made is not None:
-                if parent is None:
-                    top.append({made[0]: made[1]})
-                else:
-                    if not parent.children:
-                        parent.body["children"] = parent.children
-                    parent.children.append({made[0]: made[1]})
-            if following is not None and following.key.startswith(f"{key}."):
-                node = _Node(element, made[1] if made is not None else {})
-                node.ok = made is not None
-                stack.append(node)
+                if parent is not None and not siblings:
+                    parent.body["children"] = siblings
+                siblings.append({made[0]: made[1]})
+            if (
+                following is not None
+                and following.key.startswith(".", len(key))
+                and following.key.startswith(key)
+            ):
+                parent = _Node(element, made[1] if made is not None else {})
+                parent.ok = made is not None
+                stack.append(parent)
+                siblings = parent.children
         return {"children": top}
