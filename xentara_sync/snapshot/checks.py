@@ -12,7 +12,13 @@ from typing import Any, Final
 from ..protocol import AttributeFault, DataType, TimePoint
 from .twin import _INF, _MISSING, REGISTER_TYPE, TYPE_NAMES, TwinBuilder
 
-__all__ = ["refuse_mismatched_values", "refuse_unfit", "split_plain", "split_plain_registers"]
+__all__ = [
+    "refuse_mismatched_values",
+    "refuse_unfit",
+    "split_plain",
+    "split_plain_registers",
+    "without_lines",
+]
 
 
 def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
@@ -162,6 +168,33 @@ def split_plain(
             children[index] = {element_type: {**settings, "children": below}}
             pending.append((below, key + "."))
     return {**model, "children": top}, plain_keys, plain
+
+
+def without_lines(model: Mapping[str, Any]) -> dict[str, Any]:
+    """*model* without the items rendered as text (see
+    :meth:`~.twin.TwinBuilder.model`), copied where they are taken out (*model*
+    is not changed).
+
+    >>> group = {"name": "G", "children": ['{"@Skill.SignalFlow.Register": {}}']}
+    >>> without_lines({"children": [{"@Group": group}, "{}"]})
+    {'children': [{'@Group': {'name': 'G', 'children': []}}]}
+    """
+    top = [item for item in model.get("children", []) if type(item) is not str]
+    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
+    pending = [top]
+    while pending:
+        children = pending.pop()
+        for index, item in enumerate(children):
+            if type(item) is not dict or len(item) != 1:
+                continue
+            ((element_type, settings),) = item.items()
+            below = settings.get("children") if type(settings) is dict else None
+            if type(below) is not list or not below:
+                continue
+            below = [child for child in below if type(child) is not str]
+            children[index] = {element_type: {**settings, "children": below}}
+            pending.append(below)
+    return {**model, "children": top}
 
 
 def refuse_mismatched_values(twin: TwinBuilder) -> None:

@@ -45,7 +45,7 @@ from __future__ import annotations
 import marshal
 import math
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from cbor2 import CBORTag as _CBORTag
@@ -243,16 +243,23 @@ def _uuid_text(number: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+#: ``render(key, item)`` of :meth:`TwinBuilder.model`: the JSON text of a plain
+#: register's *item* (``{REGISTER_TYPE: settings}``).
+Render = Callable[[str, dict[str, Any]], str]
+
+
 class _Node:
     """One element of the twin: its model object and where its children go."""
 
-    __slots__ = ("body", "children", "info", "ok", "prefix")
+    __slots__ = ("body", "children", "group", "info", "ok", "prefix")
 
     def __init__(self, info: ElementInfo, body: dict[str, Any]) -> None:
         self.info = info
         self.body = body
-        self.children: list[dict[str, Any]] = []
+        self.children: list[Any] = []
         self.ok = True
+        #: Whether it is a ``@Group`` (whose plain registers may be rendered).
+        self.group = False
         #: What the keys of its descendants start with.
         self.prefix = info.key + "."
 
@@ -544,8 +551,14 @@ class TwinBuilder:
             self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
-    def model(self) -> dict[str, Any]:
-        """The twin: ``{"children": [...]}``, in model order."""
+    def model(self, render: Render | None = None) -> dict[str, Any]:
+        """The twin: ``{"children": [...]}``, in model order.
+
+        With *render*, each plain register of a group or of the model (a leaf with
+        no settings besides ``name``, ``UUID``, ``defaultValue`` and ``access``: most
+        of a big twin) is handed to ``render(key, item)``, and the text it returns
+        stands in the children for the item (see :func:`~.driver.write_twin`).
+        """
         from ..simulator.rules import NAME_PATTERN
 
         named = NAME_PATTERN.match
@@ -580,17 +593,28 @@ class TwinBuilder:
                 if name not in valid and named(name) is not None:
                     valid.add(name)
                 made = body_of(element, name)
-            if made is not None:
-                if parent is not None and not siblings:
-                    parent.body["children"] = siblings
-                siblings.append({made[0]: made[1]})
-            if (
+            leaf = not (
                 following is not None
                 and following.key.startswith(".", len(key))
                 and following.key.startswith(key)
-            ):
+            )
+            if made is not None:
+                if parent is not None and not siblings:
+                    parent.body["children"] = siblings
+                item: Any = {made[0]: made[1]}
+                if (
+                    render is not None
+                    and leaf
+                    and made[0] == REGISTER_TYPE
+                    and (parent is None or parent.group)
+                    and (len(made[1]) == 3 or (len(made[1]) == 4 and "access" in made[1]))
+                ):
+                    item = render(key, item)
+                siblings.append(item)
+            if not leaf:
                 parent = _Node(element, made[1] if made is not None else {})
                 parent.ok = made is not None
+                parent.group = made is not None and made[0] == "@Group"
                 stack.append(parent)
                 siblings = parent.children
         return {"children": top}
