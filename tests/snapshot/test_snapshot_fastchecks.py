@@ -108,3 +108,28 @@ def test_more_reads_only_where_an_element_has_more() -> None:
     other.add_metadata(point, metadata(DataType.INT32))
     [(element, keys)] = other.more_reads()
     assert element == group and 11 in keys
+
+
+@pytest.mark.parametrize(
+    ("read", "copied"),
+    [
+        ({3: "register", 9: 0}, None),  # the twin's own: nothing to copy
+        ({3: "register", 9: False}, None),  # equal to 0, as before
+        ({3: "register", 9: 2}, {"quality": 2}),
+        ({3: "sensor", 9: 0}, {"type": "sensor"}),
+        ({9: 1}, {"quality": 1}),  # no type read
+        ({}, None),
+    ],
+)
+def test_a_register_keeps_the_type_and_quality_its_twin_lacks(
+    read: dict[int, object], copied: dict[str, object] | None
+) -> None:
+    group, point = info("G", 1, GROUP), info("G.P", 2)
+    twin = TwinBuilder([group, point])
+    twin.add_metadata(point, metadata(DataType.INT32))
+    answer = {11: wrap(7), **{key: wrap(value) for key, value in read.items()}}
+    twin.add_value(point, Success(2, answer))
+    [register] = twin.model()["children"][0]["@Group"]["children"]
+    body = register["@Skill.SignalFlow.Register"]
+    assert body["defaultValue"] == ["int32", 7]
+    assert body.get("attributeValues") == copied

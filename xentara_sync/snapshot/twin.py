@@ -216,6 +216,8 @@ def _form(kind: tuple[DataType, Access]) -> tuple[str | None, str | None, bool]:
     return form
 
 
+#: The ``type`` of a twin register (:func:`_native_values` of a data point).
+_REGISTER_NAME: Final = NATIVE_TYPE_NAMES[REGISTER_TYPE]
 #: Category -> the values of the first read its twin type gives by itself
 #: (:meth:`TwinBuilder._copied` leaves those out of ``"attributeValues"``).
 _NATIVE_VALUES: dict[Any, Mapping[Any, Any]] = {}
@@ -371,11 +373,24 @@ class TwinBuilder:
                 self.skipped.setdefault(element.key, _refusal(packet, "read"))
             return
         result = packet.result
-        if type(result) is not dict and not isinstance(result, Mapping):
+        category = element.category
+        if type(result) is dict and category == _DATA_POINT:
+            # The usual register: its type and quality those of the twin's own.
+            kind, quality = result.get(_TYPE), result.get(_QUALITY)
+            if not (
+                type(kind) is _CBORTag
+                and kind.tag == TAG_VALUE
+                and kind.value == _REGISTER_NAME
+                and type(quality) is _CBORTag
+                and quality.tag == TAG_VALUE
+                and quality.value == 0
+            ):
+                self._keep(element, result, _FIRST_KEYS, _native_values(category))
+        elif type(result) is not dict and not isinstance(result, Mapping):
             result = None
         else:
-            self._keep(element, result, _FIRST_KEYS, _native_values(element.category))
-        if element.category != _DATA_POINT:
+            self._keep(element, result, _FIRST_KEYS, _native_values(category))
+        if category != _DATA_POINT:
             return
         raw = result.get(_VALUE) if result is not None else None
         if type(raw) is _CBORTag and raw.tag == TAG_VALUE:  # the usual case: a value
