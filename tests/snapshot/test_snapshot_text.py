@@ -72,16 +72,47 @@ def metadata(data_type: DataType, access: Access = Access.READ_WRITE) -> Success
     return Success(1, {2: [{0: n, 1: i, 2: a, 3: t} for n, i, a, t in entries]})
 
 
-def twin_of(points: list[tuple[str, DataType, Any]]) -> TwinBuilder:
-    """A group ``G`` of registers; a key with a dot is a register below the one before."""
+def twin_of(points: list[tuple[Any, ...]]) -> TwinBuilder:
+    """A group ``G`` of registers ``(name, data type, value[, access])``; a name with a
+    dot is a register below the one before."""
     elements = [info("G", 1, Category.ELEMENT_GROUP)]
-    elements += [info(f"G.{key}", 2 + n) for n, (key, _, _) in enumerate(points)]
+    elements += [info(f"G.{point[0]}", 2 + n) for n, point in enumerate(points)]
     twin = TwinBuilder(elements)
     refuse_unfit(twin, None)
-    for element, (_, data_type, value) in zip(elements[1:], points, strict=True):
-        twin.add_metadata(element, metadata(data_type))
+    for element, (_, data_type, value, *access) in zip(elements[1:], points, strict=True):
+        twin.add_metadata(element, metadata(data_type, *access))
         twin.add_value(element, Success(2, {11: wrap(value)}))
     return twin
+
+
+VALUES: list[tuple[DataType, Any]] = [
+    (DataType.BOOLEAN, True),
+    (DataType.BOOLEAN, False),
+    (DataType.INT64, -(2**62)),
+    (DataType.UINT64, 2**64 - 1),
+    (DataType.INT16, 0),
+    (DataType.FLOAT64, 1.5),
+    (DataType.FLOAT64, -0.0),
+    (DataType.FLOAT64, 1e300),
+    (DataType.FLOAT64, 0.1 + 0.2),
+    (DataType.FLOAT32, 3.140000104904175),
+    (DataType.STRING, ""),
+    (DataType.STRING, 'tab\t "quote" \\ back ü € \U0001f600 \x01 \u2028'),
+]
+
+
+@pytest.mark.parametrize("access", [Access.READ_WRITE, Access.READ_ONLY])
+def test_every_plain_value_as_the_encoder_writes_it(access: Access) -> None:
+    # Three of each, of every kind of value the lines are made for.
+    points = [
+        (f"P{n} {copy_}", data_type, value, access)
+        for n, (data_type, value) in enumerate(VALUES)
+        for copy_ in range(3)
+    ]
+    points.append(('Ünïcödé "name"', DataType.INT32, 5, access))
+    text, skipped = both(twin_of(points))
+    assert not skipped
+    assert text.count('"access": "readOnly"') == (len(points) if access == Access.READ_ONLY else 0)
 
 
 def test_odd_names_and_values_are_left_out_alike() -> None:

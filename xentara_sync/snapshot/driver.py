@@ -27,7 +27,7 @@ from ..protocol.session import ClientSession
 from .checks import refuse_mismatched_values, refuse_unfit, split_plain, without_lines
 from .lists import REGISTER_TYPE
 from .plans import CHUNK, plan_ancestors, plan_categories, plan_chunk, plan_more
-from .twin import Render, TwinBuilder
+from .twin import TwinBuilder
 
 __all__ = [
     "Link",
@@ -227,7 +227,7 @@ def _verified(twin: TwinBuilder, *, rendered: bool) -> dict[str, Any]:
         proven = twin.proven
         checked: list[tuple[str, Mapping[str, Any]]] = []
         if rendered:
-            model = twin.model(_renderer(proven, checked))
+            model = twin.model(_Renderer(proven, checked))
             rest = without_lines(model)
         else:
             model = twin.model()
@@ -276,26 +276,40 @@ def _to_check(
         check(register)
 
 
-def _renderer(proven: set[str], checked: list[tuple[str, Mapping[str, Any]]]) -> Render:
+class _Renderer:
     """The *render* of :meth:`TwinBuilder.model` for :func:`twin_text`: a plain
     register's line, as :func:`model_text` writes it; those to check (see
     :func:`_to_check`) are added to *checked*."""
-    encode = _ENCODE
-    kinds = set()
-    append = checked.append
 
-    def render(key: str, item: dict[str, Any]) -> str:
+    def __init__(self, proven: set[str], checked: list[tuple[str, Mapping[str, Any]]]) -> None:
+        self.proven = proven
+        self.kinds: set[tuple[str, str | None]] = set()
+        self.checked = checked
+
+    def __call__(self, key: str, item: dict[str, Any]) -> str:
         settings = item[REGISTER_TYPE]
-        if key in proven:
-            kind = (settings["defaultValue"][0], settings.get("access"))
-            if kind not in kinds:
-                kinds.add(kind)
-                append((key, settings))
-        else:
-            append((key, settings))
-        return encode(item)
+        self._note(key, (settings["defaultValue"][0], settings.get("access")), settings)
+        return _ENCODE(item)
 
-    return render
+    def line(self, key: str, kind: tuple[str, str | None], text: str) -> str:
+        if key not in self.proven or kind not in self.kinds:
+            self._note(key, kind, None, text)
+        return text
+
+    def _note(
+        self,
+        key: str,
+        kind: tuple[str, str | None],
+        settings: Mapping[str, Any] | None,
+        text: str = "",
+    ) -> None:
+        if key in self.proven:
+            if kind in self.kinds:
+                return
+            self.kinds.add(kind)
+        if settings is None:  # the same settings, read back from the text
+            settings = json.loads(text)[REGISTER_TYPE]
+        self.checked.append((key, settings))
 
 
 def _refused_key(twin: TwinBuilder, message: str) -> str | None:

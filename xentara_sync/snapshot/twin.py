@@ -45,8 +45,9 @@ from __future__ import annotations
 import marshal
 import math
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Iterable, Mapping, Sequence
+from json.encoder import encode_basestring
+from typing import Any, Final, Protocol
 
 from cbor2 import CBORTag as _CBORTag
 
@@ -245,9 +246,16 @@ def _uuid_text(number: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-#: ``render(key, item)`` of :meth:`TwinBuilder.model`: the JSON text of a plain
-#: register's *item* (``{REGISTER_TYPE: settings}``).
-Render = Callable[[str, dict[str, Any]], str]
+class Render(Protocol):
+    """What :meth:`TwinBuilder.model` hands each plain register to: it returns the
+    text that stands for the register in the model (see :func:`~.driver.twin_text`)."""
+
+    def __call__(self, key: str, item: dict[str, Any]) -> str:
+        """The JSON text of the register *key*, *item* (``{REGISTER_TYPE: settings}``)."""
+
+    def line(self, key: str, kind: tuple[str, str | None], text: str) -> str:
+        """The register *key* of *kind* (its data type name and ``access``), already
+        the JSON text *text* of its item."""
 
 
 class _Node:
@@ -566,6 +574,45 @@ class TwinBuilder:
             self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
+    def _line(self, element: ElementInfo, name: str) -> tuple[str, tuple[str, str | None]] | None:
+        """The JSON text of the usual register *element* (``json`` would give the same
+        for the item :meth:`_body` makes: a readable value of a plain type, no
+        replay, nothing to copy), and its kind; None if it is not so usual."""
+        number = element.uuid.int
+        found = self._types.get(number)
+        if found is None:
+            return None
+        type_name, access_key, readable = _FORMS.get(found) or _form(found)
+        if type_name is None or not readable:
+            return None
+        value = self._values.get(number, _MISSING)
+        kind = type(value)
+        if kind is bool:
+            text = "true" if value else "false"
+        elif kind is int:
+            text = int.__repr__(value)
+        elif kind is float and -_INF < value < _INF:
+            text = float.__repr__(value)
+        elif kind is str:
+            text = encode_basestring(value)
+        else:
+            return None
+        if self._replays and number in self._replays:
+            return None
+        listed = self._lists.get(number)
+        if listed is not None:
+            copied = listed.copies.get((REGISTER_TYPE, found), _MISSING)
+            if copied is _MISSING:
+                listed.copy(REGISTER_TYPE, found)  # made once per list and kind
+                copied = listed.copies[REGISTER_TYPE, found]
+            if copied is not None or number in self._read:
+                return None
+        access = "" if access_key is None else f', "access": "{access_key}"'
+        return (
+            f'{{"{REGISTER_TYPE}": {{"name": {encode_basestring(name)}, '
+            f'"UUID": "{_uuid_text(number)}", "defaultValue": ["{type_name}", {text}]{access}}}}}'
+        ), (type_name, access_key)
+
     def model(self, render: Render | None = None) -> dict[str, Any]:
         """The twin: ``{"children": [...]}``, in model order.
 
@@ -579,7 +626,8 @@ class TwinBuilder:
         named = NAME_PATTERN.match
         skipped = self.skipped
         body_of = self._body
-        top: list[dict[str, Any]] = []
+        line_of = self._line
+        top: list[Any] = []
         # The elements whose descendants are still to come. In model order an
         # element's first descendant follows it at once: an element without one
         # next is a leaf, and needs no node (most of a big twin).
@@ -598,21 +646,34 @@ class TwinBuilder:
                 parent = stack[-1] if stack else None
                 siblings = top if parent is None else parent.children
             name = key[len(parent.prefix) :] if parent is not None else key
-            made = None
-            if parent is not None and not parent.ok:
-                skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
-            elif name not in valid and named(name) is None and key not in skipped:
-                # As "Bus.[Slot" under "Bus": no name of a model file is so.
-                skipped[key] = f"its name {name!r} is no name of a model file"
-            else:
-                if name not in valid and named(name) is not None:
-                    valid.add(name)
-                made = body_of(element, name)
             leaf = not (
                 following is not None
                 and following.key.startswith(".", len(key))
                 and following.key.startswith(key)
             )
+            made = None
+            if parent is not None and not parent.ok:
+                skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
+            elif key in skipped:
+                pass
+            elif name not in valid and named(name) is None:
+                # As "Bus.[Slot" under "Bus": no name of a model file is so.
+                skipped[key] = f"its name {name!r} is no name of a model file"
+            else:
+                valid.add(name)
+                if (
+                    render is not None
+                    and leaf
+                    and element.category == _DATA_POINT
+                    and (parent is None or parent.group)
+                    and (line := line_of(element, name)) is not None
+                ):
+                    # Most of a big twin: a register as its line, without an object.
+                    if parent is not None and not siblings:
+                        parent.body["children"] = siblings
+                    siblings.append(render.line(key, line[1], line[0]))
+                    continue
+                made = body_of(element, name)
             if made is not None:
                 if parent is not None and not siblings:
                     parent.body["children"] = siblings
