@@ -45,7 +45,7 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
 from . import replies
-from .framing import _head, encode_hand_framed, encode_request, join_packets
+from .framing import _head, encode_request, hand_framed_message, join_packets
 from .ids import Attribute, Opcode
 from .index import _CONVERTERS, ElementInfo, Event, convert_value
 from .messages import _first_answer_id, parse_message
@@ -323,16 +323,10 @@ class ClientSession(Operations):
             or log.isEnabledFor(logging.DEBUG)
         ):
             return self.send(requests, waiters)
-        ids = []
-        parts = []
-        for opcode, params in requests:
-            message_id = next(self._ids)
-            part = encode_hand_framed(message_id, opcode, params)
-            if part is None:
-                return self.send(requests, waiters)
-            parts.append(part)
-            ids.append(message_id)
-        message = join_packets(parts)
+        ids = [next(self._ids) for _ in requests]
+        message = hand_framed_message(ids, requests)
+        if message is None:
+            return self.send(requests, waiters)
         limit = self.max_send_size
         if limit is not None and len(message) > limit:
             return self.send(requests, waiters)  # split, or refused, there
