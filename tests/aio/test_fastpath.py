@@ -207,3 +207,26 @@ def test_an_awaited_read_leaves_at_once_and_requests_started_together_share_a_me
             assert len(sent) == 1, sent
 
     asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_both_ends_read_at_most_64_kib_a_recv(simulator: Simulator) -> None:
+    """asyncio's selector transport asks 256 KiB of each ``recv``, above glibc's
+    ``mmap`` threshold: each message received would map and unmap a fresh buffer.
+    The client's transport and the simulator's read 64 KiB at a time; a message far
+    larger still arrives whole."""
+
+    async def main() -> tuple[Any, list[Any], int]:
+        async with XentaraClient(simulator.url, None) as client:
+            transport = client._transport._ws.transport  # type: ignore[union-attr]
+            served = [c.transport for c in simulator._connections]
+            keys = [info.key for info in client.elements()] * 40
+            values = await client.read_many(keys[:4000], attribute="name")
+            return transport, served, len(values)
+
+    transport, served, count = asyncio.run(asyncio.wait_for(main(), 60))
+    plain: Any = fastpath._SOCKET_TRANSPORT
+    if type(transport) is not plain:
+        pytest.skip(f"not asyncio's selector transport: {type(transport).__name__}")
+    assert transport.max_size == fastpath.READ_SIZE == 64 * 1024
+    assert served and all(t.max_size == 64 * 1024 for t in served if type(t) is plain)
+    assert count > 10

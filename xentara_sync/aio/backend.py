@@ -180,4 +180,5 @@ class AsyncioBackend:
             raise connect_error(exc, endpoint, opening.timeout) from exc.with_traceback(
                 None
             )  # its frames held the headers
+        fastpath.read_in_small_chunks(ws.transport)
         return FastTransport(ws) if fast else PublicTransport(ws)
