@@ -294,3 +294,19 @@ def test_time_stamps_beyond_the_range_are_clamped_as_carefully() -> None:
         assert scanned is not None
         assert strict(scanned) == strict(careful(data))
         assert scanned[0].timestamp in (TimePoint.MIN, TimePoint.MAX)  # type: ignore[union-attr]
+
+
+def test_a_large_message_is_scanned_packet_by_packet_as_carefully() -> None:
+    (message,) = event_messages([uuid.UUID(int=n) for n in range(1500)], 1)
+    assert len(message) >= 1 << 16
+    scanned = scan_events(message)
+    assert scanned is not None
+    assert len(scanned) == 1500
+    assert strict(scanned) == strict(careful(message))
+    # One packet in another form (a fault) in the middle: the decoder's path.
+    value = bytes.fromhex("d879fb")
+    middle = message.index(value, len(message) // 2)
+    faulty = message[:middle] + encode(cbor2.CBORTag(122, {0: -32108})) + message[middle + 11 :]
+    assert scan_events(faulty) is None
+    assert strict(parse_message(faulty)) == strict(careful(faulty))
+    assert isinstance(parse_message(faulty)[750], DataChange)

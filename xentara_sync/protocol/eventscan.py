@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from .bulk import _UUID_CACHE
@@ -101,7 +101,14 @@ _EVENT: Final = (
     + _VALUE
     + rb"))+))"
 )
-_find_events: Final = re.compile(b"(" + _EVENT + b")", re.DOTALL).findall
+_EVENTS: Final = re.compile(b"(" + _EVENT + b")", re.DOTALL)
+_find_events: Final = _EVENTS.findall
+_each_event: Final = _EVENTS.finditer
+_groups: Final = re.Match.groups
+#: Messages from this size on are scanned one packet at a time (as
+#: :func:`~xentara_sync.protocol.bulk.each_item` decodes them), so that the raw parts
+#: of all their packets are never held at once.
+_LARGE: Final = 1 << 16
 _find_pairs: Final = re.compile(_PAIR, re.DOTALL).findall
 #: The first bytes of an event packet in the usual form.
 _EVENT_START: Final = b"\x83\x08\x00\xa3"
@@ -205,7 +212,9 @@ def scan_events(data: bytes) -> list[Packet] | None:
     Never raises for any input, and keeps no state but its caches, so it may run
     on any thread.
     """
-    head = data[0] if data else 0
+    if type(data) is not bytes or not data:
+        return None
+    head = data[0]
     if 0x80 < head < 0x98:
         count, start = head - 0x80, 1
     else:
@@ -216,9 +225,13 @@ def scan_events(data: bytes) -> list[Packet] | None:
         count = int.from_bytes(data[1:start], "big")
     if data[start : start + 4] != _EVENT_START:
         return None
-    found = _find_events(data, start)
-    if len(found) != count:
-        return None
+    found: Iterable[tuple[bytes, ...]]
+    if len(data) < _LARGE:
+        found = _find_events(data, start)
+        if len(found) != count:
+            return None
+    else:
+        found = map(_groups, _each_event(data, start))
     packets: list[Packet] = []
     append = packets.append
     times = _TIMES
@@ -246,4 +259,4 @@ def scan_events(data: bytes) -> list[Packet] | None:
     except Exception:  # _GiveUp, or anything unforeseen: the usual path decides
         return None
     # The packets found must follow each other from the head to the last byte.
-    return packets if size == len(data) else None
+    return packets if size == len(data) and len(packets) == count else None
