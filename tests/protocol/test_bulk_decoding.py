@@ -13,8 +13,8 @@ import pytest
 from xentara_sync.exceptions import ProtocolError
 from xentara_sync.protocol import bulk
 from xentara_sync.protocol.cbor import decode, encode
-from xentara_sync.protocol.packets import DataChange, Success, parse_packet
 from xentara_sync.protocol.messages import _BULK_LIMIT, parse_message
+from xentara_sync.protocol.packets import DataChange, Success, parse_packet
 from xentara_sync.protocol.timepoint import TimePoint
 from xentara_sync.protocol.values import AttributeFault
 
