@@ -21,6 +21,7 @@ from xentara_sync.protocol import (
     encode_message,
     encode_request,
     frame_requests,
+    hand_framed_message,
     wrap,
 )
 from xentara_sync.protocol.bulk import answers
@@ -40,6 +41,36 @@ def test_framed_requests_are_the_bytes_of_each_request(first: int, opcode: int) 
         for n, e, w in zip(ids, ELEMENTS, wanted, strict=True)
     )
     assert framed == one_by_one
+
+
+@pytest.mark.parametrize("first", [0, 20, 250, 65_530, 2**32 - 3, 2**40])
+def test_hand_framed_messages_are_the_bytes_of_the_message(first: int) -> None:
+    ids = [first + n for n in range(30)]
+    wanted = [[11], [23], [24], [11, 3], [], [2]]
+    requests = [
+        (int((Opcode.READ, Opcode.META_DATA)[n % 2]), {0: ELEMENTS[n % 5], 1: wanted[n % 6]})
+        for n in range(30)
+    ]
+    framed = hand_framed_message(ids, requests)
+    assert framed == encode_message([Request(n, *r) for n, r in zip(ids, requests, strict=True)])
+    assert decode_message(framed or b"") == [
+        Request(n, *r) for n, r in zip(ids, requests, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        (int(Opcode.WRITE), {0: ELEMENTS[0], 1: {11: 1.5}}),
+        (int(Opcode.READ), {0: str(ELEMENTS[0]), 1: [11]}),
+        (int(Opcode.READ), {0: ELEMENTS[0], 1: [True]}),
+        (int(Opcode.READ), {0: ELEMENTS[0], 1: [-1]}),
+        (int(Opcode.READ), {0: ELEMENTS[0], 1: [uuid.UUID(int=3)]}),
+        (int(Opcode.READ), {0: ELEMENTS[0], 1: [11], 2: 0}),
+    ],
+)
+def test_a_request_not_framed_by_hand_leaves_the_message_to_cbor2(odd: Any) -> None:
+    assert hand_framed_message([1, 2], [(int(Opcode.READ), {0: ELEMENTS[1], 1: [11]}), odd]) is None
 
 
 def test_a_framed_send_leaves_in_one_message_with_other_requests() -> None:

@@ -15,7 +15,7 @@ whose public names are importable from here too:
   :func:`encode_message` and :func:`decode_message`;
 - :mod:`~xentara_sync.protocol.framing`: hand-framed fast encoding
   (:func:`encode_read`, :func:`encode_request`, :func:`encode_hand_framed`,
-  :func:`frame_requests`, :func:`join_packets`);
+  :func:`hand_framed_message`, :func:`frame_requests`, :func:`join_packets`);
 - :mod:`~xentara_sync.protocol.quoting`: input quoted in error messages, capped.
 
 Above them, the client's side of a connection: :mod:`.index` (what a client knows
@@ -36,6 +36,7 @@ from .framing import (
     encode_read,
     encode_request,
     frame_requests,
+    hand_framed_message,
     join_packets,
 )
 from .ids import *  # noqa: F403  (every identifier table)
@@ -71,6 +72,7 @@ __all__ = [
     "encode_message",
     "encode_packet",
     "encode_hand_framed",
+    "hand_framed_message",
     "encode_read",
     "encode_request",
     "fault",

@@ -45,7 +45,7 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
 from . import replies
-from .framing import _head, encode_hand_framed, encode_request, join_packets
+from .framing import _head, encode_request, hand_framed_message, join_packets
 from .ids import Attribute, Opcode
 from .index import _CONVERTERS, ElementInfo, Event, convert_value
 from .messages import _first_answer_id, parse_message
@@ -183,6 +183,10 @@ class ClientSession(Operations):
         #: How many senders may give waiters that take a whole message (see
         #: :meth:`receive_data`); while none, messages are not looked into for them.
         self.message_takers = 0
+        #: The threads (their ids) that wait for a batch whose waiter may take a
+        #: whole message, as :attr:`message_takers` counts the driver's (a set: any
+        #: thread may add or discard itself without a lock).
+        self.taking_threads: set[int] = set()
         #: The error every call raises once the connection has ended.
         self.error: XentaraError | None = None
         #: Subscribed changes by element: one look-up of the element per event.
@@ -319,16 +323,10 @@ class ClientSession(Operations):
             or log.isEnabledFor(logging.DEBUG)
         ):
             return self.send(requests, waiters)
-        ids = []
-        parts = []
-        for opcode, params in requests:
-            message_id = next(self._ids)
-            part = encode_hand_framed(message_id, opcode, params)
-            if part is None:
-                return self.send(requests, waiters)
-            parts.append(part)
-            ids.append(message_id)
-        message = join_packets(parts)
+        ids = [next(self._ids) for _ in requests]
+        message = hand_framed_message(ids, requests)
+        if message is None:
+            return self.send(requests, waiters)
         limit = self.max_send_size
         if limit is not None and len(message) > limit:
             return self.send(requests, waiters)  # split, or refused, there
@@ -476,13 +474,14 @@ class ClientSession(Operations):
     def receive_data(self, data: bytes) -> Received:
         """Take one received message: the answers and events it holds.
 
-        While :attr:`message_takers` is not 0, the waiter of the message's first
+        While :attr:`message_takers` is not 0 (or :attr:`taking_threads` not
+        empty), the waiter of the message's first
         answer may take the message as a whole: if it has a ``take_message(data)``
         method, that takes the answers it waits for and returns the message's other
         packets (typed, as :func:`parse_message` gives them), which are then taken
         here; or it returns None, and the message is taken here as any other.
         """
-        if self.message_takers:
+        if self.message_takers or self.taking_threads:
             waiter = self._pending.get(_first_answer_id(data), _NONE)
             take = getattr(waiter, "take_message", None)
             if take is not None:

@@ -17,7 +17,10 @@ session itself:
    encoder ignores errors raised within it, and a KeyboardInterrupt of the calling
    thread would be lost inside it (reads are framed by hand, without cbor2);
 2. the loop's receive path releases the waiter's lock with the responses, and the
-   calling thread turns them into the result with the plan's ``finish``.
+   calling thread turns them into the result with the plan's ``finish``. The
+   answers of an operation of many requests (``read_many``) are taken from their
+   message in one decoding (:meth:`BatchWaiter.take_message`), without a packet
+   object and a delivery each.
 
 Every guarantee of the blocking client holds: a bounded wait, Ctrl-C and timeouts
 leave the client usable (the pending entry is removed; a late response is
@@ -30,6 +33,9 @@ from __future__ import annotations
 import _thread
 from typing import Any
 
+from ..exceptions import ProtocolError
+from ..protocol.bulk import answers
+from ..protocol.packets import Packet, Success, parse_packet
 from ..protocol.session import ClientSession, Plan
 from .loop import LoopThread, park_if_exiting, wait_lock
 
@@ -54,17 +60,24 @@ class _Slot:
     def done(self) -> bool:
         return self._batch._results[self._index] is not _EMPTY or self._batch._done
 
+    def take_message(self, data: bytes) -> list[Packet | ProtocolError] | None:
+        return self._batch.take_message(data)
+
     async def wait(self, timeout: float | None) -> Any:  # pragma: no cover - not a coroutine
         raise TypeError("a batch slot is waited for through its BatchWaiter")
 
 
 _EMPTY: Any = object()
+#: Builds a :class:`Success` without running Python code.
+_new_success = tuple.__new__
+#: From this many requests on, an operation's answers are taken a message at a time.
+TAKE_FROM = 8
 
 
 class BatchWaiter:
     """Waits for the responses of several requests with one lock."""
 
-    __slots__ = ("_done", "_error", "_lock", "_missing", "_results")
+    __slots__ = ("_done", "_error", "_lock", "_missing", "_results", "places")
 
     def __init__(self, count: int) -> None:
         self._lock = _thread.allocate_lock()
@@ -73,6 +86,9 @@ class BatchWaiter:
         self._missing = count
         self._done = count == 0
         self._error: BaseException | None = None
+        #: Message id -> response number, once the requests are sent (until then,
+        #: :meth:`take_message` takes nothing).
+        self.places: dict[int, int] | None = None
         if self._done:
             self._lock.release()
 
@@ -94,6 +110,41 @@ class BatchWaiter:
             self._error = exc
             self._done = True
             self._lock.release()
+
+    def take_message(self, data: bytes) -> list[Packet | ProtocolError] | None:
+        """On the loop thread: take this batch's answers in the message *data* in
+        one decoding (see :meth:`ClientSession.receive_data
+        <xentara_sync.protocol.session.ClientSession.receive_data>`) and return its
+        other packets, typed, for the session to take; None (nothing taken) before
+        the requests' ids are known or if the message is not in the usual form."""
+        places = self.places
+        if places is None or self._done:
+            return None
+        try:
+            taken, others = answers(data)
+        except ProtocolError:
+            return None
+        rest: list[Packet | ProtocolError] = []
+        results, empty = self._results, _EMPTY
+        filled = 0
+        for message_id, result in taken:
+            answer = _new_success(Success, (message_id, result))
+            index = places.get(message_id)
+            if index is None or results[index] is not empty:
+                rest.append(answer)  # another's; or a second answer, which is ignored
+                continue
+            results[index] = answer
+            filled += 1
+        for item in others:
+            try:
+                rest.append(parse_packet(item))
+            except ProtocolError as exc:
+                rest.append(exc)
+        self._missing -= filled
+        if self._missing == 0 and not self._done:
+            self._done = True
+            self._lock.release()
+        return rest
 
     def wait_blocking(self, timeout: float | None) -> list[Any]:
         """Every response in order; the first error raised; TimeoutError after *timeout*."""
@@ -119,13 +170,19 @@ def execute(session: ClientSession, thread: LoopThread, plan: Plan, timeout: flo
     caller = _thread.get_ident()
     callers = session.callers
     callers.add(caller)  # a set: a Ctrl-C right after this leaves nothing to undo
+    takers = session.taking_threads
     try:
+        if count >= TAKE_FROM:
+            takers.add(caller)
         ids = session.send_now(plan.requests, [batch.slot(index) for index in range(count)])
+        if count >= TAKE_FROM:
+            batch.places = dict(zip(ids, range(count), strict=True))
         try:
             packets = batch.wait_blocking(timeout)
         except TimeoutError:
             raise session.timeout_error(plan.operation, plan.element, timeout) from None
     finally:
+        takers.discard(caller)
         callers.discard(caller)
         session.forget(ids)
     return plan.finish(packets)
