@@ -1,17 +1,19 @@
 """Received messages parsed into packets: the one stateless step of receiving,
 which may run on any thread (a large message is parsed on a worker thread).
 
-A message is decoded in one call where it can be (:mod:`.bulk`), else packet by
+A message of events in the usual form is read by a byte pattern (:mod:`.eventscan`);
+any other is decoded in one call where it can be (:mod:`.bulk`), else packet by
 packet, and a packet that cannot be read fails alone, as its :class:`ProtocolError`.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
 from ..exceptions import ProtocolError
 from .bulk import data_change, decode_items, each_item
 from .cbor import decode, decode_each, item_end
+from .eventscan import scan_events
 from .ids import PacketType
 from .packets import Packet, parse_packet
 
@@ -34,6 +36,15 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
     >>> parse_message(b"\\x01")
     [ProtocolError('a message must be an array of packets')]
     """
+    events = scan_events(data)
+    if events is not None:
+        return cast("list[Packet | ProtocolError]", events)
+    return _decode_message(data)
+
+
+def _decode_message(data: bytes) -> list[Packet | ProtocolError]:
+    """:func:`parse_message` without :mod:`.eventscan`: the message decoded by cbor2,
+    in one call where it can be (:mod:`.bulk`), else carefully."""
     packets: list[Packet | ProtocolError] = []
     append = packets.append
     try:
