@@ -73,16 +73,19 @@ class Wire:
 @pytest.fixture
 def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
     seen = Wire()
-    route = ClientSession._route
+    receive = ClientSession.receive_packets
     subscribe = ClientSession.plan_subscribe
     unsubscribe = ClientSession.plan_unsubscribe
 
-    def counting_route(self: ClientSession, change: Any, events: list[Any]) -> None:
-        before = len(events)
-        route(self, change, events)
-        if len(events) > before:  # routed to the subscriptions' side
-            with seen._lock:
-                seen.packets[change.element] = seen.packets.get(change.element, 0) + 1
+    def counting_receive(self: ClientSession, packets: Any) -> Any:
+        received = receive(self, packets)
+        # A packet routed to the subscriptions' side gives events of its element and
+        # time stamp (one per sink): count each (element, time stamp) once.
+        routed = {(event.uuid, event.timestamp) for _, event in received.events}
+        with seen._lock:
+            for element, _ in routed:
+                seen.packets[element] = seen.packets.get(element, 0) + 1
+        return received
 
     def logged_subscribe(
         self: ClientSession, keys: Any, elements: Any, attribute: Any, sid: Any, high: Any, low: Any
@@ -96,7 +99,7 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
             seen.requests.append(("unsubscribe", sid, tuple(keys)))
         return unsubscribe(self, keys, sid)
 
-    monkeypatch.setattr(ClientSession, "_route", counting_route)
+    monkeypatch.setattr(ClientSession, "receive_packets", counting_receive)
     monkeypatch.setattr(ClientSession, "plan_subscribe", logged_subscribe)
     monkeypatch.setattr(ClientSession, "plan_unsubscribe", logged_unsubscribe)
     return seen

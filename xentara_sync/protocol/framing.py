@@ -70,6 +70,20 @@ _U32: Final = struct.Struct(">I").pack
 _ARRAY_HEADS: Final = [bytes((0x80 + n,)) for n in range(24)]
 
 
+def _request_head(message_id: int) -> bytes:
+    """``84 00 <id>``: a request array of 4 items, packet type 0, and *message_id*
+    (below 2**32).
+
+    >>> _request_head(7).hex(), _request_head(300).hex(), _request_head(70_000).hex()
+    ('840007', '840019012c', '84001a00011170')
+    """
+    if message_id < 0x100:
+        return _MESSAGE_IDS[message_id]
+    if message_id < 0x10000:
+        return b"\x84\x00\x19" + _U16(message_id)
+    return b"\x84\x00\x1a" + _U32(message_id)
+
+
 def encode_read(
     message_id: int, element: uuid.UUID, attributes: Sequence[int], *, meta_data: bool = False
 ) -> bytes:
@@ -87,13 +101,7 @@ def encode_read(
     head = _META_DATA_ELEMENT if meta_data else _READ_ELEMENT
     if len(attributes) == 1 and 0 <= attributes[0] < 24 and 0 <= message_id < 0x100000000:
         # The usual case: one well-known attribute (and a message id below 2**32).
-        if message_id < 0x100:
-            ids = _MESSAGE_IDS[message_id]
-        elif message_id < 0x10000:
-            ids = b"\x84\x00\x19" + _U16(message_id)
-        else:
-            ids = b"\x84\x00\x1a" + _U32(message_id)
-        return ids + head + element.bytes + _ONE_ATTRIBUTE[attributes[0]]
+        return _request_head(message_id) + head + element.bytes + _ONE_ATTRIBUTE[attributes[0]]
     return b"".join(
         (
             b"\x84\x00",
@@ -169,9 +177,8 @@ def hand_framed_message(
     count = len(requests)
     parts: list[bytes] = [_ARRAY_HEADS[count] if count < 24 else _head(0x80, count)]
     append = parts.append
-    ids = _MESSAGE_IDS
+    request_head = _request_head
     one = _ONE_ATTRIBUTE
-    u16, u32 = _U16, _U32
     uuid_type = uuid.UUID
     for message_id, (opcode, params) in zip(message_ids, requests, strict=True):
         if type(params) is dict and len(params) == 2:
@@ -187,12 +194,7 @@ def hand_framed_message(
             ):
                 attribute = attributes[0]
                 if type(attribute) is int and 0 <= attribute < 24:
-                    if message_id < 0x100:
-                        append(ids[message_id])
-                    elif message_id < 0x10000:
-                        append(b"\x84\x00\x19" + u16(message_id))
-                    else:
-                        append(b"\x84\x00\x1a" + u32(message_id))
+                    append(request_head(message_id))
                     append(_READ_ELEMENT if opcode == _READ else _META_DATA_ELEMENT)
                     append(element.bytes)
                     append(one[attribute])
@@ -254,12 +256,7 @@ def frame_requests(
                 tails.clear()
             packet = encode_request(0, opcode, {_ELEMENT: _NIL, _ATTRIBUTES: list(wanted)})
             found = tails[id(wanted)] = (wanted, packet[_TAIL_START:])
-        if message_id < 0x100:
-            append(_MESSAGE_IDS[message_id])
-        elif message_id < 0x10000:
-            append(b"\x84\x00\x19" + _U16(message_id))
-        else:
-            append(b"\x84\x00\x1a" + _U32(message_id))
+        append(_request_head(message_id))
         append(head)
         append(element.bytes)
         append(found[1])

@@ -87,6 +87,7 @@ _array_head = functools.partial(_head, 0x80)
 #: No waiter (any object may be one, None included).
 _NONE: Any = object()
 _new_event = tuple.__new__
+_event_seconds = replies.event_seconds
 
 
 class EventSink(Protocol):
@@ -137,9 +138,10 @@ class Received(NamedTuple):
 class _ElementRoutes:
     """The sinks of one element's subscribed attributes, and the name its events carry."""
 
-    __slots__ = ("name", "sinks")
+    __slots__ = ("element", "name", "sinks")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, element: uuid.UUID, name: str) -> None:
+        self.element = element
         self.name = name
         self.sinks: dict[Any, list[EventSink]] = {}
 
@@ -189,8 +191,9 @@ class ClientSession(Operations):
         self.taking_threads: set[int] = set()
         #: The error every call raises once the connection has ended.
         self.error: XentaraError | None = None
-        #: Subscribed changes by element: one look-up of the element per event.
-        self._routes: dict[uuid.UUID, _ElementRoutes] = {}
+        #: Subscribed changes by element, by the element's UUID as a number: one
+        #: look-up per event, without the Python-level ``UUID.__hash__``.
+        self._routes: dict[int, _ElementRoutes] = {}
 
     # ------------------------------------------------------------------ state
 
@@ -504,14 +507,44 @@ class ClientSession(Operations):
         if log.isEnabledFor(logging.DEBUG):
             for packet in packets:
                 log.debug("%s: received %r", self.url, packet)
+        routes = self._routes
+        add_event = events.append
+        stamp: Any = None  # the last time stamp (the events of a message share theirs)
+        seconds = 0.0
+        point: Any
+        element: Any
+        attributes: Any
         for packet in packets:
             kind = type(packet)
-            if kind is Success or kind is Failure:
+            if kind is DataChange:  # routed here, not in a call each: the event hot path
+                point, element, attributes = packet  # type: ignore[misc]
+                entry = routes.get(element.int)
+                if entry is None:
+                    continue
+                if point is not stamp:
+                    stamp = point
+                    seconds = point.ns / 1e9 if type(point) is TimePoint else _event_seconds(point)
+                by_attribute = entry.sinks
+                for key, value in attributes.items():
+                    sinks = by_attribute.get(key)
+                    if sinks is None and type(key) is uuid.UUID:
+                        well_known = Attribute.from_key(key)
+                        if well_known is not None:
+                            key = int(well_known)
+                            sinks = by_attribute.get(key)
+                    if sinks:
+                        if key in _CONVERTERS:
+                            value = convert_value(key, value)
+                        # tuple.__new__ builds the Event without running Python code
+                        event = _new_event(Event, (seconds, entry.name, entry.element, value))
+                        if len(sinks) == 1:
+                            add_event((sinks[0], event))
+                        else:
+                            events.extend((sink, event) for sink in sinks)
+            elif kind is Success or kind is Failure:
                 waiter = pending.pop(packet.message_id, _NONE)  # type: ignore[union-attr,arg-type]
                 if waiter is not _NONE:
                     answers.append((waiter, packet))  # type: ignore[arg-type]
-            elif kind is DataChange:
-                self._route(packet, events)  # type: ignore[arg-type]
             elif isinstance(packet, ProtocolError):
                 message_id = packet.message_id
                 waiter = pending.pop(message_id, _NONE) if message_id is not None else _NONE
@@ -523,30 +556,6 @@ class ClientSession(Operations):
                 errors.append(ProtocolError("a server sent a request packet"))
         return Received(answers, events, errors)
 
-    def _route(self, change: DataChange, events: list[tuple[EventSink, Event]]) -> None:
-        stamp, element, attributes = change
-        entry = self._routes.get(element)
-        if entry is None:
-            return
-        name = entry.name
-        by_attribute = entry.sinks
-        seconds = stamp.ns / 1e9 if type(stamp) is TimePoint else replies.event_seconds(stamp)
-        for key, value in attributes.items():
-            if type(key) is uuid.UUID:
-                well_known = Attribute.from_key(key)
-                if well_known is not None:
-                    key = int(well_known)
-            sinks = by_attribute.get(key)
-            if sinks:
-                if key in _CONVERTERS:
-                    value = convert_value(key, value)
-                # tuple.__new__ builds the Event without running Python code
-                event = _new_event(Event, (seconds, name, element, value))
-                if len(sinks) == 1:
-                    events.append((sinks[0], event))
-                else:
-                    events.extend((sink, event) for sink in sinks)
-
     # ------------------------------------------------------------------ subscriptions
 
     def _event_name(self, element: uuid.UUID) -> str:
@@ -557,21 +566,22 @@ class ClientSession(Operations):
     def set_index(self, elements: Iterable[ElementInfo]) -> None:
         """Replace the element index; subscribed events take the names it gives."""
         super().set_index(elements)
-        for element, entry in self._routes.items():
-            entry.name = self._event_name(element)
+        for entry in self._routes.values():
+            entry.name = self._event_name(entry.element)
 
     def add_routes(self, routes: Iterable[tuple[uuid.UUID, Any]], sink: EventSink) -> None:
         """Deliver changes of these (element, attribute) pairs to *sink*."""
         for element, attribute in routes:
-            entry = self._routes.get(element)
+            entry = self._routes.get(element.int)
             if entry is None:
-                entry = self._routes[element] = _ElementRoutes(self._event_name(element))
+                entry = _ElementRoutes(element, self._event_name(element))
+                self._routes[element.int] = entry
             entry.sinks.setdefault(attribute, []).append(sink)
 
     def remove_routes(self, routes: Iterable[tuple[uuid.UUID, Any]], sink: EventSink) -> None:
         """Stop delivering these pairs to *sink*."""
         for element, attribute in routes:
-            entry = self._routes.get(element)
+            entry = self._routes.get(element.int)
             sinks = entry.sinks.get(attribute) if entry is not None else None
             if entry is None or sinks is None:
                 continue
@@ -580,7 +590,7 @@ class ClientSession(Operations):
             if not sinks:
                 del entry.sinks[attribute]
                 if not entry.sinks:
-                    del self._routes[element]
+                    del self._routes[element.int]
 
     def timeout_error(self, operation: str, element: str | None, wait: float) -> RequestTimeout:
         """:class:`RequestTimeout` for an operation that got no answer in *wait* s."""
