@@ -18,7 +18,8 @@ from xentara_sync.simulator import load_model
 from xentara_sync.simulator.model import ModelError, register_refusal
 from xentara_sync.snapshot.checks import refuse_unfit, split_plain_registers
 from xentara_sync.snapshot.driver import twin_model
-from xentara_sync.snapshot.twin import REGISTER_TYPE, TwinBuilder, register_list
+from xentara_sync.snapshot.lists import register_list
+from xentara_sync.snapshot.twin import REGISTER_TYPE, TwinBuilder
 
 _UUID = "00000000-0000-0000-0000-00000000000a"
 

@@ -21,13 +21,13 @@ from xentara_sync.protocol import (
 from xentara_sync.protocol.index import ElementInfo
 from xentara_sync.simulator import load_model
 from xentara_sync.snapshot.driver import model_text
+from xentara_sync.snapshot.lists import register_list
 from xentara_sync.snapshot.plans import plan_ancestors, plan_chunk
 from xentara_sync.snapshot.twin import (
     CATEGORY_TYPES,
     ELEMENT_TYPE,
     TwinBuilder,
     model_value,
-    register_list,
 )
 
 

@@ -626,9 +626,7 @@ class ClientCore(Connection):
         twin, recorded = await driver.take_snapshot(link, root, record=record, progress=progress)
         # Building the model and writing it take a while for a big tree: not on the
         # event loop, whose other tasks (subscriptions, keepalive) must go on.
-        written = await self._backend.run_in_thread(
-            lambda: driver.write_model(path, driver.twin_model(twin))
-        )
+        written = await self._backend.run_in_thread(lambda: driver.write_twin(path, twin))
         result = driver.result_of(twin, written, recorded)
         for key, reason in result.skipped.items():
             warnings.warn(

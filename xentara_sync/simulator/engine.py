@@ -109,6 +109,7 @@ from ..protocol import (
 from ..protocol.quoting import quote
 from .commands import Commands
 from .elements import Element
+from .fastbrowse import answer_bytes
 from .fastmeta import answer_meta_data
 from .fastread import answer_reads
 from .params import Fail, Params, is_int
@@ -220,6 +221,7 @@ class Session(Commands):
         error_limit = ERROR_FACTOR * size + ERROR_ALLOWANCE
         parts: list[bytes] = []
         total = errors = 0
+        full_browse_bytes = self.engine.model.full_browse_bytes
         for index, item in enumerate(items):
             if total >= limit or errors >= error_limit:
                 rest = len(items) - index - 1
@@ -237,7 +239,14 @@ class Session(Commands):
                 parts.append(encode_packet(_failure(_message_id(item), E.INVALID_REQUEST, text)))
                 break
             packet = self._answer(item)
-            part = encode_packet(packet)
+            # The whole model's browse (a snapshot's) is encoded once.
+            if (
+                type(packet) is Success
+                and (encoded := full_browse_bytes(packet.result)) is not None
+            ):
+                part = answer_bytes(packet.message_id, encoded)
+            else:
+                part = encode_packet(packet)
             total += len(part)
             if type(packet) is Failure:
                 errors += len(part)

@@ -83,6 +83,7 @@ from .extensions import (
     replay_point,
     value_access,
 )
+from .fastbrowse import browse_bytes
 from .iopoint import IoPoint
 from .rules import NAME_PATTERN, TOP_LEVEL, broken_rule, setting
 from .signals import Clock, Signal, Timer, parse_duration
@@ -135,6 +136,7 @@ class Model:
         self.by_key: dict[str, Element] = {}
         self.timers: list[Timer] = []
         self._full_browse: list[dict[int, Any]] | None = None
+        self._full_browse_bytes: bytes | None = None
 
     def __len__(self) -> int:
         return len(self.elements)
@@ -151,6 +153,15 @@ class Model:
         if self._full_browse is None:
             self._full_browse = [e.entry for e in self.elements]
         return self._full_browse
+
+    def full_browse_bytes(self, result: object) -> bytes | None:
+        """The encoded :meth:`full_browse` if *result* is it (encoded once), else None."""
+        entries = self._full_browse
+        if result is not entries or entries is None:
+            return None
+        if self._full_browse_bytes is None:
+            self._full_browse_bytes = browse_bytes(entries)
+        return self._full_browse_bytes
 
 
 def _number(value: object, default: float) -> float:

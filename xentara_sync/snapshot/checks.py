@@ -6,13 +6,19 @@ checked alone (:func:`split_plain_registers`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from ..protocol import AttributeFault, DataType, TimePoint
 from .twin import _INF, _MISSING, REGISTER_TYPE, TYPE_NAMES, TwinBuilder
 
-__all__ = ["refuse_mismatched_values", "refuse_unfit", "split_plain", "split_plain_registers"]
+__all__ = [
+    "refuse_mismatched_values",
+    "refuse_unfit",
+    "split_plain",
+    "split_plain_registers",
+    "without_lines",
+]
 
 
 def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
@@ -33,6 +39,8 @@ def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
     A.B - its UUID 00000000-0000-0000-0000-000000000001 is 'A''s as well
     Z - it is not below the root 'A'
     """
+    if _all_fit(twin, root):
+        return
     uuids: dict[int, str] = {}  # by the UUID's integer: a UUID hashes in Python code
     keys: set[str] = set()
     above = set()
@@ -61,6 +69,30 @@ def refuse_unfit(twin: TwinBuilder, root: str | None) -> None:
             twin.skipped.setdefault(key, reason)
             continue
         uuids[number] = key
+
+
+def _all_fit(twin: TwinBuilder, root: str | None) -> bool:
+    """Whether :func:`refuse_unfit` would leave nothing out, told for the whole tree
+    at once (the usual case; False: it looks at each element)."""
+    elements = twin.elements
+    keys = [element.key for element in elements]
+    numbers = {element.uuid.int for element in elements}
+    if len(set(keys)) != len(keys) or len(numbers) != len(keys) or 0 in numbers:
+        return False
+    # No NUL, no empty name: no key is empty, none starts or ends with a dot or
+    # holds two (a line break cannot start a name in a model either, so a key
+    # with one is looked at alone).
+    text = "\n".join(keys)
+    if "\x00" in text or "\n\n" in text or ".." in text or "\n." in text or ".\n" in text:
+        return False
+    if not text or text[0] in ".\n" or text[-1] in ".\n" or text.count("\n") != len(keys) - 1:
+        return False
+    if root:
+        parts = root.split(".")
+        above = {".".join(parts[:n]) for n in range(1, len(parts))}
+        below = f"{root}."
+        return all(key == root or key in above or key.startswith(below) for key in keys)
+    return True
 
 
 #: The settings of a register that the loader's checks of one register cover
@@ -138,6 +170,33 @@ def split_plain(
     return {**model, "children": top}, plain_keys, plain
 
 
+def without_lines(model: Mapping[str, Any]) -> dict[str, Any]:
+    """*model* without the items rendered as text (see
+    :meth:`~.twin.TwinBuilder.model`), copied where they are taken out (*model*
+    is not changed).
+
+    >>> group = {"name": "G", "children": ['{"@Skill.SignalFlow.Register": {}}']}
+    >>> without_lines({"children": [{"@Group": group}, "{}"]})
+    {'children': [{'@Group': {'name': 'G', 'children': []}}]}
+    """
+    top = [item for item in model.get("children", []) if type(item) is not str]
+    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
+    pending = [top]
+    while pending:
+        children = pending.pop()
+        for index, item in enumerate(children):
+            if type(item) is not dict or len(item) != 1:
+                continue
+            ((element_type, settings),) = item.items()
+            below = settings.get("children") if type(settings) is dict else None
+            if type(below) is not list or not below:
+                continue
+            below = [child for child in below if type(child) is not str]
+            children[index] = {element_type: {**settings, "children": below}}
+            pending.append(below)
+    return {**model, "children": top}
+
+
 def refuse_mismatched_values(twin: TwinBuilder) -> None:
     """Leave out the data points whose value read is not of the data type their
     metadata gives (a twin holds the value as that type).
@@ -152,25 +211,53 @@ def refuse_mismatched_values(twin: TwinBuilder) -> None:
     proven = twin.proven
     proven.clear()
     same = _same_check()
+    types, values, skipped = twin._types, twin._values, twin.skipped
+    # Most values of a big model repeat (0, False, ""): the check of a plain value
+    # is a function of its data type, its type and itself, so each is checked once.
+    # None: it passed and is provable; else why it was refused.
+    checked: dict[tuple[Any, ...], str | None] = {}
     for element in twin.elements:
+        number = element.uuid.int
+        found = types.get(number)
+        value = values.get(number, _MISSING)
+        if found is None or value is _MISSING:
+            continue
         key = element.key
-        found = twin._types.get(element.uuid.int)
-        value = twin._values.get(element.uuid.int, _MISSING)
-        if key in twin.skipped or found is None or value is _MISSING:
+        if key in skipped:
+            continue
+        kind = type(value)
+        if kind in _PROVABLE and (kind is not float or -_INF < value < _INF):
+            memo = (found[0], kind, value)
+            if memo in checked:
+                problem = checked[memo]
+            else:
+                problem = _problem(check_value, found[0], value)
+                if len(checked) >= _CHECKED_KEPT:
+                    checked.clear()
+                checked[memo] = problem
+            if problem is not None:
+                skipped[key] = problem
+            elif found[0] in same:
+                proven.add(key)
             continue
         if isinstance(value, (TimePoint, AttributeFault)):
             continue  # times and faults have their own forms in a twin
-        try:
-            check_value(found[0], value)
-        except Exception as exc:  # ValueRejected, and anything a check may raise
-            twin.skipped[key] = f"its value does not match its metadata: {exc}"
-            continue
-        if (
-            type(value) in _PROVABLE
-            and found[0] in same
-            and (type(value) is not float or -_INF < value < _INF)
-        ):
-            proven.add(key)
+        problem = _problem(check_value, found[0], value)
+        if problem is not None:
+            skipped[key] = problem
+
+
+#: The most distinct values :func:`refuse_mismatched_values` remembers the check of.
+_CHECKED_KEPT: Final = 4096
+
+
+def _problem(check: Callable[[DataType, Any], Any], data_type: DataType, value: Any) -> str | None:
+    """Why the loader's check refuses *value* as a *data_type* (None: it does not)."""
+    try:
+        check(data_type, value)
+    except Exception as exc:  # ValueRejected, and anything a check may raise
+        return f"its value does not match its metadata: {exc}"
+    return None
 
 
 #: Values written as they are read (:meth:`TwinBuilder._body`; NaN aside): the

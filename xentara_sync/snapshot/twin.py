@@ -46,7 +46,8 @@ import marshal
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from json.encoder import encode_basestring
+from typing import Any, Final, Protocol
 
 from cbor2 import CBORTag as _CBORTag
 
@@ -68,6 +69,7 @@ from ..protocol.index import ElementInfo
 from ..protocol.tags import TAG_VALUE
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
 from ..protocol.valuecheck import zero_value
+from .lists import REGISTER_TYPE, Listed, entry
 
 __all__ = [
     "CATEGORY_TYPES",
@@ -78,8 +80,6 @@ __all__ = [
     "model_value",
 ]
 
-#: The model type of data points in a twin.
-REGISTER_TYPE: Final = "@Skill.SignalFlow.Register"
 #: The simulator's own element type for categories no model type stands for: its
 #: ``"category"`` key names the category (``"device_group"``).
 ELEMENT_TYPE: Final = "@Simulator.Element"
@@ -121,121 +121,10 @@ NATIVE_TYPE_NAMES: Final[Mapping[str, str]] = {
     "@Skill.Debugging.Inspector": "debugging inspector",
     ELEMENT_TYPE: "Simulator.Element",
 }
-_RO: Final = int(Access.READ_ONLY)
-_TIME: Final = int(DataType.TIME_POINT)
-#: The attributes every element of the simulator has: (name, id, access, data type).
-_BASE_LIST: Final = (
-    ("key", 0, _RO, int(DataType.STRING)),
-    ("name", 1, _RO, int(DataType.STRING)),
-    ("UUID", 2, _RO, int(DataType.UUID)),
-    ("type", 3, _RO, int(DataType.STRING)),
-    ("category", 4, _RO, int(DataType.ELEMENT_CATEGORY)),
-)
-#: Attributes a twin element computes itself: with a value, and without.
-_LIVE_POINT: Final = frozenset({0, 1, 2, 4, 5, 6, 7, 8, 11, 12, 13})
-_LIVE_OTHER: Final = frozenset({0, 1, 2, 4})
 #: What the first read of a data point asks for (value, type, quality), and of
 #: another element (type).
 POINT_READ: Final = [int(Attribute.VALUE), int(Attribute.TYPE), int(Attribute.QUALITY)]
 OTHER_READ: Final = [int(Attribute.TYPE)]
-
-
-def register_list(data_type: DataType, access: Access) -> tuple[tuple[Any, ...], ...]:
-    """The attribute list of a twin register of *data_type* and *access*, as the
-    simulator serves it: ``(name, id, access, data type)`` each."""
-    listed = [
-        *_BASE_LIST,
-        ("value", 11, int(access), int(data_type)),
-        ("quality", 9, _RO, int(DataType.QUALITY)),
-        ("changeTime", 7, _RO, _TIME),
-        ("updateTime", 6, _RO, _TIME),
-    ]
-    if access is Access.READ_ONLY:
-        listed.append(("sourceTime", 5, _RO, _TIME))
-    if access.writable:
-        listed.append(("writeTime", 8, _RO, _TIME))
-    return tuple(listed)
-
-
-def _entry(raw: object) -> tuple[Any, ...] | None:
-    """An attribute-metadata map as ``(name, id, access, data type)``; None if odd."""
-    if type(raw) is not dict:
-        return None
-    entry = (raw.get(_NAME_KEY), raw.get(_ID_KEY), raw.get(_ACCESS_KEY), raw.get(_TYPE_KEY))
-    if not isinstance(entry[0], str) or not isinstance(entry[1], (int, uuid.UUID)):
-        return None
-    if not isinstance(entry[2], int) or not isinstance(entry[3], int):
-        return None
-    return entry
-
-
-class _Listed:
-    """An attribute list as ``meta_data`` gave it, parsed once for every element
-    that has the same one (most elements of a model share a few): its entries,
-    and what the twin derives from them (the keys :meth:`TwinBuilder.more_reads`
-    asks for, the ``"attributeList"`` of each model type), computed once."""
-
-    __slots__ = ("_places", "copies", "entries", "more")
-
-    def __init__(self, entries: tuple[tuple[Any, ...], ...]) -> None:
-        self.entries = entries
-        #: Data point or not -> the keys to read besides the first read's.
-        self.more: dict[bool, list[Any]] = {}
-        #: (model type, value kind) -> the ``"attributeList"`` (None: the native one).
-        self.copies: dict[tuple[str, Any], list[list[Any]] | None] = {}
-        self._places: dict[Any, list[tuple[int, str, DataType]]] | None = None
-
-    def places(self) -> dict[Any, list[tuple[int, str, DataType]]]:
-        """Attribute key -> (its place in the list, its name, its data type) of each
-        entry with that key."""
-        if self._places is None:
-            places: dict[Any, list[tuple[int, str, DataType]]] = {}
-            for index, (name, wire, _, data_type) in enumerate(self.entries):
-                places.setdefault(wire, []).append((index, name, _known_type(data_type)))
-            self._places = places
-        return self._places
-
-    def more_keys(self, point: bool) -> list[Any]:
-        keys = self.more.get(point)
-        if keys is None:
-            live = _LIVE_POINT if point else _LIVE_OTHER
-            keys = self.more[point] = [
-                entry[1]
-                for entry in self.entries
-                if entry[1] not in live
-                and entry[1] not in (_TYPE, _QUALITY)
-                and entry[2] != Access.WRITE_ONLY
-            ]
-        return keys
-
-    def copy(self, model_type: str, kind: tuple[DataType, Access] | None) -> list[list[Any]] | None:
-        """The ``"attributeList"`` a twin element of *model_type* (a register: with a
-        value of *kind*) needs, or None if its own list is this one. A fresh list."""
-        key = (model_type, kind)
-        if key not in self.copies:
-            if model_type == REGISTER_TYPE:
-                if kind is None:
-                    native: tuple[tuple[Any, ...], ...] = ()
-                else:  # the register's type: every kind of string a string
-                    data_type = DataType.STRING if kind[0].is_string else kind[0]
-                    native = register_list(data_type, kind[1])
-            else:
-                native = _BASE_LIST
-            self.copies[key] = (
-                None
-                if self.entries == native
-                else [
-                    [
-                        name,
-                        str(wire) if isinstance(wire, uuid.UUID) else wire,
-                        _access(access),
-                        _data_type(data_type),
-                    ]
-                    for name, wire, access, data_type in self.entries
-                ]
-            )
-        copied = self.copies[key]
-        return None if copied is None else [list(entry) for entry in copied]
 
 
 #: Values the JSON file holds as they are.
@@ -306,27 +195,6 @@ def _duration(seconds: float) -> tuple[str, float]:
     return f"{text}s", float(text)
 
 
-def _access(number: int) -> str | int:
-    try:
-        return _ACCESS_NAMES[Access(number)]
-    except ValueError:
-        return number
-
-
-def _data_type(number: int) -> str | int:
-    try:
-        return DataType(number).name.lower()
-    except ValueError:
-        return number
-
-
-def _known_type(number: int) -> DataType:
-    try:
-        return DataType(number)
-    except ValueError:
-        return DataType.CUSTOM
-
-
 def _refusal(answer: Success | Failure | AttributeFault, what: str) -> str:
     if isinstance(answer, (Failure, AttributeFault)):
         return f"{what} refused: {answer.text} ({answer.code})"
@@ -349,6 +217,8 @@ def _form(kind: tuple[DataType, Access]) -> tuple[str | None, str | None, bool]:
     return form
 
 
+#: The ``type`` of a twin register (:func:`_native_values` of a data point).
+_REGISTER_NAME: Final = NATIVE_TYPE_NAMES[REGISTER_TYPE]
 #: Category -> the values of the first read its twin type gives by itself
 #: (:meth:`TwinBuilder._copied` leaves those out of ``"attributeValues"``).
 _NATIVE_VALUES: dict[Any, Mapping[Any, Any]] = {}
@@ -366,16 +236,40 @@ def _native_values(category: Category) -> Mapping[Any, Any]:
     return found
 
 
+def _uuid_text(number: int) -> str:
+    """``str(uuid.UUID(int=number))``, without the UUID.
+
+    >>> _uuid_text(0xE3EE10714D884BA18E5D0F1E4CE25EE8)
+    'e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8'
+    """
+    text = f"{number:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+class Render(Protocol):
+    """What :meth:`TwinBuilder.model` hands each plain register to: it returns the
+    text that stands for the register in the model (see :func:`~.driver.twin_text`)."""
+
+    def __call__(self, key: str, item: dict[str, Any]) -> str:
+        """The JSON text of the register *key*, *item* (``{REGISTER_TYPE: settings}``)."""
+
+    def line(self, key: str, kind: tuple[str, str | None], text: str) -> str:
+        """The register *key* of *kind* (its data type name and ``access``), already
+        the JSON text *text* of its item."""
+
+
 class _Node:
     """One element of the twin: its model object and where its children go."""
 
-    __slots__ = ("body", "children", "info", "ok", "prefix")
+    __slots__ = ("body", "children", "group", "info", "ok", "prefix")
 
     def __init__(self, info: ElementInfo, body: dict[str, Any]) -> None:
         self.info = info
         self.body = body
-        self.children: list[dict[str, Any]] = []
+        self.children: list[Any] = []
         self.ok = True
+        #: Whether it is a ``@Group`` (whose plain registers may be rendered).
+        self.group = False
         #: What the keys of its descendants start with.
         self.prefix = info.key + "."
 
@@ -394,9 +288,11 @@ class TwinBuilder:
         self._values: dict[int, Any] = {}
         self._replays: dict[int, dict[str, Any]] = {}
         #: Each element's attribute list as its metadata gave it, parsed.
-        self._lists: dict[int, _Listed] = {}
+        self._lists: dict[int, Listed] = {}
         #: The distinct attribute lists met, by their text.
-        self._listed: dict[bytes | str, _Listed] = {}
+        self._listed: dict[bytes | str, Listed] = {}
+        #: Those of elements other than data points, by their ``id()``.
+        self._other_lists: dict[int, Listed] = {}
         #: Values of attributes besides the value, by element and attribute key.
         self._read: dict[int, dict[Any, Any]] = {}
         #: Primary keys of the data points whose value
@@ -408,7 +304,7 @@ class TwinBuilder:
         self.alike_answers: dict[bytes, Any] = {}
         #: What was made of a ``meta_data`` result object, by its ``id()`` (the
         #: object kept with it, so that its ``id()`` is not reused).
-        self._made: dict[int, tuple[Any, _Listed | None, tuple[DataType, Access] | None]] = {}
+        self._made: dict[int, tuple[Any, Listed | None, tuple[DataType, Access] | None]] = {}
 
     def needs_value(self, element: ElementInfo) -> bool:
         """Whether *element*'s value is read (a data point)."""
@@ -426,6 +322,8 @@ class TwinBuilder:
         if made is not None and made[0] is result:  # an answer object met before
             if made[1] is not None:
                 self._lists[number] = made[1]
+                if element.category != _DATA_POINT:
+                    self._other_lists[id(made[1])] = made[1]
             self._types[number] = made[2]
             return
         attributes = result.get(_ATTRIBUTES) if type(result) is dict else None
@@ -435,6 +333,8 @@ class TwinBuilder:
             attributes = ()
         else:
             listed = self._lists[number] = self._parsed(attributes)
+            if element.category != _DATA_POINT:
+                self._other_lists[id(listed)] = listed
         if (
             len(attributes) > _USUAL
             and type(usual := attributes[_USUAL]) is dict
@@ -455,7 +355,7 @@ class TwinBuilder:
             self._made.clear()
         self._made[id(result)] = (result, listed, kind)
 
-    def _parsed(self, attributes: list[Any]) -> _Listed:
+    def _parsed(self, attributes: list[Any]) -> Listed:
         """*attributes* parsed, shared with every element whose list is the same,
         values and their types alike: the same serialization (``marshal``'s, for
         plain values: five times faster than the text; else the text)."""
@@ -465,8 +365,8 @@ class TwinBuilder:
             text = repr(attributes)
         listed = self._listed.get(text)
         if listed is None:
-            entries = tuple(e for raw in attributes if (e := _entry(raw)) is not None)
-            listed = self._listed[text] = _Listed(entries)
+            entries = tuple(e for raw in attributes if (e := entry(raw)) is not None)
+            listed = self._listed[text] = Listed(entries)
         return listed
 
     def value_type(self, element: ElementInfo) -> tuple[DataType, Access] | None:
@@ -481,11 +381,24 @@ class TwinBuilder:
                 self.skipped.setdefault(element.key, _refusal(packet, "read"))
             return
         result = packet.result
-        if type(result) is not dict and not isinstance(result, Mapping):
+        category = element.category
+        if type(result) is dict and category == _DATA_POINT:
+            # The usual register: its type and quality those of the twin's own.
+            kind, quality = result.get(_TYPE), result.get(_QUALITY)
+            if not (
+                type(kind) is _CBORTag
+                and kind.tag == TAG_VALUE
+                and kind.value == _REGISTER_NAME
+                and type(quality) is _CBORTag
+                and quality.tag == TAG_VALUE
+                and quality.value == 0
+            ):
+                self._keep(element, result, _FIRST_KEYS, _native_values(category))
+        elif type(result) is not dict and not isinstance(result, Mapping):
             result = None
         else:
-            self._keep(element, result, _FIRST_KEYS, _native_values(element.category))
-        if element.category != _DATA_POINT:
+            self._keep(element, result, _FIRST_KEYS, _native_values(category))
+        if category != _DATA_POINT:
             return
         raw = result.get(_VALUE) if result is not None else None
         if type(raw) is _CBORTag and raw.tag == TAG_VALUE:  # the usual case: a value
@@ -533,7 +446,11 @@ class TwinBuilder:
     def more_reads(self) -> list[tuple[ElementInfo, list[Any]]]:
         """The elements with attributes the twin neither computes nor has read yet
         (``units``, ``displayName``, a device state...), with their keys."""
-        wanted = []
+        wanted: list[tuple[ElementInfo, list[Any]]] = []
+        if not any(listed.more_keys(True) for listed in self._listed.values()) and not any(
+            listed.more_keys(False) for listed in self._other_lists.values()
+        ):
+            return wanted  # no element has such an attribute (most models)
         lists, skipped, point = self._lists, self.skipped, Category.DATA_POINT
         for element in self.elements:
             listed = lists.get(element.uuid.int)
@@ -605,7 +522,7 @@ class TwinBuilder:
         if category != _DATA_POINT:
             if element.key in self.skipped:
                 return None  # refused by refuse_unfit
-            body: dict[str, Any] = {"name": name, "UUID": str(element.uuid)}
+            body: dict[str, Any] = {"name": name, "UUID": _uuid_text(element.uuid.int)}
             element_type = CATEGORY_TYPES.get(category)
             if element_type is None:
                 element_type = ELEMENT_TYPE
@@ -642,54 +559,138 @@ class TwinBuilder:
                     return None
         else:
             value = model_value(data_type, zero_value(data_type))
-        body = {"name": name, "UUID": str(element.uuid), "defaultValue": [type_name, value]}
+        body = {"name": name, "UUID": _uuid_text(number), "defaultValue": [type_name, value]}
         if access_key is not None:
             body["access"] = access_key
         if self._replays:
             replay = self._replays.get(number)
             if replay is not None:
                 body["replay"] = replay
-        if number in self._lists:
+        listed = self._lists.get(number)
+        # Most registers: their own list, and no other attribute's value to copy.
+        if listed is not None and (
+            listed.copies.get((REGISTER_TYPE, found), _MISSING) is not None or number in self._read
+        ):
             self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
-    def model(self) -> dict[str, Any]:
-        """The twin: ``{"children": [...]}``, in model order."""
+    def _line(self, element: ElementInfo, name: str) -> tuple[str, tuple[str, str | None]] | None:
+        """The JSON text of the usual register *element* (``json`` would give the same
+        for the item :meth:`_body` makes: a readable value of a plain type, no
+        replay, nothing to copy), and its kind; None if it is not so usual."""
+        number = element.uuid.int
+        found = self._types.get(number)
+        if found is None:
+            return None
+        type_name, access_key, readable = _FORMS.get(found) or _form(found)
+        if type_name is None or not readable:
+            return None
+        value = self._values.get(number, _MISSING)
+        kind = type(value)
+        if kind is bool:
+            text = "true" if value else "false"
+        elif kind is int:
+            text = int.__repr__(value)
+        elif kind is float and -_INF < value < _INF:
+            text = float.__repr__(value)
+        elif kind is str:
+            text = encode_basestring(value)
+        else:
+            return None
+        if self._replays and number in self._replays:
+            return None
+        listed = self._lists.get(number)
+        if listed is not None:
+            copied = listed.copies.get((REGISTER_TYPE, found), _MISSING)
+            if copied is _MISSING:
+                listed.copy(REGISTER_TYPE, found)  # made once per list and kind
+                copied = listed.copies[REGISTER_TYPE, found]
+            if copied is not None or number in self._read:
+                return None
+        access = "" if access_key is None else f', "access": "{access_key}"'
+        return (
+            f'{{"{REGISTER_TYPE}": {{"name": {encode_basestring(name)}, '
+            f'"UUID": "{_uuid_text(number)}", "defaultValue": ["{type_name}", {text}]{access}}}}}'
+        ), (type_name, access_key)
+
+    def model(self, render: Render | None = None) -> dict[str, Any]:
+        """The twin: ``{"children": [...]}``, in model order.
+
+        With *render*, each plain register of a group or of the model (a leaf with
+        no settings besides ``name``, ``UUID``, ``defaultValue`` and ``access``: most
+        of a big twin) is handed to ``render(key, item)``, and the text it returns
+        stands in the children for the item (see :func:`~.driver.write_twin`).
+        """
         from ..simulator.rules import NAME_PATTERN
 
         named = NAME_PATTERN.match
         skipped = self.skipped
         body_of = self._body
-        top: list[dict[str, Any]] = []
+        line_of = self._line
+        top: list[Any] = []
         # The elements whose descendants are still to come. In model order an
         # element's first descendant follows it at once: an element without one
         # next is a leaf, and needs no node (most of a big twin).
         stack: list[_Node] = []
         elements = self.elements
         after = [*elements[1:], None]
+        # Names repeat from group to group: each distinct one is matched once.
+        valid: set[str] = set()
+        parent: _Node | None = None
+        siblings = top
         for element, following in zip(elements, after, strict=True):
             key = element.key
-            while stack and not key.startswith(stack[-1].prefix):
-                stack.pop()
-            parent = stack[-1] if stack else None
+            if stack and not key.startswith(stack[-1].prefix):
+                while stack and not key.startswith(stack[-1].prefix):
+                    stack.pop()
+                parent = stack[-1] if stack else None
+                siblings = top if parent is None else parent.children
             name = key[len(parent.prefix) :] if parent is not None else key
+            leaf = not (
+                following is not None
+                and following.key.startswith(".", len(key))
+                and following.key.startswith(key)
+            )
             made = None
             if parent is not None and not parent.ok:
                 skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
-            elif named(name) is None and key not in skipped:
+            elif key in skipped:
+                pass
+            elif name not in valid and named(name) is None:
                 # As "Bus.[Slot" under "Bus": no name of a model file is so.
                 skipped[key] = f"its name {name!r} is no name of a model file"
             else:
+                valid.add(name)
+                if (
+                    render is not None
+                    and leaf
+                    and element.category == _DATA_POINT
+                    and (parent is None or parent.group)
+                    and (line := line_of(element, name)) is not None
+                ):
+                    # Most of a big twin: a register as its line, without an object.
+                    if parent is not None and not siblings:
+                        parent.body["children"] = siblings
+                    siblings.append(render.line(key, line[1], line[0]))
+                    continue
                 made = body_of(element, name)
             if made is not None:
-                if parent is None:
-                    top.append({made[0]: made[1]})
-                else:
-                    if not parent.children:
-                        parent.body["children"] = parent.children
-                    parent.children.append({made[0]: made[1]})
-            if following is not None and following.key.startswith(f"{key}."):
-                node = _Node(element, made[1] if made is not None else {})
-                node.ok = made is not None
-                stack.append(node)
+                if parent is not None and not siblings:
+                    parent.body["children"] = siblings
+                item: Any = {made[0]: made[1]}
+                if (
+                    render is not None
+                    and leaf
+                    and made[0] == REGISTER_TYPE
+                    and (parent is None or parent.group)
+                    and (len(made[1]) == 3 or (len(made[1]) == 4 and "access" in made[1]))
+                ):
+                    item = render(key, item)
+                siblings.append(item)
+            if not leaf:
+                parent = _Node(element, made[1] if made is not None else {})
+                parent.ok = made is not None
+                parent.group = made is not None and made[0] == "@Group"
+                stack.append(parent)
+                siblings = parent.children
         return {"children": top}
