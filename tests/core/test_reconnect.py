@@ -387,6 +387,10 @@ def test_simulator_restart_serves_another_model_on_the_same_port(tmp_path: Path)
         before = client.element_info(OUTPUTS[0]).uuid
         sim.restart(renumbered(demo_model_path(), tmp_path))
         assert sim.url == url
+        # A read planned on the old connection while the client has not yet seen it
+        # close raises ConnectionLost (by design: its UUIDs are the old model's); the
+        # client must be back before the new model is read.
+        wait_for(lambda: client.reconnects >= 1)
         assert client.read(OUTPUTS[0], timeout=10) is False  # back at its default
         assert client.element_info(OUTPUTS[0]).uuid != before
 
