@@ -151,7 +151,20 @@ def split_plain(
             rest.append(item)
         return rest
 
-    top = kept(list(model.get("children", [])), "")
+    def children_of(element_type: str, children: list[Any], prefix: str) -> list[Any]:
+        return kept(children, prefix) if element_type in ("", "@Group") else list(children)
+
+    return _rebuilt(model, children_of), plain_keys, plain
+
+
+def _rebuilt(
+    model: Mapping[str, Any], children_of: Callable[[str, list[Any], str], list[Any]]
+) -> dict[str, Any]:
+    """*model* with each element's children (and the model's, element type ``""``)
+    replaced by ``children_of(element_type, children, prefix)``, where *prefix* is
+    the primary key of their parent and a dot (``""`` for the model's): copied
+    along the way, *model* is not changed."""
+    top = children_of("", list(model.get("children", [])), "")
     # Iterative: a tree a thousand levels deep must not hit the recursion limit.
     pending: list[tuple[list[Any], str]] = [(top, "")]
     while pending:
@@ -163,11 +176,11 @@ def split_plain(
             below = settings.get("children") if type(settings) is dict else None
             if type(below) is not list or not below:
                 continue
-            key = prefix + str(settings.get("name"))
-            below = kept(below, key + ".") if element_type == "@Group" else list(below)
+            key = prefix + str(settings.get("name")) + "."
+            below = children_of(element_type, below, key)
             children[index] = {element_type: {**settings, "children": below}}
-            pending.append((below, key + "."))
-    return {**model, "children": top}, plain_keys, plain
+            pending.append((below, key))
+    return {**model, "children": top}
 
 
 def without_lines(model: Mapping[str, Any]) -> dict[str, Any]:
@@ -179,22 +192,11 @@ def without_lines(model: Mapping[str, Any]) -> dict[str, Any]:
     >>> without_lines({"children": [{"@Group": group}, "{}"]})
     {'children': [{'@Group': {'name': 'G', 'children': []}}]}
     """
-    top = [item for item in model.get("children", []) if type(item) is not str]
-    # Iterative: a tree a thousand levels deep must not hit the recursion limit.
-    pending = [top]
-    while pending:
-        children = pending.pop()
-        for index, item in enumerate(children):
-            if type(item) is not dict or len(item) != 1:
-                continue
-            ((element_type, settings),) = item.items()
-            below = settings.get("children") if type(settings) is dict else None
-            if type(below) is not list or not below:
-                continue
-            below = [child for child in below if type(child) is not str]
-            children[index] = {element_type: {**settings, "children": below}}
-            pending.append(below)
-    return {**model, "children": top}
+    return _rebuilt(model, lambda _type, children, _prefix: _no_text(children))
+
+
+def _no_text(children: list[Any]) -> list[Any]:
+    return [child for child in children if type(child) is not str]
 
 
 def refuse_mismatched_values(twin: TwinBuilder) -> None:
