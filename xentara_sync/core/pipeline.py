@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from ..exceptions import ProtocolError
-from ..protocol.bulk import answers
-from ..protocol.packets import Packet, Success, parse_packet
+from ..protocol.messages import answers_in
+from ..protocol.packets import Packet
 from ..protocol.plan import Plan
 from ..protocol.session import ClientSession
 from .interfaces import Waiter
@@ -29,8 +29,6 @@ from .interfaces import Waiter
 __all__ = ["run_pipelined"]
 
 _EMPTY: Any = object()
-#: Builds a :class:`Success` without running Python code.
-_new_success = tuple.__new__
 #: What :func:`run_pipelined` keeps of a plan sent: operation, element, finish.
 _Sent = tuple[str, "str | None", Callable[[list[Any]], Any]]
 
@@ -93,21 +91,16 @@ class _Batch:
         if take is None or self.waiter.done():
             return None
         try:
-            taken, others = answers(data, alike=self.alike)
+            mine, rest = answers_in(data, self.places, alike=self.alike)
         except ProtocolError:
             return None
-        rest: list[Packet | ProtocolError] = []
-        places, results, empty = self.places, self.results, _EMPTY
+        results, empty = self.results, _EMPTY
         done = 0
         try:
-            for message_id, result in taken:
-                index = places.get(message_id)
-                if index is None:
-                    rest.append(_new_success(Success, (message_id, result)))
-                    continue
+            for index, answer in mine:
                 if results[index] is not empty:
                     continue  # answered twice: the first answer counts
-                take(index, _new_success(Success, (message_id, result)))
+                take(index, answer)
                 results[index] = None
                 done += 1
         except Exception as exc:  # the snapshot fails with it, not the connection
@@ -115,11 +108,6 @@ class _Batch:
             return rest
         finally:
             self.missing -= done
-        for item in others:
-            try:
-                rest.append(parse_packet(item))
-            except ProtocolError as exc:
-                rest.append(exc)
         if self.missing == 0 and not self.waiter.done():
             self.waiter.set_result(results)
         return rest

@@ -8,16 +8,17 @@ packet, and a packet that cannot be read fails alone, as its :class:`ProtocolErr
 
 from __future__ import annotations
 
-from typing import Final, cast
+from collections.abc import Mapping
+from typing import Any, Final, cast
 
 from ..exceptions import ProtocolError
-from .bulk import data_change, decode_items, each_item
+from .bulk import answers, data_change, decode_items, each_item
 from .cbor import decode, decode_each, item_end
 from .eventscan import scan_events
 from .ids import PacketType
-from .packets import Packet, parse_packet
+from .packets import Packet, Success, parse_packet
 
-__all__ = ["parse_message"]
+__all__ = ["answers_in", "parse_message"]
 
 #: Messages from this size on are decoded packet by packet rather than in one call.
 _BULK_LIMIT: Final = 1 << 16
@@ -40,6 +41,47 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
     if events is not None:
         return cast("list[Packet | ProtocolError]", events)
     return _decode_message(data)
+
+
+#: Builds a :class:`Success` without running Python code.
+_new_success = tuple.__new__
+
+
+def answers_in(
+    data: bytes, places: Mapping[int, int], *, alike: dict[bytes, Any] | None = None
+) -> tuple[list[tuple[int, Success]], list[Packet | ProtocolError]]:
+    """The successful answers in the message *data* to the requests that *places*
+    maps (message id -> place), as ``(place, answer)`` in the message's order, and
+    the message's other packets, typed, in order (answers to other requests,
+    failures, events): what a waiter of many requests takes of a whole message
+    (see :meth:`~.session.ClientSession.receive_data`), in one decoding
+    (:func:`~.bulk.answers`; *alike* as there).
+
+    Raises :class:`~xentara_sync.exceptions.ProtocolError` (nothing taken) for a
+    message not in the usual form.
+
+    >>> from xentara_sync.protocol import Failure, encode_message
+    >>> message = encode_message([Success(8, 1), Success(7, 2), Failure(9, -32100, "no")])
+    >>> mine, rest = answers_in(message, {7: 0, 8: 1})
+    >>> mine, [type(packet).__name__ for packet in rest]
+    ([(1, Success(message_id=8, result=1)), (0, Success(message_id=7, result=2))], ['Failure'])
+    """
+    taken, others = answers(data, alike=alike)
+    mine: list[tuple[int, Success]] = []
+    rest: list[Packet | ProtocolError] = []
+    for message_id, result in taken:
+        answer = _new_success(Success, (message_id, result))
+        place = places.get(message_id)
+        if place is None:
+            rest.append(answer)
+        else:
+            mine.append((place, answer))
+    for item in others:
+        try:
+            rest.append(parse_packet(item))
+        except ProtocolError as exc:
+            rest.append(exc)
+    return mine, rest
 
 
 def _decode_message(data: bytes) -> list[Packet | ProtocolError]:

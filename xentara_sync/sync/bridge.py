@@ -34,8 +34,8 @@ import _thread
 from typing import Any
 
 from ..exceptions import ProtocolError
-from ..protocol.bulk import answers
-from ..protocol.packets import Packet, Success, parse_packet
+from ..protocol.messages import answers_in
+from ..protocol.packets import Packet
 from ..protocol.session import ClientSession, Plan
 from .loop import LoopThread, park_if_exiting, wait_lock
 
@@ -68,8 +68,6 @@ class _Slot:
 
 
 _EMPTY: Any = object()
-#: Builds a :class:`Success` without running Python code.
-_new_success = tuple.__new__
 #: From this many requests on, an operation's answers are taken a message at a time.
 TAKE_FROM = 8
 
@@ -121,25 +119,15 @@ class BatchWaiter:
         if places is None or self._done:
             return None
         try:
-            taken, others = answers(data)
+            mine, rest = answers_in(data, places)
         except ProtocolError:
             return None
-        rest: list[Packet | ProtocolError] = []
         results, empty = self._results, _EMPTY
         filled = 0
-        for message_id, result in taken:
-            answer = _new_success(Success, (message_id, result))
-            index = places.get(message_id)
-            if index is None or results[index] is not empty:
-                rest.append(answer)  # another's; or a second answer, which is ignored
-                continue
-            results[index] = answer
-            filled += 1
-        for item in others:
-            try:
-                rest.append(parse_packet(item))
-            except ProtocolError as exc:
-                rest.append(exc)
+        for index, answer in mine:
+            if results[index] is empty:  # else a second answer, which is ignored
+                results[index] = answer
+                filled += 1
         self._missing -= filled
         if self._missing == 0 and not self._done:
             self._done = True
