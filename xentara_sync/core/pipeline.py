@@ -39,7 +39,7 @@ class _Batch:
     filing each answer in its place by its message id; *waiter* is resolved with
     the full list once the last one is in."""
 
-    __slots__ = ("alike", "missing", "places", "results", "take", "waiter")
+    __slots__ = ("alike", "missing", "places", "results", "scan", "take", "waiter")
 
     def __init__(
         self,
@@ -47,6 +47,7 @@ class _Batch:
         count: int,
         take: Callable[[int, Any], object] | None = None,
         alike: dict[bytes, Any] | None = None,
+        scan: Callable[[bytes], Any] | None = None,
     ) -> None:
         self.waiter = waiter
         #: Takes each answer as it comes (see
@@ -55,6 +56,9 @@ class _Batch:
         #: The cache of alike answers, if they are (see
         #: :func:`~xentara_sync.protocol.bulk.answers`).
         self.alike = alike
+        #: Reads a whole message in its usual form (see
+        #: :class:`~xentara_sync.protocol.plan.StreamedPlan`), or None.
+        self.scan = scan
         self.results: list[Any] = [_EMPTY] * count
         self.missing = count
         #: Message id -> place in :attr:`results` (set once the requests are queued).
@@ -90,6 +94,8 @@ class _Batch:
         take = self.take
         if take is None or self.waiter.done():
             return None
+        if self.scan is not None and self._take_scanned(data):
+            return []
         try:
             mine, rest = answers_in(data, self.places, alike=self.alike)
         except ProtocolError:
@@ -111,6 +117,34 @@ class _Batch:
         if self.missing == 0 and not self.waiter.done():
             self.waiter.set_result(results)
         return rest
+
+    def _take_scanned(self, data: bytes) -> bool:
+        """Take the message *data* through the plan's scan if every answer in it is
+        one this batch waits for, each once: True; else False (nothing taken)."""
+        assert self.scan is not None
+        found = self.scan(data)
+        if found is None:
+            return False
+        message_ids, apply = found
+        found = list(map(self.places.get, message_ids))
+        if None in found or len(set(found)) != len(found):
+            return False  # a stray answer, or one answered twice
+        places: list[int] = found
+        results, empty = self.results, _EMPTY
+        if list(map(results.__getitem__, places)).count(empty) != len(places):
+            return False  # answered before: the first answer counts
+        try:
+            if not apply(places):
+                return False
+        except Exception as exc:  # the snapshot fails with it, not the connection
+            self.waiter.set_exception(exc)
+            return True
+        for place in places:
+            results[place] = None
+        self.missing -= len(places)
+        if self.missing == 0 and not self.waiter.done():
+            self.waiter.set_result(results)
+        return True
 
     def set_exception(self, exc: BaseException) -> None:
         """A request failed as a whole (it could not be sent, a broken answer, the
@@ -151,7 +185,11 @@ async def run_pipelined(
                 waiter = create_waiter()
                 count = len(plan.requests)
                 batch = _Batch(
-                    waiter, count, getattr(plan, "take", None), getattr(plan, "alike", None)
+                    waiter,
+                    count,
+                    getattr(plan, "take", None),
+                    getattr(plan, "alike", None),
+                    getattr(plan, "scan", None),
                 )
                 frame = getattr(plan, "frame", None)
                 if frame is not None:  # encoded at once by the plan

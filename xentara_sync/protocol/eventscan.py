@@ -59,7 +59,7 @@ from .bulk import _UUID_CACHE
 from .packets import DataChange, Packet
 from .timepoint import TimePoint
 
-__all__ = ["MAX_CACHED_TIMES", "scan_events"]
+__all__ = ["MAX_CACHED_TIMES", "VALUE_PATTERN", "scan_events", "value_of"]
 
 #: The most time stamps the cache holds before it starts afresh.
 MAX_CACHED_TIMES: Final = 4096
@@ -193,6 +193,20 @@ def _converters() -> list[Callable[[bytes], Any]]:
 
 
 _CONVERTERS: Final = _converters()
+
+#: The raw forms of a wrapped value that this module reads (after ``d8 79``), for
+#: other scanners of the usual forms (:mod:`xentara_sync.snapshot.scans`).
+VALUE_PATTERN: Final = _VALUE
+
+
+def value_of(raw: bytes) -> Any:
+    """The value of *raw*, a match of :data:`VALUE_PATTERN`: the object cbor2 gives.
+    Raises for text that is not UTF-8 (the careful path says what is wrong).
+
+    >>> value_of(b"\\xfb\\x3f\\xf8\\x00\\x00\\x00\\x00\\x00\\x00"), value_of(b"\\x19\\x01\\x00")
+    (1.5, 256)
+    """
+    return _CONVERTERS[raw[0]](raw)
 
 
 def _attributes(raw: bytes) -> dict[int, Any]:

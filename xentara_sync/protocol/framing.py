@@ -11,9 +11,11 @@ True
 
 from __future__ import annotations
 
+import operator
 import struct
 import uuid
 from collections.abc import Mapping, Sequence
+from itertools import chain, repeat
 from typing import Any, Final
 
 from .ids import Opcode, ReadParam
@@ -247,20 +249,34 @@ def frame_requests(
         )
     head = _META_DATA_ELEMENT if opcode == _META_DATA else _READ_ELEMENT
     tails = _TAILS
-    parts: list[bytes] = []
-    append = parts.append
-    for message_id, element, wanted in zip(message_ids, elements, attributes, strict=True):
-        found = tails.get(id(wanted))
+    if len(message_ids) != len(elements) or len(elements) != len(attributes):
+        raise ValueError("frame_requests: as many message ids, elements and attribute lists")
+    lists = {id(wanted): wanted for wanted in attributes}
+    if len(tails) + len(lists) > 64:
+        tails.clear()
+    for key, wanted in lists.items():
+        found = tails.get(key)
         if found is None or found[0] is not wanted:
-            if len(tails) >= 64:
-                tails.clear()
             packet = encode_request(0, opcode, {_ELEMENT: _NIL, _ATTRIBUTES: list(wanted)})
-            found = tails[id(wanted)] = (wanted, packet[_TAIL_START:])
-        append(_request_head(message_id))
-        append(head)
-        append(element.bytes)
-        append(found[1])
-    return b"".join(parts)
+            tails[key] = (wanted, packet[_TAIL_START:])
+    # Each request: its head, the opcode and element's head, the 16 bytes, the tail;
+    # joined by C loops (map, zip), the message ids packed as their head's width.
+    first = min(message_ids, default=0)
+    last = max(message_ids, default=0)
+    if first >= 0x10000 and last < 0x100000000:
+        prefix, packed = b"\x84\x00\x1a", map(_U32, message_ids)
+    elif first >= 0x100 and last < 0x10000:
+        prefix, packed = b"\x84\x00\x19", map(_U16, message_ids)
+    else:
+        prefix, packed = b"", map(_request_head, message_ids)
+    raw = map(_to_bytes, map(_uuid_int, elements), repeat(16), repeat("big"))
+    ends = map(_tail_of, map(tails.__getitem__, map(id, attributes)))
+    return b"".join(chain.from_iterable(zip(repeat(prefix), packed, repeat(head), raw, ends)))
+
+
+_uuid_int: Final[Any] = uuid.UUID.__dict__["int"].__get__
+_to_bytes: Final[Any] = int.to_bytes
+_tail_of: Final = operator.itemgetter(1)
 
 
 _NIL: Final = uuid.UUID(int=0)

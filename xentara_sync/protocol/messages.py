@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final, cast
 
 from ..exceptions import ProtocolError
+from .browsescan import scan_browse
 from .bulk import answers, data_change, decode_items, each_item
 from .cbor import decode, decode_each, item_end
 from .eventscan import scan_events
@@ -40,6 +41,10 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
     events = scan_events(data)
     if events is not None:
         return cast("list[Packet | ProtocolError]", events)
+    if len(data) >= _BULK_LIMIT:  # perhaps a big browse answer (a model's every element)
+        browsed = scan_browse(data)
+        if browsed is not None:
+            return cast("list[Packet | ProtocolError]", browsed)
     return _decode_message(data)
 
 

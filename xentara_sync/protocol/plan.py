@@ -66,7 +66,7 @@ class StreamedPlan(Plan):
     object of the process). An exception of *take* fails the plan.
     """
 
-    __slots__ = ("alike", "frame", "take")
+    __slots__ = ("alike", "frame", "scan", "take")
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class StreamedPlan(Plan):
         *,
         alike: dict[bytes, Any] | None = None,
         frame: Callable[[list[int]], bytes] | None = None,
+        scan: Callable[[bytes], Any] | None = None,
     ) -> None:
         super().__init__(operation, element, requests, finish)
         self.take = take
@@ -89,3 +90,8 @@ class StreamedPlan(Plan):
         #: may then hand *take* the same (read-only) result object for equal
         #: answers (:func:`~xentara_sync.protocol.bulk.answers`).
         self.alike = alike
+        #: Reads a whole answer message in its usual form, or None: ``scan(data)``
+        #: gives ``(message_ids, apply)`` (``apply(places)`` takes the answer of each
+        #: id at its request's place and returns True; False: nothing taken), or
+        #: None (the message is decoded as usual).
+        self.scan = scan

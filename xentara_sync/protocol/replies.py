@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from ..exceptions import ProtocolError, ServerError
+from .browsescan import BrowseEntries
 from .ids import (
     Access,
     AttributeMetadataKey,
@@ -140,7 +141,14 @@ def access(result: Any) -> tuple[bool, bool]:
 
 
 def browse_entries(result: Any) -> Iterator[ElementInfo]:
-    """The elements of a browse result, in the server's order."""
+    """The elements of a browse result, in the server's order (a result that
+    :func:`~.browsescan.scan_browse` read is its elements already)."""
+    if type(result) is BrowseEntries:
+        return iter(result)
+    return _decoded_entries(result)
+
+
+def _decoded_entries(result: Any) -> Iterator[ElementInfo]:
     if not isinstance(result, list):
         raise ProtocolError(f"browse: expected an array of entries, got {type(result).__name__}")
     # Plain ints and a dictionary look-up per category: a browse may list 100,000.
@@ -156,9 +164,13 @@ def browse_entries(result: Any) -> Iterator[ElementInfo]:
         if not isinstance(key, str) or not isinstance(element, uuid.UUID):
             raise ProtocolError(f"browse: malformed entry {quote(entry)}")
         found = known.get(category) if type(category) is int else None
-        yield ElementInfo(key, element, found if found is not None else _category(category))  # type: ignore[arg-type]
+        # tuple.__new__: the entry without running the named tuple's Python __new__.
+        yield _new_entry(
+            ElementInfo, (key, element, found if found is not None else _category(category))
+        )
 
 
+_new_entry: Final = tuple.__new__
 _BROWSE_KEYS: Final = (
     int(BrowseEntryKey.PRIMARY_KEY),
     int(BrowseEntryKey.ELEMENT),

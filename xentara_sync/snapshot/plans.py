@@ -45,6 +45,7 @@ from ..protocol.framing import frame_requests
 from ..protocol.index import ElementInfo
 from ..protocol.plan import StreamedPlan
 from ..protocol.plans import Plan, RequestSpec
+from .scans import metadata_scanner, scan_reads
 from .twin import TwinBuilder
 
 __all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk", "plan_more"]
@@ -160,6 +161,7 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
             take_metadata,
             finish_metadata,
             alike=twin.alike_answers,
+            scan=partial(metadata_scanner(twin), elements),
             frame=partial(
                 frame_requests, opcode=meta, elements=uuids, attributes=[_ITEMS] * len(uuids)
             ),
@@ -174,6 +176,7 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
                 read_requests,
                 take_value,
                 finish_values,
+                scan=partial(scan_reads, twin, reads),
                 frame=partial(frame_requests, opcode=read, elements=uuids, attributes=wanted),
             )
         )
