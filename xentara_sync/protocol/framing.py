@@ -231,11 +231,15 @@ def frame_requests(
     opcode: int,
     elements: Sequence[uuid.UUID],
     attributes: Sequence[Sequence[int]],
+    *,
+    element_bytes: Sequence[bytes] | None = None,
 ) -> bytes:
     """The packets of ``meta_data`` or ``read`` requests (*opcode*) of *elements*,
     one each, asking for *attributes* (one list per element, usually the same few
     list objects), joined without the message's outer array: the bytes of
     :func:`encode_request` of each, made from a template of each attribute list.
+    *element_bytes*, if given, are the 16 bytes of each element (``element.bytes``,
+    made once for several messages of the same elements).
 
     >>> ids, element = [7, 300], uuid.UUID("e3ee1071-4d88-4ba1-8e5d-0f1e4ce25ee8")
     >>> frame_requests(ids, 4, [element] * 2, [[11, 9]] * 2) == b"".join(
@@ -269,7 +273,11 @@ def frame_requests(
         prefix, packed = b"\x84\x00\x19", map(_U16, message_ids)
     else:
         prefix, packed = b"", map(_request_head, message_ids)
-    raw = map(_to_bytes, map(_uuid_int, elements), repeat(16), repeat("big"))
+    raw = (
+        element_bytes
+        if element_bytes is not None and len(element_bytes) == len(elements)
+        else map(_to_bytes, map(_uuid_int, elements), repeat(16), repeat("big"))
+    )
     ends = map(_tail_of, map(tails.__getitem__, map(id, attributes)))
     return b"".join(chain.from_iterable(zip(repeat(prefix), packed, repeat(head), raw, ends)))
 

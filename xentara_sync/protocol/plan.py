@@ -14,7 +14,7 @@ requests (in one message) and hands the answers to ``finish``:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .packets import Failure, Success
@@ -38,7 +38,7 @@ class Plan:
         self,
         operation: str,
         element: str | None,
-        requests: list[RequestSpec],
+        requests: Sequence[RequestSpec],
         finish: Callable[[list[Success | Failure]], Any],
     ) -> None:
         #: What the operation is called in messages (``"read"``, ``"write"``...).
@@ -72,7 +72,7 @@ class StreamedPlan(Plan):
         self,
         operation: str,
         element: str | None,
-        requests: list[RequestSpec],
+        requests: Sequence[RequestSpec],
         take: Callable[[int, Success | Failure], object],
         finish: Callable[[list[Any]], Any],
         *,

@@ -296,7 +296,7 @@ class ClientSession(Operations):
         if self.error is not None:
             self.check_open()
         pending = self._pending
-        ids = [next(self._ids) for _ in requests]
+        ids = list(itertools.islice(self._ids, len(requests)))
         data = frame(ids)
         for message_id in ids:
             pending[message_id] = waiter

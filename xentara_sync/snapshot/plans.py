@@ -27,6 +27,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from functools import partial
+from itertools import repeat
 from typing import Any, Final
 
 from ..exceptions import ServerError, UnknownElement
@@ -62,6 +63,8 @@ _READ: Final = int(Opcode.READ)
 _READ_ELEMENT: Final = int(ReadParam.ELEMENT)
 _READ_ATTRIBUTES: Final = int(ReadParam.ATTRIBUTES)
 _DATA_POINT: Final = Category.DATA_POINT
+_uuid_int: Final[Any] = uuid.UUID.__dict__["int"].__get__
+_to_bytes: Final[Any] = int.to_bytes
 
 
 def plan_ancestors(root: str) -> Plan:
@@ -118,22 +121,49 @@ def plan_categories(found: Sequence[tuple[str, uuid.UUID]]) -> Plan:
     return Plan("snapshot", found[-1][0] if found else None, requests, finish)
 
 
+class _Requests(Sequence[RequestSpec]):
+    """The requests of one of a chunk's messages, each made only when asked for (to
+    log it, or to name it in an error): a chunk's plan needs only their number and
+    their framed bytes, and a snapshot sends 200,000.
+
+    >>> requests = _Requests(_READ, [uuid.UUID(int=1)], [[11]])
+    >>> len(requests), requests[0] == (_READ, {0: uuid.UUID(int=1), 1: [11]})
+    (1, True)
+    """
+
+    __slots__ = ("attributes", "opcode", "uuids")
+
+    def __init__(
+        self, opcode: int, uuids: Sequence[uuid.UUID], attributes: Sequence[list[int]]
+    ) -> None:
+        self.opcode = opcode
+        self.uuids = uuids
+        self.attributes = attributes
+
+    def __len__(self) -> int:
+        return len(self.uuids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        return (self.opcode, {0: self.uuids[index], 1: self.attributes[index]})
+
+
 def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]:
     """The ``meta_data`` of *elements*, and a read of each (a data point's value,
     type and quality; another element's type, see
     :meth:`~.twin.TwinBuilder.first_read`): two messages (a message of reads alone
     takes the server's fast path, if it has one); the answers go to *twin*. The
     result of each is its number of elements."""
-    meta, element_key, items_key = _META_DATA, _META_ELEMENT, _META_ITEMS
-    requests: list[RequestSpec] = [
-        (meta, {element_key: element.uuid, items_key: _ITEMS}) for element in elements
-    ]
+    meta, read = _META_DATA, _READ
+    uuids = [element.uuid for element in elements]
+    items = [_ITEMS] * len(uuids)
+    requests = _Requests(meta, uuids, items)
     reads = elements
-    read, read_element, read_attributes = _READ, _READ_ELEMENT, _READ_ATTRIBUTES
-    first = twin.first_read
-    read_requests: list[RequestSpec] = [
-        (read, {read_element: element.uuid, read_attributes: first(element)}) for element in reads
-    ]
+    wanted = list(map(twin.first_read, reads))
+    read_requests = _Requests(read, uuids, wanted)
+    # The 16 bytes of each UUID, for both messages.
+    raw = list(map(_to_bytes, map(_uuid_int, uuids), repeat(16), repeat("big")))
 
     add_metadata = twin.add_metadata
     add_value = twin.add_value
@@ -151,7 +181,6 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
     def finish_values(packets: list[Any]) -> int:
         return 0
 
-    uuids = [element.uuid for element in elements]
     # Most elements of a model share a few attribute lists: alike answers.
     plans: list[Plan] = [
         StreamedPlan(
@@ -163,12 +192,11 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
             alike=twin.alike_answers,
             scan=partial(metadata_scanner(twin), elements),
             frame=partial(
-                frame_requests, opcode=meta, elements=uuids, attributes=[_ITEMS] * len(uuids)
+                frame_requests, opcode=meta, elements=uuids, attributes=items, element_bytes=raw
             ),
         )
     ]
     if read_requests:
-        wanted = [params[read_attributes] for _, params in read_requests]  # type: ignore[index]
         plans.append(
             StreamedPlan(
                 "snapshot",
@@ -177,7 +205,13 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
                 take_value,
                 finish_values,
                 scan=partial(scan_reads, twin, reads),
-                frame=partial(frame_requests, opcode=read, elements=uuids, attributes=wanted),
+                frame=partial(
+                    frame_requests,
+                    opcode=read,
+                    elements=uuids,
+                    attributes=wanted,
+                    element_bytes=raw,
+                ),
             )
         )
     return plans
