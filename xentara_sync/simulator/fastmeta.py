@@ -26,7 +26,7 @@ from ..protocol.framing import _head
 from ..protocol.tags import TAG_UUID
 from .commands import _META_DATA
 from .elements import Element
-from .fastread import _success
+from .fastread import _size, _success
 
 __all__ = ["answer_meta_data"]
 
@@ -46,6 +46,8 @@ _REQUEST: Final = re.compile(
     + rb"([\x81-\x97])([\x00-\x03]*)",
     re.DOTALL,
 )
+#: The same, the whole request its first group: a message's requests found at once.
+_find_requests: Final = re.compile(b"(" + _REQUEST.pattern + b")", re.DOTALL).findall
 _PRIMARY_KEY: Final = int(MetaData.PRIMARY_KEY)
 _CACHE_LIMIT: Final = 4096
 _cache: dict[tuple[Any, ...], bytes] = {}
@@ -84,25 +86,29 @@ def answer_meta_data(
         return None
     if not count:
         return None
-    match = _REQUEST.match
+    # Every request at once (in C); they must follow each other to the last byte.
+    found = _find_requests(data, position)
+    if len(found) != count or _size(found) != len(data) - position:
+        return None
     parts: list[bytes] = [_head(0x80, count)]
     append = parts.append
-    for _ in range(count):
-        found = match(data, position)
-        if found is None:
-            return None
-        message_id, element_uuid, array, items = found.groups()
-        element = elements.get(element_uuid)
+    get = elements.get
+    cache = _cache
+    for _, message_id, element_uuid, array, items in found:
+        element = get(element_uuid)
         size = len(items)
         if element is None or size != array[0] - 0x80 or len(set(items)) != size:
             return None
-        position = found.end()
         prefix = _success(message_id)
-        result = _result(element, items)
+        cached = (
+            None
+            if _PRIMARY_KEY in items
+            else cache.get((id(element.table), element.category, bool(element.children), items))
+        )
+        result = cached if cached is not None else _result(element, items)
         limit -= len(result)
         if limit < 0:
             return None
-        append(prefix + result)
-    if position != len(data):
-        return None
+        append(prefix)
+        append(result)
     return b"".join(parts), count

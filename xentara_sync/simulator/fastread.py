@@ -34,6 +34,7 @@ that both paths give the same bytes.
 
 from __future__ import annotations
 
+import operator
 import re
 import struct
 import uuid
@@ -85,6 +86,18 @@ _READ: Final = re.compile(
     + rb"(?:\x81([\x00-\x17])|([\x80-\x97])([\x00-\x17]*))",
     re.DOTALL,
 )
+
+
+#: The same, the whole request its first group: a message's requests found at once.
+_find_reads: Final = re.compile(b"(" + _READ.pattern + b")", re.DOTALL).findall
+
+
+def _size(found: list[tuple[bytes, ...]]) -> int:
+    """The bytes of the whole matches *found* (each one's first group) together."""
+    return sum(map(len, map(_first, found)))
+
+
+_first: Final = operator.itemgetter(0)
 
 
 def _argument(head: bytes) -> int:
@@ -238,6 +251,8 @@ def _success(message_id: bytes) -> bytes:
         return prefix
     if len(message_id) == 3 and message_id[1]:  # 256..65535: canonical
         return _SUCCESS_HEAD + message_id
+    if len(message_id) == 5 and (message_id[1] or message_id[2]):  # 65536 and up
+        return _SUCCESS_HEAD + message_id
     if _canonical(message_id):
         return _SUCCESS_HEAD + message_id
     return _SUCCESS_HEAD + _head(_UINT, _argument(message_id))
@@ -271,22 +286,20 @@ def answer_reads(
         return None
     if not count:
         return None
-    match = _READ.match
+    # Every request at once (in C); they must follow each other to the last byte.
+    requests = _find_reads(data, position)
+    if len(requests) != count or _size(requests) != len(data) - position:
+        return None
     encoders = _ENCODERS.get
     parts: list[bytes] = [_head(_ARRAY, count)]
     append = parts.append
     try:
-        for _ in range(count):
-            found = match(data, position)
-            if found is None:
-                return None
-            message_id, element_uuid, one, array, attributes = found.groups()
+        for _, message_id, element_uuid, one, array, attributes in requests:
             element = elements.get(element_uuid)
             if element is None:
                 return None
-            position = found.end()
             prefix = _success(message_id)
-            if one is not None:  # the usual: one attribute
+            if one:  # the usual: one attribute (findall gives b"" for no match)
                 key = one[0]
                 attribute = element.table.by_key.get(key)
                 if attribute is None:
@@ -322,6 +335,4 @@ def answer_reads(
                     append(encoded)
     except ProtocolError:
         return None  # the general path fails the same way
-    if position != len(data):
-        return None
     return b"".join(parts), count
