@@ -207,13 +207,16 @@ _NO_VALUES: Final[Mapping[Any, Any]] = {}
 #: The keys of the first read that the twin keeps (besides the value).
 _FIRST_KEYS: Final = (_TYPE, _QUALITY)
 _DATA_POINT: Final = Category.DATA_POINT
-#: (data type, access) of a value -> its register's type name (None: it has none),
-#: ``"access"`` key (None: none) and whether it is read (filled as met).
+#: (data type, access) -> its register's type name, ``"access"`` (or None), read? (as met)
 _FORMS: dict[tuple[DataType, Access], tuple[str | None, str | None, bool]] = {}
+#: The same -> a usual register line's text between UUID and value, after it, its kind.
+_LINES: dict[tuple[DataType, Access], tuple[str, str, tuple[str, str | None]]] = {}
 
 
 def _form(kind: tuple[DataType, Access]) -> tuple[str | None, str | None, bool]:
     form = _FORMS[kind] = (TYPE_NAMES.get(kind[0]), _ACCESS_KEYS.get(kind[1]), kind[1].readable)
+    name, access = form[0] or "", "" if form[1] is None else f', "access": "{form[1]}"'
+    _LINES[kind] = (f'", "defaultValue": ["{name}", ', f"]{access}}}}}", (name, form[1]))
     return form
 
 
@@ -582,7 +585,7 @@ class TwinBuilder:
         found = self._types.get(number)
         if found is None:
             return None
-        type_name, access_key, readable = _FORMS.get(found) or _form(found)
+        type_name, _, readable = _FORMS.get(found) or _form(found)
         if type_name is None or not readable:
             return None
         value = self._values.get(number, _MISSING)
@@ -607,11 +610,11 @@ class TwinBuilder:
                 copied = listed.copies[REGISTER_TYPE, found]
             if copied is not None or number in self._read:
                 return None
-        access = "" if access_key is None else f', "access": "{access_key}"'
+        middle, end, line_kind = _LINES[found]
         return (
             f'{{"{REGISTER_TYPE}": {{"name": {encode_basestring(name)}, '
-            f'"UUID": "{_uuid_text(number)}", "defaultValue": ["{type_name}", {text}]{access}}}}}'
-        ), (type_name, access_key)
+            f'"UUID": "{_uuid_text(number)}{middle}{text}{end}'
+        ), line_kind
 
     def model(self, render: Render | None = None) -> dict[str, Any]:
         """The twin: ``{"children": [...]}``, in model order.
