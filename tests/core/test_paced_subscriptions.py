@@ -38,6 +38,7 @@ from tests.core.test_reconnect import (
 )
 from tests.flavours import FLAVOURS, Flavour
 from xentara_sync import RequestTimeout, SubscriptionEnded, XentaraClient
+from xentara_sync.core.receiving import Receiver
 from xentara_sync.protocol.session import ClientSession
 from xentara_sync.simulator import Simulator
 
@@ -73,19 +74,19 @@ class Wire:
 @pytest.fixture
 def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
     seen = Wire()
-    receive = ClientSession.receive_packets
+    deliver = Receiver._deliver
     subscribe = ClientSession.plan_subscribe
     unsubscribe = ClientSession.plan_unsubscribe
 
-    def counting_receive(self: ClientSession, packets: Any) -> Any:
-        received = receive(self, packets)
-        # A packet routed to the subscriptions' side gives events of its element and
-        # time stamp (one per sink): count each (element, time stamp) once.
+    def counting_deliver(self: Receiver, session: ClientSession, received: Any) -> None:
+        # Every message's answers and events reach the client here. A packet routed
+        # to the subscriptions' side gives events of its element and time stamp (one
+        # per sink): count each (element, time stamp) once.
         routed = {(event.uuid, event.timestamp) for _, event in received.events}
         with seen._lock:
             for element, _ in routed:
                 seen.packets[element] = seen.packets.get(element, 0) + 1
-        return received
+        deliver(self, session, received)
 
     def logged_subscribe(
         self: ClientSession, keys: Any, elements: Any, attribute: Any, sid: Any, high: Any, low: Any
@@ -99,7 +100,7 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
             seen.requests.append(("unsubscribe", sid, tuple(keys)))
         return unsubscribe(self, keys, sid)
 
-    monkeypatch.setattr(ClientSession, "receive_packets", counting_receive)
+    monkeypatch.setattr(Receiver, "_deliver", counting_deliver)
     monkeypatch.setattr(ClientSession, "plan_subscribe", logged_subscribe)
     monkeypatch.setattr(ClientSession, "plan_unsubscribe", logged_unsubscribe)
     return seen

@@ -17,7 +17,7 @@ from xentara_sync.exceptions import ProtocolError
 from xentara_sync.protocol import Category, Failure, Success, encode_message
 from xentara_sync.protocol.browsescan import FEWEST, BrowseEntries, scan_browse
 from xentara_sync.protocol.bulk import _make_uuid_from_bytes, uuid_from_bytes
-from xentara_sync.protocol.messages import _decode_message, parse_message
+from xentara_sync.protocol.messages import decode_message, parse_message
 from xentara_sync.protocol.replies import browse_entries
 
 
@@ -30,7 +30,7 @@ def entries_of(count: int, key: str = "Plant.Group {n}.Point", category: int = 2
 
 def decoded(data: bytes) -> list[Any]:
     """What the decoder's path makes of the message: its packets, the entries read."""
-    packets = _decode_message(data)
+    packets = decode_message(data)
     return [
         (type(p), p.message_id, list(browse_entries(p.result))) if type(p) is Success else p
         for p in packets
@@ -180,7 +180,7 @@ def test_the_hand_made_usual_form_is_scanned() -> None:
 def test_messages_not_in_the_usual_form_take_the_decoders_path(data: bytes) -> None:
     assert scan_browse(data) is None
     packets = parse_message(data)
-    assert repr(packets) == repr(_decode_message(data))
+    assert repr(packets) == repr(decode_message(data))
     assert all(type(p.result) is not BrowseEntries for p in packets if type(p) is Success)
 
 
@@ -189,7 +189,7 @@ def test_a_broken_key_in_a_large_message_fails_as_the_decoder_says() -> None:
     assert len(data) > 1 << 16  # parse_message tries the scan on it
     (packet,) = parse_message(data)
     assert isinstance(packet, ProtocolError)
-    assert repr(packet) == repr(_decode_message(data)[0])
+    assert repr(packet) == repr(decode_message(data)[0])
 
 
 def test_a_browse_answer_beside_other_packets_is_decoded() -> None:

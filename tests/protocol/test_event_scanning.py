@@ -17,7 +17,7 @@ from xentara_sync.bench.firehose import event_messages
 from xentara_sync.exceptions import ProtocolError
 from xentara_sync.protocol.cbor import decode, encode
 from xentara_sync.protocol.eventscan import scan_events
-from xentara_sync.protocol.messages import _decode_message, parse_message
+from xentara_sync.protocol.messages import decode_message, parse_message
 from xentara_sync.protocol.packets import DataChange, parse_packet
 from xentara_sync.protocol.timepoint import TimePoint
 
@@ -133,7 +133,7 @@ usual_messages = st.builds(
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(messages)
 def test_generated_messages_parse_as_carefully(data: bytes) -> None:
-    assert strict(parse_message(data)) == strict(_decode_message(data))
+    assert strict(parse_message(data)) == strict(decode_message(data))
     scanned = scan_events(data)
     if scanned is not None:
         assert strict(scanned) == strict(careful(data))
@@ -165,13 +165,13 @@ def test_usual_event_messages_are_scanned_text_and_bytes_up_to_23_bytes(data: by
 @given(usual_messages, st.data())
 def test_broken_and_cut_messages_give_the_errors_of_before(data: bytes, draw: Any) -> None:
     cut = data[: draw.draw(st.integers(0, len(data) - 1))]
-    assert strict(parse_message(cut)) == strict(_decode_message(cut))
+    assert strict(parse_message(cut)) == strict(decode_message(cut))
     position = draw.draw(st.integers(0, len(data) - 1))
     byte = draw.draw(st.integers(0, 255))
     changed = data[:position] + bytes([byte]) + data[position + 1 :]
-    assert strict(parse_message(changed)) == strict(_decode_message(changed))
+    assert strict(parse_message(changed)) == strict(decode_message(changed))
     longer = data + draw.draw(st.binary(min_size=1, max_size=3))
-    assert strict(parse_message(longer)) == strict(_decode_message(longer))
+    assert strict(parse_message(longer)) == strict(decode_message(longer))
 
 
 def test_the_firehose_messages_take_the_scanner() -> None:
@@ -246,7 +246,7 @@ def test_an_attribute_map_that_says_more_or_fewer_entries_is_left_to_the_decoder
         double.replace(b"\x02\xa2", b"\x02\xa3"),
     ):
         assert scan_events(data) is None
-        assert strict(parse_message(data)) == strict(_decode_message(data))
+        assert strict(parse_message(data)) == strict(decode_message(data))
 
 
 def test_duplicate_keys_and_invalid_text_decode_as_carefully() -> None:
@@ -271,7 +271,7 @@ def test_duplicate_keys_and_invalid_text_decode_as_carefully() -> None:
     )
     broken = text.replace(b"\x62ab", b"\x62\xff\xfe")
     assert scan_events(broken) is None
-    assert strict(parse_message(broken)) == strict(_decode_message(broken))
+    assert strict(parse_message(broken)) == strict(decode_message(broken))
     assert isinstance(parse_message(broken)[0], ProtocolError)
 
 

@@ -28,7 +28,7 @@ from xentara_sync.protocol import (
 )
 from xentara_sync.protocol.bulk import answers
 from xentara_sync.protocol.index import ElementInfo
-from xentara_sync.protocol.messages import _decode_message
+from xentara_sync.protocol.messages import decode_message
 from xentara_sync.simulator import Simulator
 from xentara_sync.simulator.models import generated_model
 from xentara_sync.snapshot import plans, scans
@@ -48,7 +48,7 @@ def by_decoder(elements: list[ElementInfo], data: bytes) -> TwinBuilder:
     """The twin of the first reads in *data*, taken one by one as the decoder's path
     takes them (the answers' message ids are the elements' places)."""
     twin = TwinBuilder(elements)
-    for packet in _decode_message(data):
+    for packet in decode_message(data):
         assert type(packet) is Success
         twin.add_value(elements[packet.message_id], packet)
     return twin
@@ -158,7 +158,7 @@ def test_alike_metadata_answers_are_scanned_once_known() -> None:
     assert found[0] == [8, 7, 9]
     assert found[1]([1, 0, 2])
     reference = TwinBuilder(POINTS[:3])
-    for place, packet in zip([1, 0, 2], _decode_message(data), strict=True):
+    for place, packet in zip([1, 0, 2], decode_message(data), strict=True):
         reference.add_metadata(POINTS[place], packet)  # type: ignore[arg-type]
     assert reference._types == twin._types
     assert {k: v.entries for k, v in reference._lists.items()} == {

@@ -52,14 +52,23 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from .bulk import _UUID_CACHE
+from .index import _CONVERTERS as _ATTRIBUTE_TYPES
+from .index import Event, convert_value
 from .packets import DataChange, Packet
 from .timepoint import TimePoint
 
-__all__ = ["MAX_CACHED_TIMES", "VALUE_PATTERN", "scan_events", "value_of"]
+__all__ = [
+    "MAX_CACHED_TIMES",
+    "ROUTE_LIMIT",
+    "VALUE_PATTERN",
+    "route_events",
+    "scan_events",
+    "value_of",
+]
 
 #: The most time stamps the cache holds before it starts afresh.
 MAX_CACHED_TIMES: Final = 4096
@@ -109,6 +118,8 @@ _groups: Final = re.Match.groups
 #: :func:`~xentara_sync.protocol.bulk.each_item` decodes them), so that the raw parts
 #: of all their packets are never held at once.
 _LARGE: Final = 1 << 16
+#: :func:`route_events` takes messages below this size (larger ones are parsed).
+ROUTE_LIMIT: Final = _LARGE
 _find_pairs: Final = re.compile(_PAIR, re.DOTALL).findall
 #: The first bytes of an event packet in the usual form.
 _EVENT_START: Final = b"\x83\x08\x00\xa3"
@@ -219,13 +230,9 @@ def _attributes(raw: bytes) -> dict[int, Any]:
     return {keys[key]: converters[value[0]](value) for key, value in pairs}
 
 
-def scan_events(data: bytes) -> list[Packet] | None:
-    """The packets of *data* if it is a message of event packets in the usual form
-    (see above), else ``None``: then the message is for the usual decoding path.
-
-    Never raises for any input, and keeps no state but its caches, so it may run
-    on any thread.
-    """
+def _head(data: bytes) -> tuple[int, int] | None:
+    """The packet count of an event message and where its first packet starts, or
+    ``None`` if *data* does not start as a message of event packets."""
     if type(data) is not bytes or not data:
         return None
     head = data[0]
@@ -239,6 +246,20 @@ def scan_events(data: bytes) -> list[Packet] | None:
         count = int.from_bytes(data[1:start], "big")
     if data[start : start + 4] != _EVENT_START:
         return None
+    return count, start
+
+
+def scan_events(data: bytes) -> list[Packet] | None:
+    """The packets of *data* if it is a message of event packets in the usual form
+    (see above), else ``None``: then the message is for the usual decoding path.
+
+    Never raises for any input, and keeps no state but its caches, so it may run
+    on any thread.
+    """
+    head = _head(data)
+    if head is None:
+        return None
+    count, start = head
     found: Iterable[tuple[bytes, ...]]
     if len(data) < _LARGE:
         found = _find_events(data, start)
@@ -274,3 +295,106 @@ def scan_events(data: bytes) -> list[Packet] | None:
         return None
     # The packets found must follow each other from the head to the last byte.
     return packets if size == len(data) and len(packets) == count else None
+
+
+class _Seconds(dict[bytes, float]):
+    """The time stamps read so far as seconds (what an event carries), by raw bytes."""
+
+    __slots__ = ()
+
+    def __missing__(self, raw: bytes) -> float:
+        if len(self) >= MAX_CACHED_TIMES:
+            self.clear()
+        seconds = self[raw] = _TIMES[raw].ns / 1e9
+        return seconds
+
+
+_SECONDS: Final = _Seconds()
+_new_event: Final = tuple.__new__
+
+
+def route_events(data: bytes, routes: Mapping[bytes, Any]) -> list[tuple[Any, Event]] | None:
+    """The subscribed events of *data*, each with its sink, if *data* is a message of
+    event packets in the usual form, else ``None`` (then the message is for the
+    usual decoding path, as with :func:`scan_events`).
+
+    What a client session does with the packets that :func:`scan_events` gives
+    (:meth:`~.session.ClientSession.receive_packets`), done while reading them: no
+    packet, attribute map or UUID is built for an event, and the value of an
+    element nobody subscribed is not converted (unless it is of a type whose
+    conversion may fail: then it is, so that such a message still takes the usual
+    path, as it would without this shortcut).
+
+    *routes* maps the 16 bytes of each subscribed element's UUID to its routes: an
+    object with the attributes ``element`` (the UUID), ``name`` (what its events
+    carry) and ``sinks`` (each attribute key's list of sinks). The same rules as
+    :meth:`~.session.ClientSession.receive_packets` apply: an event for each sink of
+    each subscribed attribute, its value typed by :func:`~.index.convert_value`.
+
+    >>> import uuid
+    >>> from types import SimpleNamespace
+    >>> from xentara_sync.protocol import DataChange, TimePoint, encode_message
+    >>> element = uuid.UUID(int=7)
+    >>> route = SimpleNamespace(element=element, name="Hardware.A", sinks={11: ["sink"]})
+    >>> message = encode_message([DataChange(TimePoint(1_500_000_000), element, {11: 2.5}),
+    ...                           DataChange(TimePoint(2_000_000_000), uuid.UUID(int=8), {11: 1})])
+    >>> [(sink, event.name, event.timestamp, event.value)
+    ...  for sink, event in route_events(message, {element.bytes: route})]
+    [('sink', 'Hardware.A', 1.5, 2.5)]
+    """
+    head = _head(data)
+    if head is None or len(data) >= _LARGE:
+        return None
+    count, start = head
+    found = _find_events(data, start)
+    if len(found) != count:
+        return None
+    events: list[tuple[Any, Event]] = []
+    add = events.append
+    keys = _KEYS
+    converters = _CONVERTERS
+    typed = _ATTRIBUTE_TYPES
+    seconds_of = _SECONDS
+    unpack_double = _unpack_double
+    new = _new_event
+    get_route = routes.get
+    size = start
+    last_raw = b""
+    seconds = 0.0
+    try:
+        for whole, time_raw, element_raw, key_raw, double, other, more in found:
+            size += len(whole)
+            route = get_route(element_raw)
+            if route is None:
+                if more:
+                    _attributes(more)
+                elif not double:
+                    converters[other[0]](other)
+                continue
+            if time_raw != last_raw:
+                seconds = seconds_of[time_raw]
+                last_raw = time_raw
+            if more:
+                for key, value in _attributes(more).items():
+                    sinks = route.sinks.get(key)
+                    if sinks:
+                        if key in typed:
+                            value = convert_value(key, value)
+                        event = new(Event, (seconds, route.name, route.element, value))
+                        events.extend((sink, event) for sink in sinks)
+                continue
+            key = keys[key_raw]
+            value = unpack_double(double)[0] if double else converters[other[0]](other)
+            sinks = route.sinks.get(key)
+            if sinks:
+                if key in typed:
+                    value = convert_value(key, value)
+                # tuple.__new__ builds the Event without running Python code
+                event = new(Event, (seconds, route.name, route.element, value))
+                if len(sinks) == 1:
+                    add((sinks[0], event))
+                else:
+                    events.extend((sink, event) for sink in sinks)
+    except Exception:  # _GiveUp, or anything unforeseen: the usual path decides
+        return None
+    return events if size == len(data) else None

@@ -19,7 +19,7 @@ from .eventscan import scan_events
 from .ids import PacketType
 from .packets import Packet, Success, parse_packet
 
-__all__ = ["answers_in", "parse_message"]
+__all__ = ["answers_in", "decode_message", "parse_message"]
 
 #: Messages from this size on are decoded packet by packet rather than in one call.
 _BULK_LIMIT: Final = 1 << 16
@@ -45,7 +45,7 @@ def parse_message(data: bytes) -> list[Packet | ProtocolError]:
         browsed = scan_browse(data)
         if browsed is not None:
             return cast("list[Packet | ProtocolError]", browsed)
-    return _decode_message(data)
+    return decode_message(data)
 
 
 #: Builds a :class:`Success` without running Python code.
@@ -89,7 +89,7 @@ def answers_in(
     return mine, rest
 
 
-def _decode_message(data: bytes) -> list[Packet | ProtocolError]:
+def decode_message(data: bytes) -> list[Packet | ProtocolError]:
     """:func:`parse_message` without :mod:`.eventscan`: the message decoded by cbor2,
     in one call where it can be (:mod:`.bulk`), else carefully."""
     packets: list[Packet | ProtocolError] = []

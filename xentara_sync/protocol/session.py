@@ -45,10 +45,11 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from ..exceptions import InvalidArgument, ProtocolError, RequestTimeout, XentaraError
 from . import replies
+from .eventscan import ROUTE_LIMIT, route_events
 from .framing import _head, encode_request, hand_framed_message, join_packets
 from .ids import Attribute, Opcode
 from .index import _CONVERTERS, ElementInfo, Event, convert_value
-from .messages import _first_answer_id, parse_message
+from .messages import _first_answer_id, decode_message, parse_message
 from .packets import DataChange, Failure, Packet, Success
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 from .timepoint import TimePoint
@@ -194,6 +195,9 @@ class ClientSession(Operations):
         #: Subscribed changes by element, by the element's UUID as a number: one
         #: look-up per event, without the Python-level ``UUID.__hash__``.
         self._routes: dict[int, _ElementRoutes] = {}
+        #: The same routes by the 16 bytes of the element's UUID, for
+        #: :func:`~.eventscan.route_events`.
+        self._routes_by_bytes: dict[bytes, _ElementRoutes] = {}
 
     # ------------------------------------------------------------------ state
 
@@ -233,6 +237,7 @@ class ClientSession(Operations):
             }.values()
         )
         self._routes.clear()
+        self._routes_by_bytes.clear()
         return list(pending.values()), sinks
 
     # ------------------------------------------------------------------ sending
@@ -483,6 +488,10 @@ class ClientSession(Operations):
         method, that takes the answers it waits for and returns the message's other
         packets (typed, as :func:`parse_message` gives them), which are then taken
         here; or it returns None, and the message is taken here as any other.
+
+        A message of events in the usual form is routed while it is read
+        (:func:`~.eventscan.route_events`): the same events as :func:`parse_message`
+        and :meth:`receive_packets` give, without a packet object for each.
         """
         if self.message_takers or self.taking_threads:
             waiter = self._pending.get(_first_answer_id(data), _NONE)
@@ -491,8 +500,14 @@ class ClientSession(Operations):
                 rest = take(data)
                 if rest is not None:
                     return self.receive_packets(rest)
-        packets = parse_message(data)
-        return self.receive_packets(packets)
+        if len(data) < ROUTE_LIMIT:
+            # A message of events in the usual form is routed as it is read (unless
+            # each packet is to be logged).
+            events = route_events(data, self._routes_by_bytes)
+            if events is not None and not log.isEnabledFor(logging.DEBUG):
+                return Received([], events, [])
+            return self.receive_packets(decode_message(data))  # the scan gave up
+        return self.receive_packets(parse_message(data))
 
     def receive_packets(self, packets: Sequence[Packet | ProtocolError]) -> Received:
         """Take packets that :func:`parse_message` found: the answers and events.
@@ -576,6 +591,7 @@ class ClientSession(Operations):
             if entry is None:
                 entry = _ElementRoutes(element, self._event_name(element))
                 self._routes[element.int] = entry
+                self._routes_by_bytes[element.bytes] = entry
             entry.sinks.setdefault(attribute, []).append(sink)
 
     def remove_routes(self, routes: Iterable[tuple[uuid.UUID, Any]], sink: EventSink) -> None:
@@ -591,6 +607,7 @@ class ClientSession(Operations):
                 del entry.sinks[attribute]
                 if not entry.sinks:
                     del self._routes[element.int]
+                    del self._routes_by_bytes[element.bytes]
 
     def timeout_error(self, operation: str, element: str | None, wait: float) -> RequestTimeout:
         """:class:`RequestTimeout` for an operation that got no answer in *wait* s."""
