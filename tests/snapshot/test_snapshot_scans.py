@@ -272,3 +272,15 @@ def test_a_twin_read_by_scans_is_the_decoders_byte_for_byte(
     if isinstance(model, Path) and model.name == "generated.json":
         # Its messages are in the usual form but the first of meta_data answers.
         assert taken.count(True) >= len(taken) - 2 > 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.frozensets(st.binary(max_size=12), min_size=1, max_size=12), st.binary(max_size=12))
+def test_the_pattern_of_known_results_matches_each_and_nothing_else(
+    texts: frozenset[bytes], other: bytes
+) -> None:
+    import re
+
+    pattern = re.compile(scans._alternatives(texts), re.DOTALL)
+    assert all(pattern.fullmatch(text) for text in texts)
+    assert (pattern.fullmatch(other) is not None) == (other in texts)

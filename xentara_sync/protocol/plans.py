@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import difflib
+import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -542,9 +543,15 @@ class Operations:
         """Know *elements* by their keys (those outside the root's index): a browsed
         element is then found without a look-up (``client[key]``, reads, writes)."""
         index, outside = self.index, self._outside
-        for info in elements:
-            if info.key not in index:
-                outside[info.key] = info
+        # In C loops: a browse of a whole model remembers 100,000.
+        entries = list(elements)
+        found = dict(zip(map(_key_of, entries), entries, strict=True))
+        if len(index) < len(found):
+            for key in index:
+                found.pop(key, None)
+        else:
+            found = {key: info for key, info in found.items() if key not in index}
+        outside.update(found)
 
     def plan_browse(
         self,
@@ -603,6 +610,9 @@ class Operations:
         return Plan(
             "browse", name, [(Opcode.BROWSE, {BrowseParam.ELEMENT: start, **params})], finish
         )
+
+
+_key_of: Final = operator.attrgetter("key")
 
 
 def attribute_list(

@@ -47,7 +47,7 @@ from ..protocol.index import ElementInfo
 from ..protocol.plan import StreamedPlan
 from ..protocol.plans import Plan, RequestSpec
 from .scans import metadata_scanner, scan_reads
-from .twin import TwinBuilder
+from .twin import OTHER_READ, POINT_READ, TwinBuilder
 
 __all__ = ["CHUNK", "plan_ancestors", "plan_categories", "plan_chunk", "plan_more"]
 
@@ -160,7 +160,11 @@ def plan_chunk(twin: TwinBuilder, elements: Sequence[ElementInfo]) -> list[Plan]
     items = [_ITEMS] * len(uuids)
     requests = _Requests(meta, uuids, items)
     reads = elements
-    wanted = list(map(twin.first_read, reads))
+    wanted = (
+        [POINT_READ if e.category == _DATA_POINT else OTHER_READ for e in reads]
+        if type(twin).first_read is TwinBuilder.first_read  # what it asks, without a call each
+        else list(map(twin.first_read, reads))
+    )
     read_requests = _Requests(read, uuids, wanted)
     # The 16 bytes of each UUID, for both messages.
     raw = list(map(_to_bytes, map(_uuid_int, uuids), repeat(16), repeat("big")))
