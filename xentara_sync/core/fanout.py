@@ -40,15 +40,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..protocol.index import Event
     from .interfaces import Backend, EventSink, TaskHandle, Waiter
 
-__all__ = ["Fanout", "Feed", "Hub", "Pacer", "Route"]
+__all__ = ["Fanout", "Feed", "Hub", "Pacer", "Route", "RunSink", "deliver"]
 
 #: An (element UUID, attribute key) pair: what an event is about.
 Route = tuple[uuid.UUID, Any]
@@ -123,7 +123,7 @@ class Feed:
 class Fanout:
     """One (element, attribute) pair of a connection: the session's sink for it."""
 
-    __slots__ = ("_puts", "feed", "joiners", "last", "pacers", "route", "settling")
+    __slots__ = ("_puts", "_settling", "feed", "joiners", "last", "pacers", "queue", "route")
 
     #: Nothing is queued here, so nothing is dropped (the pacers' queues count).
     dropped = 0
@@ -141,12 +141,33 @@ class Fanout:
         #: Pacers that joined while the feed turns into an every-change feed: they
         #: take the new feed's first event of the pair as their initial event.
         self.joiners: list[Pacer] = []
-        #: The feed was subscribed again: its next event may repeat :attr:`last`.
-        self.settling = False
+        self._settling = False
+        #: The queue that takes each event as it is, in runs (``put_many``), if that
+        #: is all :meth:`put` does: one pacer without intervals, and not settling.
+        self.queue: RunSink | None = None
+
+    @property
+    def settling(self) -> bool:
+        """The feed was subscribed again: its next event may repeat :attr:`last`."""
+        return self._settling
+
+    @settling.setter
+    def settling(self, settling: bool) -> None:
+        self._settling = settling
+        self._find_queue()
+
+    def _find_queue(self) -> None:
+        queue = None
+        if len(self.pacers) == 1 and not self._settling:
+            pacer = self.pacers[0]
+            if pacer.direct and hasattr(pacer.sink, "put_many"):
+                queue = pacer.sink
+        self.queue = queue  # type: ignore[assignment]
 
     def add(self, pacer: Pacer) -> None:
         self.pacers.append(pacer)
         self._puts.append(self._put_of(pacer))
+        self._find_queue()
 
     def _put_of(self, pacer: Pacer) -> Callable[[Event], None]:
         if pacer.direct:
@@ -159,11 +180,13 @@ class Fanout:
         """*pacer* changed how it takes events (its pacing moved to the client)."""
         if pacer in self.pacers:
             self._puts[self.pacers.index(pacer)] = self._put_of(pacer)
+        self._find_queue()
 
     def remove(self, pacer: Pacer) -> None:
         if pacer in self.pacers:
             del self._puts[self.pacers.index(pacer)]
             self.pacers.remove(pacer)
+            self._find_queue()
         if pacer in self.joiners:
             self.joiners.remove(pacer)
 
@@ -171,7 +194,7 @@ class Fanout:
         return bool(self.pacers or self.joiners)
 
     def put(self, event: Event) -> None:
-        if self.settling:
+        if self._settling:
             self._settle(event)
             return
         self.last = event
@@ -195,6 +218,53 @@ class Fanout:
 
     def close(self, error: BaseException | None) -> None:
         """Nothing to do: each subscription closes its own queue."""
+
+
+class RunSink(Protocol):
+    """A queue that also takes a run of events at once."""
+
+    def put_many(self, events: list[Event]) -> None: ...
+
+
+def deliver(events: Iterable[tuple[EventSink, Event]]) -> None:
+    """Hand each event to its sink (a :class:`Fanout`, or any other), in order.
+
+    The events of a message mostly go to fanouts that hand each event straight to
+    one subscription's queue (:attr:`Fanout.queue`): those are handed to the queue
+    in runs, with one wake-up of its reader a run rather than one an event.
+
+    >>> class Queue:
+    ...     def __init__(self): self.calls = []
+    ...     def put(self, event): self.calls.append([event])
+    ...     def put_many(self, events): self.calls.append(events)
+    >>> queue = Queue()
+    >>> fanouts = [Fanout((uuid.UUID(int=n), 11), Feed(uuid.UUID(int=9), ["k"])) for n in (1, 2)]
+    >>> for fanout in fanouts:
+    ...     fanout.add(Pacer(None, queue, 0.0, 0.0))
+    >>> deliver([(fanouts[0], "a"), (fanouts[1], "b"), (fanouts[0], "c")])
+    >>> queue.calls, fanouts[0].last
+    ([['a', 'b', 'c']], 'c')
+    """
+    queue: Any = None
+    run: list[Event] = []
+    fanout_type = Fanout
+    for sink, event in events:
+        target = sink.queue if type(sink) is fanout_type else None
+        if target is None:
+            if run:
+                queue.put_many(run)
+                queue, run = None, []
+            sink.put(event)
+            continue
+        sink.last = event  # type: ignore[attr-defined]
+        if target is not queue:
+            if run:
+                queue.put_many(run)
+                run = []
+            queue = target
+        run.append(event)
+    if run:
+        queue.put_many(run)
 
 
 def _repeats(last: Event, event: Event) -> bool:

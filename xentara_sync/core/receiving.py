@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..exceptions import ProtocolError
 from ..protocol import Packet
 from ..protocol.session import ClientSession, Received, parse_message
+from .fanout import deliver
 from .interfaces import fail_waiters
 
 if TYPE_CHECKING:
@@ -162,8 +163,8 @@ class Receiver:
                 waiter.set_exception(outcome)
             else:
                 waiter.set_result(outcome)
-        for sink, event in events:
-            sink.put(event)
+        if events:
+            deliver(events)
         for error in errors:
             if self._host._connecting:  # not Xentara's protocol: say so now, not at the timeout
                 failure = ProtocolError(

@@ -80,6 +80,23 @@ class EventQueue:
                 waiter.set_result(None)
                 break
 
+    def put_many(self, events: list[Event]) -> None:
+        """Put *events* in order, as :meth:`put` would put each."""
+        items = self._items
+        items.extend(events)
+        excess = len(items) - self.maxsize
+        if excess > 0:
+            for _ in range(excess):
+                items.popleft()
+            self.dropped += excess
+        woken = 0
+        waiters = self._waiters
+        while waiters and woken < len(events):
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                woken += 1
+
     def close(self, error: BaseException | None) -> None:
         self._closed = True
         self._error = error

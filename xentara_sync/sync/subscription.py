@@ -94,6 +94,24 @@ class ThreadEventQueue:
         if on_put is not None:
             on_put()
 
+    def put_many(self, events: list[Event]) -> None:
+        """Put *events* in order, as :meth:`put` would put each, waking the reader once."""
+        items = self._items
+        items.extend(events)
+        excess = len(items) - self.maxsize
+        while excess > 0:
+            excess -= 1
+            try:
+                items.popleft()
+            except IndexError:  # a reader took them meanwhile
+                break
+            self.dropped += 1
+        if self._bell.locked():
+            self._ring()
+        on_put = self.on_put
+        if on_put is not None:
+            on_put()
+
     @property
     def closed(self) -> bool:
         """Whether the queue was closed (its subscription ended)."""
