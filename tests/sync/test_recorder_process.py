@@ -37,6 +37,15 @@ def add(self, event):
 Recording.add = add
 """
 
+# The blocking recorder's block sleeps in slices, not one time.sleep(60): CPython's
+# ``time.sleep`` checks for signals only when its sleep is interrupted:
+# a SIGINT handled in the few instructions between the block's print and the sleep's
+# ``clock_nanosleep`` (the main thread descheduled there, the machine loaded) raises
+# KeyboardInterrupt only when the sleep ends. One ``time.sleep(60)`` made this test
+# hang about once in 300 runs under load (the main thread still in that sleep, the
+# signal taken, every other thread blocking SIGINT); the blocking client's own
+# waits sleep in slices for the same reason (``sync.loop.SLICE``).
+
 PROGRAMS = {
     "blocking record": """
         from xentara_sync import XentaraClient
@@ -57,7 +66,8 @@ PROGRAMS = {
                     while len(recording) < 3:
                         time.sleep(0.01)
                     print("recording", flush=True)
-                    time.sleep(60)
+                    for _ in range(600):  # not one sleep(60): see above PROGRAMS
+                        time.sleep(0.1)
             except KeyboardInterrupt:
                 print("interrupted", len(recording) >= 3, recording.ended is not None)
     """,
