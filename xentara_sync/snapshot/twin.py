@@ -46,7 +46,6 @@ import marshal
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from json.encoder import encode_basestring
 from typing import Any, Final, Protocol
 
 from cbor2 import CBORTag as _CBORTag
@@ -130,6 +129,7 @@ OTHER_READ: Final = [int(Attribute.TYPE)]
 #: Values the JSON file holds as they are.
 _PLAIN: Final = frozenset({bool, int, float, str})
 _MISSING: Final[Any] = object()
+_tuple_new: Final = tuple.__new__
 _INF: Final = math.inf
 _ACCESS_KEYS: Final = {Access.READ_ONLY: "readOnly", Access.WRITE_ONLY: "writeOnly"}
 _ACCESS_NAMES: Final = {**_ACCESS_KEYS, Access.READ_WRITE: "readWrite"}
@@ -261,22 +261,6 @@ class Render(Protocol):
         the JSON text *text* of its item."""
 
 
-class _Node:
-    """One element of the twin: its model object and where its children go."""
-
-    __slots__ = ("body", "children", "group", "info", "ok", "prefix")
-
-    def __init__(self, info: ElementInfo, body: dict[str, Any]) -> None:
-        self.info = info
-        self.body = body
-        self.children: list[Any] = []
-        self.ok = True
-        #: Whether it is a ``@Group`` (whose plain registers may be rendered).
-        self.group = False
-        #: What the keys of its descendants start with.
-        self.prefix = info.key + "."
-
-
 class TwinBuilder:
     """Builds the twin of *elements*: browse entries in model order (pre-order), the
     ancestors of a snapshot's root first. Each element's parent is the nearest
@@ -357,6 +341,26 @@ class TwinBuilder:
         if len(self._made) >= _MADE_KEPT:
             self._made.clear()
         self._made[id(result)] = (result, listed, kind)
+
+    def add_results(self, elements: Sequence[ElementInfo], results: Sequence[Any]) -> None:
+        """The successful ``meta_data`` results *results* of *elements*, in order:
+        as :meth:`add_metadata` of each, in one call (a result object met before,
+        as most are in a snapshot read by :func:`~.scans.scan_metadata`, is applied
+        here without a packet and a call each)."""
+        made_of, lists, types, others = self._made, self._lists, self._types, self._other_lists
+        add = self.add_metadata
+        for element, result in zip(elements, results, strict=True):
+            made = made_of.get(id(result))
+            if made is None or made[0] is not result:
+                add(element, _tuple_new(Success, (0, result)))
+                continue
+            number = element.uuid.int
+            listed = made[1]
+            if listed is not None:
+                lists[number] = listed
+                if element.category != _DATA_POINT:
+                    others[id(listed)] = listed
+            types[number] = made[2]
 
     def _parsed(self, attributes: list[Any]) -> Listed:
         """*attributes* parsed, shared with every element whose list is the same,
@@ -577,123 +581,15 @@ class TwinBuilder:
             self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
-    def _line(self, element: ElementInfo, name: str) -> tuple[str, tuple[str, str | None]] | None:
-        """The JSON text of the usual register *element* (``json`` would give the same
-        for the item :meth:`_body` makes: a readable value of a plain type, no
-        replay, nothing to copy), and its kind; None if it is not so usual."""
-        number = element.uuid.int
-        found = self._types.get(number)
-        if found is None:
-            return None
-        type_name, _, readable = _FORMS.get(found) or _form(found)
-        if type_name is None or not readable:
-            return None
-        value = self._values.get(number, _MISSING)
-        kind = type(value)
-        if kind is bool:
-            text = "true" if value else "false"
-        elif kind is int:
-            text = int.__repr__(value)
-        elif kind is float and -_INF < value < _INF:
-            text = float.__repr__(value)
-        elif kind is str:
-            text = encode_basestring(value)
-        else:
-            return None
-        if self._replays and number in self._replays:
-            return None
-        listed = self._lists.get(number)
-        if listed is not None:
-            copied = listed.copies.get((REGISTER_TYPE, found), _MISSING)
-            if copied is _MISSING:
-                listed.copy(REGISTER_TYPE, found)  # made once per list and kind
-                copied = listed.copies[REGISTER_TYPE, found]
-            if copied is not None or number in self._read:
-                return None
-        middle, end, line_kind = _LINES[found]
-        return (
-            f'{{"{REGISTER_TYPE}": {{"name": {encode_basestring(name)}, '
-            f'"UUID": "{_uuid_text(number)}{middle}{text}{end}'
-        ), line_kind
-
     def model(self, render: Render | None = None) -> dict[str, Any]:
         """The twin: ``{"children": [...]}``, in model order.
 
         With *render*, each plain register of a group or of the model (a leaf with
         no settings besides ``name``, ``UUID``, ``defaultValue`` and ``access``: most
         of a big twin) is handed to ``render(key, item)``, and the text it returns
-        stands in the children for the item (see :func:`~.driver.write_twin`).
+        stands in the children for the item (see :func:`~.driver.write_twin`); the
+        usual ones (see :mod:`.walk`) to ``render.line``, as their text.
         """
-        from ..simulator.rules import NAME_PATTERN
+        from .walk import build_model
 
-        named = NAME_PATTERN.match
-        skipped = self.skipped
-        body_of = self._body
-        line_of = self._line
-        top: list[Any] = []
-        # The elements whose descendants are still to come. In model order an
-        # element's first descendant follows it at once: an element without one
-        # next is a leaf, and needs no node (most of a big twin).
-        stack: list[_Node] = []
-        elements = self.elements
-        after = [*elements[1:], None]
-        # Names repeat from group to group: each distinct one is matched once.
-        valid: set[str] = set()
-        parent: _Node | None = None
-        siblings = top
-        for element, following in zip(elements, after, strict=True):
-            key = element.key
-            if stack and not key.startswith(stack[-1].prefix):
-                while stack and not key.startswith(stack[-1].prefix):
-                    stack.pop()
-                parent = stack[-1] if stack else None
-                siblings = top if parent is None else parent.children
-            name = key[len(parent.prefix) :] if parent is not None else key
-            leaf = not (
-                following is not None
-                and following.key.startswith(".", len(key))
-                and following.key.startswith(key)
-            )
-            made = None
-            if parent is not None and not parent.ok:
-                skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
-            elif key in skipped:
-                pass
-            elif name not in valid and named(name) is None:
-                # As "Bus.[Slot" under "Bus": no name of a model file is so.
-                skipped[key] = f"its name {name!r} is no name of a model file"
-            else:
-                valid.add(name)
-                if (
-                    render is not None
-                    and leaf
-                    and element.category == _DATA_POINT
-                    and (parent is None or parent.group)
-                    and (line := line_of(element, name)) is not None
-                ):
-                    # Most of a big twin: a register as its line, without an object.
-                    if parent is not None and not siblings:
-                        parent.body["children"] = siblings
-                    siblings.append(render.line(key, line[1], line[0]))
-                    continue
-                made = body_of(element, name)
-            if made is not None:
-                if parent is not None and not siblings:
-                    parent.body["children"] = siblings
-                item: Any = {made[0]: made[1]}
-                if (
-                    render is not None
-                    and leaf
-                    and made[0] == REGISTER_TYPE
-                    and (parent is None or parent.group)
-                    and (len(made[1]) == 3 or (len(made[1]) == 4 and "access" in made[1]))
-                ):
-                    item = render(key, item)
-                siblings.append(item)
-            if not leaf:
-                parent = _Node(element, made[1] if made is not None else {})
-                parent.ok = made is not None
-                parent.group = made is not None and made[0] == "@Group"
-                stack.append(parent)
-                siblings = parent.children
-        return {"children": top}
+        return build_model(self, render)
