@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import marshal
 import math
+import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol
@@ -130,6 +131,8 @@ OTHER_READ: Final = [int(Attribute.TYPE)]
 _PLAIN: Final = frozenset({bool, int, float, str})
 _MISSING: Final[Any] = object()
 _tuple_new: Final = tuple.__new__
+_number_of: Final = operator.attrgetter("uuid.int")
+_category_of: Final = operator.attrgetter("category")
 _INF: Final = math.inf
 _ACCESS_KEYS: Final = {Access.READ_ONLY: "readOnly", Access.WRITE_ONLY: "writeOnly"}
 _ACCESS_NAMES: Final = {**_ACCESS_KEYS, Access.READ_WRITE: "readWrite"}
@@ -344,23 +347,34 @@ class TwinBuilder:
 
     def add_results(self, elements: Sequence[ElementInfo], results: Sequence[Any]) -> None:
         """The successful ``meta_data`` results *results* of *elements*, in order:
-        as :meth:`add_metadata` of each, in one call (a result object met before,
-        as most are in a snapshot read by :func:`~.scans.scan_metadata`, is applied
-        here without a packet and a call each)."""
-        made_of, lists, types, others = self._made, self._lists, self._types, self._other_lists
-        add = self.add_metadata
-        for element, result in zip(elements, results, strict=True):
-            made = made_of.get(id(result))
-            if made is None or made[0] is not result:
-                add(element, _tuple_new(Success, (0, result)))
-                continue
-            number = element.uuid.int
-            listed = made[1]
-            if listed is not None:
-                lists[number] = listed
-                if element.category != _DATA_POINT:
+        as :meth:`add_metadata` of each, in one call. A snapshot read by
+        :func:`~.scans.scan_metadata` hands over result objects met before (one per
+        distinct answer): what was made of each is applied to all its elements at
+        once, in C loops."""
+        made_of = self._made
+        ids = list(map(id, results))
+        distinct = dict(zip(ids, results, strict=True))  # few: one per distinct answer
+        lists: dict[int, Listed] = {}
+        kinds: dict[int, tuple[DataType, Access] | None] = {}
+        for number, result in distinct.items():
+            made = made_of.get(number)
+            if made is None or made[0] is not result or made[1] is None:
+                add = self.add_metadata  # one not met (or without a list): one by one
+                for element, result in zip(elements, results, strict=True):
+                    add(element, _tuple_new(Success, (0, result)))
+                return
+            lists[number] = made[1]
+            kinds[number] = made[2]
+        numbers = list(map(_number_of, elements))
+        self._lists.update(zip(numbers, map(lists.__getitem__, ids), strict=True))
+        self._types.update(zip(numbers, map(kinds.__getitem__, ids), strict=True))
+        categories = list(map(_category_of, elements))
+        if categories.count(_DATA_POINT) != len(categories):  # groups, devices...
+            others = self._other_lists
+            for category, number in zip(categories, ids, strict=True):
+                if category != _DATA_POINT:
+                    listed = lists[number]
                     others[id(listed)] = listed
-            types[number] = made[2]
 
     def _parsed(self, attributes: list[Any]) -> Listed:
         """*attributes* parsed, shared with every element whose list is the same,
