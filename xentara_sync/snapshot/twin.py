@@ -47,7 +47,7 @@ import math
 import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from cbor2 import CBORTag as _CBORTag
 
@@ -70,6 +70,7 @@ from ..protocol.tags import TAG_VALUE
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
 from ..protocol.valuecheck import zero_value
 from .lists import REGISTER_TYPE, Listed, entry
+from .walk import Render, build_model
 
 __all__ = [
     "CATEGORY_TYPES",
@@ -250,18 +251,6 @@ def _uuid_text(number: int) -> str:
     """
     text = f"{number:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-class Render(Protocol):
-    """What :meth:`TwinBuilder.model` hands each plain register to: it returns the
-    text that stands for the register in the model (see :func:`~.driver.twin_text`)."""
-
-    def __call__(self, key: str, item: dict[str, Any]) -> str:
-        """The JSON text of the register *key*, *item* (``{REGISTER_TYPE: settings}``)."""
-
-    def line(self, key: str, kind: tuple[str, str | None], text: str) -> str:
-        """The register *key* of *kind* (its data type name and ``access``), already
-        the JSON text *text* of its item."""
 
 
 class TwinBuilder:
@@ -595,6 +584,26 @@ class TwinBuilder:
             self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
+    def _usual(
+        self, found: tuple[DataType, Access] | None, listed: Listed | None
+    ) -> tuple[str, str, tuple[str, str | None]] | None:
+        """What a register's line holds besides its name, UUID and value text, if its
+        value's kind is *found* and its attribute list *listed* (None: no line, the
+        register takes the model object's path; see :mod:`.walk`)."""
+        if found is None:
+            return None
+        type_name, _, readable = _FORMS.get(found) or _form(found)
+        if type_name is None or not readable:
+            return None
+        if listed is not None:
+            copied = listed.copies.get((REGISTER_TYPE, found), _MISSING)
+            if copied is _MISSING:
+                listed.copy(REGISTER_TYPE, found)  # made once per list and kind
+                copied = listed.copies[REGISTER_TYPE, found]
+            if copied is not None:
+                return None
+        return _LINES[found]
+
     def model(self, render: Render | None = None) -> dict[str, Any]:
         """The twin: ``{"children": [...]}``, in model order.
 
@@ -604,6 +613,4 @@ class TwinBuilder:
         stands in the children for the item (see :func:`~.driver.write_twin`); the
         usual ones (see :mod:`.walk`) to ``render.line``, as their text.
         """
-        from .walk import build_model
-
         return build_model(self, render)

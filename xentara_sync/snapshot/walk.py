@@ -7,21 +7,19 @@ copy or replay. Rendered (``render`` given), each of them is
 its JSON text, made here without a model object; what decides that a register
 is usual and what its text holds besides its name, UUID and value depends on its
 value's kind and its attribute list alone, so it is found once for each pair of
-them (:func:`_usual`), not once for each register.
+them (:meth:`~.twin.TwinBuilder._usual`), not once for each register.
 """
 
 from __future__ import annotations
 
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
+from ..protocol import Category
 from ..protocol.index import ElementInfo
 from .lists import REGISTER_TYPE, Listed
 
-if TYPE_CHECKING:
-    from .twin import Render, TwinBuilder
-
-__all__ = ["build_model"]
+__all__ = ["Render", "build_model"]
 
 _MISSING: Final[Any] = object()
 _INF: Final = float("inf")
@@ -36,6 +34,19 @@ _TEXTS: Final[dict[type, Any]] = {
 _HEAD: Final = f'{{"{REGISTER_TYPE}": {{"name": '
 #: A usual register's line: the text before its value, after it, its kind.
 Usual = tuple[str, str, tuple[str, str | None]]
+_DATA_POINT: Final = Category.DATA_POINT
+
+
+class Render(Protocol):
+    """What :meth:`.twin.TwinBuilder.model` hands each plain register to: it returns
+    the text that stands for the register in the model (see :func:`~.driver.twin_text`)."""
+
+    def __call__(self, key: str, item: dict[str, Any]) -> str:
+        """The JSON text of the register *key*, *item* (``{REGISTER_TYPE: settings}``)."""
+
+    def line(self, key: str, kind: tuple[str, str | None], text: str) -> str:
+        """The register *key* of *kind* (its data type name and ``access``), already
+        the JSON text *text* of its item."""
 
 
 class _Node:
@@ -54,32 +65,10 @@ class _Node:
         self.prefix = info.key + "."
 
 
-def _usual(twin: TwinBuilder, found: Any, listed: Listed | None) -> Usual | None:
-    """What a register's line holds besides its name, UUID and value text, if its
-    value's kind is *found* and its attribute list *listed* (None: no line, the
-    register takes the model object's path)."""
-    from .twin import _FORMS, _LINES, _form
-
-    if found is None:
-        return None
-    type_name, _, readable = _FORMS.get(found) or _form(found)
-    if type_name is None or not readable:
-        return None
-    if listed is not None:
-        copied = listed.copies.get((REGISTER_TYPE, found), _MISSING)
-        if copied is _MISSING:
-            listed.copy(REGISTER_TYPE, found)  # made once per list and kind
-            copied = listed.copies[REGISTER_TYPE, found]
-        if copied is not None:
-            return None
-    middle, end, kind = _LINES[found]
-    return middle, end, kind
-
-
-def build_model(twin: TwinBuilder, render: Render | None) -> dict[str, Any]:
-    """:meth:`.twin.TwinBuilder.model`."""
+def build_model(twin: Any, render: Render | None) -> dict[str, Any]:
+    """:meth:`.twin.TwinBuilder.model` of *twin* (a :class:`~.twin.TwinBuilder`,
+    which imports this module)."""
     from ..simulator.rules import NAME_PATTERN
-    from .twin import _DATA_POINT
 
     named = NAME_PATTERN.match
     skipped = twin.skipped
@@ -137,7 +126,7 @@ def build_model(twin: TwinBuilder, render: Render | None) -> dict[str, Any]:
                 pair = (found, listed)
                 usual = usual_of.get(pair, _MISSING)
                 if usual is _MISSING:
-                    usual = usual_of[pair] = _usual(twin, found, listed)
+                    usual = usual_of[pair] = twin._usual(found, listed)
                 if usual is not None:
                     value = values_get(number, _MISSING)
                     to_text = texts_get(type(value))
