@@ -18,6 +18,7 @@ SANS_IO = [
     "toolkit/recording.py",
     "snapshot/twin.py",
     "snapshot/plans.py",
+    "snapshot/walk.py",
 ]
 IO_MODULES = {"asyncio", "trio", "websockets", "threading", "_thread", "socket", "selectors"}
 #: What a sans-I/O module may still use: the CBOR codec keeps one cbor2 decoder per

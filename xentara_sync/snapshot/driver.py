@@ -10,6 +10,7 @@ client core (:meth:`xentara_sync.aio.XentaraClient.snapshot`) supplies the link.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import secrets
 import stat
@@ -434,6 +435,11 @@ def _element_lines(elements: list[Any], depth: int, lines: list[str]) -> None:
         items, index, level, closing = pending.pop()
         pad = " " * level
         last = len(items) - 1
+        if not index and items and set(map(type, items)) == {str}:
+            # Lines rendered already, all (a group of plain registers): as one
+            # text, the lines the loop below would give joined as model_text does.
+            append(pad + f",\n{pad}".join(items))
+            index = last + 1
         while index <= last:
             item = items[index]
             comma = "," if index < last else ""
@@ -459,10 +465,15 @@ def _element_lines(elements: list[Any], depth: int, lines: list[str]) -> None:
                 append(closing)
 
 
+_category_of: Final = operator.attrgetter("category")
+
+
 def result_of(twin: TwinBuilder, path: str, recorded: int) -> SnapshotResult:
     """The :class:`SnapshotResult` of *twin* written to *path* (after ``twin.model()``)."""
-    elements = [e for e in twin.elements if e.key not in twin.skipped]
-    points = sum(1 for e in elements if e.category == Category.DATA_POINT)
+    skipped = twin.skipped
+    # In C loops: a snapshot of 100,000 elements counts them here.
+    elements = [e for e in twin.elements if e.key not in skipped] if skipped else twin.elements
+    points = list(map(_category_of, elements)).count(Category.DATA_POINT)
     return SnapshotResult(path, len(elements), points, recorded, dict(twin.skipped))
 
 

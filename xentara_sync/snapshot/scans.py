@@ -38,6 +38,7 @@ takes it as before: the twin is the same either way.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import struct
 import weakref
@@ -105,6 +106,8 @@ _find_reads: Final = _READ.findall
 _DATA_POINT: Final = Category.DATA_POINT
 _TYPE: Final = int(Attribute.TYPE)
 _tuple_new: Final = tuple.__new__
+_category_of: Final = operator.attrgetter("category")
+_number_of: Final = operator.attrgetter("uuid.int")
 
 
 def _array(data: bytes) -> tuple[int, int]:
@@ -130,6 +133,21 @@ def _ids(raws: Sequence[bytes]) -> list[int]:
     return list(struct.unpack(layout, b"".join(raws)))
 
 
+def _values_of(raws: Sequence[bytes]) -> list[Any]:
+    """:func:`~xentara_sync.protocol.eventscan.value_of` of each of *raws* (None
+    for ``b""``), each distinct one read once: the values of a chunk repeat (0,
+    ``False``, ``""``), and an equal value's object serves each of its elements.
+
+    >>> _values_of([b"\\x00", b"", b"\\x00", b"\\xf5"])
+    [0, None, 0, True]
+    """
+    distinct = dict.fromkeys(raws)
+    for raw in distinct:
+        if raw:
+            distinct[raw] = value_of(raw)
+    return list(map(distinct.__getitem__, raws))
+
+
 def scan_reads(twin: TwinBuilder, elements: Sequence[ElementInfo], data: bytes) -> Scanned | None:
     """The first reads of *elements* (a chunk's, in request order) in the message
     *data*, if all its answers are in the usual form (see above); else None."""
@@ -143,17 +161,20 @@ def scan_reads(twin: TwinBuilder, elements: Sequence[ElementInfo], data: bytes) 
     if sum(map(len, wholes)) != len(data) - start:
         return None
     try:
-        values = [value_of(raw) if raw else None for raw in raw_values]
-        types = [value_of(raw) if raw else None for raw in raw_types]
+        values = _values_of(raw_values)
+        types = _values_of(raw_types)
     except Exception:  # text that is not UTF-8: the decoder's path says so
         return None
     message_ids = _ids(raw_ids)
 
     def apply(places: list[int]) -> bool:
-        taken = [elements[place] for place in places]
-        points = [raw != b"" for raw in raw_values]
-        if [element.category == _DATA_POINT for element in taken] != points:
+        taken = list(map(elements.__getitem__, places))
+        points = list(map(bool, raw_values))  # a data point's answer holds a value
+        if [category == _DATA_POINT for category in map(_category_of, taken)] != points:
             return False
+        if all(points):  # the usual chunk: values alone
+            twin._values.update(zip(map(_number_of, taken), values, strict=True))
+            return True
         table = twin._values
         for element, is_point, value, name, message_id in zip(
             taken, points, values, types, message_ids, strict=True
@@ -265,9 +286,7 @@ def scan_metadata(
     results = list(map(alike.__getitem__, raw_results))
 
     def apply(places: list[int]) -> bool:
-        add = twin.add_metadata
-        for place, message_id, result in zip(places, message_ids, results, strict=True):
-            add(elements[place], _tuple_new(Success, (message_id, result)))
+        twin.add_results(list(map(elements.__getitem__, places)), results)
         return True
 
     return message_ids, apply

@@ -44,10 +44,10 @@ from __future__ import annotations
 
 import marshal
 import math
+import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from json.encoder import encode_basestring
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from cbor2 import CBORTag as _CBORTag
 
@@ -70,6 +70,7 @@ from ..protocol.tags import TAG_VALUE
 from ..protocol.valuecheck import TYPE_NAMES as _VALUE_TYPE_NAMES
 from ..protocol.valuecheck import zero_value
 from .lists import REGISTER_TYPE, Listed, entry
+from .walk import Render, build_model
 
 __all__ = [
     "CATEGORY_TYPES",
@@ -130,6 +131,9 @@ OTHER_READ: Final = [int(Attribute.TYPE)]
 #: Values the JSON file holds as they are.
 _PLAIN: Final = frozenset({bool, int, float, str})
 _MISSING: Final[Any] = object()
+_tuple_new: Final = tuple.__new__
+_number_of: Final = operator.attrgetter("uuid.int")
+_category_of: Final = operator.attrgetter("category")
 _INF: Final = math.inf
 _ACCESS_KEYS: Final = {Access.READ_ONLY: "readOnly", Access.WRITE_ONLY: "writeOnly"}
 _ACCESS_NAMES: Final = {**_ACCESS_KEYS, Access.READ_WRITE: "readWrite"}
@@ -249,34 +253,6 @@ def _uuid_text(number: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-class Render(Protocol):
-    """What :meth:`TwinBuilder.model` hands each plain register to: it returns the
-    text that stands for the register in the model (see :func:`~.driver.twin_text`)."""
-
-    def __call__(self, key: str, item: dict[str, Any]) -> str:
-        """The JSON text of the register *key*, *item* (``{REGISTER_TYPE: settings}``)."""
-
-    def line(self, key: str, kind: tuple[str, str | None], text: str) -> str:
-        """The register *key* of *kind* (its data type name and ``access``), already
-        the JSON text *text* of its item."""
-
-
-class _Node:
-    """One element of the twin: its model object and where its children go."""
-
-    __slots__ = ("body", "children", "group", "info", "ok", "prefix")
-
-    def __init__(self, info: ElementInfo, body: dict[str, Any]) -> None:
-        self.info = info
-        self.body = body
-        self.children: list[Any] = []
-        self.ok = True
-        #: Whether it is a ``@Group`` (whose plain registers may be rendered).
-        self.group = False
-        #: What the keys of its descendants start with.
-        self.prefix = info.key + "."
-
-
 class TwinBuilder:
     """Builds the twin of *elements*: browse entries in model order (pre-order), the
     ancestors of a snapshot's root first. Each element's parent is the nearest
@@ -357,6 +333,37 @@ class TwinBuilder:
         if len(self._made) >= _MADE_KEPT:
             self._made.clear()
         self._made[id(result)] = (result, listed, kind)
+
+    def add_results(self, elements: Sequence[ElementInfo], results: Sequence[Any]) -> None:
+        """The successful ``meta_data`` results *results* of *elements*, in order:
+        as :meth:`add_metadata` of each, in one call. A snapshot read by
+        :func:`~.scans.scan_metadata` hands over result objects met before (one per
+        distinct answer): what was made of each is applied to all its elements at
+        once, in C loops."""
+        made_of = self._made
+        ids = list(map(id, results))
+        distinct = dict(zip(ids, results, strict=True))  # few: one per distinct answer
+        lists: dict[int, Listed] = {}
+        kinds: dict[int, tuple[DataType, Access] | None] = {}
+        for number, result in distinct.items():
+            made = made_of.get(number)
+            if made is None or made[0] is not result or made[1] is None:
+                add = self.add_metadata  # one not met (or without a list): one by one
+                for element, result in zip(elements, results, strict=True):
+                    add(element, _tuple_new(Success, (0, result)))
+                return
+            lists[number] = made[1]
+            kinds[number] = made[2]
+        numbers = list(map(_number_of, elements))
+        self._lists.update(zip(numbers, map(lists.__getitem__, ids), strict=True))
+        self._types.update(zip(numbers, map(kinds.__getitem__, ids), strict=True))
+        categories = list(map(_category_of, elements))
+        if categories.count(_DATA_POINT) != len(categories):  # groups, devices...
+            others = self._other_lists
+            for category, number in zip(categories, ids, strict=True):
+                if category != _DATA_POINT:
+                    listed = lists[number]
+                    others[id(listed)] = listed
 
     def _parsed(self, attributes: list[Any]) -> Listed:
         """*attributes* parsed, shared with every element whose list is the same,
@@ -577,44 +584,25 @@ class TwinBuilder:
             self._copied(element, REGISTER_TYPE, body)
         return REGISTER_TYPE, body
 
-    def _line(self, element: ElementInfo, name: str) -> tuple[str, tuple[str, str | None]] | None:
-        """The JSON text of the usual register *element* (``json`` would give the same
-        for the item :meth:`_body` makes: a readable value of a plain type, no
-        replay, nothing to copy), and its kind; None if it is not so usual."""
-        number = element.uuid.int
-        found = self._types.get(number)
+    def _usual(
+        self, found: tuple[DataType, Access] | None, listed: Listed | None
+    ) -> tuple[str, str, tuple[str, str | None]] | None:
+        """What a register's line holds besides its name, UUID and value text, if its
+        value's kind is *found* and its attribute list *listed* (None: no line, the
+        register takes the model object's path; see :mod:`.walk`)."""
         if found is None:
             return None
         type_name, _, readable = _FORMS.get(found) or _form(found)
         if type_name is None or not readable:
             return None
-        value = self._values.get(number, _MISSING)
-        kind = type(value)
-        if kind is bool:
-            text = "true" if value else "false"
-        elif kind is int:
-            text = int.__repr__(value)
-        elif kind is float and -_INF < value < _INF:
-            text = float.__repr__(value)
-        elif kind is str:
-            text = encode_basestring(value)
-        else:
-            return None
-        if self._replays and number in self._replays:
-            return None
-        listed = self._lists.get(number)
         if listed is not None:
             copied = listed.copies.get((REGISTER_TYPE, found), _MISSING)
             if copied is _MISSING:
                 listed.copy(REGISTER_TYPE, found)  # made once per list and kind
                 copied = listed.copies[REGISTER_TYPE, found]
-            if copied is not None or number in self._read:
+            if copied is not None:
                 return None
-        middle, end, line_kind = _LINES[found]
-        return (
-            f'{{"{REGISTER_TYPE}": {{"name": {encode_basestring(name)}, '
-            f'"UUID": "{_uuid_text(number)}{middle}{text}{end}'
-        ), line_kind
+        return _LINES[found]
 
     def model(self, render: Render | None = None) -> dict[str, Any]:
         """The twin: ``{"children": [...]}``, in model order.
@@ -622,78 +610,7 @@ class TwinBuilder:
         With *render*, each plain register of a group or of the model (a leaf with
         no settings besides ``name``, ``UUID``, ``defaultValue`` and ``access``: most
         of a big twin) is handed to ``render(key, item)``, and the text it returns
-        stands in the children for the item (see :func:`~.driver.write_twin`).
+        stands in the children for the item (see :func:`~.driver.write_twin`); the
+        usual ones (see :mod:`.walk`) to ``render.line``, as their text.
         """
-        from ..simulator.rules import NAME_PATTERN
-
-        named = NAME_PATTERN.match
-        skipped = self.skipped
-        body_of = self._body
-        line_of = self._line
-        top: list[Any] = []
-        # The elements whose descendants are still to come. In model order an
-        # element's first descendant follows it at once: an element without one
-        # next is a leaf, and needs no node (most of a big twin).
-        stack: list[_Node] = []
-        elements = self.elements
-        after = [*elements[1:], None]
-        # Names repeat from group to group: each distinct one is matched once.
-        valid: set[str] = set()
-        parent: _Node | None = None
-        siblings = top
-        for element, following in zip(elements, after, strict=True):
-            key = element.key
-            if stack and not key.startswith(stack[-1].prefix):
-                while stack and not key.startswith(stack[-1].prefix):
-                    stack.pop()
-                parent = stack[-1] if stack else None
-                siblings = top if parent is None else parent.children
-            name = key[len(parent.prefix) :] if parent is not None else key
-            leaf = not (
-                following is not None
-                and following.key.startswith(".", len(key))
-                and following.key.startswith(key)
-            )
-            made = None
-            if parent is not None and not parent.ok:
-                skipped.setdefault(key, f"its parent {parent.info.key!r} is left out")
-            elif key in skipped:
-                pass
-            elif name not in valid and named(name) is None:
-                # As "Bus.[Slot" under "Bus": no name of a model file is so.
-                skipped[key] = f"its name {name!r} is no name of a model file"
-            else:
-                valid.add(name)
-                if (
-                    render is not None
-                    and leaf
-                    and element.category == _DATA_POINT
-                    and (parent is None or parent.group)
-                    and (line := line_of(element, name)) is not None
-                ):
-                    # Most of a big twin: a register as its line, without an object.
-                    if parent is not None and not siblings:
-                        parent.body["children"] = siblings
-                    siblings.append(render.line(key, line[1], line[0]))
-                    continue
-                made = body_of(element, name)
-            if made is not None:
-                if parent is not None and not siblings:
-                    parent.body["children"] = siblings
-                item: Any = {made[0]: made[1]}
-                if (
-                    render is not None
-                    and leaf
-                    and made[0] == REGISTER_TYPE
-                    and (parent is None or parent.group)
-                    and (len(made[1]) == 3 or (len(made[1]) == 4 and "access" in made[1]))
-                ):
-                    item = render(key, item)
-                siblings.append(item)
-            if not leaf:
-                parent = _Node(element, made[1] if made is not None else {})
-                parent.ok = made is not None
-                parent.group = made is not None and made[0] == "@Group"
-                stack.append(parent)
-                siblings = parent.children
-        return {"children": top}
+        return build_model(self, render)
