@@ -34,6 +34,14 @@ from xentara_sync.simulator.faults import (
 KEY = "Hardware.EtherCAT Bus.EL2624.Output 1"
 
 
+@pytest.fixture
+def simulator(simulator: Simulator) -> Simulator:
+    """The session's simulator with *KEY* False, as these tests read it: other tests
+    write it and may run before them in the same process."""
+    simulator.set_value(KEY, False)
+    return simulator
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
