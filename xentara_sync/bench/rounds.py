@@ -275,9 +275,12 @@ def _measure_rounds(
             _latency_round(runner, c, plan, number, samples)
             _busy_round(runner, c, plan, number, samples)
             _threads_round(c, plan, number, samples)
+            _answer_pings(runner)
             _batch_round(c, plan, samples)
+            _answer_pings(runner)
             _events_round(runner, c, plan, number, samples)
             _ceiling_round(c, plan, samples)
+            _answer_pings(runner)
             if targets.browse is not None:
                 samples.add("browse10k_s", browse_seconds(targets.browse, verify_ssl))
 
@@ -287,6 +290,21 @@ def _measure_rounds(
         say(f"large message {number + 1}")
         _large_round(plan, samples)
     return c.read_key, f"{len(c.event_keys)} signals"
+
+
+def _answer_pings(runner: Runner) -> None:
+    """Run the asyncio contenders' event loop a moment, between the rounds' steps
+    that do not use it.
+
+    Between its turns that loop stands still, and a connection on it answers no
+    keepalive ping: a server that pings every 20 s and waits 20 s for the pong (the
+    simulator does, as websockets' servers do by default) closed the raw asyncio
+    contender's connection with 1011 "keepalive ping timeout" when a round's other
+    steps took longer, and the run failed.
+    """
+    import asyncio
+
+    runner.run(asyncio.sleep(0.01))
 
 
 def _latency_round(
