@@ -128,23 +128,43 @@ def events_per_second(
 
 
 def burst_per_second(
-    client: XentaraClient, keys: Sequence[str], expected: int, timeout: float = 120.0
+    client: XentaraClient,
+    keys: Sequence[str],
+    expected: int,
+    timeout: float = 120.0,
+    quiet: float = 2.0,
 ) -> tuple[float, int]:
     """Events per second through the blocking iterator from a burst of *expected*
     events (:mod:`.firehose`), and the events missing at the end (dropped or lost).
 
-    The clock runs from the first event to the last; a timer stops the subscription
-    (ending the iteration) after *timeout* seconds, so that a short burst cannot hang
-    the run.
+    The clock runs from the first event to the last. A watcher thread stops the
+    subscription (ending the iteration) once no event came for *quiet* seconds
+    after the first (the burst is over: what is missing was dropped), or after
+    *timeout* seconds in all, so that a short burst cannot hang the run, nor hold
+    it for long: meanwhile the other contenders' connections stand idle.
     """
     import threading
 
     clock = time.perf_counter_ns
     count = 0
     first = last = 0
+    done = threading.Event()
     with client.subscribe(list(keys), None, None) as subscription:
-        timer = threading.Timer(timeout, subscription.stop)
-        timer.start()
+        started = clock()
+        # Where the count stood when the watcher last saw it move (read: no lock).
+        moved = [0, started]
+
+        def watch() -> None:
+            while not done.wait(0.05):
+                now = clock()
+                if count != moved[0]:
+                    moved[:] = [count, now]
+                elif (count and now - moved[1] > quiet * 1e9) or now - started > timeout * 1e9:
+                    subscription.stop()
+                    return
+
+        watcher = threading.Thread(target=watch, name="bench-burst-watch", daemon=True)
+        watcher.start()
         try:
             for _ in subscription:
                 count += 1
@@ -152,9 +172,10 @@ def burst_per_second(
                     first = clock()
                 elif count >= expected:
                     break
-            last = clock()
+            last = clock() if count >= expected else moved[1]
         finally:
-            timer.cancel()
+            done.set()
+            watcher.join()
     if count < 2:
         raise BenchError(f"the event ceiling's server sent {count} of {expected} events")
     return (count - 1) / max((last - first) / 1e9, 1e-9), expected - count
