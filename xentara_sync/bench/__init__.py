@@ -11,8 +11,8 @@ Each read contender is also measured in a busy process (a computing thread and a
 second client's subscription beside the reads, as a bench's Python often has), and
 its process CPU time per read is reported beside its wall time.
 
-``--json`` prints one JSON object instead of the table; ``--quick`` finishes in well
-under 30 seconds (the full run takes about a minute). ``--output FILE`` saves the
+``--json`` prints one JSON object instead of the table; ``--quick`` finishes in
+under a minute (the full run takes about 4 minutes on two cores). ``--output FILE`` saves the
 run's JSON object; ``--compare OTHER.json`` prints a saved run and this one side by
 side, with the change of each figure.
 """

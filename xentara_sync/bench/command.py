@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--user); default: start the embedded simulator in separate processes",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quick", action="store_true", help="a shorter run (under 30 s)")
+    parser.add_argument("--quick", action="store_true", help="a shorter run (under a minute)")
     parser.add_argument(
         "--output",
         metavar="FILE",

@@ -99,7 +99,7 @@ FULL: Final = Workload(
     ceiling_events=200_000,
     record_stream_seconds=60.0,
 )
-#: ``--quick``: well under 30 seconds on two cores.
+#: ``--quick``: under a minute on two cores (45 s with other work on them).
 QUICK: Final = Workload(
     rounds=4,
     reads=800,
