@@ -224,6 +224,40 @@ def test_the_firehose_serves_the_client_and_streams_its_subscription(tmp_path: P
             server.stop()
 
 
+def test_a_consumer_held_up_for_a_plant_second_loses_nothing(tmp_path: Path) -> None:
+    """The default queue holds the events a consumer misses while it is held up:
+    60,000 events of 100 channels arrive while nobody iterates (a consumer thread
+    descheduled, a slow step of a test), and every one is then iterated, in order."""
+    from xentara_sync.bench.firehose import VARIANTS
+    from xentara_sync.bench.servers import SimulatorProcess, start_firehose
+    from xentara_sync.protocol import Category
+
+    expected = 600 * 100
+    servers: list[SimulatorProcess] = []
+    try:
+        url = start_firehose(tmp_path, servers, events=expected)
+        with XentaraClient(url, root_element=None, timeout=10) as client:
+            keys = [info.key for info in client.elements(Category.DATA_POINT)]
+            assert len(keys) == 100
+            with client.subscribe(keys, None, None) as subscription:
+                deadline = time.monotonic() + 30
+                queue = subscription._queue
+                while len(queue) + subscription.dropped < expected:  # the burst is arriving
+                    assert time.monotonic() < deadline, f"{len(queue)} events arrived"
+                    time.sleep(0.05)
+                assert subscription.dropped == 0
+                events = [subscription.receive(timeout=5) for _ in range(expected)]
+            # Message m changes channel c to (m % VARIANTS) + c / 1000, channels in order.
+            assert [event.name for event in events[:100]] == keys
+            assert [event.value for event in events] == [
+                pytest.approx(number // 100 % VARIANTS + number % 100 / 1000)
+                for number in range(expected)
+            ]
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def test_the_decode_floor_counts_attribute_changes() -> None:
     import uuid
 
