@@ -616,13 +616,21 @@ def test_not_connected_yet(flavour: Flavour, simulator: Simulator) -> None:
     flavour.run(main)
 
 
-def test_refused_connection_is_clear(flavour: Flavour) -> None:
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_refused_connection_is_clear(flavour: Flavour, host: str) -> None:
+    """A port nothing listens on, by address and by a name of several addresses
+    (``localhost``: ``::1`` too, or no route to it without IPv6)."""
     with Simulator() as sim:
-        url = sim.url
+        port = sim.port
+    url = f"ws://{host}:{port}/api/ws"
 
     async def main() -> None:
-        with pytest.raises(ConnectionFailed, match=r"cannot connect to ws://127\.0\.0\.1"):
+        with pytest.raises(ConnectionFailed) as info:
             await flavour.XentaraClient(url, timeout=2)
+        assert str(info.value) == (
+            f"{host} refused the connection to port {port} ({url}): nothing listens "
+            "there; is Xentara running, and is the port right?"
+        )
 
     flavour.run(main)
 

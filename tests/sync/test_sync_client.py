@@ -17,6 +17,7 @@ from xentara_sync import (
     AuthenticationFailed,
     ClientClosed,
     ConnectionClosed,
+    ConnectionFailed,
     Element,
     Event,
     RequestTimeout,
@@ -381,3 +382,16 @@ def test_a_busy_loop_thread_does_not_stretch_a_timeout(
         assert 0.3 <= elapsed < 10, elapsed
         assert named in str(info.value) and "within 0.3 s" in str(info.value)
         assert client.read(OUTPUTS[1]) is False  # still usable
+
+
+def test_a_refused_connection_says_nothing_listens() -> None:
+    with Simulator() as sim:
+        port = sim.port
+    url = f"ws://user:pw-123@localhost:{port}/api/ws"
+    with pytest.raises(ConnectionFailed) as info:
+        XentaraClient(url, timeout=2)
+    assert str(info.value) == (
+        f"localhost refused the connection to port {port} "
+        f"(ws://localhost:{port}/api/ws): nothing listens there; is Xentara "
+        "running, and is the port right?"
+    )

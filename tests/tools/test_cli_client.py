@@ -359,7 +359,7 @@ def test_unreachable_host(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert status == 1
     line = one_error_line(err)
-    assert "cannot connect to ws://127.0.0.1:1/api/ws" in line
+    assert "127.0.0.1 refused the connection to port 1 (ws://127.0.0.1:1/api/ws)" in line
     assert "pw-123" not in line
 
 

@@ -69,7 +69,7 @@ def test_a_server_that_cannot_be_reached_is_one_line_without_the_password(
     assert status == 1
     assert out == ""
     assert err.count("\n") == 1
-    assert "cannot connect" in err
+    assert "refused the connection to port 1" in err
     assert "Pa55w0rd" not in err
 
 

@@ -6,8 +6,10 @@ The messages name the URL without credentials and say what to do.
 
 from __future__ import annotations
 
+import errno
+import re
 import ssl
-from typing import Any
+from typing import Any, Final
 
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 from websockets.exceptions import (
@@ -130,10 +132,51 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
         return ConnectionFailed(f"{url} did not answer the WebSocket handshake{hint}")
     if isinstance(exc, InvalidHandshake):
         return ConnectionFailed(f"the WebSocket handshake with {url} failed: {exc}")
+    if _refused(exc):
+        return ConnectionFailed(
+            f"{endpoint.host} refused the connection to port {endpoint.port} ({url}): "
+            f"nothing listens there; is Xentara running, and is the port right?"
+        )
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc) or type(exc).__name__
         return ConnectionFailed(f"cannot connect to {url}: {reason}")
     return ConnectionFailed(f"cannot connect to {url}: {type(exc).__name__}: {exc}")
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether *exc* tells that the host refused the connection, on at least one of
+    the addresses of its name (say ``localhost``: ``::1`` and ``127.0.0.1``; the
+    others may have no route, as ``::1`` without IPv6).
+
+    A name of several addresses fails in asyncio with an ``OSError("Multiple
+    exceptions: ...")`` that keeps only the errors' text, in trio with an
+    ``OSError`` caused by a group of them.
+
+    >>> _refused(OSError("Multiple exceptions: [Errno 111] Connect call failed "
+    ...     "('::1', 1, 0, 0), [Errno 99] Cannot assign requested address"))
+    True
+    >>> _refused(OSError("Multiple exceptions: [WinError 1225] The remote computer "
+    ...     "refused the network connection, [WinError 1225] The remote computer ..."))
+    True
+    >>> _refused(OSError("Multiple exceptions: [Errno 101] Network is unreachable, "
+    ...     "[Errno 110] Connect call failed ('10.0.0.1', 1)"))
+    False
+    """
+    if isinstance(exc, ConnectionRefusedError):
+        return True
+    if not isinstance(exc, OSError):
+        return False
+    text = str(exc)
+    if text.startswith("Multiple exceptions: "):
+        numbers = re.findall(r"\[(?:Errno|WinError) (\d+)\]", text)
+        return any(int(number) in _REFUSED for number in numbers)
+    group = getattr(exc.__cause__, "exceptions", None)  # trio: an exception group
+    return group is not None and any(_refused(member) for member in group)
+
+
+#: ECONNREFUSED here, and Windows' WSAECONNREFUSED and ERROR_CONNECTION_REFUSED (its
+#: proactor's "[WinError 1225] The remote computer refused the network connection").
+_REFUSED: Final = frozenset({errno.ECONNREFUSED, 10061, 1225})
 
 
 class WebSocketTransport:
