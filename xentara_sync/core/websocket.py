@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import re
+import socket
 import ssl
 from typing import Any, Final
 
@@ -71,7 +72,19 @@ def closed_error(exc: WebSocketClosed) -> ConnectionClosed:
 
 
 def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> XentaraError:
-    """The exception to raise when connecting to *endpoint* failed with *exc*."""
+    """The exception to raise when connecting to *endpoint* failed with *exc*.
+
+    >>> from xentara_sync.core.endpoint import Endpoint
+    >>> endpoint = Endpoint.parse("ws://admin:secret@test-rig:8080/api/ws")
+    >>> unknown = socket.gaierror(-2, "Name or service not known")
+    >>> print(connect_error(unknown, endpoint, 2))  # doctest: +NORMALIZE_WHITESPACE
+    cannot find the host 'test-rig' of ws://test-rig:8080/api/ws (Name or service
+    not known): is the name right, and is the name server reachable?
+    >>> refused = ConnectionRefusedError(111, "Connect call failed")
+    >>> print(connect_error(refused, endpoint, 2))  # doctest: +NORMALIZE_WHITESPACE
+    test-rig refused the connection to port 8080 (ws://test-rig:8080/api/ws): nothing
+    listens there; is Xentara running, and is the port right?
+    """
     url = endpoint.url
     if isinstance(exc, XentaraError):
         return exc
@@ -132,6 +145,11 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
         return ConnectionFailed(f"{url} did not answer the WebSocket handshake{hint}")
     if isinstance(exc, InvalidHandshake):
         return ConnectionFailed(f"the WebSocket handshake with {url} failed: {exc}")
+    if isinstance(exc, socket.gaierror):
+        return ConnectionFailed(
+            f"cannot find the host {endpoint.host!r} of {url} ({exc.strerror or exc}): "
+            f"is the name right, and is the name server reachable?"
+        )
     if _refused(exc):
         return ConnectionFailed(
             f"{endpoint.host} refused the connection to port {endpoint.port} ({url}): "
