@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import errno
 import re
-import socket
 import ssl
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 from websockets.exceptions import (
@@ -74,6 +73,7 @@ def closed_error(exc: WebSocketClosed) -> ConnectionClosed:
 def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> XentaraError:
     """The exception to raise when connecting to *endpoint* failed with *exc*.
 
+    >>> import socket
     >>> from xentara_sync.core.endpoint import Endpoint
     >>> endpoint = Endpoint.parse("ws://admin:secret@test-rig:8080/api/ws")
     >>> unknown = socket.gaierror(-2, "Name or service not known")
@@ -145,7 +145,7 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
         return ConnectionFailed(f"{url} did not answer the WebSocket handshake{hint}")
     if isinstance(exc, InvalidHandshake):
         return ConnectionFailed(f"the WebSocket handshake with {url} failed: {exc}")
-    if isinstance(exc, socket.gaierror):
+    if _unresolved(exc):
         return ConnectionFailed(
             f"cannot find the host {endpoint.host!r} of {url} ({exc.strerror or exc}): "
             f"is the name right, and is the name server reachable?"
@@ -159,6 +159,12 @@ def connect_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Xen
         reason = exc.strerror or str(exc) or type(exc).__name__
         return ConnectionFailed(f"cannot connect to {url}: {reason}")
     return ConnectionFailed(f"cannot connect to {url}: {type(exc).__name__}: {exc}")
+
+
+def _unresolved(exc: BaseException) -> TypeGuard[OSError]:
+    """Whether *exc* is the resolver's :exc:`socket.gaierror` (known by its name:
+    this layer does no I/O and imports no socket)."""
+    return isinstance(exc, OSError) and type(exc).__name__ == "gaierror"
 
 
 def _refused(exc: BaseException) -> bool:
