@@ -54,7 +54,11 @@ BAD_INPUT: list[tuple[list[str], int, str]] = [
     (["write", UNREACHABLE, OUTPUTS[0], "true", "--timeout", "0"], 2, "--timeout"),
     (["watch", UNREACHABLE, OUTPUTS[0], "--timeout", "2"], 1, "nothing listens there"),
     (["record", UNREACHABLE, OUTPUTS[0]], 2, "--seconds"),
-    (["record", UNREACHABLE, OUTPUTS[0], "--seconds", "1", "--timeout", "2"], 1, "nothing listens there"),
+    (
+        ["record", UNREACHABLE, OUTPUTS[0], "--seconds", "1", "--timeout", "2"],
+        1,
+        "nothing listens there",
+    ),
     (["bench", UNREACHABLE, "--quick"], 1, "nothing listens there"),
     (["bench", "--key", "Hardware.Nope", "--quick", "--rounds", "1", "--reads", "1"], 1, "Nope"),
     (["bench", "--user", "x", "--quick"], 2, "need a URL"),
