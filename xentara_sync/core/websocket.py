@@ -173,8 +173,8 @@ def _refused(exc: BaseException) -> bool:
     others may have no route, as ``::1`` without IPv6).
 
     A name of several addresses fails in asyncio with an ``OSError("Multiple
-    exceptions: ...")`` that keeps only the errors' text, in trio with an
-    ``OSError`` caused by a group of them.
+    exceptions: ...")`` that keeps only the errors' text (trio's group of them is
+    taken apart by its backend).
 
     >>> _refused(OSError("Multiple exceptions: [Errno 111] Connect call failed "
     ...     "('::1', 1, 0, 0), [Errno 99] Cannot assign requested address"))
@@ -188,14 +188,11 @@ def _refused(exc: BaseException) -> bool:
     """
     if isinstance(exc, ConnectionRefusedError):
         return True
-    if not isinstance(exc, OSError):
-        return False
     text = str(exc)
-    if text.startswith("Multiple exceptions: "):
-        numbers = re.findall(r"\[(?:Errno|WinError) (\d+)\]", text)
-        return any(int(number) in _REFUSED for number in numbers)
-    group = getattr(exc.__cause__, "exceptions", None)  # trio: an exception group
-    return group is not None and any(_refused(member) for member in group)
+    if not isinstance(exc, OSError) or not text.startswith("Multiple exceptions: "):
+        return False
+    numbers = re.findall(r"\[(?:Errno|WinError) (\d+)\]", text)
+    return any(int(number) in _REFUSED for number in numbers)
 
 
 #: ECONNREFUSED here, and Windows' WSAECONNREFUSED and ERROR_CONNECTION_REFUSED (its

@@ -317,10 +317,15 @@ def _cause(exc: BaseException) -> BaseException:
 
     trio wraps TLS failures in :exc:`trio.BrokenResourceError`, and reports a peer
     that hangs up during the TLS handshake (a plain ``ws://`` server) as
-    :exc:`ssl.SSLEOFError` where asyncio says :exc:`ConnectionResetError`.
+    :exc:`ssl.SSLEOFError` where asyncio says :exc:`ConnectionResetError`; a host
+    name of several addresses that all failed is an :exc:`OSError` caused by a group
+    of their errors, of which a refusal (:exc:`ConnectionRefusedError`) tells most.
     """
     if isinstance(exc, trio.BrokenResourceError) and exc.__cause__ is not None:
         exc = exc.__cause__
+    group = getattr(exc.__cause__, "exceptions", None)  # an exception group
+    if isinstance(exc, OSError) and group is not None:
+        return next((e for e in group if isinstance(e, ConnectionRefusedError)), exc)
     if isinstance(exc, ssl.SSLEOFError):
         return ConnectionResetError(str(exc))
     return exc
