@@ -230,3 +230,31 @@ def test_both_ends_read_at_most_64_kib_a_recv(simulator: Simulator) -> None:
     assert transport.max_size == fastpath.READ_SIZE == 64 * 1024
     assert served and all(t.max_size == 64 * 1024 for t in served if type(t) is plain)
     assert count > 10
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65_535, 65_536, 70_000])
+def test_a_thread_s_frames_are_what_websockets_reads_each_with_its_own_mask(size: int) -> None:
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    connection = object.__new__(fastpath.DirectConnection)  # framing needs no connection
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    frames = [connection._binary_frame(data) for _ in range(fastpath.MASKS_AT_ONCE + 2)]
+    masks = set()
+    for frame in frames:
+        reader = StreamReader()
+        reader.feed_data(frame)
+        parser = Frame.parse(reader.read_exact, mask=True)
+        try:
+            next(parser)
+        except StopIteration as done:
+            parsed = done.value
+        else:  # pragma: no cover - the whole frame was fed
+            raise AssertionError("the frame is incomplete")
+        assert (parsed.opcode, parsed.fin, parsed.data) == (Opcode.BINARY, True, data)
+        head = 2 + (0 if size < 126 else 2 if size < 65_536 else 8)
+        masks.add(frame[head : head + 4])
+        assert len(frame) == head + 4 + size
+    # A new mask per frame, also across the refill of the pool (chance of a repeat
+    # among 1,026 random 32-bit masks: about 1 in 8,000).
+    assert len(masks) >= len(frames) - 1

@@ -29,6 +29,8 @@ from __future__ import annotations
 import asyncio.selector_events
 import inspect
 import logging
+import os
+import struct
 import threading
 from collections.abc import Callable
 from typing import Any, Final
@@ -39,6 +41,11 @@ from websockets.protocol import OPEN, Protocol
 from websockets.version import version as _installed
 
 from ..exceptions import ConnectionClosed
+
+try:  # websockets' C masking, as websockets.frames takes it
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - a build without its C extension
+    from websockets.utils import apply_mask
 
 __all__ = [
     "TESTED",
@@ -106,6 +113,14 @@ def read_in_small_chunks(transport: Any) -> None:
         transport.max_size = READ_SIZE
 
 
+#: Masks fetched from the system's random source at once (see
+#: :meth:`DirectConnection._binary_frame`).
+MASKS_AT_ONCE: Final = 1024
+_SHORT_HEAD: Final = struct.Struct("!BB")
+_MEDIUM_HEAD: Final = struct.Struct("!BBH")
+_LONG_HEAD: Final = struct.Struct("!BBQ")
+
+
 def _thread_socket(transport: Any) -> Any:
     """The socket of *transport* if another thread may write it directly, else None."""
     if _SOCKET_TRANSPORT is None or type(transport) is not _SOCKET_TRANSPORT:
@@ -132,6 +147,9 @@ class DirectConnection(ClientConnection):
     _rest: bytes | None = None
     #: The socket is closed, or no longer takes writes from threads.
     _gone = False
+    #: Masks of the frames a thread writes, and the offset of the next one.
+    _masks = b""
+    _mask_at = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,8 +187,6 @@ class DirectConnection(ClientConnection):
         rest of a message is always written, and the byte stream stays whole.
         """
         sock = self._socket  # set: thread_writer() offers this method only then
-        frame = Frame(Opcode.BINARY, data).serialize(mask=True)
-        size = len(frame)
         with self._write_lock:
             transport = self.transport
             if (
@@ -182,6 +198,8 @@ class DirectConnection(ClientConnection):
                 or transport.get_write_buffer_size()
             ):
                 return False
+            frame = self._binary_frame(data)
+            size = len(frame)
             # ``extend(map(send, ...))`` stores the count in C, in the same call:
             # a Ctrl-C (raised only between bytecodes) cannot come between the
             # send and knowing how much of the message went out.
@@ -195,6 +213,31 @@ class DirectConnection(ClientConnection):
                     self._rest = frame[sent[0] :]
                     self.loop.call_soon_threadsafe(self.send_data)
             return True
+
+    def _binary_frame(self, data: bytes) -> bytes:
+        """*data* as one masked binary frame, as ``Frame.serialize(mask=True)``
+        makes it; called with the write lock held.
+
+        RFC 6455 (5.3) asks a fresh mask of each frame, that a server cannot
+        predict. ``serialize`` takes it from the system's random source, one
+        system call per frame, which also gives the GIL away (in a busy process, a
+        wait for it); here the same source gives :data:`MASKS_AT_ONCE` masks in
+        one call, each used once.
+        """
+        masks, at = self._masks, self._mask_at
+        if at >= len(masks):
+            masks = self._masks = os.urandom(4 * MASKS_AT_ONCE)
+            at = 0
+        mask = masks[at : at + 4]
+        self._mask_at = at + 4
+        size = len(data)
+        if size < 126:
+            head = _SHORT_HEAD.pack(0x82, 0x80 | size)
+        elif size < 65536:
+            head = _MEDIUM_HEAD.pack(0x82, 0xFE, size)
+        else:
+            head = _LONG_HEAD.pack(0x82, 0xFF, size)
+        return head + mask + apply_mask(data, mask)
 
     def process_event(self, event: Any) -> None:
         receiver = self.receiver
