@@ -188,12 +188,10 @@ _ARGUMENT_WIDTH: Final = {24: 1, 25: 2, 26: 4, 27: 8}
 
 #: The start of a message of one successful answer: ``[[1, ...]]``.
 ONE_ANSWER: Final = b"\x81\x83\x01"
-#: Bytes after the initial byte of a CBOR head, by its low 5 bits (24-27; less: none).
-_HEAD_EXTRA: Final = {24: 1, 25: 2, 26: 4, 27: 8}
 #: Initial bytes of the scalars :func:`one_answer` takes, and the bytes of each
 #: whole scalar: integers (major types 0 and 1), false, true, null, and floats.
 _SCALAR_SIZES: Final = {
-    **{major | low: 1 + _HEAD_EXTRA.get(low, 0) for major in (0x00, 0x20) for low in range(28)},
+    **{major | low: 1 + _ARGUMENT_WIDTH.get(low, 0) for major in (0x00, 0x20) for low in range(28)},
     0xF4: 1,
     0xF5: 1,
     0xF6: 1,
@@ -212,9 +210,10 @@ def one_answer(data: bytes) -> Success | None:
     attribute a small integer, the scalar a number, a boolean, null or a short
     text; else None (then :func:`decode_message` takes it).
 
-    The blocking client's read waits for this message: checked by its bytes and
+    Every read of one value waits for such a message: checked by its bytes and
     decoded by cbor2 alone (it holds no tag but 121, which both decoders give as
-    the same :class:`cbor2.CBORTag`), it costs a fraction of a general decoding.
+    the same :class:`cbor2.CBORTag`), it costs a fraction of a general decoding
+    on the thread that receives it.
 
     >>> from xentara_sync.protocol import encode_message
     >>> from xentara_sync.protocol.tags import Tag
@@ -233,7 +232,7 @@ def one_answer(data: bytes) -> Success | None:
     if head < 24:
         message_id, at = head, 4
     elif 24 <= head <= 26:
-        width = _HEAD_EXTRA[head]
+        width = _ARGUMENT_WIDTH[head]
         message_id, at = int.from_bytes(data[4 : 4 + width], "big"), 4 + width
     else:
         return None
