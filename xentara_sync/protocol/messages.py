@@ -228,13 +228,8 @@ def one_answer(data: bytes) -> Success | None:
     size = len(data)
     if size < 8 or data[:3] != ONE_ANSWER:
         return None
-    head = data[3]
-    if head < 24:
-        message_id, at = head, 4
-    elif 24 <= head <= 26:
-        width = _ARGUMENT_WIDTH[head]
-        message_id, at = int.from_bytes(data[4 : 4 + width], "big"), 4 + width
-    else:
+    message_id, at = _small_id(data, 3)
+    if message_id < 0:
         return None
     # {small attribute: 121(...)}
     if size < at + 5 or data[at] != 0xA1 or data[at + 1] >= 24:
@@ -272,13 +267,24 @@ def _first_answer_id(data: bytes) -> int:
         return -1
     if data[position] != 0x83 or data[position + 1] not in (1, 2):
         return -1
-    low = data[position + 2]
+    return _small_id(data, position + 2)[0]
+
+
+def _small_id(data: bytes, position: int) -> tuple[int, int]:
+    """The message id whose CBOR head starts at *position*, if it is below 2**32
+    (as a server frames ids), and the offset after it; else ``(-1, position)``.
+
+    >>> _small_id(bytes([0x81, 0x19, 0x01, 0x2C]), 1), _small_id(bytes([0x1B]), 0)
+    ((300, 4), (-1, 0))
+    """
+    low = data[position]
     if low < 24:
-        return low
+        return low, position + 1
     width = _ARGUMENT_WIDTH.get(low, 0)
     if not width or width > 4:
-        return -1
-    return int.from_bytes(data[position + 3 : position + 3 + width], "big")
+        return -1, position
+    end = position + 1 + width
+    return int.from_bytes(data[position + 1 : end], "big"), end
 
 
 def _message_id(packet: bytes) -> int | None:

@@ -49,7 +49,7 @@ from .eventscan import ROUTE_LIMIT, route_events
 from .framing import _head, encode_request, hand_framed_message, join_packets
 from .ids import Attribute, Opcode
 from .index import _CONVERTERS, ElementInfo, Event, convert_value
-from .messages import ONE_ANSWER, _first_answer_id, decode_message, one_answer, parse_message
+from .messages import _first_answer_id, decode_message, one_answer, parse_message
 from .packets import DataChange, Failure, Packet, Success
 from .plans import PROTOCOL_VERSION, Operations, Plan, RequestSpec
 from .timepoint import TimePoint
@@ -502,11 +502,10 @@ class ClientSession(Operations):
                 rest = take(data)
                 if rest is not None:
                     return self.receive_packets(rest)
-        if data[:3] == ONE_ANSWER:  # perhaps a read's answer: read by its bytes
-            answer = one_answer(data)
-            if answer is not None and not log.isEnabledFor(logging.DEBUG):
-                waiter = self._pending.pop(answer.message_id, _NONE)
-                return Received([] if waiter is _NONE else [(waiter, answer)], [], [])
+        answer = one_answer(data)  # a read's answer, read by its bytes?
+        if answer is not None and not log.isEnabledFor(logging.DEBUG):
+            waiter = self._pending.pop(answer.message_id, _NONE)
+            return Received([] if waiter is _NONE else [(waiter, answer)], [], [])
         if len(data) < ROUTE_LIMIT:
             # A message of events in the usual form is routed as it is read (unless
             # each packet is to be logged).
